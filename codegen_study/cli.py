@@ -1,0 +1,53 @@
+"""Command-line entry point: `codegen-study <command>` and `python -m codegen_study <command>`.
+
+Each command lives in the stage module that implements it; that module exposes
+`add_arguments(parser)` and `run(args) -> int`. Modules are imported only when their
+command is chosen, except for argument registration, which must stay import-light
+(no torch at module top level anywhere in the package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from codegen_study.errors import UserError
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("codegen_study.scoring", "grade samples of code against a benchmark in the sandbox"),
+    "synth": ("codegen_study.synth.cli", "generate the offline Deep/Diverse corpora and held-out benchmark"),
+    "train": ("codegen_study.train", "train a LoRA adapter from a TOML config"),
+    "evaluate": ("codegen_study.generate", "generate completions for base + checkpoints and score them"),
+    "runs": ("codegen_study.results", "list the runs stored under data/runs (or another folder)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codegen-study", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except UserError as exc:  # bad input: one clear line, no traceback
+        print(f"codegen-study {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

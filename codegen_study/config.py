@@ -1,0 +1,205 @@
+"""Frozen per-stage config dataclasses loaded from TOML, and saved resolved into run folders.
+
+A run config file has one table per stage (`[model]`, `[data]`, `[train]`, `[eval]`, ...).
+`load_section(path, "train", TrainConfig, overrides)` builds the frozen dataclass for one stage:
+unknown keys and wrong types are errors that name the file and the key's line, so a typo in a
+config never silently falls back to a default. `dump_toml` writes the resolved values back (every
+field, defaults included) so each run folder says exactly what ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from codegen_study.errors import UserError
+
+T = TypeVar("T")
+
+
+def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read config: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # message already carries "(at line N, column M)"
+        raise UserError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _key_line(path: Path | None, key: str) -> str:
+    if path is None:
+        return ""
+    try:
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.split("=", 1)[0].strip() == key:
+                return f":{i}"
+    except OSError:
+        pass
+    return ""
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, where)
+            except UserError as exc:
+                errors.append(str(exc))
+        raise UserError(errors[0] if errors else f"{where}: bad value {value!r}")
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            raise UserError(f"{where}: expected a list, got {value!r}")
+        inner = args[0] if args else Any
+        return tuple(_coerce(v, inner, where) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise UserError(f"{where}: expected a table, got {value!r}")
+        return dict(value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise UserError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise UserError(f"{where}: expected a string, got {value!r}")
+        return value
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value, where=where)
+    if typing.get_origin(hint) is typing.Literal:
+        if value not in args:
+            raise UserError(f"{where}: expected one of {list(args)}, got {value!r}")
+        return value
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any], where: str = "", path: Path | None = None) -> T:
+    """Build dataclass `cls` from `data`, rejecting unknown keys and mistyped values."""
+    if not isinstance(data, dict):
+        raise UserError(f"{where}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        key = unknown[0]
+        raise UserError(
+            f"{where}{_key_line(path, key)}: unknown key {key!r} for [{cls.__name__}]; "
+            f"known keys: {', '.join(sorted(names))}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(value, hints[name], f"{where}{_key_line(path, name)}: {name}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing
+        raise UserError(f"{where}: {exc}") from exc
+    except ValueError as exc:  # __post_init__ validation
+        raise UserError(f"{where}: {exc}") from exc
+
+
+def load_section(
+    path: str | os.PathLike | None,
+    section: str,
+    cls: type[T],
+    overrides: dict[str, Any] | None = None,
+) -> T:
+    """Load table `[section]` of TOML file `path` into `cls`, then apply non-None `overrides`."""
+    data: dict[str, Any] = {}
+    p = Path(path) if path is not None else None
+    if p is not None:
+        data = dict(read_toml(p).get(section, {}))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    return from_dict(cls, data, where=f"{p}[{section}]" if p else f"[{section}]", path=p)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Plain-data dict of a (nested) dataclass; tuples become lists; Nones are dropped (TOML has no null)."""
+
+    def clean(v: Any) -> Any:
+        if dataclasses.is_dataclass(v):
+            return {k: clean(x) for k, x in dataclasses.asdict(v).items() if x is not None}
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items() if x is not None}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if isinstance(v, Path):
+            return str(v)
+        return v
+
+    return clean(obj)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def dump_toml(sections: dict[str, Any], header: str = "") -> str:
+    """TOML text for {section: dataclass-or-dict}; the inverse of `load_section` per section."""
+    lines = [f"# {line}" for line in header.splitlines()] if header else []
+    for name, obj in sections.items():
+        data = to_dict(obj)
+        lines.append(f"\n[{name}]")
+        for k, v in data.items():
+            lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` to `path` through a temp file in the same folder and a rename."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,233 @@
+"""The results store: tidy tables in a folder, appended safely, read as polars frames.
+
+A store is a folder (one per study run, e.g. `data/runs/offline-deep/`) holding tables:
+
+=============  ==============================================================================
+table          one row per
+=============  ==============================================================================
+completions    (model, step, benchmark, decoding, question_id, sample_id): raw model output
+runs           scoring run: (model, step, benchmark, decoding, grader, extraction) + metadata
+samples        (run_id, question_id, sample_id): extracted code, passed, verdict, counts
+tests          (run_id, question_id, sample_id, test_index): verdict, seconds, failing I/O
+losses         (model, step, split): training / validation loss
+=============  ==============================================================================
+
+Column names are listed in `SCHEMAS`; the report reads only these tables.
+
+Why JSONL while running: appending one complete line per row with a single `write` and an
+`fsync` means a run killed with SIGKILL loses nothing already reported; a torn last line (the
+kill landed mid-write) is cut off when the table is next opened, so nothing is duplicated or
+half-read. `done_keys` lets a rerun skip what is done. Writing needs only the standard library
+(the GPU machine has no polars); `compact` turns a finished table into zstd parquet (atomic
+temp + rename) for git. Readers accept either form, and both at once (parquet + newer JSONL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from codegen_study.config import atomic_write_bytes
+
+#: table -> (column names in order, key columns that identify a row)
+SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "completions": (
+        ("model", "step", "benchmark", "decoding", "question_id", "sample_id", "completion",
+         "prompt_tokens", "completion_tokens", "finish_reason", "seconds"),
+        ("model", "step", "benchmark", "decoding", "question_id", "sample_id"),
+    ),
+    "runs": (
+        ("run_id", "model", "adapter", "step", "benchmark", "decoding", "grader", "extraction",
+         "tests_used", "protections", "created", "config"),
+        ("run_id",),
+    ),
+    "samples": (
+        ("run_id", "question_id", "sample_id", "code", "passed", "verdict", "tests_passed",
+         "tests_total", "seconds"),
+        ("run_id", "question_id", "sample_id"),
+    ),
+    "tests": (
+        ("run_id", "question_id", "sample_id", "test_index", "public", "verdict", "seconds",
+         "input", "expected", "actual", "stderr"),
+        ("run_id", "question_id", "sample_id", "test_index"),
+    ),
+    "losses": (
+        ("model", "step", "split", "loss", "epoch", "learning_rate", "seconds"),
+        ("model", "step", "split"),
+    ),
+}
+
+
+def make_run_id(model: str, step: int, benchmark: str, decoding: str, grader: str, extraction: str) -> str:
+    """Readable, unique id of one scoring run, e.g. `deep/step-200/lcb41/greedy/lcb/lcb`."""
+    return f"{model}/step-{step}/{benchmark}/{decoding}/{grader}/{extraction}"
+
+
+class Store:
+    """A folder of tables. `append` is crash-safe and resumable; `read` returns polars frames."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self._repaired: set[str] = set()
+
+    def path(self, table: str, suffix: str = ".jsonl") -> Path:
+        return self.root / f"{table}{suffix}"
+
+    # -- writing (standard library only) ------------------------------------------------
+    def _repair(self, table: str) -> None:
+        """Cut a torn last line left by a kill in the middle of a write."""
+        if table in self._repaired:
+            return
+        self._repaired.add(table)
+        p = self.path(table)
+        if not p.exists() or p.stat().st_size == 0:
+            return
+        with open(p, "rb+") as f:
+            data = f.read()
+            if data.endswith(b"\n"):
+                return
+            cut = data.rfind(b"\n") + 1
+            f.truncate(cut)
+
+    def append(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Append rows (dicts) to `table`; one write + fsync for the whole batch of lines."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        columns = SCHEMAS[table][0] if table in SCHEMAS else None
+        if columns is not None:
+            for row in rows:
+                missing = [c for c in columns if c not in row]
+                if missing:
+                    raise ValueError(f"{table}: row lacks columns {missing}: {row}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._repair(table)
+        blob = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows).encode("utf-8")
+        fd = os.open(self.path(table), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(blob)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return len(rows)
+
+    def iter_rows(self, table: str) -> Iterable[dict[str, Any]]:
+        """Rows of the JSONL part of `table` (complete lines only), in order written."""
+        p = self.path(table)
+        if not p.exists():
+            return
+        with open(p, "rb") as f:
+            for line in f:
+                if line.endswith(b"\n"):
+                    yield json.loads(line)
+
+    def done_keys(self, table: str, key: Sequence[str] | None = None) -> set[tuple]:
+        """Keys of rows already stored (JSONL and parquet parts): what a rerun should skip."""
+        key = tuple(key or SCHEMAS[table][1])
+        done = {tuple(r.get(k) for k in key) for r in self.iter_rows(table)}
+        pq = self.path(table, ".parquet")
+        if pq.exists():
+            import polars as pl
+
+            for row in pl.read_parquet(pq, columns=list(key)).iter_rows():
+                done.add(tuple(row))
+        return done
+
+    def write_json(self, name: str, obj: Any) -> None:
+        atomic_write_bytes(self.root / name, (json.dumps(obj, indent=2, default=str) + "\n").encode())
+
+    # -- reading / compacting (polars) --------------------------------------------------
+    def read(self, table: str):
+        """The whole table as a polars DataFrame (parquet part + JSONL part, deduplicated)."""
+        import polars as pl
+
+        frames = []
+        pq = self.path(table, ".parquet")
+        if pq.exists():
+            frames.append(pl.read_parquet(pq))
+        rows = list(self.iter_rows(table))
+        if rows:
+            frames.append(pl.from_dicts(rows, infer_schema_length=None))
+        if not frames:
+            return _empty(table)
+        df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+        key = SCHEMAS.get(table, (None, None))[1]
+        if key and all(k in df.columns for k in key):
+            df = df.unique(subset=list(key), keep="last", maintain_order=True)
+        return df
+
+    def compact(self, table: str) -> None:
+        """Fold the JSONL part into `table.parquet` (zstd), atomically, then drop the JSONL."""
+        import io
+
+        df = self.read(table)
+        if df.height == 0 and not self.path(table).exists():
+            return
+        buf = io.BytesIO()
+        df.write_parquet(buf, compression="zstd", compression_level=10)
+        atomic_write_bytes(self.path(table, ".parquet"), buf.getvalue())
+        if self.path(table).exists():
+            self.path(table).unlink()
+
+    def tables(self) -> list[str]:
+        names = {p.stem for p in self.root.glob("*.jsonl")} | {p.stem for p in self.root.glob("*.parquet")}
+        return sorted(names)
+
+
+def _empty(table: str):
+    import polars as pl
+
+    cols = SCHEMAS.get(table, ((), ()))[0]
+    return pl.DataFrame({c: [] for c in cols})
+
+
+def read_stores(roots: Iterable[str | os.PathLike], table: str):
+    """One table concatenated over several stores (e.g. every folder under data/runs)."""
+    import polars as pl
+
+    frames = [Store(r).read(table) for r in roots]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return _empty(table)
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def find_stores(root: str | os.PathLike = "data/runs") -> list[Path]:
+    """Run folders under `root`: every folder that holds at least one table."""
+    root = Path(root)
+    if not root.exists():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and Store(p).tables())
+
+
+# -- `codegen-study runs` ----------------------------------------------------------------
+def add_arguments(parser) -> None:
+    parser.add_argument("root", nargs="?", default="data/runs", help="folder holding run folders")
+
+
+def run(args) -> int:
+    stores = find_stores(args.root)
+    if not stores:
+        print(f"no runs under {args.root}")
+        return 0
+    for root in stores:
+        store = Store(root)
+        runs = store.read("runs")
+        parts = [f"{t}={store.read(t).height}" for t in store.tables()]
+        print(f"{root}: {', '.join(parts)}")
+        if runs.height:
+            summary = (
+                store.read("samples")
+                .group_by("run_id")
+                .agg(n=__import__("polars").len(), passed=__import__("polars").col("passed").sum())
+                .sort("run_id")
+            )
+            for rid, n, passed in summary.iter_rows():
+                print(f"  {rid}: {passed}/{n} samples passed")
+    return 0

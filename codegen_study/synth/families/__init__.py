@@ -1,0 +1,1 @@
+"""Task families, one module per topic group; importing a module registers its families."""
