@@ -17,7 +17,7 @@ class SumOfList(Family):
     title = "Total $item"
     n_edges = 2
     statements = (
-        """$person has $$N$$ bags of $item. The $$i$$-th bag contains $$A_i$$ $item.
+        """$person has N bags of $item. The i-th bag contains A_i $item.
 How many $item does $person have in total?
 
 Input
@@ -32,13 +32,13 @@ Print the total number of $item.
 
 Constraints
 
-- $$1 \\leq N \\leq $n_max$$
-- $$0 \\leq A_i \\leq $a_max$$
+- 1 \\leq N \\leq $n_max
+- 0 \\leq A_i \\leq $a_max
 - All input values are integers.
 
 $samples""",
-        """You are given $$N$$ integers $$A_1, \\ldots, A_N$$, the numbers of $item in $person's boxes.
-Find $$A_1 + A_2 + \\cdots + A_N$$.
+        """You are given N integers A_1, \\ldots, A_N, the numbers of $item in $person's boxes.
+Find A_1 + A_2 + \\cdots + A_N.
 
 Input
 
@@ -52,8 +52,8 @@ Print the answer as an integer.
 
 Constraints
 
-- $$1 \\leq N \\leq $n_max$$
-- $$0 \\leq A_i \\leq $a_max$$
+- 1 \\leq N \\leq $n_max
+- 0 \\leq A_i \\leq $a_max
 - All input values are integers.
 
 $samples""",
