@@ -9,6 +9,7 @@ completions    (model, step, benchmark, decoding, question_id, sample_id): raw m
 runs           scoring run: (model, step, benchmark, decoding, grader, extraction) + metadata
 samples        (run_id, question_id, sample_id): extracted code, passed, verdict, counts
 tests          (run_id, question_id, sample_id, test_index): verdict, seconds, failing I/O
+problems       (benchmark, question_id): title, url, date, group (e.g. seen/unseen family)
 losses         (model, step, split): training / validation loss
 =============  ==============================================================================
 
@@ -53,6 +54,11 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("run_id", "question_id", "sample_id", "test_index", "public", "verdict", "seconds",
          "input", "expected", "actual", "stderr"),
         ("run_id", "question_id", "sample_id", "test_index"),
+    ),
+    "problems": (
+        ("benchmark", "question_id", "title", "platform", "date", "difficulty", "url", "group",
+         "n_public", "n_private"),
+        ("benchmark", "question_id"),
     ),
     "losses": (
         ("model", "step", "split", "loss", "epoch", "learning_rate", "seconds"),
