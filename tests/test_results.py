@@ -1,0 +1,89 @@
+"""Results store: crash-safe appends, resume keys, compaction, reading both forms."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from codegen_study.results import SCHEMAS, Store, find_stores, make_run_id, read_stores
+
+
+def _loss(step, split="train", loss=1.0):
+    return {"model": "deep", "step": step, "split": split, "loss": loss, "epoch": 0.1,
+            "learning_rate": 2e-4, "seconds": 1.0}
+
+
+def test_append_read_and_done_keys(tmp_path):
+    store = Store(tmp_path / "run")
+    store.append("losses", [_loss(20), _loss(40)])
+    store.append("losses", [_loss(40, "valid", 0.5)])
+    df = store.read("losses")
+    assert df.height == 3
+    assert store.done_keys("losses") == {("deep", 20, "train"), ("deep", 40, "train"), ("deep", 40, "valid")}
+
+
+def test_missing_column_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="lacks columns"):
+        Store(tmp_path).append("losses", [{"model": "x"}])
+
+
+def test_torn_last_line_is_cut_and_not_duplicated(tmp_path):
+    store = Store(tmp_path)
+    store.append("losses", [_loss(20)])
+    with open(store.path("losses"), "ab") as f:  # a kill landed mid-write
+        f.write(b'{"model": "deep", "step": 40, "spl')
+    assert store.done_keys("losses") == {("deep", 20, "train")}
+    Store(tmp_path).append("losses", [_loss(40)])
+    lines = store.path("losses").read_text().splitlines()
+    assert [json.loads(l)["step"] for l in lines] == [20, 40]
+
+
+def test_sigkill_loses_nothing_reported(tmp_path):
+    """A writer killed with SIGKILL keeps every row it had appended before the kill."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from codegen_study.results import Store
+        s = Store({str(tmp_path)!r})
+        for i in range(10**6):
+            s.append("losses", [{{"model": "m", "step": i, "split": "train", "loss": 0.0,
+                                  "epoch": 0.0, "learning_rate": 0.0, "seconds": 0.0}}])
+            if i == 50:
+                print("ready", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"ready"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store = Store(tmp_path)
+    steps = [r["step"] for r in store.iter_rows("losses")]
+    assert steps[:51] == list(range(51))
+    assert steps == list(range(len(steps)))  # no gaps, no duplicates
+
+
+def test_compact_to_parquet_then_append(tmp_path):
+    store = Store(tmp_path / "r")
+    store.append("losses", [_loss(20), _loss(40)])
+    store.compact("losses")
+    assert store.path("losses", ".parquet").exists() and not store.path("losses").exists()
+    store.append("losses", [_loss(60), _loss(40, loss=9.0)])
+    df = store.read("losses").sort("step")
+    assert df["step"].to_list() == [20, 40, 60]
+    assert df.filter(df["step"] == 40)["loss"].item() == 9.0  # newest row wins
+    assert ("deep", 20, "train") in store.done_keys("losses")
+    assert find_stores(tmp_path) == [tmp_path / "r"]
+    assert read_stores([tmp_path / "r"], "losses").height == 3
+
+
+def test_empty_table_has_schema_columns(tmp_path):
+    df = Store(tmp_path).read("samples")
+    assert df.columns == list(SCHEMAS["samples"][0]) and df.height == 0
+
+
+def test_run_id_is_readable():
+    assert make_run_id("deep", 200, "lcb41", "greedy", "lcb", "seed") == "deep/step-200/lcb41/greedy/lcb/seed"
