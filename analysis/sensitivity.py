@@ -1,0 +1,107 @@
+"""How much of a difference comes from the grader, not the model.
+
+Two checks on the *same* generated samples (nothing is regenerated):
+
+* grading profile: each model's greedy Pass@1 under every (grader, extraction) pair that was
+  scored (`seed` = the original study's grader/extraction, `lcb` = LiveCodeBench's), and per
+  profile how many problems flip from fail to pass ("gained") or pass to fail ("lost") relative
+  to the benchmark's primary profile;
+* test set: Pass@1 counting public tests only vs all tests, on benchmarks with private tests
+  (the tests table records which tests are public; the scorer stops at the first failure, so a
+  sample passed its public tests when as many public tests passed as the problem has).
+
+Why: the original study graded with public tests and its own extraction; if switching either
+moves Pass@1 by as much as the Deep-vs-Diverse gap, that gap is not evidence about the data.
+
+Does not cover: re-running anything (only stored verdicts are used).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from great_tables import GT
+
+from analysis.problems import at_role
+from analysis.scores import benchmark_order, model_order
+
+
+def profile_scores(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
+    """Greedy solved/problems/Pass@1 per benchmark x model x (grader, extraction)."""
+    rows = at_role(per, roles, role)
+    return (rows.group_by("benchmark", "model", "step", "grader", "extraction")
+            .agg(solved=(pl.col("c") > 0).sum().cast(pl.Int64), problems=pl.len().cast(pl.Int64))
+            .with_columns(pass1=pl.col("solved") / pl.col("problems"))
+            .sort("benchmark", "model", "grader", "extraction"))
+
+
+def profile_table(scores: pl.DataFrame) -> GT:
+    """Models as rows, `grader / extraction` as columns, cells `k/n (Pass@1)`."""
+    if scores.height == 0:
+        return GT(pl.DataFrame({"note": ["no greedy runs"]}))
+    df = scores.with_columns(
+        profile="grader " + pl.col("grader") + " / extraction " + pl.col("extraction"),
+        cell=pl.format("{}/{} ({}%)", "solved", "problems", (100 * pl.col("pass1")).round(1)),
+    )
+    wide = df.pivot(on="profile", index=["benchmark", "model"], values="cell", sort_columns=True).fill_null("not run")
+    order = {m: i for i, m in enumerate(model_order(wide["model"].to_list()))}
+    border = {b: i for i, b in enumerate(benchmark_order(wide["benchmark"].to_list()))}
+    wide = wide.sort(pl.col("benchmark").replace_strict(border), pl.col("model").replace_strict(order))
+    return GT(wide, rowname_col="model", groupname_col="benchmark")
+
+
+def profile_flips(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
+    """Per benchmark x model x non-primary profile: problems gained / lost vs the primary profile."""
+    rows = at_role(per, roles, role).with_columns(ok=pl.col("c") > 0)
+    ref = rows.join(profiles, on=["benchmark", "grader", "extraction"], how="semi").select(
+        "benchmark", "model", "question_id", ref_ok="ok", reference=pl.format("{} / {}", "grader", "extraction"))
+    other = rows.join(profiles, on=["benchmark", "grader", "extraction"], how="anti")
+    joined = other.join(ref, on=["benchmark", "model", "question_id"], how="inner")
+    return (joined.group_by("benchmark", "model", "grader", "extraction", "reference")
+            .agg(problems=pl.len().cast(pl.Int64),
+                 gained=(pl.col("ok") & ~pl.col("ref_ok")).sum().cast(pl.Int64),
+                 lost=(~pl.col("ok") & pl.col("ref_ok")).sum().cast(pl.Int64))
+            .with_columns(net=pl.col("gained") - pl.col("lost"))
+            .sort("benchmark", "model", "grader", "extraction"))
+
+
+def flips_table(flips: pl.DataFrame) -> GT:
+    if flips.height == 0:
+        return GT(pl.DataFrame({"note": ["only one grading profile was scored"]}))
+    df = flips.with_columns(profile=pl.format("grader {} / extraction {}", "grader", "extraction"))
+    return (GT(df.select("benchmark", "model", "profile", "reference", "problems", "gained", "lost", "net"),
+               rowname_col="model", groupname_col="benchmark")
+            .cols_label(reference="vs primary", gained="fail→pass", lost="pass→fail"))
+
+
+def public_vs_all(per: pl.DataFrame, tests: pl.DataFrame, problems: pl.DataFrame, roles: pl.DataFrame,
+                  profiles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
+    """Pass@1 on public tests only vs all tests, for benchmarks whose problems have private tests."""
+    schema = {"benchmark": pl.Utf8, "model": pl.Utf8, "problems": pl.Int64, "public_solved": pl.Int64,
+              "all_solved": pl.Int64, "public_pass1": pl.Float64, "all_pass1": pl.Float64}
+    private = problems.filter(pl.col("n_private").fill_null(0) > 0).select("benchmark", "question_id", "n_public")
+    rows = (at_role(per, roles, role).join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+            .join(private, on=["benchmark", "question_id"], how="inner"))
+    if rows.height == 0:
+        return pl.DataFrame(schema=schema)
+    public_passed = (tests.filter(pl.col("public") & (pl.col("verdict") == "passed"))
+                     .group_by("run_id", "question_id", "sample_id").agg(public_passed=pl.len().cast(pl.Int64)))
+    rows = rows.join(public_passed, on=["run_id", "question_id", "sample_id"], how="left").with_columns(
+        public_ok=pl.col("public_passed").fill_null(0) >= pl.col("n_public"), all_ok=pl.col("c") > 0)
+    return (rows.group_by("benchmark", "model")
+            .agg(problems=pl.len().cast(pl.Int64), public_solved=pl.col("public_ok").sum().cast(pl.Int64),
+                 all_solved=pl.col("all_ok").sum().cast(pl.Int64))
+            .with_columns(public_pass1=pl.col("public_solved") / pl.col("problems"),
+                          all_pass1=pl.col("all_solved") / pl.col("problems"))
+            .select(list(schema)).sort("benchmark", "model"))
+
+
+def public_table(frame: pl.DataFrame) -> GT:
+    if frame.height == 0:
+        return GT(pl.DataFrame({"note": ["no benchmark in this store has private tests"]}))
+    df = frame.with_columns(
+        public=pl.format("{}/{}", "public_solved", "problems"), all=pl.format("{}/{}", "all_solved", "problems"))
+    return (GT(df.select("benchmark", "model", "public", "public_pass1", "all", "all_pass1"),
+               rowname_col="model", groupname_col="benchmark")
+            .fmt_percent(columns=["public_pass1", "all_pass1"], decimals=1)
+            .cols_label(public="public tests only", public_pass1="Pass@1 (public)", all="all tests",
+                        all_pass1="Pass@1 (all)"))

@@ -1,0 +1,164 @@
+"""Reading a results store into one `Study`: the only module of `analysis/` that touches files.
+
+A study is every run folder under a root (default `data/runs`, or `$CODEGEN_STUDY_DATA`), each
+holding the tables of `codegen_study.results.SCHEMAS` plus `config.toml` and `env.json`, and the
+corpus card written by the synth stage next to it (`<root>/../corpus/card.parquet|.jsonl`).
+
+Why one loader: every other module is a pure function of these frames, so tests can feed it a
+fixture store and the report can be re-rendered without the training stack. Tables are cast to
+fixed dtypes here (an empty or absent table becomes an empty frame with the right columns), so
+the pure functions never special-case a missing table.
+
+Covers: finding, reading, de-duplicating and typing tables; reading run metadata files.
+Does not cover: any statistics (see `analysis.scores` and friends) or writing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
+
+#: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first
+DEFAULT_ROOT = "data/runs"
+
+#: dtypes every table is cast to (columns not listed keep what the reader inferred)
+DTYPES: dict[str, dict[str, pl.DataType]] = {
+    "runs": {
+        "run_id": pl.Utf8, "model": pl.Utf8, "adapter": pl.Utf8, "step": pl.Int64,
+        "benchmark": pl.Utf8, "decoding": pl.Utf8, "grader": pl.Utf8, "extraction": pl.Utf8,
+        "tests_used": pl.Utf8, "protections": pl.Utf8, "created": pl.Utf8, "config": pl.Utf8,
+        "folder": pl.Utf8,
+    },
+    "samples": {
+        "run_id": pl.Utf8, "question_id": pl.Utf8, "sample_id": pl.Int64, "code": pl.Utf8,
+        "passed": pl.Boolean, "verdict": pl.Utf8, "tests_passed": pl.Int64,
+        "tests_total": pl.Int64, "seconds": pl.Float64,
+    },
+    "tests": {
+        "run_id": pl.Utf8, "question_id": pl.Utf8, "sample_id": pl.Int64, "test_index": pl.Int64,
+        "public": pl.Boolean, "verdict": pl.Utf8, "seconds": pl.Float64, "input": pl.Utf8,
+        "expected": pl.Utf8, "actual": pl.Utf8, "stderr": pl.Utf8,
+    },
+    "problems": {
+        "benchmark": pl.Utf8, "question_id": pl.Utf8, "title": pl.Utf8, "platform": pl.Utf8,
+        "date": pl.Utf8, "difficulty": pl.Utf8, "url": pl.Utf8, "group": pl.Utf8,
+        "n_public": pl.Int64, "n_private": pl.Int64,
+    },
+    "losses": {
+        "model": pl.Utf8, "step": pl.Int64, "split": pl.Utf8, "loss": pl.Float64,
+        "epoch": pl.Float64, "learning_rate": pl.Float64, "seconds": pl.Float64,
+    },
+    "card": {"corpus": pl.Utf8, "metric": pl.Utf8, "value": pl.Utf8},
+}
+
+
+@dataclass(frozen=True)
+class Study:
+    """All tables of a results store as typed polars frames, plus per-folder metadata."""
+
+    root: str
+    runs: pl.DataFrame
+    samples: pl.DataFrame
+    tests: pl.DataFrame
+    problems: pl.DataFrame
+    losses: pl.DataFrame
+    card: pl.DataFrame
+    configs: dict[str, dict] = field(default_factory=dict)  # folder name -> config.toml
+    envs: dict[str, dict] = field(default_factory=dict)  # folder name -> env.json
+
+    @property
+    def empty(self) -> bool:
+        return self.runs.height == 0
+
+
+def _typed(df: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Cast known columns to fixed dtypes; add missing ones as nulls so callers can rely on them."""
+    schema = DTYPES[table]
+    exprs = []
+    for name, dtype in schema.items():
+        if name in df.columns:
+            col = pl.col(name)
+            if dtype == pl.Utf8 and df.schema[name] not in (pl.Utf8, pl.Null):
+                # lists/structs (e.g. protections as a JSON list) become their JSON text
+                if isinstance(df.schema[name], (pl.List, pl.Struct, pl.Array)):
+                    col = col.map_elements(_to_json, return_dtype=pl.Utf8)
+            exprs.append(col.cast(dtype, strict=False).alias(name))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    extra = [c for c in df.columns if c not in schema]
+    return df.select(exprs + extra) if df.width else pl.DataFrame(schema=schema)
+
+
+def _to_json(value) -> str:
+    if isinstance(value, pl.Series):
+        value = value.to_list()
+    return json.dumps(value, default=str)
+
+
+def _read_card(corpus_dir: Path) -> pl.DataFrame:
+    pq, jl = corpus_dir / "card.parquet", corpus_dir / "card.jsonl"
+    if pq.exists():
+        df = pl.read_parquet(pq)
+    elif jl.exists():
+        rows = [json.loads(line) for line in jl.read_text(encoding="utf-8").splitlines() if line.strip()]
+        df = pl.from_dicts(rows, infer_schema_length=None) if rows else pl.DataFrame()
+    else:
+        df = pl.DataFrame()
+    if "value" in df.columns and df.schema["value"] != pl.Utf8:
+        df = df.with_columns(pl.col("value").map_elements(_value_text, return_dtype=pl.Utf8))
+    return _typed(df, "card")
+
+
+def _value_text(value) -> str:
+    """Card values are numbers or text; integers print without a trailing `.0`."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def data_root() -> str:
+    """Where the report reads the store: `$CODEGEN_STUDY_DATA`, else `data/runs`."""
+    return os.environ.get("CODEGEN_STUDY_DATA", DEFAULT_ROOT)
+
+
+def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathLike | None = None) -> Study:
+    """Read every run folder under `root` (and the corpus card) into a `Study`.
+
+    A model evaluated in several folders (e.g. the base model in both the deep and the diverse
+    run) has the same run ids there; the first folder's rows win, so nothing is counted twice.
+    """
+    root = Path(root if root is not None else data_root())
+    stores = find_stores(root)
+    run_frames = []
+    for folder in stores:
+        df = Store(folder).read("runs")
+        if df.height:
+            run_frames.append(df.with_columns(pl.lit(folder.name).alias("folder")))
+    runs = pl.concat(run_frames, how="diagonal_relaxed") if run_frames else pl.DataFrame()
+    tables = {"runs": _typed(runs, "runs")}
+    for table in ("samples", "tests", "problems", "losses"):
+        tables[table] = _typed(read_stores(stores, table), table)
+    # the scorer writes "" for "no group" / "no link"; treat those as missing
+    tables["problems"] = tables["problems"].with_columns(
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in ("group", "url"))
+    for table, df in tables.items():
+        key = list(SCHEMAS[table][1])
+        if df.height:
+            tables[table] = df.unique(subset=key, keep="first", maintain_order=True)
+    configs, envs = {}, {}
+    for folder in stores:
+        if (folder / "config.toml").exists():
+            configs[folder.name] = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
+        if (folder / "env.json").exists():
+            envs[folder.name] = json.loads((folder / "env.json").read_text(encoding="utf-8"))
+    card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
+    return Study(root=str(root), card=card, configs=configs, envs=envs, **tables)

@@ -1,0 +1,310 @@
+"""Instruction data for LoRA training: CodeGen-schema rows -> splits -> token ids with loss masks.
+
+Covers: reading rows (a hub id such as `Naholav/CodeGen-Deep-5K`, or a local JSONL file in the same
+schema, field names configurable), splitting them without leakage, rendering each row in one of two
+prompt formats, tokenizing with a loss mask, truncation accounting, padding-free packing, and
+collating micro-batches. It does not load models or run training (see `models`, `train`).
+
+Why a *group* split: CodeGen-Deep-5K holds 5 solutions for each of 1,000 problems, so a random row
+split puts the same problem in training and validation and validation loss stops measuring
+generalisation. `split = "group"` assigns whole problems (the `problem_field` value, or the
+normalised statement when that field is absent) to one split.
+
+Prompt formats:
+
+* `chat` -- system prompt `SYSTEM_PROMPT`, user = statement, assistant = target, rendered with the
+  tokenizer's own chat template, exactly as `generate` renders prompts at evaluation. The loss
+  covers the assistant tokens and the end-of-turn token only. The boundary is a token position:
+  the prompt is rendered with `add_generation_prompt=True` and tokenized on its own, and the
+  completion is the rest of the fully rendered conversation, tokenized on its own. Qwen's template
+  has no generation markers, so nothing here searches strings for role markers; and the model sees
+  at training exactly the prompt ids it is given at evaluation. We always pass our system prompt:
+  Qwen's (and SmolLM2's) template would otherwise insert its own default.
+* `seed` -- the original study's plain text: system text, statement, `"\\n# Solution:\\n"`, target,
+  then the eos token (so the model learns to stop); loss on every token, for faithful replication.
+
+Packing (`packing = true`) concatenates examples into rows of at most `max_length` tokens and
+restarts `position_ids` at 0 for every example. Passed to a Hugging Face model *without* an
+attention mask and with `use_cache=False` (as training runs), transformers (>= 4.53) turns restarting position ids into a block-diagonal causal
+mask for SDPA/eager attention and into varlen calls for flash-attention, so a token attends only to
+earlier tokens of its own example (tests/test_datasets.py checks that packed logits equal unpacked
+ones). The first label of every packed example is -100 so no token is trained to predict the start
+of an unrelated example.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from codegen_study.errors import UserError
+
+SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
+SEED_SEPARATOR = "\n# Solution:\n"
+VALID_NAMES = ("valid", "validation", "val", "dev")
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    path: str = "Naholav/CodeGen-Deep-5K"  # hub dataset id, or a local .jsonl file
+    hub_split: str = "train"  # the HF split to read when `path` is a hub id
+    revision: str | None = None
+    id_field: str = "id"
+    problem_field: str = "problem_id"  # group key for split="group" when present
+    input_field: str = "input"
+    solution_field: str = "solution"
+    output_field: str = "output"
+    split_field: str = "split"
+    target: Literal["output", "solution"] = "output"
+    prompt_format: Literal["chat", "seed"] = "chat"
+    system_prompt: str = SYSTEM_PROMPT
+    max_length: int = 512
+    split: Literal["column", "group"] = "column"
+    exclude_splits: tuple[str, ...] = ("test",)  # rows with these split values never train
+    valid_fraction: float = 0.05  # of problems, for split="group"
+    seed: int = 42
+    packing: bool = False
+    max_rows: int | None = None  # debugging: keep the first N rows
+
+    def __post_init__(self) -> None:
+        if self.max_length < 8:
+            raise ValueError(f"max_length must be >= 8, got {self.max_length}")
+        if not 0.0 < self.valid_fraction < 1.0:
+            raise ValueError(f"valid_fraction must be in (0, 1), got {self.valid_fraction}")
+
+
+def is_local(path: str) -> bool:
+    return path.endswith((".jsonl", ".json")) or Path(path).exists()
+
+
+def load_rows(cfg: DataConfig) -> list[dict[str, Any]]:
+    """All rows of the dataset as dicts; a local JSONL is read with the standard library only."""
+    if is_local(cfg.path):
+        rows = read_jsonl(cfg.path)
+    else:
+        try:
+            import datasets as hf_datasets  # lazy: not installed on the GPU machine
+        except ImportError as exc:
+            raise UserError(f"{cfg.path}: reading a hub dataset needs the `datasets` package") from exc
+        ds = hf_datasets.load_dataset(cfg.path, split=cfg.hub_split, revision=cfg.revision)
+        rows = [dict(r) for r in ds]
+    if cfg.max_rows is not None:
+        rows = rows[: cfg.max_rows]
+    needed = (cfg.input_field, cfg.solution_field if cfg.target == "solution" else cfg.output_field)
+    for i, row in enumerate(rows, 1):
+        for field in needed:
+            if not isinstance(row.get(field), str):
+                raise UserError(f"{cfg.path}:{i}: row lacks string field {field!r}")
+    return rows
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such data file")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path}:{i}: invalid JSON: {exc.msg}") from exc
+            if not isinstance(row, dict):
+                raise UserError(f"{path}:{i}: expected a JSON object per line")
+            rows.append(row)
+    if not rows:
+        raise UserError(f"{path}: no rows")
+    return rows
+
+
+def normalise_statement(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def group_key(row: dict[str, Any], cfg: DataConfig) -> str:
+    """Which problem a row belongs to: `problem_field` if present, else its normalised statement."""
+    value = row.get(cfg.problem_field)
+    if value is not None and value != "":
+        return f"id:{value}"
+    return "text:" + normalise_statement(row[cfg.input_field])
+
+
+def split_rows(rows: list[dict[str, Any]], cfg: DataConfig) -> dict[str, list[dict[str, Any]]]:
+    """{"train": [...], "valid": [...]} (plus other split names the column holds, e.g. "test")."""
+    if cfg.split == "column":
+        out: dict[str, list] = {"train": [], "valid": []}
+        for i, row in enumerate(rows, 1):
+            value = row.get(cfg.split_field)
+            if not isinstance(value, str):
+                raise UserError(
+                    f"{cfg.path}:{i}: split = \"column\" but row has no {cfg.split_field!r} value; "
+                    'use split = "group"'
+                )
+            name = "valid" if value.lower() in VALID_NAMES else value.lower()
+            out.setdefault(name, []).append(row)
+        if not out["train"] or not out["valid"]:
+            raise UserError(f"{cfg.path}: split column gives {len(out['train'])} train and "
+                            f"{len(out['valid'])} valid rows; both must be non-empty")
+        return out
+    kept, held = [], {}
+    for row in rows:
+        value = row.get(cfg.split_field)
+        if isinstance(value, str) and value.lower() in cfg.exclude_splits:
+            held.setdefault(value.lower(), []).append(row)
+        else:
+            kept.append(row)
+    keys = sorted({group_key(r, cfg) for r in kept})
+    if len(keys) < 2:
+        raise UserError(f"{cfg.path}: a group split needs at least 2 distinct problems, found {len(keys)}")
+    random.Random(cfg.seed).shuffle(keys)
+    n_valid = max(1, round(cfg.valid_fraction * len(keys)))
+    valid_keys = set(keys[:n_valid])
+    out = {"train": [r for r in kept if group_key(r, cfg) not in valid_keys],
+           "valid": [r for r in kept if group_key(r, cfg) in valid_keys]}
+    out.update(held)
+    return out
+
+
+def chat_messages(statement: str, target: str | None = None, system: str = SYSTEM_PROMPT) -> list[dict[str, str]]:
+    """The conversation used both for training (with `target`) and for evaluation (without)."""
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": statement}]
+    if target is not None:
+        messages.append({"role": "assistant", "content": target})
+    return messages
+
+
+def end_of_turn_id(tokenizer) -> int:
+    """Id of the token that closes an assistant turn in the chat template (eos if none is known)."""
+    template = getattr(tokenizer, "chat_template", None) or ""
+    for token in ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>"):
+        if token in template:
+            tid = tokenizer.convert_tokens_to_ids(token)
+            if tid is not None and tid != tokenizer.unk_token_id:
+                return tid
+    return tokenizer.eos_token_id
+
+
+def _ids(tokenizer, text: str) -> list[int]:
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def encode_example(tokenizer, row: dict[str, Any], cfg: DataConfig) -> dict[str, Any]:
+    """{"input_ids", "labels", "truncated"} for one row; labels are -100 where no loss applies."""
+    statement = row[cfg.input_field]
+    target = row[cfg.solution_field if cfg.target == "solution" else cfg.output_field]
+    if cfg.prompt_format == "chat":
+        messages = chat_messages(statement, target, cfg.system_prompt)
+        prompt_text = tokenizer.apply_chat_template(messages[:2], add_generation_prompt=True, tokenize=False)
+        full_text = tokenizer.apply_chat_template(messages, tokenize=False)
+        if not full_text.startswith(prompt_text):
+            raise UserError("the tokenizer's chat template does not render the prompt as a prefix of "
+                            "the full conversation; use prompt_format = \"seed\"")
+        prompt_ids = _ids(tokenizer, prompt_text)
+        completion_ids = _ids(tokenizer, full_text[len(prompt_text):])
+        eot = end_of_turn_id(tokenizer)
+        if eot in completion_ids:  # drop what follows the end of turn (a newline): never generated
+            last = len(completion_ids) - 1 - completion_ids[::-1].index(eot)
+            completion_ids = completion_ids[: last + 1]
+        input_ids = prompt_ids + completion_ids
+        labels = [IGNORE] * len(prompt_ids) + completion_ids
+    else:
+        text = f"{cfg.system_prompt}\n\n{statement}{SEED_SEPARATOR}{target}"
+        input_ids = _ids(tokenizer, text) + [tokenizer.eos_token_id]
+        labels = list(input_ids)
+    truncated = len(input_ids) > cfg.max_length
+    return {"input_ids": input_ids[: cfg.max_length], "labels": labels[: cfg.max_length], "truncated": truncated}
+
+
+def encode_rows(tokenizer, rows: list[dict[str, Any]], cfg: DataConfig) -> tuple[list[dict], dict[str, int]]:
+    """Encoded examples plus counts: rows, truncated, dropped (no supervised token left), tokens."""
+    examples, truncated, dropped, tokens = [], 0, 0, 0
+    for row in rows:
+        ex = encode_example(tokenizer, row, cfg)
+        truncated += ex["truncated"]
+        if sum(1 for x in ex["labels"][1:] if x != IGNORE) == 0:
+            dropped += 1
+            continue
+        tokens += len(ex["input_ids"])
+        examples.append(ex)
+    return examples, {"rows": len(rows), "truncated": truncated, "dropped": dropped, "tokens": tokens}
+
+
+def pack_examples(examples: list[dict], max_length: int) -> list[dict]:
+    """Greedy first-fit-in-order packing into rows of <= max_length tokens with restarting positions."""
+    packed: list[dict] = []
+    cur: dict[str, list] = {"input_ids": [], "labels": [], "position_ids": []}
+    for ex in examples:
+        n = len(ex["input_ids"])
+        if cur["input_ids"] and len(cur["input_ids"]) + n > max_length:
+            packed.append(cur)
+            cur = {"input_ids": [], "labels": [], "position_ids": []}
+        cur["input_ids"] += ex["input_ids"]
+        cur["labels"] += [IGNORE] + list(ex["labels"][1:])
+        cur["position_ids"] += list(range(n))
+    if cur["input_ids"]:
+        packed.append(cur)
+    return packed
+
+
+def prepare_data(tok, dcfg: DataConfig, log=print) -> tuple[list[dict], list[dict], dict]:
+    """Encoded (and optionally packed) train/valid examples plus counts for training.json."""
+    splits = split_rows(load_rows(dcfg), dcfg)
+    train_ex, train_n = encode_rows(tok, splits["train"], dcfg)
+    valid_ex, valid_n = encode_rows(tok, splits["valid"], dcfg)
+    log(f"data: train {train_n['rows']} rows ({train_n['truncated']} truncated at {dcfg.max_length} tokens, "
+        f"{train_n['dropped']} without target tokens dropped), valid {valid_n['rows']} rows "
+        f"({valid_n['truncated']} truncated)")
+    if not train_ex or not valid_ex:
+        raise UserError(f"{dcfg.path}: no usable train or valid examples after encoding")
+    if dcfg.packing:
+        train_ex = pack_examples(train_ex, dcfg.max_length)
+        valid_ex = pack_examples(valid_ex, dcfg.max_length)
+        log(f"packing: {train_n['rows'] - train_n['dropped']} examples -> {len(train_ex)} rows of <= {dcfg.max_length}")
+    return train_ex, valid_ex, {"train": train_n, "valid": valid_n, "train_sequences": len(train_ex)}
+
+
+def epoch_windows(n_examples: int, epoch: int, seed: int, micro_batch_size: int, grad_accumulation: int,
+                  rank: int = 0, world: int = 1) -> list[list[list[int]]]:
+    """This rank's accumulation windows of micro-batches (example indices) for `epoch`: a pure
+    function of (seed, epoch), so a resumed run replays the same order. Rank r of N takes
+    micro-batches r, r+N, ...; every rank gets the same number of them (the remainder is dropped)."""
+    order = list(range(n_examples))
+    random.Random(seed * 100_003 + epoch).shuffle(order)
+    mbs = [order[i:i + micro_batch_size] for i in range(0, len(order), micro_batch_size)]
+    per_rank = max(1, len(mbs) // world)
+    mine = mbs[rank::world][:per_rank] if len(mbs) >= world else [mbs[rank % len(mbs)]]
+    return [mine[i:i + grad_accumulation] for i in range(0, len(mine), grad_accumulation)]
+
+
+def collate(examples: list[dict], pad_id: int):
+    """Right-padded tensors for one micro-batch. Packed rows carry position_ids and no mask."""
+    import torch
+
+    width = max(len(e["input_ids"]) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    packed = "position_ids" in examples[0]
+    pos = torch.zeros((len(examples), width), dtype=torch.long) if packed else None
+    for i, e in enumerate(examples):
+        n = len(e["input_ids"])
+        ids[i, :n] = torch.tensor(e["input_ids"])
+        labels[i, :n] = torch.tensor(e["labels"])
+        mask[i, :n] = 1
+        if packed:
+            pos[i, :n] = torch.tensor(e["position_ids"])
+            # padding after a packed row continues as one more "example" of pad tokens
+            pos[i, n:] = torch.arange(width - n)
+    batch = {"input_ids": ids, "labels": labels}
+    if packed:
+        batch["position_ids"] = pos
+    elif bool((mask == 0).any()):
+        batch["attention_mask"] = mask
+    return batch

@@ -1,0 +1,346 @@
+"""The `evaluate` stage: base model + every checkpoint of a run -> completions -> scored samples.
+
+    codegen-study evaluate --config configs/offline-deep.toml --run DIR [--limit 3] [--output-dir DIR2]
+
+What runs: greedy decoding for the base model (model "base", step 0) and every
+`checkpoint-step-N/` of the run folder (model = the run's `[run] name`, step N), on every
+benchmark of `[eval] benchmarks`; sampling (n, temperature, top_p: LiveCodeBench's 10 / 0.2 /
+0.95) only for the labels in `sample_checkpoints` ("base", "final" = last checkpoint, "best" =
+lowest validation loss in the run's losses table). The base is loaded once; adapters are
+attached and switched without reloading it.
+
+Why it is split in two phases: generation needs a GPU and no polars; scoring needs the sandbox
+and runs on CPU. `--generate-only` writes completions (standard library + torch only, so it runs
+on a bare GPU machine) and `--score-only` grades completions already stored; with neither flag
+both run. Both phases resume: completions are appended batch by batch and keyed by (model, step,
+benchmark, decoding, question_id, sample_id); scoring skips samples already in the store.
+
+Covers: orchestration, the `[eval]` config, checkpoint discovery and the CLI. Does not cover:
+prompt text (`prompts`), decoding (`engine`), grading (`scoring`, `grading`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from codegen_study.targets import SAMPLE_LABELS, Target, best_step, discover_checkpoints, plan_targets, table_rows
+from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml, to_dict
+from codegen_study.errors import UserError
+from codegen_study.results import Store
+
+__all__ = ["EvalConfig", "Target", "best_step", "discover_checkpoints", "plan_targets", "generate_all", "score_all"]
+
+LCB_HUB_SPEC = "livecodebench/code_generation_lite@release_v5:data/benchmarks/lcb_seed41.txt"
+#: benchmark name -> spec: "humaneval", a local LCB-format file, or "HUB_ID@VERSION[:IDS_FILE]"
+DEFAULT_SOURCES: dict[str, str] = {
+    "heldout": "corpora/heldout.jsonl",
+    "lcb41": LCB_HUB_SPEC,
+    "humaneval": "humaneval",
+}
+LCB_GRADERS = ("seed/seed", "seed/lcb", "lcb/seed", "lcb/lcb")
+HUMANEVAL_GRADERS = ("humaneval/seed",)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """The `[eval]` table. `graders` maps a benchmark to "grader/extraction" pairs (default:
+    all four seed/lcb combinations for LCB-format benchmarks, humaneval/seed for HumanEval)."""
+
+    benchmarks: tuple[str, ...] = ("heldout", "lcb41", "humaneval")
+    sources: dict[str, str] = field(default_factory=dict)  # overrides DEFAULT_SOURCES
+    greedy: bool = True
+    sample_checkpoints: tuple[str, ...] = SAMPLE_LABELS
+    n_samples: int = 10
+    temperature: float = 0.2
+    top_p: float = 0.95
+    max_new_tokens: int = 512
+    batch_size: int = 32
+    engine: str = "static"
+    seed: int = 0
+    graders: dict[str, Any] = field(default_factory=dict)
+    workers: int | None = None  # sandbox processes for scoring (None: one per core)
+    limit: int | None = None  # first N problems of each benchmark
+    output_dir: str | None = None  # default: the run folder
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("hf", "static"):
+            raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
+        for name in ("n_samples", "max_new_tokens", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if not (self.temperature > 0 and 0 < self.top_p <= 1):
+            raise ValueError("sampling needs temperature > 0 and 0 < top_p <= 1")
+        bad = [s for s in self.sample_checkpoints if s not in SAMPLE_LABELS and not re.fullmatch(r"\d+", s)]
+        if bad:
+            raise ValueError(f"sample_checkpoints: {bad[0]!r} is not base, final, best or a step number")
+        for bench, pairs in self.graders.items():
+            for pair in [pairs] if isinstance(pairs, str) else pairs:
+                if not re.fullmatch(r"(seed|lcb|humaneval)/(seed|lcb)", str(pair)):
+                    raise ValueError(f"graders.{bench}: {pair!r} is not GRADER/EXTRACTION (e.g. lcb/seed)")
+
+    def source(self, name: str) -> str:
+        spec = {**DEFAULT_SOURCES, **self.sources}.get(name)
+        if spec is None:
+            raise UserError(f"[eval] benchmark {name!r} has no source: add sources.{name} = \"PATH\"")
+        return spec
+
+    def grader_pairs(self, name: str, kind: str) -> list[tuple[str, str]]:
+        pairs = self.graders.get(name) or (HUMANEVAL_GRADERS if kind == "humaneval" else LCB_GRADERS)
+        pairs = [pairs] if isinstance(pairs, str) else pairs
+        return [tuple(p.split("/")) for p in pairs]
+
+
+def load_problems(spec: str, limit: int | None = None):
+    """Problems of a benchmark spec (see DEFAULT_SOURCES), the first `limit` of them."""
+    from codegen_study.benchmarks import load_benchmark, load_lcb
+
+    if "@" in spec and not Path(spec).exists():
+        hub, _, rest = spec.partition("@")
+        version, _, ids_file = rest.partition(":")
+        problems = load_lcb(hub, version=version, ids_file=ids_file or None)
+    else:
+        if spec != "humaneval" and not Path(spec).exists():
+            raise UserError(f"benchmark file {spec}: no such file")
+        problems = load_benchmark(spec)
+    return problems[:limit] if limit else problems
+
+
+def decodings(cfg: EvalConfig, target: Target) -> list[tuple[str, dict]]:
+    """(decoding name, engine kwargs) pairs for a target."""
+    out = [("greedy", {"temperature": 0.0, "top_p": 1.0, "n": 1})] if cfg.greedy else []
+    if target.sampled:
+        out.append(("sampling", {"temperature": cfg.temperature, "top_p": cfg.top_p, "n": cfg.n_samples}))
+    return out
+
+
+# -- the two phases -------------------------------------------------------------------------
+def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list], store: Store, *,
+                 device: str | None = None, prompt_format: str = "chat", system_prompt: str | None = None,
+                 log=print) -> dict[str, Any]:
+    """Write every missing completion to `store`; returns facts about the device for env.json."""
+    from codegen_study import engine as eng
+    from codegen_study.models import attach_adapter, load_model, use_adapter
+    from codegen_study.prompts import prompt_ids, stop_ids
+
+    done = store.done_keys("completions")
+    model = tokenizer = None
+    for target in targets:
+        work = []  # (benchmark, decoding, kwargs, requests)
+        for bench, problems in benchmarks.items():
+            for dec, kw in decodings(cfg, target):
+                keys = [(target.model, target.step, bench, dec, p.id, s) for p in problems for s in range(kw["n"])]
+                if any(k not in done for k in keys):
+                    work.append((bench, dec, kw, problems, keys))
+        if not work:
+            log(f"{target.model} step {target.step}: all completions already stored")
+            continue
+        if model is None:
+            t0 = time.perf_counter()
+            model, tokenizer = load_model(model_cfg, device=device)
+            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
+        if target.adapter is not None:
+            model = attach_adapter(model, target.adapter, f"step-{target.step}")
+            use_adapter(model, f"step-{target.step}")
+        elif hasattr(model, "peft_config"):
+            use_adapter(model, None)
+        stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
+        for bench, dec, kw, problems, keys in work:
+            ids = {p.id: tuple(prompt_ids(tokenizer, p, prompt_format=prompt_format, system_prompt=system_prompt))
+                   for p in problems}
+            reqs = [eng.Request(k, ids[k[4]]) for k in keys if k not in done]
+            t0, n_tok = time.perf_counter(), 0
+            for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
+                                      batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
+                                      seed=cfg.seed, stop_ids=stops, pad_id=pad):
+                rows = [completion_row(r, tokenizer.decode(list(r.tokens), skip_special_tokens=True), len(batch),
+                                       target.adapter) for r in batch]
+                store.append("completions", rows)
+                n_tok += sum(len(r.tokens) for r in batch)
+            secs = time.perf_counter() - t0
+            log(f"{target.model} step {target.step} {bench} {dec}: {len(reqs)} completions, {n_tok} tokens "
+                f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
+    return device_facts(model)
+
+
+def completion_row(r, text: str, batch_len: int, adapter) -> dict[str, Any]:
+    model, step, bench, dec, qid, sid = r.key
+    return {"model": model, "step": step, "benchmark": bench, "decoding": dec, "question_id": qid,
+            "sample_id": sid, "completion": text, "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": len(r.tokens), "finish_reason": r.finish_reason,
+            "seconds": r.seconds / max(batch_len, 1), "adapter": str(adapter) if adapter else None}
+
+
+def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[str, list], store: Store, *,
+              log=print) -> dict[str, Any]:
+    """Grade the stored completions of `targets` (all stored models when None) on `benchmarks`."""
+    from codegen_study.grading import PRELOAD, Sample
+    from codegen_study.sandbox import Sandbox
+    from codegen_study.scoring import score_into_store
+
+    groups: dict[tuple, list] = {}
+    adapters: dict[tuple, str | None] = {}
+    wanted = None if targets is None else {(t.model, t.step) for t in targets}
+    for row in table_rows(store, "completions"):
+        key = (row["model"], int(row["step"]), row["benchmark"], row["decoding"])
+        if row["benchmark"] not in benchmarks or (wanted is not None and key[:2] not in wanted):
+            continue
+        problems = benchmarks[row["benchmark"]]
+        if row["question_id"] not in problems:
+            continue
+        groups.setdefault(key, {})[(row["question_id"], row["sample_id"])] = row
+        adapters[key] = row.get("adapter")
+    sandbox = Sandbox(workers=cfg.workers, preload=PRELOAD) if groups else None
+    run_ids: list[tuple[str, int, float]] = []
+    try:
+        for (model, step, bench, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
+            problems = benchmarks[bench]
+            kind = next(iter(problems.values())).kind
+            samples = [Sample(r["question_id"], r["sample_id"], completion=r["completion"]) for r in rows.values()]
+            for grader, extraction in cfg.grader_pairs(bench, kind):
+                t0 = time.perf_counter()
+                run_id = score_into_store(store, model=model, step=step, benchmark=bench, decoding=dec, grader=grader,
+                                          extraction=extraction, problems=problems, samples=samples, sandbox=sandbox,
+                                          adapter=adapters[(model, step, bench, dec)],
+                                          config={"eval": to_dict(cfg)}, workers=cfg.workers)
+                run_ids.append((run_id, len(samples), time.perf_counter() - t0))
+        passed: dict[str, int] = {}
+        for r in table_rows(store, "samples"):
+            passed[r["run_id"]] = passed.get(r["run_id"], 0) + bool(r["passed"])
+        for run_id, n, secs in run_ids:
+            log(f"{run_id}: {passed.get(run_id, 0)}/{n} passed ({secs:.1f} s)")
+        return {"protections": sandbox.protections if sandbox else None}
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+
+
+def device_facts(model=None) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    try:
+        import torch
+
+        facts["cuda"] = torch.cuda.is_available()
+        if torch.cuda.is_available():
+            facts["gpu"] = torch.cuda.get_device_name(0)
+        if model is not None:
+            facts["device"] = str(next(model.parameters()).device)
+            facts["dtype"] = str(next(model.parameters()).dtype)
+    except ImportError:
+        pass
+    return facts
+
+
+def versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for pkg in ("codegen-study", "torch", "transformers", "peft", "accelerate", "bitsandbytes", "gguf", "polars"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+# -- CLI ------------------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
+    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ adapters are evaluated")
+    parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
+    parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
+    parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME=SPEC",
+                        help="where benchmark NAME comes from: a local LCB JSONL, 'humaneval', or HUB@VERSION[:IDS]")
+    parser.add_argument("--steps", help="comma-separated checkpoint steps to evaluate (numbers, final, best)")
+    parser.add_argument("--no-base", action="store_true", help="skip the base model")
+    phase = parser.add_mutually_exclusive_group()
+    phase.add_argument("--generate-only", action="store_true", help="write completions, do not score (GPU side)")
+    phase.add_argument("--score-only", action="store_true", help="score completions already stored (CPU side)")
+    parser.add_argument("--max-new-tokens", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--engine", choices=("hf", "static"))
+    parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
+    parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
+                        help="override [model] precision (e.g. fp32 on a CPU)")
+
+
+def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
+    """(EvalConfig with flags applied, ModelConfig, the raw config tables)."""
+    from codegen_study.models import ModelConfig
+
+    raw = read_toml(args.config) if args.config else {}
+    sources = dict(raw.get("eval", {}).get("sources", {}))
+    for item in args.source:
+        name, sep, spec = item.partition("=")
+        if not sep or not name or not spec:
+            raise UserError(f"--source {item!r}: expected NAME=SPEC")
+        sources[name] = spec
+    overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
+                 "engine": args.engine, "workers": args.workers, "output_dir": args.output_dir,
+                 "sources": sources or None,
+                 "benchmarks": [b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None}
+    cfg = load_section(args.config, "eval", EvalConfig, overrides)
+    model_cfg = load_section(args.config, "model", ModelConfig, {"precision": args.precision})
+    return cfg, model_cfg, raw
+
+
+def write_env(out: Path, part: str, facts: dict[str, Any]) -> None:
+    path = out / "env.json"
+    env = json.loads(path.read_text()) if path.exists() else {}
+    env[part] = {"versions": versions(), "platform": platform.platform(), "argv": sys.argv[1:], **facts}
+    atomic_write_text(path, json.dumps(env, indent=2, default=str) + "\n")
+
+
+def write_config(out: Path, cfg: EvalConfig, model_cfg, raw: dict[str, Any]) -> None:
+    """Resolved [eval] (and [model]) into out/config.toml, keeping a training run's other tables."""
+    path = out / "config.toml"
+    tables = {k: v for k, v in (read_toml(path) if path.exists() else raw).items() if isinstance(v, dict)}
+    tables.setdefault("model", model_cfg)
+    tables["eval"] = replace(cfg, sources={**DEFAULT_SOURCES, **cfg.sources})
+    atomic_write_text(path, dump_toml(tables, header="codegen-study " + " ".join(sys.argv[1:])))
+
+
+def run(args) -> int:
+    cfg, model_cfg, raw = resolve(args)
+    run_dir = Path(args.run) if args.run else None
+    if run_dir is not None and not run_dir.is_dir():
+        raise UserError(f"--run {run_dir}: no such folder")
+    fallback = raw.get("run", {}).get("output_dir")
+    out = Path(cfg.output_dir) if cfg.output_dir else run_dir or (Path(fallback) if fallback else None)
+    if out is None:
+        raise UserError("give --output-dir (or --run, or [eval]/[run] output_dir in the config)")
+    benchmarks = {}
+    for name in cfg.benchmarks:
+        problems = load_problems(cfg.source(name), cfg.limit)
+        if not problems:
+            raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
+        benchmarks[name] = {p.id: p for p in problems}
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
+    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base, steps=steps)
+    if not targets:
+        raise UserError("nothing to evaluate: --no-base and no checkpoints")
+    store = Store(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_config(out, cfg, model_cfg, raw)
+    print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
+          f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
+    if not args.score_only:
+        data = raw.get("data", {})
+        facts = generate_all(cfg, model_cfg, targets, {b: list(p.values()) for b, p in benchmarks.items()}, store,
+                             device=args.device, prompt_format=data.get("prompt_format", "chat"),
+                             system_prompt=data.get("system_prompt"))
+        write_env(out, "generation", facts)
+    if not args.generate_only:
+        # scoring alone (on another machine) grades whatever the store holds, unless told which run
+        facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)
+        write_env(out, "scoring", facts)
+    return 0

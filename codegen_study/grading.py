@@ -1,0 +1,447 @@
+"""Grading samples of code against a benchmark's tests, under a named grader profile.
+
+A *profile* fixes everything that changes a verdict: which tests count, the per-test time and
+memory limits, how the code is extracted from the model's answer, what program actually runs,
+and how output is compared. Three profiles exist:
+
+* ``seed`` -- the original study's harness: public tests only; the program runs as written with
+  the test input on stdin; 10 s per test (interpreter start included), 512 MB address space; a
+  test passes when the exit code is 0 and ``"\\n".join(l.strip() for l in s.strip().split("\\n"))``
+  is equal for actual and expected output; ``seed`` extraction.
+* ``lcb`` -- LiveCodeBench's official semantics: public + private tests; 6 s per test; the
+  program is what LiveCodeBench's runner executes (its star-import prelude, the code's imports
+  hoisted and the rest wrapped in ``wrapped_function()``, a trailing ``if __name__ ==
+  '__main__':`` block unwrapped, ``SystemExit`` ignored); output stripped, split into lines,
+  each line stripped, equal line counts, and each line equal or equal token by token as
+  ``decimal.Decimal``. Call-based (LeetCode) tests call ``Solution().fn(*json args)`` and compare
+  with the JSON expected value (a returned tuple compares as a list). ``lcb`` extraction.
+  Deliberate differences from its in-process runner: every test runs in a fresh sandboxed
+  process (no state shared between tests), all tests run (no early stop, so `tests_passed` is
+  meaningful), and stdin is the real stdin (LiveCodeBench patches a StringIO in, under which
+  ``sys.stdin.buffer`` fails).
+* ``humaneval`` -- ``prompt + completion`` followed by the task's test code and
+  ``check(entry_point)``; when the extracted code defines the entry point itself (an instruct
+  model wrote the whole function), it runs after the prompt instead of continuing it.
+
+Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code.
+A sample passes when all its tests pass; its verdict is that of its first failing test.
+
+Time limits are the sandbox's: CPU seconds of the run, with a wall-clock backstop for programs
+that sleep or block. Both harnesses being imitated use wall-clock limits; CPU time is what keeps
+a verdict from changing when the machine is busy (tests/test_grading.py checks exactly that),
+and for CPU-bound programs, which is what model-written solutions are, the two agree.
+
+Covers: turning (problem, sample) into sandbox jobs and outcomes into verdicts. Does not cover:
+isolation (every program runs in `codegen_study.sandbox`, never in this process), result
+storage (`scoring`, `results`).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import decimal
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from codegen_study.benchmarks import Problem, TestCase
+from codegen_study.errors import UserError
+from codegen_study.extract import POLICIES, extract_code
+
+VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code")
+KEEP_CHARS = 2000  # failing-test input/expected/actual/stderr are cut to this many characters
+
+#: LiveCodeBench's `import_string` (lcb_runner/evaluation/testing_util.py) plus the digit limit.
+LCB_PRELUDE = (
+    "from string import *\nfrom re import *\nfrom datetime import *\nfrom collections import *\n"
+    "from heapq import *\nfrom bisect import *\nfrom copy import *\nfrom math import *\n"
+    "from random import *\nfrom statistics import *\nfrom itertools import *\nfrom functools import *\n"
+    "from operator import *\nfrom io import *\nfrom sys import *\nfrom json import *\n"
+    "from builtins import *\nfrom typing import *\n"
+    "import string\nimport re\nimport datetime\nimport collections\nimport heapq\nimport bisect\n"
+    "import copy\nimport math\nimport random\nimport statistics\nimport itertools\nimport functools\n"
+    "import operator\nimport io\nimport sys\nimport json\n"
+    "sys.setrecursionlimit(50000)\nsys.set_int_max_str_digits(50000)\n"
+)
+
+#: modules the warm sandbox workers import once, so no test pays for them: LiveCodeBench's
+#: prelude plus what competitive-programming solutions commonly import
+PRELOAD = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
+           "statistics", "itertools", "functools", "operator", "io", "json", "typing", "decimal",
+           "fractions", "array", "time", "cmath", "dataclasses", "enum", "queue", "textwrap",
+           "unicodedata", "numbers", "calendar", "pprint")
+
+
+@dataclass(frozen=True)
+class GraderProfile:
+    name: str
+    extraction: str  # "seed" | "lcb"
+    public_only: bool
+    timeout_s: float
+    memory_mb: int
+    comparison: str  # "seed" | "lcb" | "humaneval"
+    prelude: str = ""
+
+
+PROFILES: dict[str, GraderProfile] = {
+    "seed": GraderProfile("seed", "seed", True, 10.0, 512, "seed"),
+    "lcb": GraderProfile("lcb", "lcb", False, 6.0, 1024, "lcb", LCB_PRELUDE),
+    "humaneval": GraderProfile("humaneval", "seed", True, 3.0, 1024, "humaneval"),
+}
+
+
+def get_profile(name: str, *, timeout: float | None = None, extraction: str | None = None) -> GraderProfile:
+    """The named profile, with the per-test timeout and/or extraction policy overridden."""
+    if name not in PROFILES:
+        raise UserError(f"unknown grader {name!r} (choose from {', '.join(PROFILES)})")
+    profile = PROFILES[name]
+    if timeout is not None:
+        if not timeout > 0:
+            raise UserError(f"--timeout must be positive, got {timeout}")
+        profile = dataclasses.replace(profile, timeout_s=float(timeout))
+    if extraction is not None:
+        if extraction not in POLICIES:
+            raise UserError(f"unknown extraction {extraction!r} (choose from {', '.join(POLICIES)})")
+        profile = dataclasses.replace(profile, extraction=extraction)
+    return profile
+
+
+@dataclass(frozen=True)
+class Sample:
+    question_id: str
+    sample_id: str | int
+    code: str | None = None  # run as is
+    completion: str | None = None  # raw model output: the profile's extraction applies
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    index: int
+    public: bool
+    verdict: str
+    seconds: float  # CPU seconds of the test's process
+    input: str | None = None  # these four only for failing tests, truncated
+    expected: str | None = None
+    actual: str | None = None
+    stderr: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleVerdict:
+    question_id: str
+    sample_id: str | int
+    code: str
+    passed: bool
+    verdict: str
+    tests_passed: int
+    tests_total: int
+    seconds: float
+    tests: tuple[TestVerdict, ...] = ()
+
+
+# -- output comparison ----------------------------------------------------------------
+def seed_normalize(s: str) -> str:
+    return "\n".join(line.strip() for line in s.strip().split("\n"))
+
+
+def compare_seed(actual: str, expected: str) -> bool:
+    return seed_normalize(actual) == seed_normalize(expected)
+
+
+def _decimals(line: str) -> list[decimal.Decimal] | None:
+    try:
+        return [decimal.Decimal(tok) for tok in line.split()]
+    except (decimal.InvalidOperation, ValueError):
+        return None
+
+
+def compare_lcb(actual: str, expected: str) -> bool:
+    """LiveCodeBench's stdin comparison: stripped lines, equal count, exact or Decimal-equal."""
+    got = [line.strip() for line in actual.strip().split("\n")]
+    want = [line.strip() for line in expected.strip().split("\n")]
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want):
+        if g == w:
+            continue
+        dg, dw = _decimals(g), _decimals(w)
+        if dg is None or dw is None or dg != dw:
+            return False
+    return True
+
+
+# -- building programs ----------------------------------------------------------------
+def lcb_stdin_program(code: str, prelude: str = LCB_PRELUDE) -> str:
+    """The program LiveCodeBench's runner effectively executes for a stdin solution."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return prelude + "\n" + code  # fails the same way (a compile error) as in LiveCodeBench
+    body = list(tree.body)
+    if body and isinstance(body[-1], ast.If):
+        try:
+            cond = ast.unparse(body[-1].test).strip()
+        except Exception:
+            cond = ""
+        if cond == "__name__ == '__main__'":
+            body = body[:-1] + list(body[-1].body)
+    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    others = [s for s in body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+    func = ast.FunctionDef(
+        name="wrapped_function",
+        args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=others or [ast.Pass()],
+        decorator_list=[],
+        returns=None,
+        type_params=[],
+        lineno=1,
+    )
+    try:
+        hoisted = ast.unparse(ast.Module(body=imports, type_ignores=[]))
+        wrapped = ast.unparse(ast.fix_missing_locations(ast.Module(body=[func], type_ignores=[])))
+    except Exception:
+        return prelude + "\n" + code
+    return (
+        prelude + "\n" + hoisted + "\n" + wrapped + "\n"
+        "__name__ = 'tmp_sol'\n"  # LiveCodeBench execs the code as module `tmp_sol`
+        "try:\n    wrapped_function()\nexcept SystemExit:\n    pass\n"
+    )
+
+
+def call_program(code: str, fn_name: str, test: TestCase, nonce: str, prelude: str) -> str:
+    """A program that calls the solution's method on one test and prints a tagged verdict."""
+    return (
+        prelude + "\n__name__ = 'tmp_sol'\n" + code + "\n\n"
+        "def __codegen_study_check():\n"
+        "    import json as _j, sys as _s\n"
+        f"    _args = [_j.loads(_l) for _l in {test.input!r}.split('\\n')]\n"
+        f"    _want = _j.loads({test.output!r})\n"
+        f"    _obj = Solution() if {('class Solution' in code)!r} else _s.modules['__main__']\n"
+        f"    _got = getattr(_obj, {fn_name!r})(*_args)\n"
+        "    if isinstance(_got, tuple):\n        _got = list(_got)\n"
+        "    _ok = _got == _want\n"
+        "    try:\n        _shown = _j.dumps(_got)\n    except Exception:\n        _shown = repr(_got)\n"
+        f"    _s.stdout.write('\\n{nonce} ' + ('PASS' if _ok else 'FAIL') + ' ' + _shown[:{KEEP_CHARS}] + '\\n')\n"
+        "    _s.stdout.flush()\n\n"
+        "__codegen_study_check()\n"
+    )
+
+
+_DEF = "^[ \t]*(?:async[ \t]+)?def[ \t]+{name}[ \t]*\\("
+
+
+def humaneval_program(problem: Problem, code: str) -> str:
+    """Prompt + completion (or prompt + whole function) + test code + check(entry_point)."""
+    entry = problem.entry_point or ""
+    tail = "\n" + (problem.test_code or "") + f"\ncheck({entry})\n"
+    if entry and re.search(_DEF.format(name=re.escape(entry)), code, re.MULTILINE):
+        return problem.statement + "\n\n" + code + "\n" + tail
+    return problem.statement + code + "\n" + tail
+
+
+# -- verdicts ---------------------------------------------------------------------------
+_STATUS_VERDICT = {"timeout": "timeout", "memory": "memory_limit", "output_limit": "output_limit",
+                   "killed": "runtime_error", "error": "runtime_error"}
+
+
+def _cut(s: str | None) -> str | None:
+    if s is None:
+        return None
+    return s if len(s) <= KEEP_CHARS else s[:KEEP_CHARS] + f"... [{len(s) - KEEP_CHARS} more chars]"
+
+
+@dataclass
+class _Plan:
+    """What to run for one test and how to judge it."""
+    test: TestCase
+    index: int
+    program: str
+    mode: str  # "seed" | "lcb" | "call" | "humaneval"
+    nonce: str = ""
+
+
+def _judge(plan: _Plan, outcome) -> tuple[str, str | None]:
+    """(verdict, actual output shown for a failure) from a sandbox Outcome."""
+    status = outcome.status
+    if status != "ok":
+        verdict = _STATUS_VERDICT.get(status, "runtime_error")
+        if status == "error" and plan.mode == "humaneval" and "AssertionError" in (outcome.stderr or "")[-4000:]:
+            verdict = "wrong_answer"
+        return verdict, outcome.stdout
+    if plan.mode == "seed":
+        return ("passed" if compare_seed(outcome.stdout, plan.test.output) else "wrong_answer"), outcome.stdout
+    if plan.mode == "lcb":
+        return ("passed" if compare_lcb(outcome.stdout, plan.test.output) else "wrong_answer"), outcome.stdout
+    if plan.mode == "call":
+        tag = f"\n{plan.nonce} "
+        at = outcome.stdout.rfind(tag)
+        if at < 0:
+            return "runtime_error", outcome.stdout
+        line = outcome.stdout[at + len(tag):].split("\n", 1)[0]
+        word, _, shown = line.partition(" ")
+        return ("passed" if word == "PASS" else "wrong_answer"), shown
+    return "passed", outcome.stdout  # humaneval: exit code 0 means check() passed
+
+
+def selected_tests(problem: Problem, profile: GraderProfile) -> list[tuple[int, TestCase]]:
+    """(index in problem.tests, test) of the tests this profile runs."""
+    return [(i, t) for i, t in enumerate(problem.tests) if t.public or not profile.public_only]
+
+
+def _plans(problem: Problem, code: str, profile: GraderProfile) -> list[_Plan]:
+    indexed = selected_tests(problem, profile)
+    plans = []
+    if problem.kind == "humaneval":
+        program = humaneval_program(problem, code)
+        return [_Plan(t, i, program, "humaneval") for i, t in indexed]
+    if problem.kind == "functional":
+        fn = problem.fn_name or ""
+        for i, t in indexed:
+            nonce = "CGS" + secrets.token_hex(8)
+            plans.append(_Plan(t, i, call_program(code, fn, t, nonce, profile.prelude), "call", nonce))
+        return plans
+    if profile.comparison == "lcb":
+        program = lcb_stdin_program(code, profile.prelude)
+        return [_Plan(t, i, program, "lcb") for i, t in indexed]
+    program = (profile.prelude + "\n" + code) if profile.prelude else code
+    return [_Plan(t, i, program, "seed") for i, t in indexed]
+
+
+def sample_code(sample: Sample, profile: GraderProfile) -> str:
+    """The code a sample contributes: `code` as is, else the profile's extraction of `completion`."""
+    if sample.code is not None:
+        return sample.code
+    return extract_code(sample.completion or "", profile.extraction)
+
+
+def _limits(profile: GraderProfile, test: TestCase):
+    from codegen_study.sandbox import Limits
+
+    # room for the expected output (some private tests print megabytes), with a floor
+    out_cap = max(1 << 20, 2 * len(test.output.encode("utf-8", "replace")) + (64 << 10))
+    return Limits(timeout_s=profile.timeout_s, memory_mb=profile.memory_mb, stdout_bytes=out_cap)
+
+
+def grade(
+    problems: dict[str, Problem],
+    samples: Iterable[Sample],
+    profile: GraderProfile,
+    *,
+    sandbox=None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> Iterator[SampleVerdict]:
+    """Verdicts for `samples`, yielded in input order as soon as each sample's tests are done.
+
+    All test jobs go to the sandbox in one `run_many` call (on a helper thread), so every
+    worker stays busy across samples and no batch waits for its slowest test; the generator
+    streams verdicts from the completion callbacks, which is what lets `scoring` save progress
+    while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
+    Every test of every sample runs (`tests_passed` counts them); a sample whose extracted code
+    is empty is `no_code` and runs nothing. Unknown question ids raise UserError up front.
+    """
+    import queue
+    import threading
+
+    from codegen_study.sandbox import Job, Sandbox
+
+    entries: list[tuple[Sample, str, list[_Plan], int]] = []
+    jobs, owner = [], []
+    for sample in samples:
+        problem = problems.get(str(sample.question_id))
+        if problem is None:
+            raise UserError(f"unknown question id {sample.question_id!r}")
+        code = sample_code(sample, profile)
+        plans = _plans(problem, code, profile) if code.strip() else []  # no_code runs nothing
+        for plan in plans:
+            jobs.append(Job(plan.program, plan.test.input if plan.mode in ("seed", "lcb") else "",
+                            _limits(profile, plan.test)))
+            owner.append(len(entries))
+        entries.append((sample, code, plans, len(selected_tests(problem, profile))))
+    first_job, at = [], 0
+    for _, _, plans, _ in entries:
+        first_job.append(at)
+        at += len(plans)
+    remaining = [len(plans) for _, _, plans, _ in entries]
+    outcomes: list = [None] * len(jobs)
+
+    own = sandbox is None
+    if own and jobs:
+        sandbox = Sandbox(workers=workers, preload=PRELOAD)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="sample", desc=f"grading ({profile.name})", total=len(entries))
+    done_q: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        try:
+            sandbox.run_many(jobs, on_done=lambda j, o: done_q.put((j, o)))
+        except BaseException as exc:  # handed to the consuming thread
+            done_q.put(exc)
+
+    thread = threading.Thread(target=work, name="grade-sandbox", daemon=True) if jobs else None
+    try:
+        if thread is not None:
+            thread.start()
+        emitted = 0
+        while True:
+            while emitted < len(entries) and remaining[emitted] == 0:
+                sample, code, plans, total = entries[emitted]
+                start = first_job[emitted]
+                results = list(zip(plans, outcomes[start:start + len(plans)]))
+                yield _sample_verdict(sample, code, results, total)
+                if bar is not None:
+                    bar.update(1)
+                emitted += 1
+            if emitted == len(entries):
+                break
+            item = done_q.get()
+            if isinstance(item, BaseException):
+                raise item
+            j, outcome = item
+            outcomes[j] = outcome
+            remaining[owner[j]] -= 1
+        if thread is not None:
+            thread.join()
+    finally:
+        if bar is not None:
+            bar.close()
+        if own and sandbox is not None:
+            sandbox.close()  # also stops an abandoned run_many on the helper thread
+
+
+def _sample_verdict(sample: Sample, code: str, results: list, total: int) -> SampleVerdict:
+    if not code.strip():
+        return SampleVerdict(sample.question_id, sample.sample_id, code, False, "no_code", 0, total, 0.0, ())
+    tests = []
+    for plan, outcome in results:
+        verdict, actual = _judge(plan, outcome)
+        secs = float(outcome.seconds or 0.0)
+        if verdict == "passed":
+            tests.append(TestVerdict(plan.index, plan.test.public, verdict, secs))
+        else:
+            tests.append(TestVerdict(
+                plan.index, plan.test.public, verdict, secs,
+                input=_cut(plan.test.input), expected=_cut(plan.test.output),
+                actual=_cut(actual), stderr=_cut(outcome.stderr),
+            ))
+    passed_n = sum(t.verdict == "passed" for t in tests)
+    first_fail = next((t.verdict for t in tests if t.verdict != "passed"), "passed")
+    return SampleVerdict(
+        sample.question_id, sample.sample_id, code,
+        passed=passed_n == len(tests),
+        verdict=first_fail,
+        tests_passed=passed_n, tests_total=len(tests),
+        seconds=round(sum(t.seconds for t in tests), 6), tests=tuple(tests),
+    )
+
+
+def _len_or_none(x) -> int | None:
+    try:
+        return len(x)  # type: ignore[arg-type]
+    except TypeError:
+        return None

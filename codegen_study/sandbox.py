@@ -1,0 +1,232 @@
+"""Run untrusted Python programs (model-generated code) fast and contained. Linux only.
+
+Design: `Sandbox` (this module: public types and the pool) starts one warm worker per core, a
+`python -s -P -c ...` process with a scrubbed environment running `sandbox_worker` (isolation,
+per-job child, supervision). The worker isolates itself once, imports `preload` modules, and then forks a
+fresh child per job, so a job costs a fork instead of an interpreter start-up.
+
+Covered (`Sandbox.protections` reports what is active on this machine):
+- As root: the worker unshares network (only a downed loopback: every connect fails), mount,
+  PID, IPC and UTS namespaces; as a normal user the same inside a user namespace when the
+  kernel allows one. The worker is PID 1 of its PID namespace with its own /proc, so after
+  every run it kills whatever the run left (daemons, double forks, setsid children, children
+  ignoring SIGTERM) with one `kill(-1, SIGKILL)`; nothing outlives its run, and a program's
+  `kill(-1, 9)` cannot reach anything outside that namespace.
+- As root each worker runs jobs under its own unprivileged uid/gid (no groups), so a program
+  cannot signal the worker nor write root's files; `no_new_privs` makes setuid binaries inert.
+- The whole file tree is remounted read-only (in the worker's mount namespace only); /tmp,
+  /var/tmp, /dev/shm and /run/lock are private tmpfs (256 MiB) wiped after every run. Each run
+  works in a fresh temp dir (HOME and TMPDIR point there) that is removed afterwards. When the
+  interpreter lives under a private home (pyenv in /root), that home is replaced by an empty
+  tmpfs in which only the interpreter's directories are bind-mounted back.
+- rlimits per run: CPU seconds, address space, file size, open files, processes, no core.
+- Environment: PATH, LANG/LC_*, OMP/OPENBLAS/MKL thread settings (default 1) and
+  PYTHONHASHSEED=0 only; nothing from the caller's secrets.
+- stdout/stderr go through pipes read by the worker: stdout beyond `stdout_bytes` stops the
+  run ("output_limit"); stderr beyond its cap is dropped. Memory use stays bounded.
+
+Timeouts are judged by CPU seconds (user+sys of the whole process tree, polled from /proc and
+backed by RLIMIT_CPU), so a run's verdict does not change when the machine is busy. Programs
+that block or sleep are stopped by a wall-clock backstop, `Limits.wall_s` or by default
+max(3 * timeout_s, timeout_s + 5) seconds.
+
+Not covered: the file tree stays readable (a program can read the repository); no seccomp
+filter, so kernel attack surface is the full syscall set; without root and without user
+namespaces only rlimits, the temp dir, env scrubbing and subreaper-based cleanup apply (and a
+program's `kill(-1)` would reach the caller's processes). Worker state is forked, not fresh:
+`preload`ed modules are shared objects a program could mutate for itself (never for the next
+run, which forks again from the clean worker).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from codegen_study.sandbox_worker import recv_message, scrubbed_env, send_message
+
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 10.0  # CPU seconds of the run's process tree (see module docstring)
+    memory_mb: int = 1024  # RLIMIT_AS (address space)
+    file_size_mb: int = 16  # RLIMIT_FSIZE
+    open_files: int = 64  # RLIMIT_NOFILE
+    processes: int = 32  # RLIMIT_NPROC (threads count too)
+    stdout_bytes: int = 1 << 20  # beyond it the run stops with status "output_limit"
+    stderr_bytes: int = 64 << 10  # beyond it stderr is dropped
+    wall_s: float | None = None  # wall-clock backstop; None: max(3 * timeout_s, timeout_s + 5)
+
+    @property
+    def wall_backstop_s(self) -> float:
+        return self.wall_s if self.wall_s is not None else max(3 * self.timeout_s, self.timeout_s + 5)
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str  # complete Python 3 program, executed as __main__
+    stdin: str = ""
+    limits: Limits = Limits()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # ok | error | timeout | memory | output_limit | killed
+    exit_code: int | None
+    signal: int | None
+    stdout: str
+    stderr: str
+    seconds: float  # CPU seconds (user+sys) of the run's process tree
+    wall_seconds: float
+    stdout_truncated: bool
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (a worker could not isolate or drop privileges)."""
+
+
+# ----------------------------------------------------------------------------- parent side
+
+
+class _Worker:
+    def __init__(self, uid: int, preload: tuple[str, ...]):
+        import subprocess
+
+        pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        boot = ("import sys; sys.path.insert(0, sys.argv[1]); import codegen_study.sandbox_worker as s; "
+                "del sys.path[0]; s.worker_main(int(sys.argv[2]), tuple(sys.argv[3:]))")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(uid), *preload],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=scrubbed_env(), cwd="/",
+            start_new_session=True)
+        self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        self.protections: dict | None = None
+
+    def handshake(self) -> dict:
+        msg = recv_message(self.from_fd)
+        if not msg or "fatal" in msg:
+            raise SandboxError(f"sandbox worker failed to start: {msg and msg['fatal']}")
+        self.protections = msg["protections"]
+        return self.protections
+
+    def kill(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=2)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Sandbox:
+    """A pool of warm, isolated workers; use as a context manager or call close().
+
+    Not thread-safe: one run/run_many at a time per Sandbox.
+    """
+
+    def __init__(self, workers: int | None = None, preload: tuple[str, ...] = ()):
+        self._n = max(1, workers or os.cpu_count() or 1)
+        self._preload = tuple(preload)
+        # Distinct run uids per worker and per Sandbox, so RLIMIT_NPROC and kill(-1) stay per worker.
+        self._uid_base = 0x10000000 + int.from_bytes(os.urandom(2), "little") * 256
+        self._workers = [_Worker(self._uid_base + i, self._preload) for i in range(self._n)]
+        try:
+            self._protections = dict(self._workers[0].handshake())
+            for w in self._workers[1:]:
+                w.handshake()
+        except BaseException:
+            self.close()
+            raise
+        self._protections["run_uids"] = [self._uid_base + i for i in range(self._n)] if \
+            self._protections["uid_drop"] else []
+
+    @property
+    def protections(self) -> dict[str, object]:
+        return dict(self._protections)
+
+    def run(self, job: Job) -> Outcome:
+        return self.run_many([job])[0]
+
+    def run_many(self, jobs: Iterable[Job], on_done: Callable[[int, Outcome], None] | None = None
+                 ) -> list[Outcome]:
+        """Runs jobs in parallel over the workers; results come back in input order."""
+        if not self._workers:
+            raise SandboxError("sandbox is closed")
+        jobs = list(jobs)
+        results: list[Outcome | None] = [None] * len(jobs)
+        todo = list(range(len(jobs)))[::-1]
+        busy: dict[int, tuple[int, float, int]] = {}  # worker idx -> (job idx, deadline, tries)
+        while todo or busy:
+            for w_idx in range(self._n):
+                if w_idx not in busy and todo:
+                    self._submit(w_idx, todo.pop(), jobs, busy, tries=0)
+            ready, _, _ = select.select([self._workers[i].from_fd for i in busy], [], [], 1.0)
+            now = time.monotonic()
+            for w_idx in list(busy):
+                j_idx, deadline, tries = busy[w_idx]
+                worker = self._workers[w_idx]
+                msg = recv_message(worker.from_fd) if worker.from_fd in ready else ...
+                if msg is ... and now < deadline:
+                    continue
+                del busy[w_idx]
+                if isinstance(msg, dict) and "outcome" in msg:
+                    results[j_idx] = Outcome(**msg["outcome"])
+                elif isinstance(msg, dict) and "fatal" in msg:
+                    self.close()  # other workers may be mid-job: this pool cannot be trusted
+                    raise SandboxError(msg["fatal"])
+                else:  # worker died or hung: replace it, retry the job once
+                    self._restart(w_idx)
+                    if tries == 0:
+                        self._submit(w_idx, j_idx, jobs, busy, tries=1)
+                        continue
+                    results[j_idx] = Outcome("killed", None, None, "", "sandbox worker died", 0.0, 0.0, False)
+                if on_done is not None:
+                    on_done(j_idx, results[j_idx])
+        return results  # type: ignore[return-value]
+
+    def _submit(self, w_idx, j_idx, jobs, busy, tries) -> None:
+        job = jobs[j_idx]
+        deadline = time.monotonic() + job.limits.wall_backstop_s + 30
+        try:
+            send_message(self._workers[w_idx].to_fd, (job.code, job.stdin, asdict(job.limits), job.limits.wall_backstop_s))
+        except OSError:
+            pass  # a dead worker is noticed (EOF) by the caller's loop
+        busy[w_idx] = (j_idx, deadline, tries)
+
+    def _restart(self, w_idx: int) -> None:
+        self._workers[w_idx].kill()
+        self._workers[w_idx] = _Worker(self._uid_base + w_idx, self._preload)
+        self._workers[w_idx].handshake()
+
+    def close(self) -> None:
+        workers, self._workers = self._workers, []
+        for w in workers:
+            w.kill()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if getattr(self, "_workers", None):
+                self.close()
+        except Exception:
+            pass
+
+
+def run_program(code: str, stdin: str = "", limits: Limits = Limits()) -> Outcome:
+    """One-shot convenience (pays a worker start-up; use Sandbox for many runs)."""
+    with Sandbox(workers=1) as box:
+        return box.run(Job(code, stdin, limits))

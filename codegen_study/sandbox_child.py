@@ -1,0 +1,207 @@
+"""The per-job child of a sandbox worker (`codegen_study.sandbox`): from fork to `os._exit`.
+
+A job's cost is dominated by what the child touches after the fork: every page it writes is
+copied, every code path it runs is faulted in again, and all of it is torn down at exit. So the
+worker prepares everything that does not depend on the job once, before any fork
+(`prepare_interpreter`: the stdio objects, a blank `__main__`, argv, path, env, an empty atexit
+list, a single-threaded process), computes the job's rlimits before forking (`rlimits`), and
+forks with libc's `fork()` held under the GIL (`fork`), which skips CPython's Python-level
+at-fork hooks (threading's re-initialisation alone costs more than a small program's run; in a
+single-threaded worker there is nothing for them to repair; the one hook with a visible effect,
+`random`'s reseed, is done by hand). The child (`run_child`) then only moves its fds into place,
+sets rlimits, drops privileges and runs the program.
+
+Covers: child-side setup (fds, cwd, rlimits, uid/gid drop or capability drop) and running the
+program as `python main.py` would (exit status, traceback without harness frames, atexit,
+non-daemon threads joined, stdio flushed). Does not cover: isolation done once per worker
+(`sandbox_namespace`), supervision and verdicts (`sandbox_worker`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import ctypes
+import io
+import os
+import resource
+import sys
+import traceback
+import types
+
+_RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc_gil = ctypes.PyDLL(None)  # calls keep the GIL: fork() happens with the interpreter quiescent
+_libc_gil.fork.restype = ctypes.c_int
+_libc_gil.fork.argtypes = ()
+
+
+class Template:
+    """What every child of one worker shares, prepared in the worker before any fork."""
+
+    def __init__(self, uid: int | None, user_namespace: bool, own_uid_nproc: bool, run_dir: str):
+        self.uid, self.user_namespace, self.own_uid_nproc = uid, user_namespace, own_uid_nproc
+        self.run_dir = run_dir
+        self.main_path = os.path.join(run_dir, "main.py")
+        self.main: types.ModuleType | None = None
+        self.libc_fork = False
+
+
+def prepare_interpreter(tpl: Template, path: list[str]) -> None:
+    """Once per worker: the interpreter state a fresh `python main.py` starts with.
+
+    stdio objects are created over fds of the same kinds the child will get (a memfd for
+    stdin, pipes for stdout/stderr), so buffering, seekability and isatty match; the child
+    only dup2()s its own fds onto 0-2. Call after all imports: the worker imports nothing later.
+    """
+    saved_err = os.dup(2)
+    stdin_probe = os.memfd_create("stdin", 0)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    for fd, target in ((stdin_probe, 0), (out_w, 1), (err_w, 2)):
+        os.dup2(fd, target)
+        os.close(fd)
+    sys.stdin = sys.__stdin__ = io.open(0, "r", encoding="utf-8", newline="\n", closefd=False)
+    sys.stdout = sys.__stdout__ = io.open(1, "w", encoding="utf-8", newline="\n", closefd=False)
+    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
+        io.open(2, "wb", closefd=False), encoding="utf-8", errors="backslashreplace", newline="\n",
+        line_buffering=True)
+    os.dup2(saved_err, 2)  # the worker's own crash reports still reach the caller's stderr
+    os.close(saved_err)
+    os.close(err_r)  # out_r stays open: a stray write by the worker must not raise EPIPE
+    main = types.ModuleType("__main__")
+    main.__file__, main.__builtins__, main.__cached__ = tpl.main_path, builtins, None
+    tpl.main = main
+    sys.argv = [tpl.main_path]
+    sys.path[:] = [tpl.run_dir, *path]
+    sys.path_importer_cache.pop(tpl.run_dir, None)
+    os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
+    atexit._clear()  # handlers of preloaded modules belong to the worker, not to programs
+    # libc fork is only sound while this is the only thread (no lock can be held by another).
+    tpl.libc_fork = len(os.listdir("/proc/self/task")) == 1
+
+
+def rlimits(lim: dict, own_uid_nproc: bool) -> list[tuple[int, tuple[int, int]]]:
+    """The job's rlimits, computed in the worker so that the child only calls setrlimit."""
+    cpu = int(lim["timeout_s"]) + 2  # kernel backstop; the worker stops the run at timeout_s
+    nproc = lim["processes"] + (_count_own_processes() if own_uid_nproc else 0)
+    out = []
+    for name, value in (("CPU", cpu), ("AS", lim["memory_mb"] << 20), ("FSIZE", lim["file_size_mb"] << 20),
+                        ("NOFILE", lim["open_files"]), ("NPROC", nproc), ("CORE", 0)):
+        kind = getattr(resource, "RLIMIT_" + name)
+        hard = resource.getrlimit(kind)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        out.append((kind, (value, value + 1 if name == "CPU" else value)))
+    return out
+
+
+def fork(tpl: Template) -> int:
+    if tpl.libc_fork:
+        pid = _libc_gil.fork()
+        if pid < 0:
+            raise OSError(ctypes.get_errno(), "fork failed")
+        return pid
+    return os.fork()
+
+
+def run_child(tpl: Template, code: str, limits: list, fds: tuple[int, int, int, int]) -> None:
+    """Becomes the program: never returns (os._exit). fds: stdin, stdout, stderr, hint."""
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.closerange(4, 1 << 20)
+        os.chdir(tpl.run_dir)
+        for kind, pair in limits:
+            resource.setrlimit(kind, pair)
+        if tpl.uid is not None:
+            uid = tpl.uid
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            if os.getuid() != uid or os.geteuid() != uid:
+                raise OSError("privileges not dropped")
+        elif tpl.user_namespace:
+            _drop_capabilities()
+        sys.modules["__main__"] = tpl.main
+        if tpl.libc_fork and "random" in sys.modules:
+            sys.modules["random"]._inst.seed()  # what random's at-fork hook does
+    except BaseException as exc:
+        try:
+            os.write(3, b"S" + repr(exc).encode())
+        finally:
+            os._exit(125)
+    os._exit(_execute(code, tpl.main_path, tpl.main))
+
+
+def _count_own_processes() -> int:
+    uid = os.getuid()
+    return sum(1 for n in os.listdir("/proc") if n.isdigit() and _owner(n) == uid)
+
+
+def _owner(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def _drop_capabilities() -> None:
+    """Inside our user namespace we hold every capability; the program gets none."""
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    if _libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def _execute(code: str, main_path: str, main: types.ModuleType) -> int:
+    """Runs the program as __main__; returns the exit status Python itself would give."""
+    status = 0
+    try:
+        exec(compile(code, main_path, "exec"), main.__dict__)
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    except BaseException as exc:
+        status = 1
+        if isinstance(exc, MemoryError):
+            _hint(b"M")
+        try:
+            exc = exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None)
+            sys.excepthook(type(exc), exc, exc.__traceback__)  # without this harness's frame
+        except BaseException:
+            _hint(b"M" if isinstance(exc, MemoryError) else b"")
+            os.write(2, f"{type(exc).__name__}\n".encode())
+    try:
+        if "threading" in sys.modules:
+            sys.modules["threading"]._shutdown()  # like interpreter exit: join non-daemon threads
+        atexit._run_exitfuncs()
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    except BaseException:
+        traceback.print_exc()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = 120  # what CPython returns when flushing stdio fails at exit
+    return status
+
+
+def _exit_status(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except Exception:
+        pass
+    return 1
+
+
+def _hint(tag: bytes) -> None:
+    try:
+        os.write(3, tag)
+    except OSError:
+        pass

@@ -1,0 +1,403 @@
+"""The worker half of `codegen_study.sandbox`: isolate once, then fork one child per job.
+
+Runs in a separate `python -s -P` process started by `sandbox.Sandbox`; talks to it over its
+stdin/stdout with length-prefixed pickles (both ends are our code; the untrusted program never
+sees these pipes; several jobs may be queued in the pipe, they run one after another). Covers
+the worker's life (isolation via `sandbox_namespace`, preloading, preparing the child template
+of `sandbox_child`), and per job: the run dir, forking, supervision (CPU/wall limits, output
+caps), killing and reaping everything the run left, wiping its files, and the verdict. Does not
+cover pooling or the public types (`sandbox`).
+
+CPU limits are checked from /proc only when the run could have used them up: a tree of
+processes can burn at most `ncpu` CPU seconds per wall second, so the next check is due after
+(limit - used) / ncpu seconds (at least 5 ms). Short runs are never polled; the child's exit
+wakes the worker at once through a pidfd.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import pickle
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+
+from codegen_study.sandbox_child import Template, fork, prepare_interpreter, rlimits, run_child
+from codegen_study.sandbox_namespace import fresh_tmpfs, isolate, private_mounts
+
+_MIN_CHECK_S = 0.005  # finest spacing of CPU-time checks near the limit
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_ENV_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_")
+_ENV_SUFFIXES = ("THREADS", "THREAD_LIMIT", "CORETYPE", "DYNAMIC", "PROC_BIND", "PLACES")
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+_RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+# ----------------------------------------------------------------------------- framing, env
+
+
+def send_message(fd: int, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = struct.pack("<I", len(data)) + data
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def recv_message(fd: int):
+    """One framed message, or None at end of file."""
+    head = _read_exact(fd, 4)
+    body = None if head is None else _read_exact(fd, struct.unpack("<I", head)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, n - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def scrubbed_env() -> dict[str, str]:
+    """The allow-list: all a program may learn from the caller's environment."""
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "PYTHONHASHSEED": "0"}
+    for key, value in os.environ.items():
+        if key == "LANG" or key.startswith("LC_") or (
+                key.startswith(_ENV_PREFIXES) and key.endswith(_ENV_SUFFIXES)):
+            env[key] = value
+    env.setdefault("LANG", "C.UTF-8")
+    for key in _THREAD_VARS:  # one program per core: threaded BLAS would hit RLIMIT_NPROC
+        env.setdefault(key, "1")
+    return env
+
+
+# ----------------------------------------------------------------------------- worker loop
+
+
+class _SetupError(Exception):
+    pass
+
+
+class _Context:
+    def __init__(self, tpl: Template, prot: dict, base: str):
+        self.tpl, self.prot, self.base = tpl, prot, base
+        self.ncpu = max(1, len(os.sched_getaffinity(0)))
+
+
+def worker_main(run_uid: int, preload: tuple[str, ...]) -> None:
+    """Entry point of a worker process (stdin: jobs, stdout: outcomes)."""
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    try:
+        prot = isolate()
+    except Exception as exc:  # pragma: no cover - only on exotic kernels
+        send_message(proto_out, {"fatal": f"isolation failed: {exc!r}"})
+        return
+    if prot["pid_namespace"]:
+        # The first child is PID 1 of the new namespace; this process only waits for it.
+        pid = os.fork()
+        if pid:
+            os.close(proto_in)
+            os.close(proto_out)
+            _, status = os.waitpid(pid, 0)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans of a run come back to us
+    private_mounts(prot)
+    # Inherited by every child; the worker itself never execs anything.
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        send_message(proto_out, {"fatal": "no_new_privs failed"})
+        return
+    prot.update(rlimits=list(_RLIMITS), no_new_privs=True, env_scrubbed=True,
+                cleanup="pid_namespace" if prot["pid_namespace"] else "subreaper")
+    base = "/tmp" if prot["private_tmp"] else _make_base_dir()
+    tpl = Template(run_uid if prot["uid_drop"] else None, prot["user_namespace"],
+                   not prot["uid_drop"] and not prot["user_namespace"], os.path.join(base, "job"))
+    path = list(sys.path)
+    os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
+    for name in preload:
+        try:
+            __import__(name)
+        except Exception:
+            pass  # a missing optional module is the program's problem, not the worker's
+    prepare_interpreter(tpl, path)
+    prot["fork"] = "libc" if tpl.libc_fork else "os"
+    gc.collect()
+    gc.freeze()  # forked children then do not touch (copy) the worker's objects
+    ctx = _Context(tpl, prot, base)
+    send_message(proto_out, {"protections": prot})
+    while True:
+        job = recv_message(proto_in)
+        if job is None:
+            break
+        try:
+            reply = {"outcome": _serve(ctx, *job)}
+        except Exception as exc:  # never run another job on a worker in an unknown state
+            send_message(proto_out, {"fatal": f"sandbox could not run a job: {exc!r}"})
+            raise
+        send_message(proto_out, reply)
+    if not prot["private_tmp"]:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _make_base_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="codegen-sandbox-")
+
+
+def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> dict:
+    """Runs one job to completion; afterwards no process and no file of it remain."""
+    tpl = ctx.tpl
+    os.mkdir(tpl.run_dir, 0o700)
+    if tpl.uid is not None:
+        os.chown(tpl.run_dir, tpl.uid, tpl.uid)
+    fd = os.open(tpl.main_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        _write_all(fd, code.encode("utf-8", "surrogatepass"))
+    finally:
+        os.close(fd)
+    stdin_fd = os.memfd_create("stdin", 0)
+    _write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
+    os.lseek(stdin_fd, 0, os.SEEK_SET)
+    limits = rlimits(lim, tpl.own_uid_nproc)
+    (out_r, out_w), (err_r, err_w), (hint_r, hint_w) = os.pipe(), os.pipe(), os.pipe()
+    start = time.monotonic()
+    pid = fork(tpl)
+    if pid == 0:
+        run_child(tpl, code, limits, (stdin_fd, out_w, err_w, hint_w))
+    for fd in (stdin_fd, out_w, err_w, hint_w):
+        os.close(fd)
+    try:
+        result = _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r)
+    finally:
+        for fd in (out_r, err_r, hint_r):
+            os.close(fd)
+        _wipe(ctx)
+    return result
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
+    out, err = _Sink(lim["stdout_bytes"]), _Sink(lim["stderr_bytes"])
+    sinks = {out_r: out, err_r: err}
+    poller = select.poll()
+    for fd in sinks:
+        poller.register(fd, select.POLLIN)
+    try:
+        pidfd = os.pidfd_open(pid)
+        poller.register(pidfd, select.POLLIN)
+    except (AttributeError, OSError):
+        pidfd = None
+    limit = lim["timeout_s"]
+    reason, status, cpu = None, None, 0.0
+    deadline = start + wall_s
+    next_check = start + max(_MIN_CHECK_S, limit / ctx.ncpu)
+    while status is None:
+        wait_s = max(0.0, min(next_check, deadline) - time.monotonic()) if pidfd is not None else 0.005
+        exited = pidfd is None
+        for fd, _ in poller.poll(wait_s * 1000):
+            if fd == pidfd:
+                exited = True
+            elif not sinks[fd].read(fd):
+                poller.unregister(fd)
+        if exited:
+            done, st, ru = os.wait4(pid, os.WNOHANG)
+            if done:
+                status, cpu = st, ru.ru_utime + ru.ru_stime
+                break
+        now = time.monotonic()
+        if out.overflow:
+            reason = "output_limit"
+        elif now >= deadline:
+            reason = "wall"
+        elif now >= next_check:
+            used = _tree_cpu()
+            if used > limit:
+                reason = "timeout"
+            next_check = now + max(_MIN_CHECK_S, (limit - used) / ctx.ncpu)
+        if reason:
+            os.kill(pid, signal.SIGKILL)
+            _, status, ru = os.wait4(pid, 0)
+            cpu = ru.ru_utime + ru.ru_stime
+    wall = time.monotonic() - start
+    if pidfd is not None:
+        os.close(pidfd)
+    cpu += _kill_and_reap(ctx)
+    for fd, sink in sinks.items():  # every writer is gone now: drain what is left
+        os.set_blocking(fd, False)
+        try:
+            while sink.read(fd):
+                pass
+        except BlockingIOError:
+            pass
+    os.set_blocking(hint_r, False)
+    try:
+        hint = os.read(hint_r, 4096)
+    except BlockingIOError:
+        hint = b""
+    if hint.startswith(b"S"):
+        raise _SetupError(hint[1:].decode(errors="replace"))
+    return _verdict(reason, status, cpu, wall, lim, out, err, hint)
+
+
+def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
+    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    stderr = err.text()
+    tail = stderr[-300:]
+    if reason == "output_limit" or out.overflow:
+        verdict = "output_limit"
+    elif reason in ("timeout", "wall") or cpu > lim["timeout_s"] or sig == signal.SIGXCPU:
+        verdict = "timeout"
+    elif hint.startswith(b"M") or (exit_code != 0 and (
+            "MemoryError" in tail.strip().rsplit("\n", 1)[-1] or "Cannot allocate memory" in tail
+            or "out of memory" in tail)):
+        verdict = "memory"
+    elif sig is not None:
+        verdict = "killed"
+    else:
+        verdict = "ok" if exit_code == 0 else "error"
+    return {"status": verdict, "exit_code": exit_code, "signal": sig, "stdout": out.text(),
+            "stderr": stderr, "seconds": round(cpu, 6), "wall_seconds": round(wall, 6),
+            "stdout_truncated": out.overflow}
+
+
+class _Sink:
+    """Keeps the first `cap` bytes of a stream and only counts the rest (memory stays bounded)."""
+
+    def __init__(self, cap: int):
+        self.cap, self.parts, self.size, self.overflow = cap, [], 0, False
+
+    def read(self, fd: int) -> bool:
+        chunk = os.read(fd, 1 << 16)
+        room = self.cap - self.size
+        if len(chunk) > room:
+            self.overflow = True
+        if room > 0 and chunk:
+            self.parts.append(chunk[:room])
+            self.size += min(room, len(chunk))
+        return bool(chunk)
+
+    def text(self) -> str:
+        return b"".join(self.parts).decode("utf-8", errors="replace")
+
+
+# ----------------------------------------------------------------------------- cleanup
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (ppid, CPU seconds incl. waited-for children) for every visible process."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            table[int(name)] = (int(fields[1]), ticks / _CLK_TCK)
+    return table
+
+
+def _descendants(table: dict[int, tuple[int, float]]) -> list[int]:
+    me, children = os.getpid(), {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, stack = [], [me]
+    while stack:
+        for kid in children.get(stack.pop(), ()):
+            found.append(kid)
+            stack.append(kid)
+    return found
+
+
+def _tree_cpu() -> float:
+    table = _proc_table()
+    return sum(table[p][1] for p in _descendants(table))
+
+
+def _kill_and_reap(ctx: _Context) -> float:
+    """SIGKILLs everything the run left and reaps it; returns the CPU seconds reaped."""
+    cpu = 0.0
+    for _ in range(10_000):
+        if ctx.prot["pid_namespace"]:
+            alive = True
+            try:
+                os.kill(-1, signal.SIGKILL)  # PID 1 of the namespace: hits everyone but us
+            except ProcessLookupError:
+                alive = False
+        else:
+            victims = _descendants(_proc_table())
+            for p in victims:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            alive = bool(victims)
+        try:
+            pid, _, ru = os.wait4(-1, 0 if alive else os.WNOHANG)
+        except ChildProcessError:
+            if not alive:
+                break
+            continue
+        if pid:
+            cpu += ru.ru_utime + ru.ru_stime
+        elif not alive:
+            break
+    return cpu
+
+
+def _wipe(ctx: _Context) -> None:
+    """Removes every file the run wrote (the run dir and the private scratch dirs)."""
+    if ctx.prot["private_tmp"]:
+        for d in ctx.prot["private_dirs"]:
+            try:
+                _empty_dir(d)
+            except OSError:
+                if not fresh_tmpfs(d):
+                    raise
+    else:
+        def unlock(func, path, _exc):
+            os.chmod(os.path.dirname(path), 0o700)
+            func(path)
+
+        shutil.rmtree(ctx.tpl.run_dir, onerror=unlock)
+
+
+def _empty_dir(top: str) -> None:
+    """Deletes what is inside `top`, iteratively (a deep tree cannot hit the recursion limit)."""
+    stack = [(top, False)]
+    while stack:
+        path, emptied = stack.pop()
+        if emptied:
+            os.rmdir(path)
+            continue
+        if path != top:
+            stack.append((path, True))
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, False))
+                else:
+                    os.unlink(entry.path)

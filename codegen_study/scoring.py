@@ -1,0 +1,382 @@
+"""The `score` stage: grade a file of samples against a benchmark, resumably, into results.
+
+CLI contract (outside checks rely on it)::
+
+    codegen-study score --benchmark B.jsonl --samples S.jsonl --out R.jsonl
+        [--grader seed|lcb|humaneval] [--timeout SECONDS] [--workers N]
+        [--extraction seed|lcb] [--store DIR]
+
+* B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``.
+* S: one JSON object per line: ``question_id``, optional ``sample_id`` (str or int; default: the
+  line number), and either ``code`` (run as is) or ``completion`` (raw model output; the grader's
+  extraction applies).
+* R: one JSON object per sample (``question_id, sample_id, passed, verdict, tests_passed,
+  tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet.
+
+Why it is built this way: every input line is validated before anything runs, so bad input
+(broken JSON, missing field, unknown question id, duplicate sample) exits non-zero naming the
+file and line and leaves no output at all. Progress goes to a side file ``R.partial`` with one
+fsynced append per batch (`results.Store` semantics: a torn last line is cut on reopen); a rerun
+after a SIGKILL skips what the side file holds, so nothing runs twice or is duplicated. The final
+file appears only at the end, by temp + rename. The side file starts with a fingerprint of the
+inputs and the grader, so changed inputs never mix with stale progress.
+
+`score_into_store` is the same pipeline for other stages (`generate`): it writes the runs,
+samples, tests and problems tables of a `results.Store`, skipping samples already stored.
+
+Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from codegen_study.benchmarks import Problem, load_benchmark
+from codegen_study.config import atomic_write_bytes
+from codegen_study.errors import UserError
+from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
+from codegen_study.results import Store, make_run_id
+
+OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
+              "code", "test_verdicts")
+
+
+# -- reading and validating inputs ----------------------------------------------------
+def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = None) -> list[Sample]:
+    """Samples from a JSONL file; every problem is a UserError naming `path:line`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read samples: {exc.strerror}") from None
+    samples: list[Sample] = []
+    seen: dict[tuple[str, str], int] = {}
+    for lineno, raw in enumerate(data.split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            row = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{where}: invalid JSON: {exc}") from None
+        if not isinstance(row, dict):
+            raise UserError(f"{where}: expected a JSON object")
+        qid = row.get("question_id")
+        if qid is None:
+            raise UserError(f"{where}: missing field 'question_id'")
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool):
+            raise UserError(f"{where}: question_id must be a string")
+        qid = str(qid)
+        sid = row.get("sample_id", lineno)
+        if not isinstance(sid, (str, int)) or isinstance(sid, bool):
+            raise UserError(f"{where}: sample_id must be a string or an integer")
+        code, completion = row.get("code"), row.get("completion")
+        if code is None and completion is None:
+            raise UserError(f"{where}: missing field 'code' or 'completion'")
+        if code is not None and completion is not None:
+            raise UserError(f"{where}: give either 'code' or 'completion', not both")
+        text = code if code is not None else completion
+        if not isinstance(text, str):
+            raise UserError(f"{where}: {'code' if code is not None else 'completion'} must be a string")
+        if problems is not None and qid not in problems:
+            raise UserError(f"{where}: unknown question_id {qid!r} (not in the benchmark)")
+        key = (qid, str(sid))
+        if key in seen:
+            raise UserError(f"{where}: duplicate sample ({qid!r}, {sid!r}); first on line {seen[key]}")
+        seen[key] = lineno
+        samples.append(Sample(qid, sid, code=code, completion=completion))
+    return samples
+
+
+def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile: GraderProfile, source: str) -> None:
+    """Every sampled problem must have at least one test this profile runs."""
+    for qid in dict.fromkeys(s.question_id for s in samples):
+        if not selected_tests(problems[qid], profile):
+            which = "public " if profile.public_only else ""
+            raise UserError(f"{source}: problem {qid!r} has no {which}tests to run under grader {profile.name!r}")
+
+
+# -- rows ------------------------------------------------------------------------------
+def sample_row(v: SampleVerdict) -> dict[str, Any]:
+    return {
+        "question_id": v.question_id, "sample_id": v.sample_id, "passed": v.passed, "verdict": v.verdict,
+        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": v.code,
+        "test_verdicts": [t.verdict for t in v.tests],
+    }
+
+
+def test_rows(run_id: str, v: SampleVerdict) -> list[dict[str, Any]]:
+    return [
+        {"run_id": run_id, "question_id": v.question_id, "sample_id": v.sample_id, "test_index": t.index,
+         "public": t.public, "verdict": t.verdict, "seconds": t.seconds, "input": t.input,
+         "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
+        for t in v.tests
+    ]
+
+
+def problem_row(benchmark: str, p: Problem) -> dict[str, Any]:
+    return {
+        "benchmark": benchmark, "question_id": p.id, "title": p.title, "platform": p.platform,
+        "date": p.date, "difficulty": p.difficulty, "url": p.url, "group": str(p.metadata.get("group", "")),
+        "n_public": len(p.public_tests), "n_private": len(p.tests) - len(p.public_tests),
+    }
+
+
+def _key(qid: Any, sid: Any) -> tuple[str, str]:
+    return (str(qid), str(sid))
+
+
+# -- library entry point -----------------------------------------------------------------
+def score_into_store(
+    store: Store,
+    *,
+    model: str,
+    step: int,
+    benchmark: str,
+    decoding: str,
+    grader: str,
+    extraction: str | None,
+    problems: dict[str, Problem],
+    samples: list[Sample],
+    sandbox=None,
+    adapter: str | None = None,
+    config: dict | None = None,
+    timeout: float | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> str:
+    """Grade `samples` into `store` (runs/samples/tests/problems tables); returns the run id.
+
+    Samples already stored under this run id are skipped, so calling it again after a crash
+    finishes the run without duplicates. Each sample's test rows are written before its sample
+    row, so a stored sample always has its tests.
+    """
+    profile = get_profile(grader, timeout=timeout, extraction=extraction)
+    run_id = make_run_id(model, step, benchmark, decoding, grader, profile.extraction)
+    unknown = [s.question_id for s in samples if s.question_id not in problems]
+    if unknown:
+        raise UserError(f"{benchmark}: unknown question id {unknown[0]!r}")
+    done = {_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+    todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
+    own = sandbox is None
+    if own and todo:
+        from codegen_study.grading import PRELOAD
+        from codegen_study.sandbox import Sandbox
+
+        sandbox = Sandbox(workers=workers, preload=PRELOAD)
+    try:
+        if (run_id,) not in store.done_keys("runs"):
+            protections = getattr(sandbox, "protections", None) if sandbox is not None else None
+            store.append("runs", [{
+                "run_id": run_id, "model": model, "adapter": adapter, "step": step, "benchmark": benchmark,
+                "decoding": decoding, "grader": grader, "extraction": profile.extraction,
+                "tests_used": "public" if profile.public_only else "public+private",
+                "protections": json.dumps(protections, sort_keys=True, default=str),
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "config": json.dumps({"profile": dataclasses.asdict(profile), **(config or {})}, sort_keys=True, default=str),
+            }])
+        have = store.done_keys("problems")
+        wanted = dict.fromkeys(s.question_id for s in samples)
+        store.append("problems", [problem_row(benchmark, problems[q]) for q in wanted if (benchmark, q) not in have])
+        if todo:
+            _grade_to(todo, problems, profile, sandbox, progress, lambda batch: _store_batch(store, run_id, batch))
+    finally:
+        if own and sandbox is not None:
+            sandbox.close()
+    return run_id
+
+
+def _store_batch(store: Store, run_id: str, batch: list[SampleVerdict]) -> None:
+    store.append("tests", [r for v in batch for r in test_rows(run_id, v)])
+    rows = []
+    for v in batch:
+        row = sample_row(v)
+        row.pop("test_verdicts")
+        rows.append({"run_id": run_id, **row})
+    store.append("samples", rows)
+
+
+def _grade_to(samples, problems, profile, sandbox, progress, write, every_s: float = 0.5, every_n: int = 64) -> int:
+    """Grade and hand verdicts to `write` in batches (by count or time), the last one included."""
+    batch: list[SampleVerdict] = []
+    last = time.monotonic()
+    n = 0
+    for v in grade(problems, samples, profile, sandbox=sandbox, progress=progress):
+        batch.append(v)
+        n += 1
+        if len(batch) >= every_n or time.monotonic() - last >= every_s:
+            write(batch)
+            batch, last = [], time.monotonic()
+    if batch:
+        write(batch)
+    return n
+
+
+# -- the CLI ---------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", required=True, help="LiveCodeBench rows (JSONL) or 'humaneval'")
+    parser.add_argument("--samples", required=True, help="JSONL: question_id, [sample_id], code or completion")
+    parser.add_argument("--out", required=True, help="results, one JSON object per sample (.jsonl or .parquet)")
+    parser.add_argument("--grader", choices=sorted(PROFILES), default=None,
+                        help="grader profile (default: humaneval for humaneval, else seed)")
+    parser.add_argument("--timeout", type=float, default=None, help="per-test limit in seconds (overrides the grader's)")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: one per core)")
+    parser.add_argument("--extraction", choices=("seed", "lcb"), default=None, help="override the grader's extraction policy")
+    parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
+    parser.add_argument("--model", default="samples", help="model name recorded with --store")
+
+
+def _fingerprint(bench: str, samples_path: Path, profile: GraderProfile) -> str:
+    h = hashlib.sha256()
+    bpath = Path(bench)
+    h.update(bpath.read_bytes() if bpath.is_file() else bench.encode())
+    h.update(b"\0")
+    h.update(samples_path.read_bytes())
+    h.update(b"\0")
+    h.update(json.dumps(dataclasses.asdict(profile), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _read_partial(path: Path, fingerprint: str) -> dict[tuple[str, str], dict]:
+    """Rows already scored by an earlier, interrupted run with the same inputs."""
+    if not path.exists():
+        return {}
+    # complete lines only: a line torn by a kill mid-write is skipped here and cut off by the
+    # next append (Store semantics)
+    rows = list(Store(path.parent).iter_rows(path.name[: -len(".jsonl")]))
+    if not rows or rows[0].get("fingerprint") != fingerprint:
+        path.unlink()  # stale progress from other inputs: start over
+        return {}
+    return {_key(r["question_id"], r["sample_id"]): r for r in rows[1:]}
+
+
+def run(args: argparse.Namespace) -> int:
+    bench = str(args.benchmark)
+    out = Path(args.out)
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
+    grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
+    profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
+    if bench.lower() != "humaneval" and not Path(bench).is_file():
+        raise UserError(f"{bench}: no such benchmark file (give LiveCodeBench JSONL rows or 'humaneval')")
+    problems = {p.id: p for p in load_benchmark(bench)}
+    if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
+        raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
+    if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
+        raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
+    samples_path = Path(args.samples)
+    samples = read_samples(samples_path, problems)
+    check_gradable(problems, samples, profile, bench)
+    if out.exists() and out.is_dir():
+        raise UserError(f"{out}: is a folder; --out needs a file path")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    # -- resume from the side file ------------------------------------------------------
+    partial = out.with_name(out.name + ".partial.jsonl")
+    fp = _fingerprint(bench, samples_path, profile)
+    done = _read_partial(partial, fp)
+    side = Store(partial.parent)
+    table = partial.name[: -len(".jsonl")]
+    if not partial.exists():
+        side.append(table, [{"fingerprint": fp, "grader": profile.name}])
+    todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
+    if done:
+        print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
+
+    def write(batch: list[SampleVerdict]) -> None:
+        rows = []
+        for v in batch:
+            row = sample_row(v)
+            row["tests"] = [{"index": t.index, "public": t.public, "verdict": t.verdict, "seconds": t.seconds,
+                             "input": t.input, "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
+                            for t in v.tests]
+            rows.append(row)
+        side.append(table, rows)
+        for row in rows:
+            done[_key(row["question_id"], row["sample_id"])] = row
+
+    sandbox = None
+    protections = None
+    if todo:
+        from codegen_study.grading import PRELOAD
+        from codegen_study.sandbox import Sandbox
+
+        sandbox = Sandbox(workers=args.workers, preload=PRELOAD)
+        protections = sandbox.protections
+    try:
+        if todo:
+            _grade_to(todo, problems, profile, sandbox, sys.stderr.isatty(), write)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+
+    rows = [done[_key(s.question_id, s.sample_id)] for s in samples]
+    if args.store:
+        _write_store(args, bench, profile, problems, rows, protections)
+    _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
+    partial.unlink(missing_ok=True)
+    print(summary(rows, profile.name))
+    return 0
+
+
+def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
+    store = Store(args.store)
+    benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
+    run_id = make_run_id(args.model, 0, benchmark, "given", profile.name, profile.extraction)
+    if (run_id,) not in store.done_keys("runs"):
+        store.append("runs", [{
+            "run_id": run_id, "model": args.model, "adapter": None, "step": 0, "benchmark": benchmark,
+            "decoding": "given", "grader": profile.name, "extraction": profile.extraction,
+            "tests_used": "public" if profile.public_only else "public+private",
+            "protections": json.dumps(protections, sort_keys=True, default=str),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "config": json.dumps({"profile": dataclasses.asdict(profile), "samples": str(args.samples)}, sort_keys=True),
+        }])
+    have = store.done_keys("problems")
+    qids = dict.fromkeys(r["question_id"] for r in rows)
+    store.append("problems", [problem_row(benchmark, problems[q]) for q in qids if (benchmark, q) not in have])
+    done = {_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+    new = [r for r in rows if _key(r["question_id"], r["sample_id"]) not in done]
+    store.append("tests", [
+        {"run_id": run_id, "question_id": r["question_id"], "sample_id": r["sample_id"], "test_index": t["index"],
+         "public": t["public"], "verdict": t["verdict"], "seconds": t["seconds"], "input": t["input"],
+         "expected": t["expected"], "actual": t["actual"], "stderr": t["stderr"]}
+        for r in new for t in r["tests"]
+    ])
+    store.append("samples", [{"run_id": run_id, **{k: r[k] for k in OUT_FIELDS if k != "test_verdicts"}} for r in new])
+
+
+def _write_out(out: Path, rows: list[dict]) -> None:
+    if out.suffix == ".parquet":
+        import polars as pl
+
+        # sample ids may mix str and int in JSONL; a parquet column needs one type
+        columns = {k: [str(r[k]) if k == "sample_id" else r[k] for r in rows] for k in OUT_FIELDS}
+        frame = pl.DataFrame(columns, schema_overrides={"sample_id": pl.String, "question_id": pl.String})
+        buf = io.BytesIO()
+        frame.write_parquet(buf)
+        atomic_write_bytes(out, buf.getvalue())
+    else:
+        blob = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        atomic_write_bytes(out, blob.encode("utf-8"))
+
+
+def summary(rows: list[dict], grader: str) -> str:
+    """A short human summary: samples passed and verdict counts (what README examples show)."""
+    n = len(rows)
+    passed = sum(1 for r in rows if r["passed"])
+    counts = Counter(r["verdict"] for r in rows)
+    parts = ", ".join(f"{k}={counts[k]}" for k in sorted(counts))
+    share = f"{100 * passed / n:.1f}%" if n else "n/a"
+    return f"scored {n} samples with grader {grader}: {passed} passed ({share}); {parts}"

@@ -1,0 +1,204 @@
+"""The corpus card: numbers that show how Deep, Diverse and the held-out set differ.
+
+Reads corpus files (CodeGen-schema rows, or LiveCodeBench rows for the held-out benchmark) and
+the `<file>.meta.json` build report written next to each by `codegen-study synth`, and returns a
+tidy table of (corpus, metric, value) rows: families, unique problems, solutions per problem,
+split sizes and overlap, length distributions (characters; tokens when a tokenizer is given),
+distinct n-gram ratios of statements and solutions *as rows* (so repeated statements count --
+that is the Deep/Diverse axis), near-duplicate statements, dropped counts and the maximum
+contamination overlap with the evaluation problems.
+
+Does not cover building corpora (corpus.py) or plotting (analysis/).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from codegen_study.errors import UserError
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+def meta_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".meta.json")
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    path = Path(path)
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read corpus: {exc.strerror}") from exc
+    for i, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise UserError(f"{path}:{i}: invalid JSON ({exc})") from exc
+    return rows
+
+
+def normalise_statement(text: str) -> str:
+    """Lowercase, digits collapsed to 0, whitespace collapsed: the near-duplicate hash input."""
+    return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
+
+
+def distinct_ngram_ratio(texts: list[str], n: int = 4) -> float:
+    """Distinct word n-grams / all word n-grams over `texts` (1.0 = nothing repeats)."""
+    total, distinct = 0, set()
+    for t in texts:
+        toks = _WORD.findall(t)
+        for i in range(len(toks) - n + 1):
+            distinct.add(hash(tuple(toks[i:i + n])))  # in-process only: never persisted
+            total += 1
+    return len(distinct) / total if total else 0.0
+
+
+def _dist(prefix: str, values: list[int]) -> dict[str, float]:
+    if not values:
+        return {}
+    v = sorted(values)
+    pick = lambda q: float(v[min(len(v) - 1, int(q * len(v)))])  # noqa: E731
+    return {f"{prefix}_mean": sum(v) / len(v), f"{prefix}_p50": pick(0.5), f"{prefix}_p90": pick(0.9),
+            f"{prefix}_max": float(v[-1])}
+
+
+def normalise_rows(rows: list[dict], path: Path) -> list[dict]:
+    """CodeGen rows as they are; LCB rows mapped to (problem_id, family, input, solution...)."""
+    if rows and "question_content" in rows[0]:
+        out = []
+        for r in rows:
+            meta = json.loads(r.get("metadata") or "{}")
+            sols = meta.get("reference_solutions") or [""]
+            for s in sols:
+                out.append({"problem_id": r["question_id"], "family": meta.get("family", ""),
+                            "input": r["question_content"], "solution": s, "output": s, "split": "test",
+                            "group": meta.get("group", ""),
+                            "n_tests": len(json.loads(r["public_test_cases"])) + len(json.loads(r["private_test_cases"] or "[]"))})
+        return out
+    for i, r in enumerate(rows, 1):
+        for k in ("problem_id", "input", "solution", "output", "split"):
+            if k not in r:
+                raise UserError(f"{path}:{i}: row lacks {k!r}")
+    return rows
+
+
+def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = None,
+                   index=None) -> dict[str, float]:
+    path = Path(path)
+    raw = read_rows(path)
+    rows = normalise_rows(raw, path)
+    by_problem: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_problem[r["problem_id"]].append(r)
+    m: dict[str, float] = {"rows": len(raw), "problems": len(by_problem),
+                           "families": len({r.get("family", "") for r in rows})}
+    per = [len(v) for v in by_problem.values()] or [0]
+    m |= {"solutions_per_problem_mean": sum(per) / len(per), "solutions_per_problem_min": min(per),
+          "solutions_per_problem_max": max(per),
+          "distinct_solutions_per_problem_mean": sum(len({r["solution"] for r in v}) for v in by_problem.values()) / max(1, len(by_problem))}
+    is_benchmark = bool(raw) and "question_content" in raw[0]
+    splits: dict[str, set] = defaultdict(set)
+    for r in rows:
+        splits[r["split"]].add(r["problem_id"])
+        if not is_benchmark:  # a benchmark's rows are problems, not (problem, solution) rows
+            m[f"rows_{r['split']}"] = m.get(f"rows_{r['split']}", 0) + 1
+    names = sorted(splits)
+    m["problems_in_two_splits"] = len({p for i, a in enumerate(names) for b in names[i + 1:] for p in splits[a] & splits[b]})
+    if any("group" in r for r in rows):
+        for g in ("seen", "unseen"):
+            m[f"problems_{g}"] = len({r["problem_id"] for r in rows if r.get("group") == g})
+            m[f"families_{g}"] = len({r["family"] for r in rows if r.get("group") == g})
+        m["tests_per_problem_mean"] = sum(v[0]["n_tests"] for v in by_problem.values()) / max(1, len(by_problem))
+    statements = {pid: v[0]["input"] for pid, v in by_problem.items()}
+    m["near_duplicate_statements"] = len(statements) - len({normalise_statement(s) for s in statements.values()})
+    m |= _dist("statement_chars", [len(r["input"]) for r in rows])
+    m |= _dist("solution_chars", [len(r["solution"]) for r in rows])
+    if not is_benchmark:
+        m |= _dist("output_chars", [len(r["output"]) for r in rows])
+    if tokenize is not None:
+        m |= _dist("statement_tokens", [tokenize(r["input"]) for r in rows])
+        if not is_benchmark:
+            m |= _dist("output_tokens", [tokenize(r["output"]) for r in rows])
+    m["statement_distinct_4gram"] = distinct_ngram_ratio([r["input"] for r in rows])
+    m["solution_distinct_4gram"] = distinct_ngram_ratio([r["solution"] for r in rows])
+    m["statement_distinct_2gram"] = distinct_ngram_ratio([r["input"] for r in rows], 2)
+    m["solution_distinct_2gram"] = distinct_ngram_ratio([r["solution"] for r in rows], 2)
+    if index is not None:
+        from codegen_study.synth.contamination import overlap_by_family
+
+        per_fam = overlap_by_family(((r.get("family", ""), s) for r, s in
+                                     ((v[0], v[0]["input"]) for v in by_problem.values())), index)
+        for n in index.ns:
+            m[f"contamination_{n}gram_max"] = max((r[f"ngram_{n}"] for r in per_fam.values()), default=0.0)
+    mp = meta_path(path)
+    if mp.exists():
+        meta = json.loads(mp.read_text(encoding="utf-8"))
+        for k in ("seed", "dropped_rows", "dropped_problems", "seconds_generate", "seconds_verify"):
+            if k in meta:
+                m[k] = float(meta[k])
+        m["verified"] = float(bool(meta.get("verified")))
+    return {k: float(v) for k, v in m.items()}
+
+
+def make_tokenizer(name: str) -> Callable[[str], int]:
+    """Token counter from a HF tokenizer name/folder or a .gguf file (via transformers)."""
+    try:
+        from transformers import AutoTokenizer
+    except ImportError as exc:
+        raise UserError(f"--tokenizer needs transformers installed ({exc})") from exc
+    try:
+        p = Path(name)
+        if p.suffix == ".gguf":
+            if not p.exists():
+                raise UserError(f"{p}: no such GGUF file")
+            tok = AutoTokenizer.from_pretrained(str(p.parent), gguf_file=p.name)
+        else:
+            tok = AutoTokenizer.from_pretrained(name)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(f"cannot load tokenizer {name!r}: {exc}") from exc
+    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+def card(paths: list[str | Path], tokenizer: str | None = None, eval_file: str | Path | None = None) -> list[dict]:
+    """Tidy rows {corpus, metric, value} for every corpus file in `paths`."""
+    tokenize = make_tokenizer(tokenizer) if tokenizer else None
+    index = None
+    if eval_file is not None and Path(eval_file).exists():
+        from codegen_study.synth.contamination import OverlapIndex, read_eval_statements
+
+        index = OverlapIndex(read_eval_statements(eval_file))
+    out = []
+    for p in paths:
+        name = Path(p).name.removesuffix(".jsonl")
+        for metric, value in corpus_metrics(p, tokenize, index).items():
+            out.append({"corpus": name, "metric": metric, "value": value})
+    return out
+
+
+def format_card(rows: list[dict]) -> str:
+    """The card as a fixed-width text table: one line per metric, one column per corpus."""
+    corpora = list(dict.fromkeys(r["corpus"] for r in rows))
+    metrics = list(dict.fromkeys(r["metric"] for r in rows))
+    val = {(r["corpus"], r["metric"]): r["value"] for r in rows}
+    width = max([len(m) for m in metrics] + [6])
+    cw = max([len(c) for c in corpora] + [10])
+    lines = [f"{'metric':<{width}}  " + "  ".join(f"{c:>{cw}}" for c in corpora)]
+    for m in metrics:
+        cells = []
+        for c in corpora:
+            v = val.get((c, m))
+            cells.append(f"{'':>{cw}}" if v is None else f"{v:>{cw}.0f}" if float(v).is_integer() else f"{v:>{cw}.3f}")
+        lines.append(f"{m:<{width}}  " + "  ".join(cells))
+    return "\n".join(lines)

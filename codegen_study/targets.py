@@ -1,0 +1,110 @@
+"""Which models an evaluation covers: the base, and the checkpoints of a training run.
+
+A run folder (written by `train`) holds `checkpoint-step-N/` folders; those with a PEFT adapter
+inside are checkpoints (a folder without `adapter_config.json` is unfinished or foreign).
+"final" is the highest step; "best" the step with the lowest validation loss in the run's
+`losses` table (earliest on ties), i.e. what early stopping keeps. The model label of a
+checkpoint is the run's `[run] name` from its `config.toml`.
+
+Reads only the standard library (polars only when a table was compacted to parquet), so it runs
+on the GPU machine. Does not load models (see `generate`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen_study.config import read_toml
+from codegen_study.errors import UserError
+from codegen_study.results import Store
+
+SAMPLE_LABELS = ("base", "final", "best")
+VALID_SPLITS = ("valid", "validation", "val")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One model to evaluate: a label + step, and the adapter folder (None for the base)."""
+
+    model: str
+    step: int
+    adapter: Path | None
+    sampled: bool  # also run the sampling decoding
+
+
+def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
+    """step -> folder for every `checkpoint-step-N/` of `run_dir` that holds an adapter."""
+    found = {}
+    for p in Path(run_dir).glob("checkpoint-step-*"):
+        m = re.fullmatch(r"checkpoint-step-(\d+)", p.name)
+        if m and p.is_dir() and (p / "adapter_config.json").exists():
+            found[int(m[1])] = p
+    return dict(sorted(found.items()))
+
+
+def table_rows(store: Store, table: str) -> list[dict]:
+    """All rows of a table: JSONL part without polars, parquet part (if any) through polars."""
+    rows = list(store.iter_rows(table))
+    pq = store.path(table, ".parquet")
+    if pq.exists():
+        import polars as pl
+
+        rows = pl.read_parquet(pq).to_dicts() + rows
+    return rows
+
+
+def best_step(run_dir: str | os.PathLike, steps: list[int]) -> int | None:
+    """The checkpoint step with the lowest validation loss (earliest on ties); None without any."""
+    valid = {}
+    for row in table_rows(Store(run_dir), "losses"):
+        if str(row.get("split")).lower() in VALID_SPLITS and row.get("step") in steps:
+            loss = row.get("loss")
+            if loss is not None and loss == loss:  # skip NaN
+                valid[int(row["step"])] = float(loss)
+    if not valid:
+        return None
+    return min(valid, key=lambda s: (valid[s], s))
+
+
+def run_name(run_dir: Path, fallback: str | None) -> str:
+    """The run's `[run] name` (its own config.toml first), else `fallback`, else the folder name."""
+    cfg = run_dir / "config.toml"
+    if cfg.exists():
+        name = read_toml(cfg).get("run", {}).get("name")
+        if name:
+            return str(name)
+    return fallback or run_dir.name
+
+
+def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: bool = True,
+                 steps: list[str] | None = None) -> list[Target]:
+    """Base + the run's checkpoints (filtered by `steps`: numbers, "final", "best").
+
+    `cfg.sample_checkpoints` (labels or step numbers) says which targets are also sampled.
+    """
+    want = set(cfg.sample_checkpoints)
+    targets = [Target("base", 0, None, "base" in want)] if include_base else []
+    if run_dir is None:
+        return targets
+    ckpts = discover_checkpoints(run_dir)
+    if not ckpts and not targets:
+        raise UserError(f"{run_dir}: no checkpoint-step-N/ folder with an adapter")
+    final = max(ckpts) if ckpts else None
+    best = best_step(run_dir, list(ckpts)) if ckpts else None
+    sampled = {int(s) for s in want if s.isdigit()} | ({final} if "final" in want else set()) \
+        | ({best} if "best" in want and best is not None else set())
+    chosen = list(ckpts)
+    if steps:
+        alias = {"final": final, "best": best}
+        bad = [s for s in steps if s not in alias and not s.isdigit()]
+        if bad:
+            raise UserError(f"--steps: {bad[0]!r} is not a step number, final or best")
+        chosen = sorted({alias[s] if s in alias else int(s) for s in steps} - {None})
+        missing = [s for s in chosen if s not in ckpts]
+        if missing:
+            raise UserError(f"{run_dir}: no checkpoint-step-{missing[0]}/ (have {sorted(ckpts)})")
+    label = run_name(run_dir, name)
+    return targets + [Target(label, s, ckpts[s], s in sampled) for s in chosen]

@@ -1,0 +1,288 @@
+"""Generation and the `evaluate` stage on a tiny random Qwen2 model with a byte-level tokenizer.
+
+Everything is built offline in a temp folder: the model (2 layers, hidden 64), a tokenizer with
+a ChatML template, two LoRA checkpoints and a losses table, so these run in seconds on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("peft")
+
+from codegen_study import engine as eng  # noqa: E402
+from codegen_study.benchmarks import load_lcb  # noqa: E402
+from codegen_study.generate import (  # noqa: E402
+    EvalConfig, best_step, discover_checkpoints, generate_all, plan_targets,
+)
+from codegen_study.results import Store  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY_LCB = FIXTURES / "gen_tiny_lcb.jsonl"
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+
+def tiny_tokenizer():
+    """Byte-level BPE without merges: any text encodes (one token a byte) and decodes exactly."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    vocab = {tok: i for i, tok in enumerate(SPECIALS + sorted(alphabet))}
+    tk = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tk.decoder = decoders.ByteLevel()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                  additional_special_tokens=SPECIALS[1:2])
+    tok.chat_template = CHATML
+    return tok
+
+
+def tiny_model(vocab: int, seed: int = 0):
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = Qwen2Config(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                      tie_word_embeddings=True, initializer_range=0.3)
+    return Qwen2ForCausalLM(cfg).eval()
+
+
+def add_lora(model, folder: Path, seed: int):
+    """Save a LoRA adapter with non-zero B (so it changes outputs) into `folder`."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"],
+                                                  init_lora_weights=False))
+    peft_model.save_pretrained(folder)
+    return peft_model
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A model folder, a run folder with checkpoints 2 and 4 + losses, and a config file."""
+    root = tmp_path_factory.mktemp("tiny")
+    tok = tiny_tokenizer()
+    model = tiny_model(len(tok))
+    model.save_pretrained(root / "model")
+    tok.save_pretrained(root / "model")
+    run = root / "run"
+    for step, seed in ((2, 1), (4, 2)):
+        add_lora(tiny_model(len(tok)), run / f"checkpoint-step-{step}", seed)
+    (run / "checkpoint-step-6").mkdir()  # no adapter inside: not a checkpoint
+    Store(run).append("losses", [
+        {"model": "tiny", "step": s, "split": split, "loss": loss, "epoch": 0.0, "learning_rate": 0.0, "seconds": 0.0}
+        for s, split, loss in ((2, "train", 3.0), (2, "valid", 1.5), (4, "train", 2.0), (4, "valid", 1.7))
+    ])
+    (run / "config.toml").write_text('[run]\nname = "tiny"\n')
+    config = root / "eval.toml"
+    config.write_text(
+        f'[model]\nname_or_path = "{root / "model"}"\nprecision = "fp32"\n\n'
+        f'[eval]\nbenchmarks = ["tiny"]\nsources = {{ tiny = "{TINY_LCB}" }}\nmax_new_tokens = 6\n'
+        f'batch_size = 4\nn_samples = 2\nworkers = 1\n'
+    )
+    return {"root": root, "tok": tok, "model": model, "run": run, "config": config}
+
+
+def run_engine(model, prompts, **kw):
+    reqs = [eng.Request(i, tuple(p)) for i, p in enumerate(prompts)]
+    out = {}
+    for batch in eng.generate(model, reqs, **kw):
+        out.update({r.key: (r.tokens, r.finish_reason) for r in batch})
+    return out
+
+
+PROMPTS = [[5, 9, 30, 31], [7] * 11, [40, 41], [100, 3, 8, 200, 250, 9, 9]]
+
+
+# -- engines -------------------------------------------------------------------------------
+def test_left_padded_batch_equals_one_at_a_time(tiny):
+    kw = dict(engine="hf", max_new_tokens=12, stop_ids=[2], pad_id=0)
+    batched = run_engine(tiny["model"], PROMPTS, batch_size=4, **kw)
+    single = run_engine(tiny["model"], PROMPTS, batch_size=1, **kw)
+    assert batched == single
+    assert sum(len(toks) for toks, _ in batched.values()) >= 12  # real output, not empty stops
+
+
+@pytest.mark.parametrize("with_adapter", [False, True])
+def test_static_engine_gives_hf_greedy_tokens(tiny, with_adapter):
+    model = tiny_model(len(tiny["tok"]))
+    if with_adapter:
+        model = add_lora(model, tiny["root"] / "scratch-adapter", seed=7).eval()
+    kw = dict(max_new_tokens=16, batch_size=3, stop_ids=[2], pad_id=0)
+    hf = run_engine(model, PROMPTS, engine="hf", **kw)
+    static = run_engine(model, PROMPTS, engine="static", **kw)
+    assert static == hf
+
+
+def test_static_engine_stops_at_a_stop_token(tiny):
+    free = run_engine(tiny["model"], PROMPTS, engine="static", max_new_tokens=10, batch_size=4, stop_ids=[], pad_id=0)
+    toks, _ = free[0]
+    stop = toks[3]  # make the 4th generated token a stop token: output is cut before it
+    first = toks.index(stop)
+    cut = run_engine(tiny["model"], PROMPTS, engine="static", max_new_tokens=10, batch_size=4, stop_ids=[stop], pad_id=0)
+    assert cut[0] == (toks[:first], "stop")
+
+
+def test_sampling_is_reproducible_and_seeded(tiny):
+    kw = dict(engine="static", max_new_tokens=12, batch_size=4, stop_ids=[], pad_id=0, temperature=1.0, top_p=0.95)
+    a = run_engine(tiny["model"], PROMPTS, seed=1, **kw)
+    b = run_engine(tiny["model"], PROMPTS, seed=1, **kw)
+    c = run_engine(tiny["model"], PROMPTS, seed=2, **kw)
+    assert a == b
+    assert a != c
+    # a vanishing nucleus keeps only the most likely token: sampling becomes greedy
+    narrow = run_engine(tiny["model"], PROMPTS, **{**kw, "top_p": 1e-6})
+    greedy = run_engine(tiny["model"], PROMPTS, engine="static", max_new_tokens=12, batch_size=4, stop_ids=[], pad_id=0)
+    assert narrow == greedy
+
+
+def test_sorted_batches_group_similar_lengths():
+    reqs = [eng.Request(i, (1,) * n) for i, n in enumerate([3, 9, 1, 7, 5])]
+    batches = eng.sorted_batches(reqs, 2)
+    assert [[len(r.prompt) for r in b] for b in batches] == [[9, 7], [5, 3], [1]]
+
+
+# -- prompts -------------------------------------------------------------------------------
+def test_prompt_uses_training_chat_template_and_system_prompt(tiny):
+    from codegen_study.datasets import SYSTEM_PROMPT
+    from codegen_study.prompts import STDIN_INSTRUCTION, prompt_ids, prompt_text
+
+    problem = load_lcb(TINY_LCB)[0]
+    text = prompt_text(tiny["tok"], problem)
+    assert text == (f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n{problem.statement}\n\n"
+                    f"{STDIN_INSTRUCTION}<|im_end|>\n<|im_start|>assistant\n")
+    assert tiny["tok"].decode(prompt_ids(tiny["tok"], problem)) == text
+    seed = prompt_text(tiny["tok"], problem, prompt_format="seed")
+    assert seed == f"{SYSTEM_PROMPT}\n\n{problem.statement}\n# Solution:\n"
+
+
+def test_humaneval_prompt_shows_the_function(tiny):
+    from codegen_study.benchmarks import load_humaneval
+    from codegen_study.prompts import user_message
+
+    problem = load_humaneval()[0]
+    msg = user_message(problem)
+    assert problem.statement.rstrip() in msg and "```python" in msg
+
+
+# -- checkpoints ---------------------------------------------------------------------------
+def test_checkpoint_discovery_and_best_by_validation_loss(tiny):
+    ckpts = discover_checkpoints(tiny["run"])
+    assert list(ckpts) == [2, 4]  # step 6 has no adapter
+    assert best_step(tiny["run"], [2, 4]) == 2  # valid 1.5 < 1.7, although train loss fell
+    assert best_step(tiny["run"], [4]) == 4
+    targets = plan_targets(EvalConfig(), tiny["run"], name=None)
+    assert [(t.model, t.step, t.sampled) for t in targets] == [("base", 0, True), ("tiny", 2, True), ("tiny", 4, True)]
+    only_final = plan_targets(EvalConfig(sample_checkpoints=("final",)), tiny["run"], name=None, include_base=False)
+    assert [(t.step, t.sampled) for t in only_final] == [(2, False), (4, True)]
+    assert [t.step for t in plan_targets(EvalConfig(), tiny["run"], name=None, steps=["best"])] == [0, 2]
+
+
+# -- the stage -----------------------------------------------------------------------------
+def completions(out: Path) -> list[dict]:
+    return list(Store(out).iter_rows("completions"))
+
+
+def test_generation_resumes_without_redoing_work(tiny, tmp_path):
+    from codegen_study.models import ModelConfig
+
+    cfg = EvalConfig(max_new_tokens=4, batch_size=2, n_samples=2, sample_checkpoints=("final",))
+    mcfg = ModelConfig(name_or_path=str(tiny["root"] / "model"), precision="fp32")
+    problems = {"tiny": load_lcb(TINY_LCB)}
+    targets = plan_targets(cfg, tiny["run"], name=None)
+    store = Store(tmp_path)
+    generate_all(cfg, mcfg, targets, problems, store, device="cpu", log=lambda *_: None)
+    rows = completions(tmp_path)
+    # greedy: base + 2 checkpoints x 3 problems; sampling: final only, 2 samples
+    assert len(rows) == 3 * 3 + 3 * 2
+    assert {(r["model"], r["step"]) for r in rows} == {("base", 0), ("tiny", 2), ("tiny", 4)}
+    by_model = {}
+    for r in rows:
+        if r["decoding"] == "greedy":
+            by_model.setdefault((r["model"], r["step"]), []).append(r["completion"])
+    assert len({tuple(v) for v in by_model.values()}) == 3  # adapters really switch
+    # a rerun generates nothing; after losing the last rows, only those are made again
+    generate_all(cfg, mcfg, targets, problems, store, device="cpu", log=lambda *_: None)
+    assert len(completions(tmp_path)) == len(rows)
+    lines = store.path("completions").read_text().splitlines(keepends=True)
+    store.path("completions").write_text("".join(lines[:-4]))
+    generate_all(cfg, mcfg, targets, problems, store, device="cpu", log=lambda *_: None)
+    again = completions(tmp_path)
+    assert len(again) == len(rows)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]  # noqa: E731
+    assert strip(again[-4:]) == strip(rows[-4:])  # same tokens: greedy, and sampling seeded per batch
+
+
+def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
+    from codegen_study.cli import main
+
+    monkeypatch.setitem(sys.modules, "polars", None)  # `import polars` now raises ImportError
+    out = tmp_path / "out"
+    rc = main(["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--output-dir", str(out),
+               "--generate-only", "--steps", "4", "--limit", "2", "--engine", "static"])
+    assert rc == 0
+    rows = completions(out)
+    assert {(r["model"], r["step"], r["decoding"]) for r in rows} == {
+        ("base", 0, "greedy"), ("base", 0, "sampling"), ("tiny", 4, "greedy"), ("tiny", 4, "sampling")}
+    assert len(rows) == 2 * (1 + 2) * 2
+    assert not Store(out).path("samples").exists()
+    env = json.loads((out / "env.json").read_text())
+    assert "generation" in env and "scoring" not in env
+
+
+def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
+    pytest.importorskip("polars")
+    from codegen_study.cli import main
+    from codegen_study.config import read_toml
+
+    out = tmp_path / "out"
+    args = ["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--limit", "2", "--output-dir", str(out)]
+    assert main(args) == 0
+    store = Store(out)
+    runs = store.read("runs")
+    # (base, step 2, step 4) x greedy + (base, final 4, best 2) x sampling, x 4 grader/extraction pairs
+    assert runs.height == 6 * 4
+    assert set(runs["grader"]) == {"seed", "lcb"} and set(runs["extraction"]) == {"seed", "lcb"}
+    samples = store.read("samples")
+    assert samples.height == 4 * (3 * 2 + 3 * 2 * 2)
+    assert set(samples["verdict"]) <= {"passed", "wrong_answer", "runtime_error", "timeout", "memory_limit",
+                                       "output_limit", "no_code"}
+    problems = store.read("problems")
+    assert sorted(problems["question_id"]) == ["tiny_add", "tiny_echo"]
+    assert read_toml(out / "config.toml")["eval"]["max_new_tokens"] == 6
+    assert "protections" in json.loads((out / "env.json").read_text())["scoring"]
+    # scoring again (CPU side) finds everything done
+    assert main(args[:-2] + ["--output-dir", str(out), "--score-only"]) == 0
+    assert store.read("samples").height == samples.height
+
+
+def test_bad_source_is_a_user_error(tiny, tmp_path, capsys):
+    from codegen_study.cli import main
+
+    rc = main(["evaluate", "--config", str(tiny["config"]), "--output-dir", str(tmp_path),
+               "--source", "tiny=/nonexistent/bench.jsonl", "--generate-only"])
+    assert rc == 2
+    assert "/nonexistent/bench.jsonl" in capsys.readouterr().err
+
+
+@pytest.mark.gpu
+def test_cuda_graph_replay_equals_eager_decoding():
+    model = tiny_model(300).to("cuda")
+    kw = dict(max_new_tokens=24, temperature=0.0, top_p=1.0, seed=0, stop_ids=[2], pad_id=0)
+    graphs = eng.StaticEngine(model, use_graphs=True)(PROMPTS, **kw)
+    eager = eng.StaticEngine(model, use_graphs=False)(PROMPTS, **kw)
+    hf = eng._HFEngine(model)(PROMPTS, **kw)
+    assert graphs == eager
+    assert [r[:8] for r in graphs] == [r[:8] for r in hf]

@@ -1,0 +1,354 @@
+"""The sandbox: plain semantics first, then one hostile program per protection.
+
+Root-only assertions (uid drop, namespaces) skip cleanly when the suite runs as a normal user
+and the matching protection is not active.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+
+from codegen_study.sandbox import Job, Limits, Outcome, Sandbox, run_program
+
+FAST = Limits(timeout_s=2.0, memory_mb=512, wall_s=10.0)
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(workers=2, preload=("math", "collections")) as sb:
+        yield sb
+
+
+def run(box: Sandbox, code: str, stdin: str = "", limits: Limits = FAST) -> Outcome:
+    return box.run(Job(textwrap.dedent(code), stdin, limits))
+
+
+def pids_with_token(token: str) -> list[int]:
+    """Host processes whose command line contains `token` (the run's leftovers, if any)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if token.encode() in f.read():
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def require(box: Sandbox, *names: str) -> None:
+    missing = [n for n in names if not box.protections.get(n)]
+    if missing:
+        pytest.skip(f"protection not active here: {missing}")
+
+
+def assert_pool_works(box: Sandbox) -> None:
+    outs = box.run_many([Job(f"print({i} * 2)") for i in range(4)])
+    assert [o.stdout for o in outs] == [f"{i * 2}\n" for i in range(4)]
+
+
+# ----------------------------------------------------------------------------- semantics
+
+
+def test_stdin_round_trip_in_every_reading_style(box):
+    assert run(box, "print(input()[::-1])", "hello\nrest").stdout == "olleh\n"
+    assert run(box, "print(open(0).read(), end='')", "a\nb").stdout == "a\nb"
+    assert run(box, "import sys; print(sys.stdin.buffer.read())", "xy\n").stdout == "b'xy\\n'\n"
+    assert run(box, "import sys; print(len(sys.stdin.readlines()))", "1\n2\n3").stdout == "3\n"
+    out = run(box, "import sys; sys.stdout.write('no newline')")
+    assert (out.status, out.stdout) == ("ok", "no newline")
+
+
+def test_input_at_eof_is_an_error(box):
+    out = run(box, "input()")
+    assert out.status == "error" and out.exit_code == 1 and "EOFError" in out.stderr
+
+
+def test_exit_codes(box):
+    assert run(box, "import sys; sys.exit()").status == "ok"
+    out = run(box, "import sys; print('partial'); sys.exit(3)")
+    assert (out.status, out.exit_code, out.stdout) == ("error", 3, "partial\n")
+    out = run(box, "raise SystemExit('bad input')")
+    assert (out.status, out.exit_code) == ("error", 1) and "bad input" in out.stderr
+
+
+def test_exception_gives_traceback_of_the_program_only(box):
+    out = run(box, "x = 1\nprint('before')\n1 / x - 1 / 0\n")
+    assert (out.status, out.exit_code, out.stdout) == ("error", 1, "before\n")
+    assert out.stderr.startswith("Traceback (most recent call last):\n  File ")
+    assert "line 3, in <module>" in out.stderr and "ZeroDivisionError" in out.stderr
+    assert "sandbox" not in out.stderr
+    syntax = run(box, "x = (\n")
+    assert syntax.status == "error" and "SyntaxError" in syntax.stderr
+
+
+def test_non_utf8_output_is_replaced_not_fatal(box):
+    out = run(box, "import sys; sys.stdout.buffer.write(b'ok\\xff\\xfe!')")
+    assert out.status == "ok" and out.stdout == "ok\ufffd\ufffd!"
+
+
+def test_threads_closed_fds_and_atexit(box):
+    out = run(box, """
+        import atexit, threading
+        atexit.register(lambda: print("atexit ran"))
+        def work(): print("thread ran")
+        threading.Thread(target=work).start()
+    """)
+    assert out.status == "ok" and "thread ran" in out.stdout and out.stdout.endswith("atexit ran\n")
+    out = run(box, "import os; os.close(1); os.close(0); os.dup2(2, 5); print('gone')")
+    assert out.status in ("ok", "error") and out.stdout == ""
+    assert_pool_works(box)
+
+
+def test_temp_dir_is_private_home_and_removed(box):
+    first = run(box, """
+        import os
+        open("left.txt", "w").write("x")
+        print(os.getcwd() == os.environ["HOME"] == os.environ["TMPDIR"], sorted(os.listdir(".")))
+    """)
+    assert first.stdout.startswith("True") and "left.txt" in first.stdout
+    second = run(box, "import os, glob; print(glob.glob('/tmp/**/left.txt', recursive=True))")
+    assert second.stdout == "[]\n"
+
+
+def test_timeout_on_busy_loop_counts_cpu_seconds(box):
+    out = run(box, "while True: pass", limits=Limits(timeout_s=0.5, wall_s=10))
+    assert out.status == "timeout" and out.exit_code is None
+    assert 0.5 <= out.seconds < 1.5 and out.wall_seconds < 5
+
+
+def test_sleeping_forever_hits_the_wall_backstop(box):
+    start = time.monotonic()
+    out = run(box, "import time; time.sleep(1000)", limits=Limits(timeout_s=0.2, wall_s=1.0))
+    assert out.status == "timeout" and out.seconds < 0.2
+    assert 1.0 <= time.monotonic() - start < 4
+    assert Limits(timeout_s=1).wall_backstop_s == 6 and Limits(timeout_s=10).wall_backstop_s == 30
+
+
+def test_run_many_keeps_input_order(box):
+    jobs = [Job(f"import time; time.sleep({0.05 * (5 - i)}); print({i})") for i in range(6)]
+    seen = []
+    outs = box.run_many(jobs, on_done=lambda i, o: seen.append(i))
+    assert [o.stdout for o in outs] == [f"{i}\n" for i in range(6)]
+    assert sorted(seen) == list(range(6))
+
+
+def test_run_program_one_shot():
+    out = run_program("print(sum(map(int, input().split())))", "2 3\n")
+    assert (out.status, out.stdout) == ("ok", "5\n")
+
+
+def test_verdicts_do_not_change_when_both_cores_are_busy(box):
+    """CPU-time limits: near-limit programs get the same verdict idle and under load."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < {}: pass\nprint('done')"
+    limits = Limits(timeout_s=0.6, wall_s=20)
+    jobs = [Job(burn.format(0.35), "", limits), Job(burn.format(1.0), "", limits)]
+    idle = [o.status for o in box.run_many(jobs)]
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        busy = [o.status for o in box.run_many(jobs)]
+    finally:
+        for p in burners:
+            p.kill()
+            p.wait()
+    assert idle == busy == ["ok", "timeout"]
+
+
+# ----------------------------------------------------------------------------- hostile programs
+
+
+def test_fork_flood_is_capped_and_cleaned_up(box):
+    token = f"{uuid.uuid4().int % 10**6}.{os.getpid()}"
+    out = run(box, f"""
+        import os
+        n = 0
+        try:
+            while True:
+                if os.fork() == 0:
+                    os.execvp("sleep", ["sleep", "{token}"])
+                n += 1
+        except OSError:
+            print("capped at", n)
+    """, limits=Limits(timeout_s=2, processes=16, wall_s=10))
+    assert out.status == "ok" and out.stdout.startswith("capped at")
+    assert int(out.stdout.split()[-1]) <= 16
+    assert pids_with_token(token) == []
+
+
+def test_memory_bomb(box):
+    small = Limits(timeout_s=2, memory_mb=256, wall_s=10)
+    assert run(box, "x = bytearray(2 * 1024 ** 3)", limits=small).status == "memory"
+    grow = run(box, "a = []\nwhile True: a.append(' ' * 10 ** 6)", limits=small)
+    assert grow.status == "memory" and grow.seconds < 2
+    assert_pool_works(box)
+
+
+def test_disk_fill_stops_at_file_size_limit(box):
+    out = run(box, """
+        with open("big.bin", "wb") as f:
+            for _ in range(64):
+                f.write(b"x" * (1 << 20))
+    """, limits=Limits(timeout_s=2, file_size_mb=4, wall_s=10))
+    assert out.status == "error" and "File too large" in out.stderr
+
+
+def test_writes_outside_the_temp_dir_leave_nothing(box, tmp_path):
+    token = uuid.uuid4().hex
+    os.chmod(tmp_path, 0o777)
+    targets = [f"/tmp/{token}", f"/var/tmp/{token}", f"/dev/shm/{token}", str(tmp_path / token),
+               os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), token)]
+    out = run(box, f"""
+        for path in {targets!r}:
+            try:
+                open(path, "w").write("owned")
+                print("wrote", path)
+            except OSError as exc:
+                print("refused", path, exc.errno)
+    """)
+    assert out.status == "ok"
+    assert [p for p in targets if os.path.exists(p)] == []
+
+
+def test_network_is_unreachable(box):
+    require(box, "net_namespace")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        out = run(box, f"""
+            import socket
+            for addr in [("127.0.0.1", {port}), ("8.8.8.8", 53), ("1.1.1.1", 443)]:
+                try:
+                    socket.create_connection(addr, timeout=1).close()
+                    print("connected", addr)
+                except OSError as exc:
+                    print("failed", addr)
+        """)
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    finally:
+        listener.close()
+    assert out.status == "ok" and "connected" not in out.stdout and out.stdout.count("failed") == 3
+
+
+def test_environment_secrets_do_not_leak(monkeypatch):
+    monkeypatch.setenv("CODEGEN_SANDBOX_SECRET", "hunter2-secret")
+    with Sandbox(workers=1) as sb:
+        out = run(sb, """
+            import os, glob
+            print(sorted(os.environ))
+            print("hunter2" in repr(dict(os.environ)))
+            leaked = False
+            for path in glob.glob("/proc/*/environ"):
+                try:
+                    leaked |= b"hunter2" in open(path, "rb").read()
+                except OSError:
+                    pass
+            print(leaked)
+        """)
+    names, in_env, in_proc = out.stdout.splitlines()
+    assert "CODEGEN_SANDBOX_SECRET" not in names and in_env == "False" and in_proc == "False"
+    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONHASHSEED", "OMP_NUM_THREADS",
+                                "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"} | {
+        n for n in eval(names) if n.startswith(("LC_", "OMP_", "OPENBLAS_", "MKL_"))}
+
+
+def test_orphan_daemon_dies_with_its_run(box, tmp_path):
+    token = f"{uuid.uuid4().int % 10**6}.{os.getpid()}1"
+    os.chmod(tmp_path, 0o777)
+    marker = tmp_path / "daemon-was-here"
+    out = run(box, f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                pid = os.fork()
+                if pid == 0:
+                    os.execvp("sleep", ["sleep", "{token}"])
+                time.sleep(0.5)
+                open({str(marker)!r}, "w").write("alive")
+            os._exit(0)
+        time.sleep(0.1)
+        print("parent done")
+    """)
+    assert out.status == "ok" and out.stdout == "parent done\n"
+    assert pids_with_token(token) == []
+    time.sleep(0.8)
+    assert not marker.exists()
+
+
+def test_sigterm_ignoring_processes_are_killed(box):
+    token = f"{uuid.uuid4().int % 10**6}.{os.getpid()}2"
+    out = run(box, f"""
+        import os, signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", "{token}"])  # SIG_IGN survives exec
+        while True:
+            pass
+    """, limits=Limits(timeout_s=0.5, wall_s=10))
+    assert out.status == "timeout"
+    assert pids_with_token(token) == []
+
+
+def test_stdout_flood_is_capped(box):
+    cap = 64 << 10
+    start = time.monotonic()
+    out = run(box, "while True: print('x' * 1000)", limits=Limits(timeout_s=5, stdout_bytes=cap, wall_s=20))
+    assert out.status == "output_limit" and out.stdout_truncated
+    assert len(out.stdout) <= cap and time.monotonic() - start < 4
+    one = run(box, "import sys; sys.stdout.write('y' * (50 << 20))", limits=Limits(stdout_bytes=cap))
+    assert one.status == "output_limit" and len(one.stdout) == cap
+    noisy = run(box, "import sys; sys.stderr.write('e' * (1 << 20)); print('fine')",
+                limits=Limits(stderr_bytes=1000))
+    assert noisy.status == "ok" and noisy.stdout == "fine\n" and len(noisy.stderr) <= 1000
+
+
+def test_deep_recursion_does_not_hurt_the_worker(box):
+    code = """
+        import sys
+        sys.setrecursionlimit(10 ** 7)
+        f = lambda n: max(map(f, [n + 1]))  # recursion through C: uses the C stack
+        f(0)
+    """
+    out = run(box, code, limits=Limits(timeout_s=5, memory_mb=512, wall_s=20))
+    assert out.status in ("killed", "error", "memory")
+    if out.status == "killed":
+        assert out.signal == signal.SIGSEGV
+    ok = run(box, "import sys\nsys.setrecursionlimit(10**6)\ndef d(n): return 0 if n == 0 else 1 + d(n - 1)\n"
+                  "print(d(100000))")
+    assert (ok.status, ok.stdout) == ("ok", "100000\n")
+    assert_pool_works(box)
+
+
+@pytest.mark.parametrize("attack", ["os.kill(os.getppid(), 9)", "os.kill(-1, 9)", "os.killpg(0, 9)",
+                                    "os.kill(1, 9)"])
+def test_killing_the_parent_or_everyone_stays_inside(box, attack):
+    if "-1" in attack:
+        require(box, "pid_namespace")  # without it a normal user's kill(-1) reaches their shell
+    out = run(box, f"import os\ntry:\n    {attack}\nexcept OSError as e:\n    print('refused', e.errno)\n")
+    assert out.status in ("ok", "killed")
+    assert_pool_works(box)
+
+
+def test_protections_as_root(box):
+    if os.geteuid() != 0:
+        pytest.skip("root-only protections")
+    p = box.protections
+    assert p["uid_drop"] and p["net_namespace"] and p["pid_namespace"] and p["mount_namespace"]
+    assert len(set(p["run_uids"])) == 2 and all(uid > 0 for uid in p["run_uids"])
+    out = run(box, "import os; print(os.getuid(), os.getgid(), os.getgroups())")
+    uid, gid, groups = out.stdout.split(maxsplit=2)
+    assert int(uid) in p["run_uids"] and uid == gid and groups.strip() == "[]"

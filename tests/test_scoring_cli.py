@@ -1,0 +1,197 @@
+"""The `score` command contract: outputs, bad input, resume after SIGKILL, stores."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from codegen_study.benchmarks import load_lcb
+from codegen_study.grading import Sample
+from codegen_study.results import Store
+from codegen_study.scoring import score_into_store
+
+from conftest import ROOT
+
+EXAMPLE_B = ROOT / "data" / "examples" / "benchmark.jsonl"
+EXAMPLE_S = ROOT / "data" / "examples" / "samples.jsonl"
+
+# what README states for the shipped example, per grader: (question_id, sample_id) -> verdict
+EXPECTED = {
+    "seed": {("ex_sum", 0): "passed", ("ex_sum", 1): "wrong_answer", ("ex_sum", 2): "runtime_error",
+             ("ex_sum", 3): "no_code", ("ex_vowels", 0): "passed", ("ex_vowels", 1): "passed",
+             ("ex_vowels", 2): "passed", ("ex_average", 0): "passed", ("ex_average", 1): "wrong_answer",
+             ("ex_average", 2): "wrong_answer"},
+    "lcb": {("ex_sum", 0): "passed", ("ex_sum", 1): "wrong_answer", ("ex_sum", 2): "runtime_error",
+            ("ex_sum", 3): "no_code", ("ex_vowels", 0): "passed", ("ex_vowels", 1): "wrong_answer",
+            ("ex_vowels", 2): "passed", ("ex_average", 0): "passed", ("ex_average", 1): "passed",
+            ("ex_average", 2): "wrong_answer"},
+}
+
+
+def score(*args, **kw):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "codegen_study", "score", *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, **kw)
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in open(path)]
+
+
+@pytest.mark.parametrize("grader", ["seed", "lcb"])
+def test_example_matches_readme(tmp_path, grader):
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out, "--grader", grader, "--workers", 2)
+    assert res.returncode == 0, res.stderr
+    rows = read_jsonl(out)
+    assert {(r["question_id"], r["sample_id"]): r["verdict"] for r in rows} == EXPECTED[grader]
+    for r in rows:
+        assert r["passed"] == (r["verdict"] == "passed")
+        assert isinstance(r["tests_passed"], int) and isinstance(r["tests_total"], int)
+    assert "5 passed" in res.stdout
+    assert not list(tmp_path.glob("*.partial*"))
+
+
+def test_parquet_output_and_default_sample_ids(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(
+        json.dumps({"question_id": "ex_sum", "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n\n"
+        + json.dumps({"question_id": "ex_sum", "sample_id": "x", "code": "print(0)"}) + "\n"
+    )
+    out = tmp_path / "r.parquet"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out)
+    assert res.returncode == 0, res.stderr
+    import polars as pl
+
+    df = pl.read_parquet(out)
+    assert df["sample_id"].to_list() == ["1", "x"]  # default: the line number
+    assert df["passed"].to_list() == [True, False]
+    assert df["tests_total"].to_list() == [2, 2]  # seed grader by default: public tests only
+
+
+@pytest.mark.parametrize("content, where", [
+    ('{"question_id": "ex_sum", "code": "print(1)"}\n{"question_id": "ex_sum", "code": \n', ":2:"),
+    ('{"question_id": "ex_sum", "code": "print(1)"}\n\n{"sample_id": 3, "code": "print(1)"}\n', ":3: missing field 'question_id'"),
+    ('{"question_id": "ex_sum"}\n', ":1: missing field 'code' or 'completion'"),
+    ('{"question_id": "ex_sum", "code": "print(1)"}\n{"question_id": "abc999_z", "code": "print(1)"}\n', ":2: unknown question_id"),
+    ('{"question_id": "ex_sum", "sample_id": 1, "code": "1"}\n{"question_id": "ex_sum", "sample_id": 1, "code": "2"}\n', ":2: duplicate sample"),
+    ('[1, 2]\n', ":1: expected a JSON object"),
+])
+def test_bad_samples_fail_cleanly(tmp_path, content, where):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(content)
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out)
+    assert res.returncode != 0
+    assert f"s.jsonl{where}" in res.stderr and "Traceback" not in res.stderr
+    assert os.listdir(tmp_path) == ["s.jsonl"]  # no output, no side file
+
+
+def test_bad_benchmark_fails_cleanly(tmp_path):
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(EXAMPLE_B.read_text().splitlines()[0] + "\n{oops\n")
+    res = score("--benchmark", bench, "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl")
+    assert res.returncode != 0 and "b.jsonl:2" in res.stderr
+    assert sorted(os.listdir(tmp_path)) == ["b.jsonl"]
+    res = score("--benchmark", tmp_path / "missing.jsonl", "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl")
+    assert res.returncode != 0 and "missing.jsonl" in res.stderr
+
+
+def test_timeout_override(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(json.dumps({"question_id": "ex_sum", "code": "while True:\n    pass"}) + "\n")
+    out = tmp_path / "r.jsonl"
+    t0 = time.monotonic()
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--timeout", 0.5)
+    assert res.returncode == 0, res.stderr
+    assert read_jsonl(out)[0]["verdict"] == "timeout"
+    assert time.monotonic() - t0 < 8
+
+
+def test_resume_after_sigkill(tmp_path):
+    # 24 samples of ~0.06 s CPU each on one worker: kill once some progress is on disk
+    samples = tmp_path / "s.jsonl"
+    samples.write_text("".join(
+        json.dumps({"question_id": "ex_sum", "sample_id": i,
+                    "code": "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.06: pass\n"
+                            "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
+        for i in range(24)))
+    out = tmp_path / "r.jsonl"
+    partial = tmp_path / "r.jsonl.partial.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "codegen_study", "score", "--benchmark", str(EXAMPLE_B),
+                             "--samples", str(samples), "--out", str(out), "--workers", "1"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if partial.exists() and len(partial.read_bytes().splitlines()) >= 3:  # header + >= 2 samples
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    with open(partial, "ab") as f:  # as if the kill landed mid-write
+        f.write(b'{"question_id": "ex_sum", "sample_id": 23, "pass')
+    done_before = len(partial.read_bytes().splitlines()) - 2
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert f"resuming: {done_before} of 24" in res.stderr
+    rows = read_jsonl(out)
+    assert sorted(r["sample_id"] for r in rows) == list(range(24))
+    assert all(r["passed"] for r in rows)
+    assert not partial.exists()
+
+
+def test_changed_inputs_discard_stale_progress(tmp_path):
+    out = tmp_path / "r.jsonl"
+    partial = tmp_path / "r.jsonl.partial.jsonl"
+    partial.write_text(json.dumps({"fingerprint": "other"}) + "\n"
+                       + json.dumps({"question_id": "ex_sum", "sample_id": 0, "passed": False}) + "\n")
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out)
+    assert res.returncode == 0 and "resuming" not in res.stderr
+    assert {(r["question_id"], r["sample_id"]): r["verdict"] for r in read_jsonl(out)} == EXPECTED["seed"]
+
+
+def test_store_option_writes_tables_once(tmp_path):
+    store_dir = tmp_path / "store"
+    for _ in range(2):
+        res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl",
+                    "--grader", "lcb", "--store", store_dir)
+        assert res.returncode == 0, res.stderr
+    store = Store(store_dir)
+    assert store.read("runs").height == 1
+    assert store.read("samples").height == 10 and len(list(store.iter_rows("samples"))) == 10
+    runs = store.read("runs").row(0, named=True)
+    assert runs["grader"] == "lcb" and json.loads(runs["protections"])
+    tests = store.read("tests")
+    failing = tests.filter(tests["verdict"] != "passed")
+    assert failing["expected"].null_count() == 0
+    assert store.read("problems").height == 3
+
+
+def test_score_into_store_skips_done_samples(tmp_path):
+    from codegen_study.grading import PRELOAD
+    from codegen_study.sandbox import Sandbox
+
+    problems = {p.id: p for p in load_lcb(EXAMPLE_B)}
+    samples = [Sample("ex_sum", i, completion=f"```python\nprint({i + 100})\n```") for i in range(3)]
+    store = Store(tmp_path)
+    with Sandbox(workers=2, preload=PRELOAD) as box:
+        rid = score_into_store(store, model="base", step=0, benchmark="example", decoding="greedy", grader="lcb",
+                               extraction=None, problems=problems, samples=samples[:2], sandbox=box)
+        rid2 = score_into_store(store, model="base", step=0, benchmark="example", decoding="greedy", grader="lcb",
+                                extraction=None, problems=problems, samples=samples, sandbox=box,
+                                config={"note": "second call"})
+    assert rid == rid2 == "base/step-0/example/greedy/lcb/lcb"
+    rows = list(store.iter_rows("samples"))
+    assert [r["sample_id"] for r in rows] == [0, 1, 2]
+    assert [(r["verdict"], r["tests_total"]) for r in rows] == [("wrong_answer", 5)] * 3
+    assert len(list(store.iter_rows("runs"))) == 1
+    assert len(list(store.iter_rows("tests"))) == 15
+    [run] = store.iter_rows("runs")
+    assert json.loads(run["protections"])["rlimits"]
+    assert {r["question_id"] for r in store.iter_rows("problems")} == {"ex_sum"}
