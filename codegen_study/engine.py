@@ -299,12 +299,23 @@ class StaticEngine:
         stops = torch.tensor(stop_ids or [-1], device=dev)
         pick = _sampler(temperature, top_p, gen)
 
-        # prefill in row chunks; the first new token comes from the prompt's last position
+        # prefill each distinct prompt once (n samples of a problem share one), in row chunks,
+        # then copy its cache to the rows that repeat it; the first new token comes from the
+        # prompt's last position
+        uniq: dict[tuple, int] = {}
+        inverse = torch.tensor([uniq.setdefault(tuple(q), len(uniq)) for q in prompts], device=dev)
+        firsts = [inverse.tolist().index(u) for u in range(len(uniq))]
+        u_ids, u_mask = ids[firsts], mask[firsts]
+        n_u = len(firsts)
         chunk = max(1, self.prefill_tokens // max(p, 1))
-        first = torch.empty(b, dtype=torch.long, device=dev)
-        for r in range(0, b, chunk):
-            rows = slice(r, min(b, r + chunk))
-            first[rows] = pick(self._prefill(ids[rows], mask[rows], st.kc, st.vc, rows))
+        last = []
+        for r in range(0, n_u, chunk):
+            rows = slice(r, min(n_u, r + chunk))
+            last.append(self._prefill(u_ids[rows], u_mask[rows], st.kc, st.vc, rows))
+        if n_u < b:
+            for cache in (*st.kc, *st.vc):
+                cache.copy_(cache[inverse])
+        first = pick(torch.cat(last)[inverse])
         out = torch.full((b, max_new), pad_id, dtype=torch.long, device=dev)
         out[:, 0] = first
         done = torch.isin(first, stops)

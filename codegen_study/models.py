@@ -26,7 +26,7 @@ from typing import Any, Literal
 from codegen_study.errors import UserError
 
 PRECISIONS = ("int8", "bf16", "fp16", "fp32")
-PAD_CANDIDATES = ("<|endoftext|>", "<|finetune_right_pad_id|>", "<pad>", "<unk>")
+PAD_CANDIDATES = ("<|endoftext|>", "<|fim_pad|>", "<|finetune_right_pad_id|>", "<pad>", "<unk>")
 
 
 @dataclass(frozen=True)

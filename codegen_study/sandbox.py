@@ -1,9 +1,11 @@
 """Run untrusted Python programs (model-generated code) fast and contained. Linux only.
 
 Design: `Sandbox` (this module: public types and the pool) starts one warm worker per core, a
-`python -s -P -c ...` process with a scrubbed environment running `sandbox_worker` (isolation,
-per-job child, supervision). The worker isolates itself once, imports `preload` modules, and then forks a
-fresh child per job, so a job costs a fork instead of an interpreter start-up.
+`python -s -P -c ...` process with a scrubbed environment running `sandbox_worker`. The worker
+isolates itself once (`sandbox_namespace`), imports `preload` modules, prepares the interpreter
+state every program starts from, and then forks a fresh child per job (`sandbox_child`), so a
+job costs a fork (about 2 ms of CPU in all) instead of an interpreter start-up (15-30 ms). Each
+worker has up to two jobs queued in its pipe, so it never waits for this process between jobs.
 
 Covered (`Sandbox.protections` reports what is active on this machine):
 - As root: the worker unshares network (only a downed loopback: every connect fails), mount,
@@ -35,19 +37,27 @@ filter, so kernel attack surface is the full syscall set; without root and witho
 namespaces only rlimits, the temp dir, env scrubbing and subreaper-based cleanup apply (and a
 program's `kill(-1)` would reach the caller's processes). Worker state is forked, not fresh:
 `preload`ed modules are shared objects a program could mutate for itself (never for the next
-run, which forks again from the clean worker).
+run, which forks again from the clean worker). Children are forked with libc's fork(), so
+Python-level at-fork hooks of preloaded modules do not run (the worker is single-threaded, so
+they have nothing to repair; `random` is reseeded by hand as its hook would); a fresh
+interpreter would differ only in such module-level state and in `sys.stdin` being a memfd.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
+import pickle
 import select
+import struct
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from codegen_study.sandbox_worker import recv_message, scrubbed_env, send_message
+from codegen_study.sandbox_worker import recv_message, scrubbed_env
 
 
 
@@ -86,6 +96,9 @@ class Outcome:
     stdout_truncated: bool
 
 
+_F_SETPIPE_SZ, _F_GETPIPE_SZ = 1031, 1032
+
+
 class SandboxError(RuntimeError):
     """The sandbox itself failed (a worker could not isolate or drop privileges)."""
 
@@ -105,6 +118,10 @@ class _Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=scrubbed_env(), cwd="/",
             start_new_session=True)
         self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        try:  # room for queued jobs with large stdin (1 MiB is the unprivileged maximum)
+            self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_GETPIPE_SZ)
         self.protections: dict | None = None
 
     def handshake(self) -> dict:
@@ -130,7 +147,8 @@ class _Worker:
 class Sandbox:
     """A pool of warm, isolated workers; use as a context manager or call close().
 
-    Not thread-safe: one run/run_many at a time per Sandbox.
+    Not thread-safe: one run/run_many at a time per Sandbox (close() may come from another
+    thread; the interrupted run_many then raises SandboxError).
     """
 
     def __init__(self, workers: int | None = None, preload: tuple[str, ...] = ()):
@@ -158,49 +176,83 @@ class Sandbox:
 
     def run_many(self, jobs: Iterable[Job], on_done: Callable[[int, Outcome], None] | None = None
                  ) -> list[Outcome]:
-        """Runs jobs in parallel over the workers; results come back in input order."""
+        """Runs jobs in parallel over the workers; results come back in input order.
+
+        Each worker has up to `_DEPTH` jobs queued in its pipe, so it starts the next job the
+        moment one ends instead of waiting for this process to read the result and answer.
+        `on_done(index, outcome)` is called (on this thread) as each job finishes.
+        """
         if not self._workers:
             raise SandboxError("sandbox is closed")
         jobs = list(jobs)
         results: list[Outcome | None] = [None] * len(jobs)
-        todo = list(range(len(jobs)))[::-1]
-        busy: dict[int, tuple[int, float, int]] = {}  # worker idx -> (job idx, deadline, tries)
-        while todo or busy:
-            for w_idx in range(self._n):
-                if w_idx not in busy and todo:
-                    self._submit(w_idx, todo.pop(), jobs, busy, tries=0)
-            ready, _, _ = select.select([self._workers[i].from_fd for i in busy], [], [], 1.0)
+        todo = deque(range(len(jobs)))
+        retried: set[int] = set()
+        queues: list[deque[tuple[int, int]]] = [deque() for _ in range(self._n)]  # (job, message bytes)
+        since = [0.0] * self._n  # when each worker's head job started (at the latest)
+        left = len(jobs)
+        while left:
+            workers = self._live_workers()
+            for w in range(self._n):
+                self._feed(workers[w], queues[w], since, w, todo, jobs)
+            active = [w for w in range(self._n) if queues[w]]
+            try:
+                ready, _, _ = select.select([workers[w].from_fd for w in active], [], [], 1.0)
+            except (OSError, ValueError):
+                self._live_workers()  # closed from another thread: raises SandboxError
+                raise
             now = time.monotonic()
-            for w_idx in list(busy):
-                j_idx, deadline, tries = busy[w_idx]
-                worker = self._workers[w_idx]
-                msg = recv_message(worker.from_fd) if worker.from_fd in ready else ...
-                if msg is ... and now < deadline:
+            for w in active:
+                worker, (j, _) = workers[w], queues[w][0]
+                if worker.from_fd in ready:
+                    msg = recv_message(worker.from_fd)
+                elif now < since[w] + jobs[j].limits.wall_backstop_s + 30:
                     continue
-                del busy[w_idx]
+                else:
+                    msg = None  # hung: treated like a dead worker
+                queues[w].popleft()
+                since[w] = now
                 if isinstance(msg, dict) and "outcome" in msg:
-                    results[j_idx] = Outcome(**msg["outcome"])
+                    results[j] = Outcome(**msg["outcome"])
                 elif isinstance(msg, dict) and "fatal" in msg:
                     self.close()  # other workers may be mid-job: this pool cannot be trusted
                     raise SandboxError(msg["fatal"])
-                else:  # worker died or hung: replace it, retry the job once
-                    self._restart(w_idx)
-                    if tries == 0:
-                        self._submit(w_idx, j_idx, jobs, busy, tries=1)
+                else:  # worker died or hung: replace it, run its queued jobs elsewhere, retry once
+                    self._live_workers()  # EOF because close() was called: stop here
+                    todo.extendleft(k for k, _ in reversed(queues[w]))
+                    queues[w].clear()
+                    self._restart(w)
+                    if j not in retried:
+                        retried.add(j)
+                        todo.appendleft(j)
                         continue
-                    results[j_idx] = Outcome("killed", None, None, "", "sandbox worker died", 0.0, 0.0, False)
+                    results[j] = Outcome("killed", None, None, "", "sandbox worker died", 0.0, 0.0, False)
+                left -= 1
                 if on_done is not None:
-                    on_done(j_idx, results[j_idx])
+                    on_done(j, results[j])
         return results  # type: ignore[return-value]
 
-    def _submit(self, w_idx, j_idx, jobs, busy, tries) -> None:
-        job = jobs[j_idx]
-        deadline = time.monotonic() + job.limits.wall_backstop_s + 30
-        try:
-            send_message(self._workers[w_idx].to_fd, (job.code, job.stdin, asdict(job.limits), job.limits.wall_backstop_s))
-        except OSError:
-            pass  # a dead worker is noticed (EOF) by the caller's loop
-        busy[w_idx] = (j_idx, deadline, tries)
+    def _live_workers(self) -> list[_Worker]:
+        workers = self._workers
+        if len(workers) != self._n:
+            raise SandboxError("sandbox was closed while running")
+        return workers
+
+    def _feed(self, worker: _Worker, queue: deque, since: list, w: int, todo: deque, jobs: list) -> None:
+        """Sends jobs while the worker's queue is short and the pipe surely has room (no blocking)."""
+        while todo and len(queue) < _DEPTH:
+            j = todo[0]
+            data = _frame(jobs[j])
+            if queue and sum(size for _, size in queue) + len(data) > worker.pipe_bytes:
+                return  # would block while the worker may be blocked writing us a result
+            todo.popleft()
+            if not queue:
+                since[w] = time.monotonic()
+            queue.append((j, len(data)))
+            try:
+                _write_all(worker.to_fd, data)
+            except OSError:
+                pass  # a dead worker is noticed (EOF) by the caller's loop
 
     def _restart(self, w_idx: int) -> None:
         self._workers[w_idx].kill()
@@ -224,6 +276,26 @@ class Sandbox:
                 self.close()
         except Exception:
             pass
+
+
+_DEPTH = 2  # jobs queued per worker
+
+
+def _frame(job: Job) -> bytes:
+    data = pickle.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    return struct.pack("<I", len(data)) + data
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_dict(limits: Limits) -> dict:
+    return asdict(limits)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def run_program(code: str, stdin: str = "", limits: Limits = Limits()) -> Outcome:

@@ -73,6 +73,7 @@ def prepare_interpreter(tpl: Template, path: list[str]) -> None:
     main.__file__, main.__builtins__, main.__cached__ = tpl.main_path, builtins, None
     tpl.main = main
     sys.argv = [tpl.main_path]
+    sys.orig_argv = [sys.executable, tpl.main_path]  # not the worker's command line
     sys.path[:] = [tpl.run_dir, *path]
     sys.path_importer_cache.pop(tpl.run_dir, None)
     os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
@@ -159,7 +160,7 @@ def _execute(code: str, main_path: str, main: types.ModuleType) -> int:
     """Runs the program as __main__; returns the exit status Python itself would give."""
     status = 0
     try:
-        exec(compile(code, main_path, "exec"), main.__dict__)
+        exec(compile(code, main_path, "exec", dont_inherit=True), main.__dict__)  # no __future__ of ours
     except SystemExit as exc:
         status = _exit_status(exc.code)
     except BaseException as exc:

@@ -286,3 +286,14 @@ def test_cuda_graph_replay_equals_eager_decoding():
     hf = eng._HFEngine(model)(PROMPTS, **kw)
     assert graphs == eager
     assert [r[:8] for r in graphs] == [r[:8] for r in hf]
+
+
+def test_repeated_prompts_share_one_prefill_and_still_sample_apart(tiny):
+    model = tiny["model"]
+    kw = dict(max_new_tokens=10, temperature=0.0, top_p=1.0, seed=0, stop_ids=[], pad_id=0)
+    repeated = [PROMPTS[1]] * 3 + [PROMPTS[0]] * 2
+    alone = eng.StaticEngine(model)([PROMPTS[1], PROMPTS[0]], **kw)
+    shared = eng.StaticEngine(model)(repeated, **kw)
+    assert shared == [alone[0]] * 3 + [alone[1]] * 2
+    sampled = eng.StaticEngine(model)(repeated, **{**kw, "temperature": 1.0})
+    assert len({tuple(r) for r in sampled[:3]}) > 1  # rows of one prompt draw different samples

@@ -110,6 +110,42 @@ def test_threads_closed_fds_and_atexit(box):
     assert_pool_works(box)
 
 
+def test_fresh_interpreter_state_per_run(box):
+    """Forked children must look like `python main.py`: own random seed, pipe stdio, local imports."""
+    code = "import random, sys\nprint(random.getrandbits(64), sys.argv, sys.orig_argv[1:])"
+    first, second = run(box, code).stdout, run(box, code).stdout
+    assert first != second and first.split(" ", 1)[1] == second.split(" ", 1)[1]
+    assert "main.py" in first and "sandbox" not in first
+    out = run(box, """
+        import sys
+        print(sys.stdout.seekable(), sys.stdout.line_buffering, sys.stderr.line_buffering,
+              sys.stdout.encoding, sys.stderr.errors, sys.stdin.read())
+    """, "in")
+    assert out.stdout == "False False True utf-8 backslashreplace in\n"
+    out = run(box, "def f(x: NotDefinedAnywhere): pass")  # annotations evaluated: no inherited __future__
+    assert out.status == "error" and "NameError" in out.stderr
+    out = run(box, "open('helper.py', 'w').write('X = 5')\nimport helper\nprint(helper.X)")
+    assert (out.status, out.stdout) == ("ok", "5\n")
+    assert run(box, "import helper").status == "error"  # the file went with its run
+
+
+def test_queued_jobs_survive_a_dead_worker_and_big_messages():
+    """Jobs queued behind one whose worker dies still run; big stdin/stdout never deadlock."""
+    import threading
+
+    with Sandbox(workers=1) as sb:
+        jobs = [Job(f"import time; time.sleep(0.3); print({i})", "", FAST) for i in range(4)]
+        killer = threading.Timer(0.15, lambda: os.killpg(sb._workers[0].proc.pid, signal.SIGKILL))
+        killer.start()
+        outs = sb.run_many(jobs)
+        killer.join()
+        assert [(o.status, o.stdout) for o in outs] == [("ok", f"{i}\n") for i in range(4)]
+        big = "x" * (3 << 20)
+        jobs = [Job("import sys; d = sys.stdin.read(); print(len(d)); print('y' * 300000)", big, FAST)] * 4
+        outs = sb.run_many(jobs)
+        assert [(o.stdout[:10], len(o.stdout)) for o in outs] == [(f"{3 << 20}\nyy", 300009)] * 4
+
+
 def test_temp_dir_is_private_home_and_removed(box):
     first = run(box, """
         import os

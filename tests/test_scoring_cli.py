@@ -121,7 +121,7 @@ def test_resume_after_sigkill(tmp_path):
                             "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
         for i in range(24)))
     out = tmp_path / "r.jsonl"
-    partial = tmp_path / "r.jsonl.partial.jsonl"
+    partial = tmp_path / "r.jsonl.partial"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "codegen_study", "score", "--benchmark", str(EXAMPLE_B),
                              "--samples", str(samples), "--out", str(out), "--workers", "1"],
@@ -148,7 +148,7 @@ def test_resume_after_sigkill(tmp_path):
 
 def test_changed_inputs_discard_stale_progress(tmp_path):
     out = tmp_path / "r.jsonl"
-    partial = tmp_path / "r.jsonl.partial.jsonl"
+    partial = tmp_path / "r.jsonl.partial"
     partial.write_text(json.dumps({"fingerprint": "other"}) + "\n"
                        + json.dumps({"question_id": "ex_sum", "sample_id": 0, "passed": False}) + "\n")
     res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out)
@@ -195,3 +195,16 @@ def test_score_into_store_skips_done_samples(tmp_path):
     [run] = store.iter_rows("runs")
     assert json.loads(run["protections"])["rlimits"]
     assert {r["question_id"] for r in store.iter_rows("problems")} == {"ex_sum"}
+
+
+def test_unreadable_progress_tail_is_cut(tmp_path):
+    """Rows after a garbage line (e.g. zeroed blocks after a power cut) are redone, not trusted."""
+    from codegen_study.scoring import _read_partial
+
+    partial = tmp_path / "r.jsonl.partial"
+    rows = [{"fingerprint": "fp"}, {"question_id": "q", "sample_id": 0, "passed": True}]
+    good = "".join(json.dumps(r) + "\n" for r in rows)
+    partial.write_text(good + "\x00\x00\x00\n" + json.dumps({"question_id": "q", "sample_id": 1}) + "\n")
+    assert list(_read_partial(partial, "fp")) == [("q", "0")]
+    assert partial.read_text() == good
+    assert _read_partial(partial, "other-inputs") == {} and not partial.exists()
