@@ -54,7 +54,7 @@ def save_checkpoint(out: Path, peft_model, optimizer, scaler, state: dict, d: Di
         final = out / f"checkpoint-step-{state['step']}"
         tmp = out / f".{final.name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        peft_model.save_pretrained(str(tmp))
+        peft_model.save_pretrained(str(tmp), save_embedding_layers=False)  # LoRA never trains embeddings
         torch.save({"optimizer": optimizer.state_dict(), "scaler": scaler.state_dict() if scaler else None,
                     "rng": rngs}, tmp / "trainer_state.pt")
         atomic_write_text(tmp / "trainer_state.json", json.dumps(state, indent=2) + "\n")

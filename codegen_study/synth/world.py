@@ -85,8 +85,9 @@ def make_tests(family: Family, params: dict, seed: int | str, n_public: int = N_
                n_random: int = N_RANDOM) -> tuple[SynthTest, ...]:
     """Edge cases + random inputs (distinct), outputs from the family's oracle.
 
-    Order: two random inputs and edge case 0 (usually the smallest input) form the public
-    samples -- a realistic mix; the remaining edge cases and random inputs are private.
+    Order: the two shortest random inputs and edge case 0 (usually the smallest input) form the
+    public samples -- a realistic mix that keeps statements short enough for a 512-token
+    training context; the remaining edge cases and random inputs are private.
     """
     key = family.key(params)
     rng = random.Random(f"{seed}:{key}:tests")
@@ -100,6 +101,7 @@ def make_tests(family: Family, params: dict, seed: int | str, n_public: int = N_
         if text not in seen:
             seen.add(text)
             randoms.append(text)
+    randoms.sort(key=lambda t: (len(t), t))  # stable, deterministic: shortest become samples
     ordered = randoms[:2] + edges[:1] + randoms[2:] + edges[1:]
     uniq: list[str] = []
     for text in ordered:  # an edge case may coincide with another edge case
