@@ -124,7 +124,7 @@ def bench_seed(args) -> dict:
 
     timer = Timer()
     targs = TrainingArguments(output_dir=tmp, per_device_train_batch_size=1, gradient_accumulation_steps=16,
-                              fp16=True, learning_rate=2e-4, warmup_ratio=0.03, max_steps=10_000, logging_steps=10_000,
+                              fp16=True, learning_rate=2e-4, max_steps=10_000, logging_steps=10_000,
                               save_strategy="no", report_to="none", gradient_checkpointing=False,  # already on
                               dataloader_num_workers=0, disable_tqdm=True)
     torch.cuda.reset_peak_memory_stats()

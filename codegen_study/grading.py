@@ -265,6 +265,8 @@ class _Plan:
 def _judge(plan: _Plan, outcome) -> tuple[str, str | None]:
     """(verdict, actual output shown for a failure) from a sandbox Outcome."""
     status = outcome.status
+    if status == "skipped":
+        return "skipped", None
     if status != "ok":
         verdict = _STATUS_VERDICT.get(status, "runtime_error")
         if status == "error" and plan.mode == "humaneval" and "AssertionError" in (outcome.stderr or "")[-4000:]:
@@ -339,8 +341,10 @@ def grade(
     worker stays busy across samples and no batch waits for its slowest test; the generator
     streams verdicts from the completion callbacks, which is what lets `scoring` save progress
     while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
-    Every test of every sample runs (`tests_passed` counts them); a sample whose extracted code
-    is empty is `no_code` and runs nothing. Unknown question ids raise UserError up front.
+    Every test of every sample runs (`tests_passed` counts them) except after a timeout: the
+    sample's later tests are then `skipped` (each would cost the full limit again, and the
+    sample has failed anyway); a sample whose extracted code is empty is `no_code` and runs
+    nothing. Unknown question ids raise UserError up front.
     """
     import queue
     import threading
@@ -377,9 +381,16 @@ def grade(
         bar = tqdm(unit="sample", desc=f"grading ({profile.name})", total=len(entries))
     done_q: queue.Queue = queue.Queue()
 
+    timed_out = [False] * len(entries)  # a sample whose test timed out runs no further tests
+
+    def finished(j: int, outcome) -> None:
+        if outcome.status == "timeout":
+            timed_out[owner[j]] = True
+        done_q.put((j, outcome))
+
     def work() -> None:
         try:
-            sandbox.run_many(jobs, on_done=lambda j, o: done_q.put((j, o)))
+            sandbox.run_many(jobs, on_done=finished, skip=lambda j: timed_out[owner[j]])
         except BaseException as exc:  # handed to the consuming thread
             done_q.put(exc)
 
@@ -418,10 +429,14 @@ def _sample_verdict(sample: Sample, code: str, results: list, total: int) -> Sam
     if not code.strip():
         return SampleVerdict(sample.question_id, sample.sample_id, code, False, "no_code", 0, total, 0.0, ())
     tests = []
+    after_timeout = False
     for plan, outcome in results:
         verdict, actual = _judge(plan, outcome)
         secs = float(outcome.seconds or 0.0)
-        if verdict == "passed":
+        if after_timeout:  # ran or not (a race with the skip), later tests count as skipped
+            verdict, secs = "skipped", 0.0
+        after_timeout = after_timeout or verdict == "timeout"
+        if verdict in ("passed", "skipped"):
             tests.append(TestVerdict(plan.index, plan.test.public, verdict, secs))
         else:
             tests.append(TestVerdict(

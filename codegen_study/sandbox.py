@@ -174,9 +174,13 @@ class Sandbox:
     def run(self, job: Job) -> Outcome:
         return self.run_many([job])[0]
 
-    def run_many(self, jobs: Iterable[Job], on_done: Callable[[int, Outcome], None] | None = None
-                 ) -> list[Outcome]:
+    def run_many(self, jobs: Iterable[Job], on_done: Callable[[int, Outcome], None] | None = None,
+                 skip: Callable[[int], bool] | None = None) -> list[Outcome]:
         """Runs jobs in parallel over the workers; results come back in input order.
+
+        `skip(index)` is asked just before a job would be sent: when it says True the job is not
+        run and its outcome has status "skipped" (graders use it to stop a sample's remaining
+        tests after a timeout, which would otherwise cost the full limit once per test).
 
         Each worker has up to `_DEPTH` jobs queued in its pipe, so it starts the next job the
         moment one ends instead of waiting for this process to read the result and answer.
@@ -191,10 +195,19 @@ class Sandbox:
         queues: list[deque[tuple[int, int]]] = [deque() for _ in range(self._n)]  # (job, message bytes)
         since = [0.0] * self._n  # when each worker's head job started (at the latest)
         left = len(jobs)
+        skipped: list[int] = []
         while left:
             workers = self._live_workers()
             for w in range(self._n):
-                self._feed(workers[w], queues[w], since, w, todo, jobs)
+                self._feed(workers[w], queues[w], since, w, todo, jobs, skip, skipped)
+            while skipped:
+                j = skipped.pop(0)
+                results[j] = Outcome("skipped", None, None, "", "", 0.0, 0.0, False)
+                left -= 1
+                if on_done is not None:
+                    on_done(j, results[j])
+            if not left:
+                break
             active = [w for w in range(self._n) if queues[w]]
             try:
                 ready, _, _ = select.select([workers[w].from_fd for w in active], [], [], 1.0)
@@ -238,10 +251,15 @@ class Sandbox:
             raise SandboxError("sandbox was closed while running")
         return workers
 
-    def _feed(self, worker: _Worker, queue: deque, since: list, w: int, todo: deque, jobs: list) -> None:
+    def _feed(self, worker: _Worker, queue: deque, since: list, w: int, todo: deque, jobs: list,
+              skip: Callable[[int], bool] | None = None, skipped: list | None = None) -> None:
         """Sends jobs while the worker's queue is short and the pipe surely has room (no blocking)."""
         while todo and len(queue) < _DEPTH:
             j = todo[0]
+            if skip is not None and skipped is not None and skip(j):
+                todo.popleft()
+                skipped.append(j)
+                continue
             data = _frame(jobs[j])
             if queue and sum(size for _, size in queue) + len(data) > worker.pipe_bytes:
                 return  # would block while the worker may be blocked writing us a result

@@ -125,9 +125,25 @@ def test_runtime_error_timeout_and_first_failing_verdict(sandbox):
     p = stdin_problem(("1\n", "1\n", True), ("0\n", "0\n", True), ("2\n", "2\n", True))
     code = "n = int(input())\nif n == 0:\n    while True:\n        pass\nif n == 2:\n    raise ValueError('boom')\nprint(n)\n"
     v = run(p, get_profile("seed", timeout=1.0), sandbox, code=code)
-    assert [t.verdict for t in v.tests] == ["passed", "timeout", "runtime_error"]
+    assert [t.verdict for t in v.tests] == ["passed", "timeout", "skipped"]
     assert (v.verdict, v.tests_passed, v.passed) == ("timeout", 1, False)
+    code = code.replace("n == 0", "n == 9")
+    v = run(p, get_profile("seed", timeout=1.0), sandbox, code=code)
+    assert [t.verdict for t in v.tests] == ["passed", "passed", "runtime_error"]
     assert "ValueError: boom" in v.tests[2].stderr
+
+
+def test_tests_after_a_timeout_are_skipped_not_paid_for(sandbox):
+    """An endless loop costs one timeout per sample, not one per test."""
+    import time
+
+    p = stdin_problem(*[(f"{i}\n", f"{i}\n", True) for i in range(12)])
+    start = time.monotonic()
+    v = run(p, get_profile("lcb", timeout=0.5), sandbox, code="while True:\n    pass\n")
+    elapsed = time.monotonic() - start
+    assert v.verdict == "timeout" and v.tests[0].verdict == "timeout"
+    assert {t.verdict for t in v.tests[1:]} == {"skipped"} and v.tests_total == 12
+    assert elapsed < 12 * 0.5 / 2  # all 12 run would take >= 3 s on 2 workers
 
 
 def test_memory_bomb_is_memory_limit(sandbox):
