@@ -353,12 +353,22 @@ def grade(
 
     entries: list[tuple[Sample, str, list[_Plan], int]] = []
     jobs, owner = [], []
+    keys: list[tuple] = []  # per entry: what its verdict depends on (see _VERDICTS)
+    first: dict[tuple, int] = {}  # key -> first entry of this call that runs it
+    local: dict[tuple, SampleVerdict] = {}  # this call's verdicts by key (safe from eviction)
     for sample in samples:
         problem = problems.get(str(sample.question_id))
         if problem is None:
             raise UserError(f"unknown question id {sample.question_id!r}")
         code = sample_code(sample, profile)
-        plans = _plans(problem, code, profile) if code.strip() else []  # no_code runs nothing
+        key = (problem.id, code, _profile_key(profile))
+        keys.append(key)
+        if key in _VERDICTS:
+            local[key] = _VERDICTS[key]
+        known = key in local or key in first
+        first.setdefault(key, len(entries))
+        # no_code runs nothing; a program already graded on the same tests is not run again
+        plans = _plans(problem, code, profile) if code.strip() and not known else []
         for plan in plans:
             jobs.append(Job(plan.program, plan.test.input if plan.mode in ("seed", "lcb") else "",
                             _limits(profile, plan.test)))
@@ -402,9 +412,14 @@ def grade(
         while True:
             while emitted < len(entries) and remaining[emitted] == 0:
                 sample, code, plans, total = entries[emitted]
-                start = first_job[emitted]
-                results = list(zip(plans, outcomes[start:start + len(plans)]))
-                yield _sample_verdict(sample, code, results, total)
+                key = keys[emitted]
+                if key not in local:  # the first entry with this key: graded from its runs
+                    start = first_job[emitted]
+                    results = list(zip(plans, outcomes[start:start + len(plans)]))
+                    local[key] = _sample_verdict(sample, code, results, total)
+                    _remember(key, local[key])
+                yield dataclasses.replace(local[key], question_id=sample.question_id,
+                                          sample_id=sample.sample_id)
                 if bar is not None:
                     bar.update(1)
                 emitted += 1
@@ -423,6 +438,26 @@ def grade(
             bar.close()
         if own and sandbox is not None:
             sandbox.close()  # also stops an abandoned run_many on the helper thread
+
+
+#: (problem id, extracted code, profile key) -> verdict. Within one process the same program on
+#: the same tests under the same limits is graded once: the 10 samples of a problem at
+#: temperature 0.2 are often identical, and the `seed` and `lcb` extraction policies often
+#: extract the same code. (A program whose output is random would be graded once, not twice.)
+_VERDICTS: dict[tuple, SampleVerdict] = {}
+_VERDICTS_MAX = 200_000
+
+
+def _profile_key(profile: GraderProfile) -> tuple:
+    """Everything of a profile that changes a verdict once the code is extracted."""
+    return (profile.name, profile.public_only, profile.timeout_s, profile.memory_mb,
+            profile.comparison, profile.prelude)
+
+
+def _remember(key: tuple, verdict: SampleVerdict) -> None:
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdict
 
 
 def _sample_verdict(sample: Sample, code: str, results: list, total: int) -> SampleVerdict:

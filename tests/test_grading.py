@@ -281,3 +281,20 @@ def test_call_based_starter_code_types_need_the_prelude(sandbox):
     code = "class Solution:\n    def addTwo(self, a: int, b: List[int]) -> Optional[int]:\n        return a + b\n"
     assert run(functional(), get_profile("lcb"), sandbox, code=code).verdict == "passed"
     assert run(functional(), get_profile("seed"), sandbox, code=code).verdict == "runtime_error"
+
+
+def test_identical_programs_are_graded_once_with_their_own_ids(sandbox):
+    """Repeated samples (and the same code under another extraction) reuse one grading."""
+    import time
+
+    p = stdin_problem(("1\n", "1\n", True), ("2\n", "2\n", True), pid="dup")
+    slow = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nprint(input())\n"
+    samples = [Sample("dup", i, code=slow) for i in range(6)]
+    start = time.monotonic()
+    out = list(grade({"dup": p}, samples, get_profile("seed"), sandbox=sandbox))
+    assert [v.sample_id for v in out] == list(range(6))
+    assert all(v.passed and v.tests_passed == 2 for v in out)
+    assert time.monotonic() - start < 6 * 2 * 0.3 / 2  # not 12 runs of 0.3 CPU-s on 2 workers
+    again = list(grade({"dup": p}, [Sample("dup", "x", completion=f"```python\n{slow}```")],
+                       get_profile("seed", extraction="lcb"), sandbox=sandbox))
+    assert again[0].sample_id == "x" and again[0].passed
