@@ -83,11 +83,13 @@ class GraderProfile:
     memory_mb: int
     comparison: str  # "seed" | "lcb" | "humaneval"
     prelude: str = ""
+    #: LiveCodeBench's runner stops at a sample's first failing test; the seed harness runs all.
+    stop_on_failure: bool = False
 
 
 PROFILES: dict[str, GraderProfile] = {
     "seed": GraderProfile("seed", "seed", True, 10.0, 512, "seed"),
-    "lcb": GraderProfile("lcb", "lcb", False, 6.0, 1024, "lcb", LCB_PRELUDE),
+    "lcb": GraderProfile("lcb", "lcb", False, 6.0, 1024, "lcb", LCB_PRELUDE, stop_on_failure=True),
     "humaneval": GraderProfile("humaneval", "seed", True, 3.0, 1024, "humaneval"),
 }
 
@@ -341,9 +343,10 @@ def grade(
     worker stays busy across samples and no batch waits for its slowest test; the generator
     streams verdicts from the completion callbacks, which is what lets `scoring` save progress
     while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
-    Every test of every sample runs (`tests_passed` counts them) except after a timeout: the
+    Every test of every sample runs (`tests_passed` counts them) except after a timeout -- the
     sample's later tests are then `skipped` (each would cost the full limit again, and the
-    sample has failed anyway); a sample whose extracted code is empty is `no_code` and runs
+    sample has failed anyway) -- and, for profiles with `stop_on_failure` (lcb, as LiveCodeBench's
+    runner does), after any failing test; a sample whose extracted code is empty is `no_code` and runs
     nothing. Unknown question ids raise UserError up front.
     """
     import queue
@@ -392,9 +395,11 @@ def grade(
     done_q: queue.Queue = queue.Queue()
 
     timed_out = [False] * len(entries)  # a sample whose test timed out runs no further tests
+    plan_of = [plan for _, _, plans, _ in entries for plan in plans]
 
     def finished(j: int, outcome) -> None:
-        if outcome.status == "timeout":
+        if outcome.status == "timeout" or (
+                profile.stop_on_failure and _judge(plan_of[j], outcome)[0] != "passed"):
             timed_out[owner[j]] = True
         done_q.put((j, outcome))
 
@@ -416,7 +421,7 @@ def grade(
                 if key not in local:  # the first entry with this key: graded from its runs
                     start = first_job[emitted]
                     results = list(zip(plans, outcomes[start:start + len(plans)]))
-                    local[key] = _sample_verdict(sample, code, results, total)
+                    local[key] = _sample_verdict(sample, code, results, total, profile.stop_on_failure)
                     _remember(key, local[key])
                 yield dataclasses.replace(local[key], question_id=sample.question_id,
                                           sample_id=sample.sample_id)
@@ -460,7 +465,8 @@ def _remember(key: tuple, verdict: SampleVerdict) -> None:
     _VERDICTS[key] = verdict
 
 
-def _sample_verdict(sample: Sample, code: str, results: list, total: int) -> SampleVerdict:
+def _sample_verdict(sample: Sample, code: str, results: list, total: int,
+                    stop_on_failure: bool = False) -> SampleVerdict:
     if not code.strip():
         return SampleVerdict(sample.question_id, sample.sample_id, code, False, "no_code", 0, total, 0.0, ())
     tests = []
@@ -470,7 +476,7 @@ def _sample_verdict(sample: Sample, code: str, results: list, total: int) -> Sam
         secs = float(outcome.seconds or 0.0)
         if after_timeout:  # ran or not (a race with the skip), later tests count as skipped
             verdict, secs = "skipped", 0.0
-        after_timeout = after_timeout or verdict == "timeout"
+        after_timeout = after_timeout or verdict == "timeout" or (stop_on_failure and verdict != "passed")
         if verdict in ("passed", "skipped"):
             tests.append(TestVerdict(plan.index, plan.test.public, verdict, secs))
         else:

@@ -184,7 +184,7 @@ def functional():
 @pytest.mark.parametrize("body, verdict, passed_n", [
     ("return a + b", "passed", 3),
     ("return tuple(a + b) if isinstance(a, list) else a + b", "passed", 3),  # tuples compare as lists
-    ("return a - b if isinstance(a, int) else a + b", "wrong_answer", 1),
+    ("return a - b if isinstance(a, int) else a + b", "wrong_answer", 0),  # lcb stops at the first failure
     ("raise RuntimeError('nope')", "runtime_error", 0),
 ])
 def test_call_based(sandbox, body, verdict, passed_n):
@@ -298,3 +298,13 @@ def test_identical_programs_are_graded_once_with_their_own_ids(sandbox):
     again = list(grade({"dup": p}, [Sample("dup", "x", completion=f"```python\n{slow}```")],
                        get_profile("seed", extraction="lcb"), sandbox=sandbox))
     assert again[0].sample_id == "x" and again[0].passed
+
+
+def test_lcb_stops_at_first_failure_seed_runs_all(sandbox):
+    p = stdin_problem(("1\n", "1\n", True), ("2\n", "2\n", True), ("3\n", "3\n", True))
+    code = "n = int(input())\nprint(n if n != 1 else 0)\n"  # fails the first test only
+    lcb = run(p, get_profile("lcb"), sandbox, code=code)
+    assert [t.verdict for t in lcb.tests] == ["wrong_answer", "skipped", "skipped"]
+    seed = run(p, get_profile("seed"), sandbox, code=code)
+    assert [t.verdict for t in seed.tests] == ["wrong_answer", "passed", "passed"]
+    assert (lcb.verdict, seed.verdict, seed.tests_passed) == ("wrong_answer", "wrong_answer", 2)

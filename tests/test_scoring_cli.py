@@ -118,8 +118,8 @@ def test_resume_after_sigkill(tmp_path):
     samples.write_text("".join(
         json.dumps({"question_id": "ex_sum", "sample_id": i,
                     "code": "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.06: pass\n"
-                            "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
-        for i in range(24)))
+                            f"a, b = map(int, input().split())\nprint(a + b)  # sample {i}"}) + "\n"
+        for i in range(24)))  # distinct programs: identical ones are graded only once
     out = tmp_path / "r.jsonl"
     partial = tmp_path / "r.jsonl.partial"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -168,7 +168,7 @@ def test_store_option_writes_tables_once(tmp_path):
     runs = store.read("runs").row(0, named=True)
     assert runs["grader"] == "lcb" and json.loads(runs["protections"])
     tests = store.read("tests")
-    failing = tests.filter(tests["verdict"] != "passed")
+    failing = tests.filter(~tests["verdict"].is_in(["passed", "skipped"]))
     assert failing["expected"].null_count() == 0
     assert store.read("problems").height == 3
 
