@@ -1,7 +1,8 @@
 """Reading a results store into one `Study`: the only module of `analysis/` that touches files.
 
 A study is every run folder under a root (default `data/runs`, or `$CODEGEN_STUDY_DATA`), each
-holding the tables of `codegen_study.results.SCHEMAS` plus `config.toml` and `env.json`, and the
+holding the tables of `codegen_study.results.SCHEMAS` plus `config.toml` and `env.json` (and, for
+trained models, `train-config.toml` / `train-env.json`, whose tables describe the training), and the
 corpus card written by the synth stage next to it (`<root>/../corpus/card.parquet|.jsonl`).
 
 Why one loader: every other module is a pure function of these frames, so tests can feed it a
@@ -158,7 +159,12 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
     for folder in stores:
         if (folder / "config.toml").exists():
             configs[folder.name] = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
+        if (folder / "train-config.toml").exists():  # the training's own resolved config wins
+            trained = tomllib.loads((folder / "train-config.toml").read_text(encoding="utf-8"))
+            configs[folder.name] = {**configs.get(folder.name, {}), **{k: v for k, v in trained.items() if k != "eval"}}
         if (folder / "env.json").exists():
             envs[folder.name] = json.loads((folder / "env.json").read_text(encoding="utf-8"))
+        if (folder / "train-env.json").exists():
+            envs.setdefault(folder.name, {})["training"] = json.loads((folder / "train-env.json").read_text(encoding="utf-8"))
     card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
     return Study(root=str(root), card=card, configs=configs, envs=envs, **tables)

@@ -67,6 +67,10 @@ class EvalConfig:
     seed: int = 0
     graders: dict[str, Any] = field(default_factory=dict)
     workers: int | None = None  # sandbox processes for scoring (None: one per core)
+    timeout: float | None = None  # per-test limit for every grader (None: each grader's own)
+    # Sampled decodings are scored with matching grader/extraction pairs only (seed/seed,
+    # lcb/lcb): the cross pairs measure extraction sensitivity, which greedy runs already show.
+    cross_extraction_sampled: bool = False
     limit: int | None = None  # first N problems of each benchmark
     output_dir: str | None = None  # default: the run folder
 
@@ -205,11 +209,15 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
             kind = next(iter(problems.values())).kind
             samples = [Sample(r["question_id"], r["sample_id"], completion=r["completion"]) for r in rows.values()]
             for grader, extraction in cfg.grader_pairs(bench, kind):
+                if (dec != "greedy" and not cfg.cross_extraction_sampled
+                        and grader in ("seed", "lcb") and extraction != grader):
+                    continue
                 t0 = time.perf_counter()
                 run_id = score_into_store(store, model=model, step=step, benchmark=bench, decoding=dec, grader=grader,
                                           extraction=extraction, problems=problems, samples=samples, sandbox=sandbox,
                                           adapter=adapters[(model, step, bench, dec)],
-                                          config={"eval": to_dict(cfg)}, workers=cfg.workers)
+                                          config={"eval": to_dict(cfg)}, workers=cfg.workers,
+                                          timeout=cfg.timeout)
                 run_ids.append((run_id, len(samples), time.perf_counter() - t0))
         passed: dict[str, int] = {}
         for r in table_rows(store, "samples"):

@@ -252,11 +252,14 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
     assert main(args) == 0
     store = Store(out)
     runs = store.read("runs")
-    # (base, step 2, step 4) x greedy + (base, final 4, best 2) x sampling, x 4 grader/extraction pairs
-    assert runs.height == 6 * 4
+    # (base, step 2, step 4) x greedy x 4 grader/extraction pairs
+    # + (base, final 4, best 2) x sampling x the 2 matching pairs (seed/seed, lcb/lcb)
+    assert runs.height == 3 * 4 + 3 * 2
     assert set(runs["grader"]) == {"seed", "lcb"} and set(runs["extraction"]) == {"seed", "lcb"}
+    sampled = runs.filter(runs["decoding"] != "greedy")
+    assert (sampled["grader"] == sampled["extraction"]).all()
     samples = store.read("samples")
-    assert samples.height == 4 * (3 * 2 + 3 * 2 * 2)
+    assert samples.height == 4 * 3 * 2 + 2 * 3 * 2 * 2
     assert set(samples["verdict"]) <= {"passed", "wrong_answer", "runtime_error", "timeout", "memory_limit",
                                        "output_limit", "no_code"}
     problems = store.read("problems")
