@@ -105,3 +105,32 @@ def public_table(frame: pl.DataFrame) -> GT:
             .fmt_percent(columns=["public_pass1", "all_pass1"], decimals=1)
             .cols_label(public="public tests only", public_pass1="Pass@1 (public)", all="all tests",
                         all_pass1="Pass@1 (all)"))
+
+
+def fence_rates(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
+    """Per benchmark x model: share of greedy answers with no fenced code block.
+
+    Read from the `lcb` extraction runs, where an answer without a fence extracts to nothing
+    (verdict `no_code`); the `seed` extraction would run such an answer's whole text instead.
+    Replications of the original study found fine-tuned checkpoints writing almost no fences,
+    which alone moved them from 9-15/41 to 0-1/41 -- this table says whether that happens here.
+    """
+    rows = at_role(per, roles, role).filter((pl.col("extraction") == "lcb") & (pl.col("grader") != "humaneval"))
+    if rows.height == 0:
+        return pl.DataFrame(schema={"benchmark": pl.Utf8, "model": pl.Utf8, "step": pl.Int64,
+                                    "answers": pl.Int64, "unfenced": pl.Int64, "share": pl.Float64})
+    first = rows.unique(subset=["benchmark", "model", "question_id"], keep="first", maintain_order=True)
+    return (first.group_by("benchmark", "model", "step")
+            .agg(answers=pl.len().cast(pl.Int64), unfenced=(pl.col("verdict") == "no_code").sum().cast(pl.Int64))
+            .with_columns(share=pl.col("unfenced") / pl.col("answers"))
+            .sort("benchmark", "model"))
+
+
+def fence_table(rates: pl.DataFrame) -> GT:
+    """`unfenced/answers (share)` per benchmark and model."""
+    if rates.height == 0:
+        return GT(pl.DataFrame({"note": ["no runs with lcb extraction"]}))
+    df = rates.with_columns(cell=pl.format("{}/{} ({}%)", "unfenced", "answers", (100 * pl.col("share")).round(1)))
+    wide = df.pivot(on="benchmark", index=["model", "step"], values="cell", sort_columns=True).fill_null("not run")
+    order = {m: i for i, m in enumerate(model_order(wide["model"].to_list()))}
+    return GT(wide.sort(pl.col("model").replace_strict(order)), rowname_col="model")

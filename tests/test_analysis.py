@@ -267,3 +267,21 @@ def test_analysis_never_imports_torch():
     code = ("import sys, analysis.render, analysis.summary, analysis.cases, analysis.context; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_fence_rates_count_no_code_under_lcb_extraction(d):
+    rates = sensitivity.fence_rates(d.per, d.roles)
+    assert set(rates["benchmark"]) <= {"heldout", "lcb41"}  # humaneval is not fence-extracted
+    # ground truth straight from the per-problem rows the function reads
+    rows = problems.at_role(d.per, d.roles).filter(
+        (pl.col("extraction") == "lcb") & (pl.col("grader") != "humaneval")).unique(
+        subset=["benchmark", "model", "question_id"], keep="first", maintain_order=True)
+    for r in rates.iter_rows(named=True):
+        mine = rows.filter((pl.col("benchmark") == r["benchmark"]) & (pl.col("model") == r["model"]))
+        assert r["answers"] == mine.height
+        assert r["unfenced"] == (mine["verdict"] == "no_code").sum()
+        assert 0 <= r["share"] <= 1
+    html = sensitivity.fence_table(rates).as_raw_html()
+    assert "%" in html
+    empty = sensitivity.fence_rates(d.per.clear(), d.roles)
+    assert empty.height == 0 and "no runs" in sensitivity.fence_table(empty).as_raw_html()
