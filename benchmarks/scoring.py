@@ -4,8 +4,9 @@ The seed harness (the original study's `livecodebench_eval.py`) writes each prog
 runs one fresh `python` subprocess per test, sequentially, with a wall-clock timeout, and no
 sandbox. This script builds a synthetic LiveCodeBench-format benchmark (100 stdin problems,
 870 test runs over 300 programs: correct, wrong-answer, runtime-error and a few
-busy-loop timeouts), grades it both ways in one run on this machine, asserts that every test
-verdict is identical, and prints both times and the ratio (target: >= 25x). Our side is the
+busy-loop timeouts), grades it both ways in one run on this machine, asserts that every sample
+verdict (what Pass@1 counts) is identical and that every test both ways ran has the same verdict
+(our scorer skips a sample's tests after a timeout), and prints both times and the ratio (target: >= 25x). Our side is the
 whole `codegen-study score` command as a subprocess (interpreter start, imports, sandbox
 start-up and output writing all counted), with default workers (one per core).
 
@@ -158,7 +159,16 @@ def main() -> int:
         seed = seed_way(samples, problems, args.timeout, folder)
         t_seed, c_seed = time.perf_counter() - t0, _child_cpu() - c0
 
-    mismatches = [(k, seed[k], ours.get(k)) for k in seed if seed[k] != ours.get(k)]
+    def sample_verdict(per_test: list[str]) -> str:  # what Pass@1 counts: the first failure, or passed
+        return next((v for v in per_test if v != "passed"), "passed")
+
+    def ran_both(a: list[str], b: list[str] | None) -> bool:  # tests our scorer skipped are not compared
+        return b is not None and all(x == y for x, y in zip(a, b) if y != "skipped")
+
+    mismatches = [(k, seed[k], ours.get(k)) for k in seed
+                  if ours.get(k) is None or sample_verdict(seed[k]) != sample_verdict(ours[k])
+                  or not ran_both(seed[k], ours[k])]
+    skipped = sum(v == "skipped" for per_test in ours.values() for v in per_test)
     counts: dict[str, int] = {}
     for per_test in seed.values():
         for v in per_test:
@@ -173,7 +183,8 @@ def main() -> int:
             print(f"MISMATCH {k}: seed way {a} vs ours {b}")
         print(f"{len(mismatches)} programs with different verdicts")
         return 1
-    print(f"verdicts identical on all {len(seed)} programs ({runs} test runs)")
+    print(f"verdicts identical on all {len(seed)} programs ({runs} test runs; {skipped} tests after a "
+          f"timeout were skipped by our scorer, every test both ran has the same verdict)")
     return 0
 
 
