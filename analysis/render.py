@@ -20,7 +20,6 @@ report uses (headings with `{#id}`, lists, emphasis, links, inline code).
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 import json
 import os

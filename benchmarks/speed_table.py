@@ -61,7 +61,7 @@ def main(folder: str = "benchmarks/results") -> int:
     small = min(greedy, key=lambda r: abs(r["batch"] - PROBLEMS))
     tok_s = small["tokens_per_s"] * PROBLEMS / small["batch"]  # a batch of 41 rows, scaled down linearly
     gen_s = states * PROBLEMS * MAX_NEW_TOKENS / tok_s
-    print(f"\nwhole study, 1.5B shape (extrapolated from the measured rates above):")
+    print("\nwhole study, 1.5B shape (extrapolated from the measured rates above):")
     print(f"  training: {samples} samples / {fast['samples_per_s']:.1f} samples/s = {train_s:.0f} s")
     print(f"  greedy evaluation: {states} model states x {PROBLEMS} problems x {MAX_NEW_TOKENS} tokens "
           f"at ~{tok_s:.0f} tok/s = {gen_s:.0f} s (upper bound: every answer runs to the token limit)")

@@ -9,30 +9,14 @@ import string
 
 import pytest
 
-from codegen_study.synth.family import Family, families
+from codegen_study.synth.family import families
+from family_checks import families_in, lines, run_all
 
 MODULE_PREFIX = "codegen_study.synth.families.a_"
 EXPECTED_TOPICS = {"counting": 5, "simulation": 5, "sorting": 4, "minmax": 4, "prefix_sums": 3}
 
 
-def _mine() -> dict[str, Family]:
-    return {n: f for n, f in families().items() if type(f).__module__.startswith(MODULE_PREFIX)}
-
-
-MINE = _mine()
-
-
-def _run_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
-    """Run (code, stdin) pairs in the project's sandbox: (ok, stdout) per job."""
-    from codegen_study.sandbox import Job, Limits, Sandbox
-
-    with Sandbox() as sb:
-        outs = sb.run_many([Job(code, stdin, Limits(timeout_s=5)) for code, stdin in jobs])
-    return [(o.status == "ok", o.stdout) for o in outs]
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.strip().splitlines()]
+MINE = families_in(MODULE_PREFIX)
 
 
 def test_family_set_shape():
@@ -97,9 +81,9 @@ def test_every_solution_matches_reference():
                 for sol in fam.solutions:
                     jobs.append((fam.fill(sol.code, params), stdin))
                     expected.append((name, sol.name, stdin, want))
-    results = _run_all(jobs)
+    results = run_all(jobs)
     failures = [(n, s, stdin, want, out) for (n, s, stdin, want), (ok, out) in zip(expected, results)
-                if not ok or _lines(out) != _lines(want)]
+                if not ok or lines(out) != lines(want)]
     assert not failures, failures[:3]
 
 
@@ -117,6 +101,6 @@ def test_comparison_catches_a_wrong_program():
     params = fam.sample_params(random.Random(0))
     wrong = "l, r, k = map(int, input().split())\nprint(r // k - l // k)\n"
     inputs = [fam.make_input(params, random.Random(0), e) for e in range(fam.n_edges)]
-    results = _run_all([(wrong, stdin) for stdin in inputs])
+    results = run_all([(wrong, stdin) for stdin in inputs])
     assert all(ok for ok, _ in results)
-    assert any(_lines(out) != _lines(fam.reference(params, stdin)) for (_, out), stdin in zip(results, inputs))
+    assert any(lines(out) != lines(fam.reference(params, stdin)) for (_, out), stdin in zip(results, inputs))

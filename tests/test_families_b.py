@@ -9,31 +9,15 @@ import random
 
 import pytest
 
-from codegen_study.synth.family import Family, families
+from codegen_study.synth.family import families
+from family_checks import families_in, lines, run_all
 
 MODULE_PREFIX = "codegen_study.synth.families.b_"
 EXPECTED_TOPICS = {"grids": 5, "greedy": 5, "brute_force": 5, "number_theory": 3, "strings": 3}
 FAKE_SAMPLES = "Sample Input 1\n\n1\n\nSample Output 1\n\n1"
 
 
-def _mine() -> dict[str, Family]:
-    return {n: f for n, f in families().items() if type(f).__module__.startswith(MODULE_PREFIX)}
-
-
-MINE = _mine()
-
-
-def _run_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
-    """Run (code, stdin) pairs in the project's sandbox; (ok, stdout) per job."""
-    from codegen_study.sandbox import Job, Limits, Sandbox
-
-    with Sandbox() as sb:
-        outs = sb.run_many([Job(code, stdin, Limits(timeout_s=5)) for code, stdin in jobs])
-    return [(o.status == "ok", o.stdout) for o in outs]
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.strip().splitlines()]
+MINE = families_in(MODULE_PREFIX)
 
 
 def test_family_set_shape():
@@ -100,9 +84,9 @@ def test_every_solution_matches_reference():
                 for sol in fam.solutions:
                     jobs.append((fam.fill(sol.code, params), stdin))
                     expected.append((name, sol.name, stdin, want))
-    results = _run_all(jobs)
+    results = run_all(jobs)
     failures = [(n, s, stdin, want, out) for (n, s, stdin, want), (ok, out) in zip(expected, results)
-                if not ok or _lines(out) != _lines(want)]
+                if not ok or lines(out) != lines(want)]
     assert not failures, failures[:3]
 
 

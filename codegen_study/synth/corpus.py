@@ -239,7 +239,6 @@ def build_heldout(seed: int, per_family: int | None = None, seen_per_family: int
     if seen_per_family > SEEN_POOL:
         raise ValueError(f"seen_per_family must be <= {SEEN_POOL}")
     report = BuildReport("heldout", seed, verified=verifier is not None)
-    builder = _Builder("heldout", seed, verifier, report)
     train = training_families(fams)
     pool = reserved_keys(train, seed)
     wanted = [(fam, iter([(fam, p) for p in pool[fam.name]]), seen_per_family, "seen")

@@ -9,7 +9,6 @@ Input sizes in tests stay at a few hundred tokens; the framework, not this modul
 from __future__ import annotations
 
 import random
-from collections import Counter
 
 from codegen_study.synth.families.a_common import ITEMS, PEOPLE, PLACES, format_list, layout_params, rand_len, statement
 from codegen_study.synth.family import Family, Solution, register

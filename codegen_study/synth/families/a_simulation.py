@@ -303,5 +303,5 @@ class SimulateRoundRobinDeal(Family):
 
     def reference(self, params: dict, stdin: str) -> str:
         t = list(map(int, stdin.split()))
-        n, k, a = t[0], t[1], t[2:]
+        k, a = t[1], t[2:]
         return " ".join(str(sum(a[j::k])) for j in range(k)) + "\n"

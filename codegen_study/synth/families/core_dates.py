@@ -174,7 +174,7 @@ class DayNumber(Family):
                 "in_style": fmt, "in_fmt": self._formats[fmt][0], "read": self._formats[fmt][1],
                 "date_desc": "M/D" if fmt == "slash" else "month M, day D",
                 "target": "left" if left else "number", "what": "Countdown" if left else "Number",
-                "question": (f"How many days of the year come after that date?" if left
+                "question": ("How many days of the year come after that date?" if left
                              else "Which day of the year is it, counting January 1 as day 1?"),
                 "answer": f"{total} - day" if left else "day",
                 "answer_text": f"the days after it, {total} minus that number" if left else "it"}

@@ -1,0 +1,24 @@
+"""Helpers shared by the per-author family test files (test_families_a.py, test_families_b.py)."""
+
+from __future__ import annotations
+
+from codegen_study.synth.family import Family, families
+
+
+def families_in(module_prefix: str) -> dict[str, Family]:
+    """The registered families defined in modules whose name starts with `module_prefix`."""
+    return {n: f for n, f in families().items() if type(f).__module__.startswith(module_prefix)}
+
+
+def run_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """Run (code, stdin) pairs in the project's sandbox: (ok, stdout) per job."""
+    from codegen_study.sandbox import Job, Limits, Sandbox
+
+    with Sandbox() as sb:
+        outs = sb.run_many([Job(code, stdin, Limits(timeout_s=5)) for code, stdin in jobs])
+    return [(o.status == "ok", o.stdout) for o in outs]
+
+
+def lines(text: str) -> list[str]:
+    """Output lines as the family tests compare them (stripped, outer blank lines dropped)."""
+    return [line.strip() for line in text.strip().splitlines()]
