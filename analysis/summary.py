@@ -100,8 +100,9 @@ def sampled_status(d: Derived) -> str:
     if sampled.height == 0:
         return "Sampled decoding was not run, so pass@1/pass@5 estimates are absent."
     n = d.scores.filter(pl.col("decoding") != GREEDY)["samples"]
+    count = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
     return (f"Sampled decoding ({describe(sorted(set(sampled['decoding'])))}) was run for "
-            f"{describe(model_order(sampled['model'].to_list()))} with {n.min()}–{n.max()} samples per problem.")
+            f"{describe(model_order(sampled['model'].to_list()))} with {count} samples per problem.")
 
 
 def best_steps_sentence(d: Derived) -> str:
