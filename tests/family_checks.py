@@ -22,3 +22,20 @@ def run_all(jobs: list[tuple[str, str]]) -> list[tuple[bool, str]]:
 def lines(text: str) -> list[str]:
     """Output lines as the family tests compare them (stripped, outer blank lines dropped)."""
     return [line.strip() for line in text.strip().splitlines()]
+
+
+def assert_names_prefix_free(mine: dict[str, Family]) -> None:
+    """Each of `mine` is snake_case and neither a prefix of nor prefixed by another registered name."""
+    names = sorted(families())
+    for a in mine:
+        assert a.replace("_", "").isalnum() and a == a.lower()
+        for b in names:
+            assert a == b or not (b.startswith(a) or a.startswith(b)), (a, b)
+
+
+def distinct_keys(fam: Family, seed: int, draws: int = 3000) -> int:
+    """How many distinct problems `draws` parameter draws give (the parameter space's breadth)."""
+    import random
+
+    rng = random.Random(seed)
+    return len({fam.key(fam.sample_params(rng)) for _ in range(draws)})

@@ -9,8 +9,7 @@ import string
 
 import pytest
 
-from codegen_study.synth.family import families
-from family_checks import families_in, lines, run_all
+from family_checks import assert_names_prefix_free, distinct_keys, families_in, lines, run_all
 
 MODULE_PREFIX = "codegen_study.synth.families.a_"
 EXPECTED_TOPICS = {"counting": 5, "simulation": 5, "sorting": 4, "minmax": 4, "prefix_sums": 3}
@@ -30,19 +29,13 @@ def test_family_set_shape():
 
 
 def test_names_prefix_free_across_registry():
-    names = sorted(families())
-    for a in MINE:
-        assert a.replace("_", "").isalnum() and a == a.lower()
-        for b in names:
-            assert a == b or not (b.startswith(a) or a.startswith(b)), (a, b)
+    assert_names_prefix_free(MINE)
 
 
 @pytest.mark.parametrize("name", sorted(MINE))
 def test_statements_and_params(name):
     fam = MINE[name]
-    rng = random.Random(7)
-    keys = {fam.key(fam.sample_params(rng)) for _ in range(3000)}
-    assert len(keys) >= 300
+    assert distinct_keys(fam, seed=7) >= 300
     assert len(fam.statements) >= 2
     for seed in range(5):
         params = fam.sample_params(random.Random(seed))

@@ -9,8 +9,7 @@ import random
 
 import pytest
 
-from codegen_study.synth.family import families
-from family_checks import families_in, lines, run_all
+from family_checks import assert_names_prefix_free, distinct_keys, families_in, lines, run_all
 
 MODULE_PREFIX = "codegen_study.synth.families.b_"
 EXPECTED_TOPICS = {"grids": 5, "greedy": 5, "brute_force": 5, "number_theory": 3, "strings": 3}
@@ -31,19 +30,13 @@ def test_family_set_shape():
 
 
 def test_names_are_snake_case_and_prefix_free():
-    names = sorted(families())
-    for a in MINE:
-        assert a.replace("_", "").isalnum() and a == a.lower()
-        for b in names:
-            assert a == b or not (b.startswith(a) or a.startswith(b)), (a, b)
+    assert_names_prefix_free(MINE)
 
 
 @pytest.mark.parametrize("name", sorted(MINE))
 def test_statements_reasoning_and_params(name):
     fam = MINE[name]
-    rng = random.Random(11)
-    keys = {fam.key(fam.sample_params(rng)) for _ in range(3000)}
-    assert len(keys) >= 300
+    assert distinct_keys(fam, seed=11) >= 300
     assert len(fam.statements) >= 2
     for seed in range(6):
         params = fam.sample_params(random.Random(seed))
