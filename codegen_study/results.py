@@ -218,6 +218,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import polars as pl
+
     stores = find_stores(args.root)
     if not stores:
         print(f"no runs under {args.root}")
@@ -231,7 +233,7 @@ def run(args) -> int:
             summary = (
                 store.read("samples")
                 .group_by("run_id")
-                .agg(n=__import__("polars").len(), passed=__import__("polars").col("passed").sum())
+                .agg(n=pl.len(), passed=pl.col("passed").sum())
                 .sort("run_id")
             )
             for rid, n, passed in summary.iter_rows():
