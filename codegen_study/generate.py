@@ -66,7 +66,7 @@ class EvalConfig:
     engine: str = "static"
     seed: int = 0
     graders: dict[str, Any] = field(default_factory=dict)
-    workers: int | None = None  # sandbox processes for scoring (None: one per core)
+    workers: int | None = None  # sandbox processes for scoring (None: two per CPU)
     timeout: float | None = None  # per-test limit for every grader (None: each grader's own)
     # Sampled decodings are scored with matching grader/extraction pairs only (seed/seed,
     # lcb/lcb): the cross pairs measure extraction sensitivity, which greedy runs already show.

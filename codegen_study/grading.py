@@ -66,12 +66,40 @@ LCB_PRELUDE = (
     "sys.setrecursionlimit(50000)\nsys.set_int_max_str_digits(50000)\n"
 )
 
-#: modules the warm sandbox workers import once, so no test pays for them: LiveCodeBench's
-#: prelude plus what competitive-programming solutions commonly import
+#: modules the warm sandbox workers may import once, so that no test pays for them:
+#: LiveCodeBench's prelude plus what competitive-programming solutions commonly import (all
+#: standard library, none with side effects on import). `preload_for` picks among them.
 PRELOAD = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
            "statistics", "itertools", "functools", "operator", "io", "json", "typing", "decimal",
            "fractions", "array", "time", "cmath", "dataclasses", "enum", "queue", "textwrap",
            "unicodedata", "numbers", "calendar", "pprint")
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([A-Za-z_][\w., \t]*))", re.M)
+
+
+def preload_for(programs: Iterable[str], share: float = 0.02) -> tuple[str, ...]:
+    """The modules of PRELOAD that at least `share` of `programs` (and at least two) import.
+
+    Preloading is a trade: a module imported in the worker costs every run a little (a larger
+    process to fork) and saves a run that imports it a lot (1-5 ms of import in the child).
+    So the workers import what the programs at hand actually use: LiveCodeBench's prelude
+    imports all of PRELOAD in every program; typical stdin solutions import two or three.
+    """
+    counts: dict[str, int] = {}
+    n = 0
+    for code in programs:
+        n += 1
+        names = set()
+        for m in _IMPORT.finditer(code):
+            if m.group(1):
+                names.add(m.group(1))
+            else:
+                names.update(part.split()[0].split(".")[0] for part in m.group(2).split(",") if part.split())
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    need = max(2, share * n)
+    return tuple(name for name in PRELOAD if counts.get(name, 0) >= need)
 
 
 @dataclass(frozen=True)
@@ -339,19 +367,15 @@ def grade(
 ) -> Iterator[SampleVerdict]:
     """Verdicts for `samples`, yielded in input order as soon as each sample's tests are done.
 
-    All test jobs go to the sandbox in one `run_many` call (on a helper thread), so every
-    worker stays busy across samples and no batch waits for its slowest test; the generator
-    streams verdicts from the completion callbacks, which is what lets `scoring` save progress
-    while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
+    All test jobs go to the sandbox in one `iter_many` stream, so every worker stays busy
+    across samples and no batch waits for its slowest test; verdicts are yielded as their
+    tests complete, which is what lets `scoring` save progress while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
     Every test of every sample runs (`tests_passed` counts them) except after a timeout -- the
     sample's later tests are then `skipped` (each would cost the full limit again, and the
     sample has failed anyway) -- and, for profiles with `stop_on_failure` (lcb, as LiveCodeBench's
     runner does), after any failing test; a sample whose extracted code is empty is `no_code` and runs
     nothing. Unknown question ids raise UserError up front.
     """
-    import queue
-    import threading
-
     from codegen_study.sandbox import Job, Sandbox
 
     entries: list[tuple[Sample, str, list[_Plan], int]] = []
@@ -386,33 +410,18 @@ def grade(
 
     own = sandbox is None
     if own and jobs:
-        sandbox = Sandbox(workers=workers, preload=PRELOAD)
+        sandbox = Sandbox(workers=workers, preload=preload_for(job.code for job in jobs))
+    elif jobs and getattr(sandbox, "accepts_preload", False):  # started early, not set up yet
+        sandbox.add_preload(preload_for(job.code for job in jobs))
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(unit="sample", desc=f"grading ({profile.name})", total=len(entries))
-    done_q: queue.Queue = queue.Queue()
-
-    timed_out = [False] * len(entries)  # a sample whose test timed out runs no further tests
+    stopped = [False] * len(entries)  # a sample whose test timed out (or failed, lcb) runs no further tests
     plan_of = [plan for _, _, plans, _ in entries for plan in plans]
-
-    def finished(j: int, outcome) -> None:
-        if outcome.status == "timeout" or (
-                profile.stop_on_failure and _judge(plan_of[j], outcome)[0] != "passed"):
-            timed_out[owner[j]] = True
-        done_q.put((j, outcome))
-
-    def work() -> None:
-        try:
-            sandbox.run_many(jobs, on_done=finished, skip=lambda j: timed_out[owner[j]])
-        except BaseException as exc:  # handed to the consuming thread
-            done_q.put(exc)
-
-    thread = threading.Thread(target=work, name="grade-sandbox", daemon=True) if jobs else None
+    done = sandbox.iter_many(jobs, skip=lambda j: stopped[owner[j]]) if jobs else _nothing()
     try:
-        if thread is not None:
-            thread.start()
         emitted = 0
         while True:
             while emitted < len(entries) and remaining[emitted] == 0:
@@ -430,19 +439,22 @@ def grade(
                 emitted += 1
             if emitted == len(entries):
                 break
-            item = done_q.get()
-            if isinstance(item, BaseException):
-                raise item
-            j, outcome = item
+            j, outcome = next(done)
+            if outcome.status == "timeout" or (
+                    profile.stop_on_failure and _judge(plan_of[j], outcome)[0] != "passed"):
+                stopped[owner[j]] = True
             outcomes[j] = outcome
             remaining[owner[j]] -= 1
-        if thread is not None:
-            thread.join()
     finally:
+        done.close()  # a consumer that stopped early leaves no job running
         if bar is not None:
             bar.close()
         if own and sandbox is not None:
-            sandbox.close()  # also stops an abandoned run_many on the helper thread
+            sandbox.close()
+
+
+def _nothing() -> Iterator[tuple[int, object]]:
+    yield from ()
 
 
 #: (problem id, extracted code, profile key) -> verdict. Within one process the same program on

@@ -1,11 +1,15 @@
 """Run untrusted Python programs (model-generated code) fast and contained. Linux only.
 
-Design: `Sandbox` (this module: public types and the pool) starts one warm worker per core, a
-`python -s -P -c ...` process with a scrubbed environment running `sandbox_worker`. The worker
-isolates itself once (`sandbox_namespace`), imports `preload` modules, prepares the interpreter
-state every program starts from, and then forks a fresh child per job (`sandbox_child`), so a
-job costs a fork (about 2 ms of CPU in all) instead of an interpreter start-up (15-30 ms). Each
-worker has up to two jobs queued in its pipe, so it never waits for this process between jobs.
+Design: `Sandbox` (this module: public types and the pool) starts two warm workers per CPU
+(`default_workers`), each a `python -s -P -c ...` process with a scrubbed environment running
+`sandbox_worker`. A worker isolates itself once (`sandbox_namespace`), then waits for its setup
+(the `preload` modules, which a caller may choose while the workers boot: `add_preload`),
+imports them, prepares the interpreter state every program starts from, and then forks a fresh
+child per job (`sandbox_child`). The worker compiles each program once before forking (a
+sample's tests share it), so a job costs a fork and the run (about 1 ms of CPU in all, here)
+instead of an interpreter start-up (15-30 ms). With no more workers than CPUs each is pinned
+to its own CPU (cheaper copy-on-write after fork). Each worker has up to two jobs queued in its
+pipe, so it never waits for this process between jobs.
 
 Covered (`Sandbox.protections` reports what is active on this machine):
 - As root: the worker unshares network (only a downed loopback: every connect fails), mount,
@@ -27,8 +31,9 @@ Covered (`Sandbox.protections` reports what is active on this machine):
 - stdout/stderr go through pipes read by the worker: stdout beyond `stdout_bytes` stops the
   run ("output_limit"); stderr beyond its cap is dropped. Memory use stays bounded.
 
-Timeouts are judged by CPU seconds (user+sys of the whole process tree, polled from /proc and
-backed by RLIMIT_CPU), so a run's verdict does not change when the machine is busy. Programs
+Timeouts are judged by CPU seconds (user+sys of the whole process tree: the program's own
+ITIMER_PROF stops it at the limit, the worker polls /proc for the tree, RLIMIT_CPU backs both),
+so a run's verdict does not change when the machine is busy. Programs
 that block or sleep are stopped by a wall-clock backstop, `Limits.wall_s` or by default
 max(3 * timeout_s, timeout_s + 5) seconds.
 
@@ -54,10 +59,10 @@ import struct
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
-from codegen_study.sandbox_worker import recv_message, scrubbed_env
+from codegen_study.sandbox_worker import recv_message, scrubbed_env, send_message
 
 
 
@@ -107,14 +112,14 @@ class SandboxError(RuntimeError):
 
 
 class _Worker:
-    def __init__(self, uid: int, preload: tuple[str, ...]):
+    def __init__(self, uid: int, cpu: int):
         import subprocess
 
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); import codegen_study.sandbox_worker as s; "
-                "del sys.path[0]; s.worker_main(int(sys.argv[2]), tuple(sys.argv[3:]))")
+                "del sys.path[0]; s.worker_main(int(sys.argv[2]), int(sys.argv[3]))")
         self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(uid), *preload],
+            [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(uid), str(cpu)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=scrubbed_env(), cwd="/",
             start_new_session=True)
         self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
@@ -124,6 +129,13 @@ class _Worker:
             self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_GETPIPE_SZ)
         self.protections: dict | None = None
 
+    def setup(self, preload: list[str]) -> None:
+        """The worker's first message: what to import before it prepares the child template."""
+        try:
+            send_message(self.to_fd, {"preload": list(preload)})
+        except OSError:
+            pass  # a worker that died at start-up is reported by handshake()
+
     def handshake(self) -> dict:
         msg = recv_message(self.from_fd)
         if not msg or "fatal" in msg:
@@ -131,14 +143,18 @@ class _Worker:
         self.protections = msg["protections"]
         return self.protections
 
-    def kill(self) -> None:
+    def hang_up(self) -> None:
+        """Closes our ends of the pipes: the worker finishes its job in hand and exits."""
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
+
+    def kill(self, timeout: float = 2.0) -> None:
+        self.hang_up()
         try:
-            self.proc.wait(timeout=2)
+            self.proc.wait(timeout=timeout)
         except Exception:
             self.proc.kill()
             self.proc.wait()
@@ -151,25 +167,65 @@ class Sandbox:
     thread; the interrupted run_many then raises SandboxError).
     """
 
-    def __init__(self, workers: int | None = None, preload: tuple[str, ...] = ()):
-        self._n = max(1, workers or os.cpu_count() or 1)
-        self._preload = tuple(preload)
+    def __init__(self, workers: int | None = None, preload: Iterable[str] = (), *, more_preload: bool = False):
+        """Starts the workers (in the background: the first run waits for them).
+
+        `preload`: modules every worker imports once, so that no run pays for importing them.
+        With `more_preload=True` the workers wait for `add_preload` (or the first run) before
+        importing, so a caller can start them first and choose modules while they boot.
+        """
+        self._n = max(1, workers or default_workers())
+        self._preload = list(dict.fromkeys(preload))
+        self._setup_sent = False
         # Distinct run uids per worker and per Sandbox, so RLIMIT_NPROC and kill(-1) stay per worker.
         self._uid_base = 0x10000000 + int.from_bytes(os.urandom(2), "little") * 256
-        self._workers = [_Worker(self._uid_base + i, self._preload) for i in range(self._n)]
+        # One worker per CPU is pinned to it: fork's copy-on-write bookkeeping then never has to
+        # flush TLBs on other CPUs (IPIs, costly in VMs). Verdicts do not depend on it (CPU time).
+        cpus = sorted(os.sched_getaffinity(0))
+        self._cpus = cpus[:self._n] if self._n <= len(cpus) else [-1] * self._n
+        self._workers = [_Worker(self._uid_base + i, self._cpus[i]) for i in range(self._n)]
+        self._protections: dict[str, object] | None = None  # set once every worker has answered
+        if not more_preload:
+            self._send_setup()
+
+    @property
+    def accepts_preload(self) -> bool:
+        """True until the workers are set up (see `add_preload`)."""
+        return not self._setup_sent
+
+    def add_preload(self, modules: Iterable[str]) -> None:
+        """Adds modules to import in the workers; only before the first run (then they start)."""
+        if self._setup_sent:
+            raise SandboxError("add_preload() must come before the first run")
+        self._preload.extend(m for m in modules if m not in self._preload)
+        self._send_setup()
+
+    def _send_setup(self) -> None:
+        self._setup_sent = True
+        for w in self._live_workers():
+            w.setup(self._preload)
+
+    def _ready(self) -> None:
+        """Waits for the workers' handshakes (they start in the background from __init__ on)."""
+        if self._protections is not None:
+            return
         try:
-            self._protections = dict(self._workers[0].handshake())
-            for w in self._workers[1:]:
+            if not self._setup_sent:
+                self._send_setup()
+            workers = self._live_workers()
+            protections = dict(workers[0].handshake())
+            for w in workers[1:]:
                 w.handshake()
         except BaseException:
             self.close()
             raise
-        self._protections["run_uids"] = [self._uid_base + i for i in range(self._n)] if \
-            self._protections["uid_drop"] else []
+        protections["run_uids"] = [self._uid_base + i for i in range(self._n)] if protections["uid_drop"] else []
+        self._protections = protections
 
     @property
     def protections(self) -> dict[str, object]:
-        return dict(self._protections)
+        self._ready()
+        return dict(self._protections)  # type: ignore[arg-type]
 
     def run(self, job: Job) -> Outcome:
         return self.run_many([job])[0]
@@ -178,72 +234,92 @@ class Sandbox:
                  skip: Callable[[int], bool] | None = None) -> list[Outcome]:
         """Runs jobs in parallel over the workers; results come back in input order.
 
+        `on_done(index, outcome)` is called (on this thread) as each job finishes; `skip` is as
+        in `iter_many`.
+        """
+        jobs = list(jobs)
+        results: list[Outcome | None] = [None] * len(jobs)
+        for j, outcome in self.iter_many(jobs, skip):
+            results[j] = outcome
+            if on_done is not None:
+                on_done(j, outcome)
+        return results  # type: ignore[return-value]
+
+    def iter_many(self, jobs: Iterable[Job], skip: Callable[[int], bool] | None = None
+                  ) -> Iterator[tuple[int, Outcome]]:
+        """Runs jobs in parallel over the workers, yielding (index, outcome) as each finishes.
+
         `skip(index)` is asked just before a job would be sent: when it says True the job is not
         run and its outcome has status "skipped" (graders use it to stop a sample's remaining
         tests after a timeout, which would otherwise cost the full limit once per test).
 
         Each worker has up to `_DEPTH` jobs queued in its pipe, so it starts the next job the
-        moment one ends instead of waiting for this process to read the result and answer.
-        `on_done(index, outcome)` is called (on this thread) as each job finishes.
+        moment one ends instead of waiting for this process to read the result and answer (also
+        while the consumer of this generator is busy). A consumer that stops early leaves no
+        job behind: workers that still had jobs queued are replaced.
         """
         if not self._workers:
             raise SandboxError("sandbox is closed")
+        self._ready()
         jobs = list(jobs)
-        results: list[Outcome | None] = [None] * len(jobs)
         todo = deque(range(len(jobs)))
         retried: set[int] = set()
         queues: list[deque[tuple[int, int]]] = [deque() for _ in range(self._n)]  # (job, message bytes)
         since = [0.0] * self._n  # when each worker's head job started (at the latest)
         left = len(jobs)
         skipped: list[int] = []
-        while left:
-            workers = self._live_workers()
-            for w in range(self._n):
-                self._feed(workers[w], queues[w], since, w, todo, jobs, skip, skipped)
-            while skipped:
-                j = skipped.pop(0)
-                results[j] = Outcome("skipped", None, None, "", "", 0.0, 0.0, False)
-                left -= 1
-                if on_done is not None:
-                    on_done(j, results[j])
-            if not left:
-                break
-            active = [w for w in range(self._n) if queues[w]]
-            try:
-                ready, _, _ = select.select([workers[w].from_fd for w in active], [], [], 1.0)
-            except (OSError, ValueError):
-                self._live_workers()  # closed from another thread: raises SandboxError
-                raise
-            now = time.monotonic()
-            for w in active:
-                worker, (j, _) = workers[w], queues[w][0]
-                if worker.from_fd in ready:
-                    msg = recv_message(worker.from_fd)
-                elif now < since[w] + jobs[j].limits.wall_backstop_s + 30:
-                    continue
-                else:
-                    msg = None  # hung: treated like a dead worker
-                queues[w].popleft()
-                since[w] = now
-                if isinstance(msg, dict) and "outcome" in msg:
-                    results[j] = Outcome(**msg["outcome"])
-                elif isinstance(msg, dict) and "fatal" in msg:
-                    self.close()  # other workers may be mid-job: this pool cannot be trusted
-                    raise SandboxError(msg["fatal"])
-                else:  # worker died or hung: replace it, run its queued jobs elsewhere, retry once
-                    self._live_workers()  # EOF because close() was called: stop here
-                    todo.extendleft(k for k, _ in reversed(queues[w]))
-                    queues[w].clear()
-                    self._restart(w)
-                    if j not in retried:
-                        retried.add(j)
-                        todo.appendleft(j)
+        try:
+            while left:
+                workers = self._live_workers()
+                for w in range(self._n):
+                    self._feed(workers[w], queues[w], since, w, todo, jobs, skip, skipped)
+                while skipped:
+                    j = skipped.pop(0)
+                    left -= 1
+                    yield j, Outcome("skipped", None, None, "", "", 0.0, 0.0, False)
+                if not left:
+                    break
+                active = [w for w in range(self._n) if queues[w]]
+                if not active:
+                    continue  # everything left was skipped while we yielded: feed again
+                try:
+                    ready, _, _ = select.select([workers[w].from_fd for w in active], [], [], 1.0)
+                except (OSError, ValueError):
+                    self._live_workers()  # closed from another thread: raises SandboxError
+                    raise
+                now = time.monotonic()
+                for w in active:
+                    worker, (j, _) = workers[w], queues[w][0]
+                    if worker.from_fd in ready:
+                        msg = recv_message(worker.from_fd)
+                    elif now < since[w] + jobs[j].limits.wall_backstop_s + 30:
                         continue
-                    results[j] = Outcome("killed", None, None, "", "sandbox worker died", 0.0, 0.0, False)
-                left -= 1
-                if on_done is not None:
-                    on_done(j, results[j])
-        return results  # type: ignore[return-value]
+                    else:
+                        msg = None  # hung: treated like a dead worker
+                    queues[w].popleft()
+                    since[w] = now
+                    if isinstance(msg, dict) and "outcome" in msg:
+                        outcome = Outcome(**msg["outcome"])
+                    elif isinstance(msg, dict) and "fatal" in msg:
+                        self.close()  # other workers may be mid-job: this pool cannot be trusted
+                        raise SandboxError(msg["fatal"])
+                    else:  # worker died or hung: replace it, run its queued jobs elsewhere, retry once
+                        self._live_workers()  # EOF because close() was called: stop here
+                        todo.extendleft(k for k, _ in reversed(queues[w]))
+                        queues[w].clear()
+                        self._restart(w)
+                        if j not in retried:
+                            retried.add(j)
+                            todo.appendleft(j)
+                            continue
+                        outcome = Outcome("killed", None, None, "", "sandbox worker died", 0.0, 0.0, False)
+                    left -= 1
+                    yield j, outcome
+        finally:
+            if left and len(self._workers) == self._n:  # abandoned: replies still in flight
+                for w in range(self._n):
+                    if queues[w]:
+                        self._restart(w)
 
     def _live_workers(self) -> list[_Worker]:
         workers = self._workers
@@ -274,13 +350,17 @@ class Sandbox:
 
     def _restart(self, w_idx: int) -> None:
         self._workers[w_idx].kill()
-        self._workers[w_idx] = _Worker(self._uid_base + w_idx, self._preload)
+        self._workers[w_idx] = _Worker(self._uid_base + w_idx, self._cpus[w_idx])
+        self._workers[w_idx].setup(self._preload)
         self._workers[w_idx].handshake()
 
     def close(self) -> None:
         workers, self._workers = self._workers, []
+        for w in workers:  # all at once: they wind down in parallel
+            w.hang_up()
+        deadline = time.monotonic() + 2.0
         for w in workers:
-            w.kill()
+            w.kill(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> Sandbox:
         return self
@@ -297,6 +377,16 @@ class Sandbox:
 
 
 _DEPTH = 2  # jobs queued per worker
+
+
+def default_workers() -> int:
+    """Two workers per usable CPU.
+
+    Timeouts are judged by CPU time, so sharing a core never changes a verdict; it keeps the
+    cores busy while runs block or burn a whole time limit. With one worker per core, two
+    timeouts in a row stall every other run (measured on 2 cores: 0.98 s with 2 workers, 0.91 s
+    with 4, 1.02 s with 6 on `benchmarks/scoring.py`)."""
+    return 2 * max(1, len(os.sched_getaffinity(0)))
 
 
 def _frame(job: Job) -> bytes:

@@ -173,10 +173,9 @@ def score_into_store(
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     own = sandbox is None
     if own and todo:
-        from codegen_study.grading import PRELOAD
         from codegen_study.sandbox import Sandbox
 
-        sandbox = Sandbox(workers=workers, preload=PRELOAD)
+        sandbox = Sandbox(workers=workers, more_preload=True)  # grade() picks the modules
     try:
         if (run_id,) not in store.done_keys("runs"):
             protections = getattr(sandbox, "protections", None) if sandbox is not None else None
@@ -233,7 +232,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grader", choices=sorted(PROFILES), default=None,
                         help="grader profile (default: humaneval for humaneval, else seed)")
     parser.add_argument("--timeout", type=float, default=None, help="per-test limit in seconds (overrides the grader's)")
-    parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: two per CPU)")
     parser.add_argument("--extraction", choices=("seed", "lcb"), default=None, help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
@@ -288,10 +287,22 @@ def _append_lines(path: Path, rows: list[dict]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bench = str(args.benchmark)
-    out = Path(args.out)
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
+    from codegen_study.sandbox import Sandbox
+
+    # The workers boot (interpreter, isolation) while the inputs are read and checked; grade()
+    # then tells them which modules the programs import. Bad input closes them unused.
+    sandbox = Sandbox(workers=args.workers, more_preload=True)
+    try:
+        return _run(args, sandbox)
+    finally:
+        sandbox.close()
+
+
+def _run(args: argparse.Namespace, sandbox) -> int:
+    bench = str(args.benchmark)
+    out = Path(args.out)
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
     profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
     if bench.lower() != "humaneval" and not Path(bench).is_file():
@@ -330,20 +341,13 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             done[_key(row["question_id"], row["sample_id"])] = row
 
-    sandbox = None
     protections = None
-    if todo:
-        from codegen_study.grading import PRELOAD
-        from codegen_study.sandbox import Sandbox
-
-        sandbox = Sandbox(workers=args.workers, preload=PRELOAD)
-        protections = sandbox.protections
     try:
         if todo:
             _grade_to(todo, problems, profile, sandbox, sys.stderr.isatty(), write)
+            protections = sandbox.protections
     finally:
-        if sandbox is not None:
-            sandbox.close()
+        sandbox.close()
 
     rows = [done[_key(s.question_id, s.sample_id)] for s in samples]
     if args.store:

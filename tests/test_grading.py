@@ -308,3 +308,13 @@ def test_lcb_stops_at_first_failure_seed_runs_all(sandbox):
     seed = run(p, get_profile("seed"), sandbox, code=code)
     assert [t.verdict for t in seed.tests] == ["wrong_answer", "passed", "passed"]
     assert (lcb.verdict, seed.verdict, seed.tests_passed) == ("wrong_answer", "wrong_answer", 2)
+
+
+def test_preload_for_picks_what_programs_import():
+    from codegen_study.grading import preload_for
+
+    programs = ["import sys\nfrom typing import List\n", "import math, heapq as hq\nfrom typing import Dict",
+                "import numpy\nimport math", "from collections.abc import Iterable\n"] + ["print(1)"] * 46
+    assert preload_for(programs) == ("math", "typing")  # two programs each; heapq once, numpy never
+    assert set(preload_for([lcb_stdin_program("print(1)")] * 3)) >= {"collections", "statistics", "json", "typing"}
+    assert preload_for([]) == ()

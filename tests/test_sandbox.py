@@ -163,6 +163,61 @@ def test_timeout_on_busy_loop_counts_cpu_seconds(box):
     assert 0.5 <= out.seconds < 1.5 and out.wall_seconds < 5
 
 
+def test_syntax_error_reads_like_python_main_py(box, tmp_path):
+    """The worker compiles the program before forking; the error must still look like python's."""
+    code = "x = 1\nif x:\nprint(x)\n"
+    out = run(box, code)
+    script = tmp_path / "main.py"
+    script.write_text(code)
+    fresh = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert (out.status, out.exit_code, out.stdout) == ("error", fresh.returncode, "")
+    assert out.stderr.splitlines()[1:] == fresh.stderr.splitlines()[1:]  # line 0 names the path
+    assert "Traceback" not in out.stderr
+    again = run(box, "print(input())", "ok\n")  # the compile cache must not leak into the next job
+    assert again.stdout == "ok\n"
+
+
+def test_same_program_on_other_inputs_is_recompiled_state_free(box):
+    jobs = [Job("import sys\nseen = globals().setdefault('seen', [])\nseen.append(input())\nprint(seen)", s, FAST)
+            for s in ("a\n", "b\n", "c\n")]
+    assert [o.stdout for o in box.run_many(jobs)] == ["['a']\n", "['b']\n", "['c']\n"]
+
+
+def test_timeout_still_stops_a_program_that_ignores_the_cpu_timer(box):
+    """SIGPROF (our CPU timer) is only a fast path: ignoring it leaves the worker's polling."""
+    out = run(box, "import signal\nsignal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
+                   "signal.setitimer(signal.ITIMER_PROF, 0)\nwhile True: pass",
+              limits=Limits(timeout_s=0.3, wall_s=10))
+    assert out.status == "timeout" and 0.3 <= out.seconds < 1.0
+
+
+def test_sigprof_sent_early_by_the_program_is_not_a_timeout(box):
+    out = run(box, "import os, signal\nos.kill(os.getpid(), signal.SIGPROF)",
+              limits=Limits(timeout_s=2, wall_s=10))
+    assert (out.status, out.signal) == ("killed", signal.SIGPROF)
+
+
+def test_abandoned_iter_many_leaves_the_pool_usable():
+    with Sandbox(workers=2) as sb:
+        stream = sb.iter_many([Job("import time; time.sleep(0.2); print('slow')")] * 6)
+        next(stream)
+        stream.close()  # four jobs were still queued in the workers' pipes
+        outs = sb.run_many([Job(f"print({i})") for i in range(4)])
+        assert [o.stdout for o in outs] == [f"{i}\n" for i in range(4)]
+
+
+def test_preload_can_be_chosen_after_start_but_not_after_the_first_run():
+    probe = Job("import sys\nprint('fractions' in sys.modules)")
+    with Sandbox(workers=1, more_preload=True) as sb:
+        assert sb.accepts_preload
+        sb.add_preload(["fractions"])
+        assert sb.run(probe).stdout == "True\n"
+        with pytest.raises(Exception, match="before the first run"):
+            sb.add_preload(["decimal"])
+    with Sandbox(workers=1) as sb:
+        assert sb.run(probe).stdout == "False\n"
+
+
 def test_sleeping_forever_hits_the_wall_backstop(box):
     start = time.monotonic()
     out = run(box, "import time; time.sleep(1000)", limits=Limits(timeout_s=0.2, wall_s=1.0))
