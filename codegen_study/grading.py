@@ -113,10 +113,13 @@ class GraderProfile:
     prelude: str = ""
     #: LiveCodeBench's runner stops at a sample's first failing test; the seed harness runs all.
     stop_on_failure: bool = False
+    #: the per-test limit counts a fresh interpreter's start-up (the seed harness times
+    #: `python main.py` as a whole); LiveCodeBench times the program inside a running process
+    startup_included: bool = False
 
 
 PROFILES: dict[str, GraderProfile] = {
-    "seed": GraderProfile("seed", "seed", True, 10.0, 512, "seed"),
+    "seed": GraderProfile("seed", "seed", True, 10.0, 512, "seed", startup_included=True),
     "lcb": GraderProfile("lcb", "lcb", False, 6.0, 1024, "lcb", LCB_PRELUDE, stop_on_failure=True),
     "humaneval": GraderProfile("humaneval", "seed", True, 3.0, 1024, "humaneval"),
 }
@@ -353,7 +356,8 @@ def _limits(profile: GraderProfile, test: TestCase):
 
     # room for the expected output (some private tests print megabytes), with a floor
     out_cap = max(1 << 20, 2 * len(test.output.encode("utf-8", "replace")) + (64 << 10))
-    return Limits(timeout_s=profile.timeout_s, memory_mb=profile.memory_mb, stdout_bytes=out_cap)
+    return Limits(timeout_s=profile.timeout_s, memory_mb=profile.memory_mb, stdout_bytes=out_cap,
+                  startup_included=profile.startup_included)
 
 
 def grade(
@@ -468,7 +472,7 @@ _VERDICTS_MAX = 200_000
 def _profile_key(profile: GraderProfile) -> tuple:
     """Everything of a profile that changes a verdict once the code is extracted."""
     return (profile.name, profile.public_only, profile.timeout_s, profile.memory_mb,
-            profile.comparison, profile.prelude)
+            profile.comparison, profile.prelude, profile.startup_included)
 
 
 def _remember(key: tuple, verdict: SampleVerdict) -> None:

@@ -1,7 +1,7 @@
 """The worker half of `codegen_study.sandbox`: isolate once, then fork one child per job.
 
 Runs in a separate `python -s -P` process started by `sandbox.Sandbox`; talks to it over its
-stdin/stdout with length-prefixed pickles (both ends are our code; the untrusted program never
+stdin/stdout with length-prefixed `marshal` data (both ends are our code; the untrusted program never
 sees these pipes; several jobs may be queued in the pipe, they run one after another). Covers
 the worker's life (isolation via `sandbox_namespace`, preloading, preparing the child template
 of `sandbox_child`), and per job: the run dir, forking, supervision (CPU/wall limits, output
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import marshal
 import os
-import pickle
 import select
 import shutil
 import signal
@@ -45,7 +45,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def send_message(fd: int, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = marshal.dumps(obj)  # plain data only; cheaper than pickle (no pickler objects per message)
     data = struct.pack("<I", len(data)) + data
     while data:
         data = data[os.write(fd, data):]
@@ -55,7 +55,7 @@ def recv_message(fd: int):
     """One framed message, or None at end of file."""
     head = _read_exact(fd, 4)
     body = None if head is None else _read_exact(fd, struct.unpack("<I", head)[0])
-    return None if body is None else pickle.loads(body)
+    return None if body is None else marshal.loads(body)
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -90,12 +90,17 @@ class _SetupError(Exception):
 
 
 class _Context:
-    def __init__(self, tpl: Template, prot: dict, base: str, ncpu: int):
-        self.tpl, self.prot, self.base, self.ncpu = tpl, prot, base, ncpu
+    def __init__(self, tpl: Template, prot: dict, base: str, ncpu: int, startup_s: float):
+        self.tpl, self.prot, self.base, self.ncpu, self.startup_s = tpl, prot, base, ncpu, startup_s
         self.programs: dict[str, object] = {}  # source -> code object or compile error
+        self.rlimits: dict[tuple, list] = {}
+        # size of each private tmpfs dir while empty: tmpfs counts entries in a dir's size, so
+        # an unchanged size means nothing to wipe (one stat instead of a directory scan)
+        self.empty_size = {d: os.stat(d).st_size for d in prot.get("private_dirs", ())} \
+            if prot.get("private_tmp") else {}
 
 
-def worker_main(run_uid: int, cpu: int) -> None:
+def worker_main(run_uid: int, cpu: int, startup_s: float = 0.0) -> None:
     """Entry point of a worker process; cpu >= 0: pin to it.
 
     stdin: a setup message ({"preload": [module, ...]}), then jobs; stdout: the protections
@@ -152,7 +157,8 @@ def worker_main(run_uid: int, cpu: int) -> None:
     prot["fork"] = "libc" if tpl.libc_fork else "os"
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the worker's objects
-    ctx = _Context(tpl, prot, base, ncpu)
+    ctx = _Context(tpl, prot, base, ncpu, startup_s)
+    prot["interpreter_startup_s"] = round(startup_s, 4)
     send_message(proto_out, {"protections": prot})
     while True:
         job = recv_message(proto_in)
@@ -178,6 +184,8 @@ def _make_base_dir() -> str:
 def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> dict:
     """Runs one job to completion; afterwards no process and no file of it remain."""
     tpl = ctx.tpl
+    if lim.get("startup_included"):  # the program's share of a limit that counts start-up too
+        lim = dict(lim, timeout_s=max(0.001, lim["timeout_s"] - ctx.startup_s), startup_included=False)
     os.mkdir(tpl.run_dir, 0o700)
     if tpl.uid is not None:
         os.chown(tpl.run_dir, tpl.uid, tpl.uid)
@@ -189,7 +197,7 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> di
     stdin_fd = os.memfd_create("stdin", 0)
     _write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
-    limits = rlimits(lim, tpl.own_uid_nproc)
+    limits = _rlimits(ctx, lim)
     (out_r, out_w), (err_r, err_w), (hint_r, hint_w) = os.pipe(), os.pipe(), os.pipe()
     start = time.monotonic()
     program = _compiled(ctx, code)
@@ -205,6 +213,17 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> di
             os.close(fd)
         _wipe(ctx)
     return result
+
+
+def _rlimits(ctx: _Context, lim: dict) -> list:
+    """rlimits(), computed once per distinct set of limits (it reads six current limits)."""
+    if ctx.tpl.own_uid_nproc:  # depends on how many processes the uid has right now
+        return rlimits(lim, True)
+    key = tuple(sorted(lim.items()))
+    hit = ctx.rlimits.get(key)
+    if hit is None:
+        hit = ctx.rlimits[key] = rlimits(lim, False)
+    return hit
 
 
 def _compiled(ctx: _Context, code: str):
@@ -412,8 +431,15 @@ def _kill_and_reap(ctx: _Context) -> float:
 def _wipe(ctx: _Context) -> None:
     """Removes every file the run wrote (the run dir and the private scratch dirs)."""
     if ctx.prot["private_tmp"]:
+        try:
+            _empty_dir(ctx.tpl.run_dir)
+            os.rmdir(ctx.tpl.run_dir)
+        except OSError:
+            pass  # the full wipe below deals with it
         for d in ctx.prot["private_dirs"]:
             try:
+                if os.stat(d).st_size == ctx.empty_size[d]:
+                    continue
                 _empty_dir(d)
             except OSError:
                 if not fresh_tmpfs(d):
