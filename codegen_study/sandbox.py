@@ -55,6 +55,7 @@ import functools
 import os
 import marshal
 import select
+import signal
 import struct
 import sys
 import time
@@ -114,25 +115,64 @@ class SandboxError(RuntimeError):
 # ----------------------------------------------------------------------------- parent side
 
 
-class _Worker:
-    def __init__(self, uid: int, cpu: int):
+class _Launch:
+    """One interpreter start-up shared by several workers (`sandbox_worker.launch`).
+
+    The launcher process imports the worker code once and forks one worker per (uid, cpu)
+    spec, each with its own pair of pipes to us, instead of paying a Python start-up and the
+    imports per worker (about 30 ms of CPU each). Each forked worker then isolates itself
+    exactly as a worker started on its own would. The launcher only waits for its workers.
+    """
+
+    def __init__(self, specs: list[tuple[int, int]]):
         import subprocess
 
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         # process_time() first: the CPU a fresh interpreter's start-up took (see Limits.startup_included)
         boot = ("import time; t = time.process_time(); import sys; sys.path.insert(0, sys.argv[1]); "
-                "import codegen_study.sandbox_worker as s; del sys.path[0]; "
-                "s.worker_main(int(sys.argv[2]), int(sys.argv[3]), t)")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(uid), str(cpu)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=scrubbed_env(), cwd="/",
-            start_new_session=True)
-        self.to_fd, self.from_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+                "import codegen_study.sandbox_worker as s; del sys.path[0]; s.launch(t, sys.argv[2:])")
+        ours, theirs, args = [], [], []
+        for uid, cpu in specs:
+            job_r, job_w = os.pipe()
+            res_r, res_w = os.pipe()
+            ours.append((job_w, res_r))
+            theirs += [job_r, res_w]
+            args.append(f"{uid}:{cpu}:{job_r}:{res_w}")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-s", "-P", "-c", boot, pkg_root, *args], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, pass_fds=theirs, env=scrubbed_env(), cwd="/",
+                start_new_session=True)
+        except BaseException:
+            for fd in theirs + [fd for pair in ours for fd in pair]:
+                os.close(fd)
+            raise
+        for fd in theirs:
+            os.close(fd)
+        self.workers = [_Worker(self.proc, to_fd, from_fd) for to_fd, from_fd in ours]
+
+    def wait(self, timeout: float) -> None:
+        """After every worker was hung up: waits for the launcher, then kills what is left."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except Exception:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # launcher and workers share its group
+            except OSError:
+                pass
+            self.proc.wait()
+
+
+class _Worker:
+    def __init__(self, proc, to_fd: int, from_fd: int):
+        self.proc, self.to_fd, self.from_fd = proc, to_fd, from_fd
         try:  # room for queued jobs with large stdin (1 MiB is the unprivileged maximum)
             self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_SETPIPE_SZ, 1 << 20)
         except OSError:
             self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_GETPIPE_SZ)
         self.protections: dict | None = None
+        self.pidfd: int | None = None
+        self.open = True
 
     def setup(self, preload: list[str]) -> None:
         """The worker's first message: what to import before it prepares the child template."""
@@ -146,23 +186,32 @@ class _Worker:
         if not msg or "fatal" in msg:
             raise SandboxError(f"sandbox worker failed to start: {msg and msg['fatal']}")
         self.protections = msg["protections"]
+        try:  # a handle on this very process (no pid reuse race) for kill()
+            self.pidfd = os.pidfd_open(msg["pid"])
+        except (AttributeError, OSError):
+            self.pidfd = None
         return self.protections
 
     def hang_up(self) -> None:
         """Closes our ends of the pipes: the worker finishes its job in hand and exits."""
-        for stream in (self.proc.stdin, self.proc.stdout):
+        if self.open:
+            self.open = False
+            for fd in (self.to_fd, self.from_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+    def kill(self) -> None:
+        """Stops this worker now (it died or hung); its launcher and siblings go on."""
+        self.hang_up()
+        if self.pidfd is not None:
             try:
-                stream.close()
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)  # its runs die with it (PDEATHSIG)
             except OSError:
                 pass
-
-    def kill(self, timeout: float = 2.0) -> None:
-        self.hang_up()
-        try:
-            self.proc.wait(timeout=timeout)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class Sandbox:
@@ -188,7 +237,9 @@ class Sandbox:
         # flush TLBs on other CPUs (IPIs, costly in VMs). Verdicts do not depend on it (CPU time).
         cpus = sorted(os.sched_getaffinity(0))
         self._cpus = cpus[:self._n] if self._n <= len(cpus) else [-1] * self._n
-        self._workers = [_Worker(self._uid_base + i, self._cpus[i]) for i in range(self._n)]
+        launch = _Launch([(self._uid_base + i, self._cpus[i]) for i in range(self._n)])
+        self._launches = [launch]
+        self._workers = launch.workers
         self._protections: dict[str, object] | None = None  # set once every worker has answered
         if not more_preload:
             self._send_setup()
@@ -355,17 +406,23 @@ class Sandbox:
 
     def _restart(self, w_idx: int) -> None:
         self._workers[w_idx].kill()
-        self._workers[w_idx] = _Worker(self._uid_base + w_idx, self._cpus[w_idx])
+        launch = _Launch([(self._uid_base + w_idx, self._cpus[w_idx])])
+        self._launches.append(launch)
+        self._workers[w_idx] = launch.workers[0]
         self._workers[w_idx].setup(self._preload)
         self._workers[w_idx].handshake()
 
     def close(self) -> None:
         workers, self._workers = self._workers, []
+        launches, self._launches = getattr(self, "_launches", []), []
         for w in workers:  # all at once: they wind down in parallel
             w.hang_up()
+            if w.pidfd is not None:
+                os.close(w.pidfd)
+                w.pidfd = None
         deadline = time.monotonic() + 2.0
-        for w in workers:
-            w.kill(max(0.0, deadline - time.monotonic()))
+        for launch in launches:
+            launch.wait(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> Sandbox:
         return self
@@ -382,6 +439,38 @@ class Sandbox:
 
 
 _DEPTH = 2  # jobs queued per worker
+
+
+_PRESTARTED: list[Sandbox] = []
+
+
+def prestart(workers: int | None = None) -> None:
+    """Starts a pool now, to be claimed later by `take_prestarted` (else closed at exit).
+
+    For commands timed as a whole (`score`): the workers boot while the caller imports the
+    rest of the package and reads its inputs. The pool waits for `add_preload`."""
+    import atexit
+
+    if not _PRESTARTED:
+        atexit.register(_close_prestarted)
+    _close_prestarted()
+    _PRESTARTED.append(Sandbox(workers=workers, more_preload=True))
+
+
+def take_prestarted(workers: int | None = None) -> Sandbox | None:
+    """The pool `prestart` began, if it has the number of workers asked for."""
+    if not _PRESTARTED:
+        return None
+    box = _PRESTARTED.pop()
+    if box._n == max(1, workers or default_workers()) and box._workers and not box._setup_sent:
+        return box
+    box.close()
+    return None
+
+
+def _close_prestarted() -> None:
+    while _PRESTARTED:
+        _PRESTARTED.pop().close()
 
 
 def default_workers() -> int:

@@ -100,23 +100,53 @@ class _Context:
             if prot.get("private_tmp") else {}
 
 
-def worker_main(run_uid: int, cpu: int, startup_s: float = 0.0) -> None:
-    """Entry point of a worker process; cpu >= 0: pin to it.
+def launch(startup_s: float, specs: list[str]) -> None:
+    """Entry point of a launcher process (`sandbox._Launch`): forks one worker per spec.
 
-    stdin: a setup message ({"preload": [module, ...]}), then jobs; stdout: the protections
-    once set up, then one outcome per job. Isolation comes first, so the worker's start-up
-    overlaps whatever its caller does before it sends the setup."""
+    A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
+    result pipe held open would hide that sibling's death from the caller), dies with the
+    launcher, and runs `worker_main`. The launcher closes every pipe, waits for all of them,
+    and exits; the caller kills its process group if that takes too long."""
+    parsed = [tuple(int(x) for x in spec.split(":")) for spec in specs]
+    me = os.getpid()
+    for uid, cpu, in_fd, out_fd in parsed:
+        if os.fork() == 0:
+            try:
+                _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                if os.getppid() != me:  # the launcher is already gone
+                    os._exit(1)
+                for _, _, a, b in parsed:
+                    if a != in_fd:
+                        os.close(a)
+                    if b != out_fd:
+                        os.close(b)
+                worker_main(uid, cpu, startup_s, in_fd, out_fd)
+            finally:
+                os._exit(1)
+    for _, _, a, b in parsed:
+        os.close(a)
+        os.close(b)
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    os._exit(0)
+
+
+def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_out: int) -> None:
+    """A worker's life; cpu >= 0: pin to it. Never returns normally (os._exit).
+
+    proto_in: a setup message ({"preload": [module, ...]}), then jobs; proto_out: the
+    protections once set up, then one outcome per job. Isolation comes first, so the worker's
+    start-up overlaps whatever its caller does before it sends the setup."""
+    outer_pid = os.getpid()  # as the caller sees it (before our own PID namespace)
     ncpu = max(1, len(os.sched_getaffinity(0)))  # before pinning: a program may widen its own
     if cpu >= 0:
         try:
             os.sched_setaffinity(0, {cpu})
         except OSError:
             pass  # e.g. the CPU went offline: unpinned is only slower
-    proto_in, proto_out = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    os.close(devnull)
     try:
         prot = isolate()
     except Exception as exc:  # pragma: no cover - only on exotic kernels
@@ -159,7 +189,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float = 0.0) -> None:
     gc.freeze()  # forked children then do not touch (copy) the worker's objects
     ctx = _Context(tpl, prot, base, ncpu, startup_s)
     prot["interpreter_startup_s"] = round(startup_s, 4)
-    send_message(proto_out, {"protections": prot})
+    send_message(proto_out, {"protections": prot, "pid": outer_pid})
     while True:
         job = recv_message(proto_in)
         if job is None:

@@ -289,11 +289,12 @@ def _append_lines(path: Path, rows: list[dict]) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
-    from codegen_study.sandbox import Sandbox
+    from codegen_study.sandbox import Sandbox, take_prestarted
 
-    # The workers boot (interpreter, isolation) while the inputs are read and checked; grade()
-    # then tells them which modules the programs import. Bad input closes them unused.
-    sandbox = Sandbox(workers=args.workers, more_preload=True)
+    # The workers boot (interpreter, isolation) while the inputs are read and checked (the CLI
+    # starts them even before importing this module); grade() then tells them which modules
+    # the programs import. Bad input closes them unused.
+    sandbox = take_prestarted(args.workers) or Sandbox(workers=args.workers, more_preload=True)
     try:
         return _run(args, sandbox)
     finally:

@@ -146,6 +146,32 @@ def test_queued_jobs_survive_a_dead_worker_and_big_messages():
         assert [(o.stdout[:10], len(o.stdout)) for o in outs] == [(f"{3 << 20}\nyy", 300009)] * 4
 
 
+def test_one_dead_worker_leaves_its_siblings_and_nothing_behind():
+    """Workers share one launcher; killing one (as a hung one is killed) stops only that one."""
+    with Sandbox(workers=2) as sb:
+        sb.run_many([Job("print(1)")] * 2)
+        launcher, pids = sb._workers[0].proc.pid, [sb._workers[i].protections for i in range(2)]
+        doomed = sb._workers[0]
+        signal.pidfd_send_signal(doomed.pidfd, signal.SIGKILL)  # a crash: only this worker dies
+        outs = sb.run_many([Job(f"print({i})", "", FAST) for i in range(6)])  # worker 0 is restarted
+        assert [o.stdout for o in outs] == [f"{i}\n" for i in range(6)]
+        assert sb._workers[0] is not doomed and sb._workers[1].proc.pid == launcher and pids
+    with pytest.raises(ProcessLookupError):
+        os.kill(launcher, 0)  # close() waited for the launcher and all its workers
+
+
+def test_prestarted_pool_is_claimed_once_and_only_with_matching_size():
+    from codegen_study.sandbox import prestart, take_prestarted
+
+    prestart(2)
+    assert take_prestarted(3) is None  # wrong size: closed, not handed out
+    prestart(2)
+    box = take_prestarted(2)
+    assert box is not None and take_prestarted(2) is None
+    with box:
+        assert box.run(Job("print(6 * 7)")).stdout == "42\n"
+
+
 def test_temp_dir_is_private_home_and_removed(box):
     first = run(box, """
         import os
