@@ -1,8 +1,9 @@
 """Run untrusted Python programs (model-generated code) fast and contained. Linux only.
 
 Design: `Sandbox` (this module: public types and the pool) starts two warm workers per CPU
-(`default_workers`), each a `python -s -P -c ...` process with a scrubbed environment running
-`sandbox_worker`. A worker isolates itself once (`sandbox_namespace`), then waits for its setup
+(`default_workers`). One launcher, a `python -s -P -c ...` process with a scrubbed environment,
+imports `sandbox_worker` once and forks them (`_Launch`: one interpreter start-up, not one per
+worker). A worker isolates itself once (`sandbox_namespace`), then waits for its setup
 (the `preload` modules, which a caller may choose while the workers boot: `add_preload`),
 imports them, prepares the interpreter state every program starts from, and then forks a fresh
 child per job (`sandbox_child`). The worker compiles each program once before forking (a

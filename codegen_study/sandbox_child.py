@@ -27,7 +27,6 @@ import os
 import resource
 import signal
 import sys
-import traceback
 import types
 
 _RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
@@ -194,7 +193,12 @@ def _execute(program, main: types.ModuleType) -> int:
     except SystemExit as exc:
         status = _exit_status(exc.code)
     except BaseException:
-        traceback.print_exc()
+        try:
+            import traceback  # an error path: not worth importing in every worker up front
+
+            traceback.print_exc()
+        except BaseException:
+            pass  # e.g. no memory left to import it: the exit status still says it failed
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -22,7 +22,6 @@ import gc
 import marshal
 import os
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -201,6 +200,8 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
             raise
         send_message(proto_out, reply)
     if not prot["private_tmp"]:
+        import shutil  # only without a private /tmp; not imported at start-up
+
         shutil.rmtree(base, ignore_errors=True)
     os._exit(0)  # nothing to flush or finalize: the caller waits for this exit
 
@@ -478,6 +479,8 @@ def _wipe(ctx: _Context) -> None:
         def unlock(func, path, _exc):
             os.chmod(os.path.dirname(path), 0o700)
             func(path)
+
+        import shutil
 
         shutil.rmtree(ctx.tpl.run_dir, onerror=unlock)
 
