@@ -12,7 +12,12 @@ start-up and output writing all counted), with default workers (two per core). T
 byte-compiled first, as `pip install` does (an editable install under PYTHONDONTWRITEBYTECODE=1
 would otherwise recompile it at every start).
 
-Run:  .venv/bin/python benchmarks/scoring.py   [--timeout 0.5] [--keep DIR]
+Run:  .venv/bin/python benchmarks/scoring.py   [--timeout 0.5] [--timeouts 3] [--keep DIR]
+
+The target is stated for the default (three busy-loop timeouts). Each costs the seed way its
+limit in wall time on one core, and costs us the same limit in CPU time (a timeout is only
+proven by letting the program use it), so on few cores the timeouts bound the ratio:
+`--timeouts 0` shows what the rest of the pipeline achieves.
 
 Trusted programs only: the seed way runs them unsandboxed, exactly like the seed harness.
 """
@@ -63,10 +68,13 @@ def looping(program: str, stdin: str) -> str:
             "sys.stdin = io.StringIO(data)\n" + program)
 
 
-def build(folder: Path, seed: int = 0) -> tuple[Path, Path, list[dict], dict]:
-    """Benchmark rows + samples: 100 problems, 3 programs each, 870 test runs in all."""
+def build(folder: Path, seed: int = 0, timeouts: int = 3) -> tuple[Path, Path, list[dict], dict]:
+    """Benchmark rows + samples: 100 problems, 3 programs each, 870 test runs in all.
+
+    `timeouts` programs (spread evenly) spin forever on their first test."""
     rng = random.Random(seed)
     rows, samples, problems = [], [], {}
+    looping_at = {50 + 101 * t for t in range(timeouts)}  # 50, 151, 252 for the default three
     for i in range(100):
         title, make, ref, good, wrong, crash = KINDS[i % len(KINDS)]
         n_tests = 2 if i < 10 else 3
@@ -83,7 +91,7 @@ def build(folder: Path, seed: int = 0) -> tuple[Path, Path, list[dict], dict]:
         # 60% correct, 20% wrong, 17% crashing, 3 programs with a busy loop on some inputs
         for j in range(3):
             k = 3 * i + j
-            if k in (50, 151, 252):  # three programs time out on their first test
+            if k in looping_at:  # these programs time out on their first test
                 code = looping(good, tests[0]["input"])
             else:
                 code = good if k % 10 < 6 else wrong if k % 10 < 8 else crash
@@ -144,11 +152,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timeout", type=float, default=0.3, help="per-test limit for both ways (seconds)")
     ap.add_argument("--keep", default=None, help="keep the generated files in this folder")
+    ap.add_argument("--timeouts", type=int, default=3, help="programs that spin forever (default 3, at most 3)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        bench, smp, samples, problems = build(folder)
+        bench, smp, samples, problems = build(folder, timeouts=min(3, max(0, args.timeouts)))
         runs = sum(len(problems[s["question_id"]]) for s in samples)
         load = os.getloadavg()[0]
         print(f"{len(samples)} programs, {runs} test runs, timeout {args.timeout} s, {os.cpu_count()} cores, "
@@ -183,9 +192,10 @@ def main() -> int:
     print(f"speed-up: {t_seed / t_ours:.1f}x (target >= 25x)")
     print(f"CPU seconds used (all processes): seed way {c_seed:.2f}, ours {c_ours:.2f} ({c_seed / c_ours:.1f}x less)")
     n_timeouts = counts.get("timeout", 0)
-    floor = n_timeouts * args.timeout / (os.cpu_count() or 1)
-    print(f"floor: the {n_timeouts} timeouts alone need {n_timeouts * args.timeout:.2f} CPU seconds, at least "
-          f"{floor:.2f} s on {os.cpu_count()} cores; 25x needs the whole command within {t_seed / 25:.2f} s")
+    if n_timeouts:
+        floor = n_timeouts * args.timeout / (os.cpu_count() or 1)
+        print(f"bound: the {n_timeouts} timeouts alone need about {n_timeouts * args.timeout:.2f} CPU seconds, "
+              f"{floor:.2f} s on {os.cpu_count()} cores; 25x needs the whole command within {t_seed / 25:.2f} s")
     if mismatches:
         for k, a, b in mismatches[:10]:
             print(f"MISMATCH {k}: seed way {a} vs ours {b}")
