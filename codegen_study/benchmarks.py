@@ -23,7 +23,6 @@ Does not cover: running tests (see `grading`), prompts (see `generate`).
 from __future__ import annotations
 
 import base64
-import gzip
 import io
 import json
 import os
@@ -36,6 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
 
 TestType = Literal["stdin", "functional", "humaneval"]
@@ -275,27 +275,6 @@ def read_ids_file(path: str | os.PathLike) -> list[str]:
     return ids
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each non-blank line; broken JSON is a UserError naming the line."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        f = opener(path, "rt", encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
-    with f:
-        try:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UserError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-                yield lineno, row
-        except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
-            raise UserError(f"{path}: cannot read: {exc}") from None
-
-
 def _rows_from_hub(source: str, version: str) -> Iterator[tuple[str, dict]]:
     """Rows from the hub (or an hf:// / parquet mirror) through `datasets`, imported here."""
     try:
@@ -367,7 +346,7 @@ def load_lcb(
     source = os.fspath(path_or_hub_id)
     local = Path(source)
     if local.is_file() and not source.endswith(".parquet"):
-        rows = ((f"{local}:{n}", row) for n, row in _iter_jsonl(local))
+        rows = ((f"{local}:{n}", row) for n, row in iter_jsonl(local))
     elif local.exists():
         rows = _rows_from_parquet(local)
     elif source.startswith(("/", ".")) or source.endswith((".jsonl", ".json", ".gz")):
@@ -427,7 +406,7 @@ def load_humaneval(path: str | os.PathLike | None = None) -> list[Problem]:
     """The 164 HumanEval tasks; each has one test: `check(entry_point)` from its test code."""
     path = Path(path) if path is not None else humaneval_path()
     problems = []
-    for lineno, row in _iter_jsonl(path):
+    for lineno, row in iter_jsonl(path):
         where = f"{path}:{lineno}"
         for key in ("task_id", "prompt", "entry_point", "test"):
             if key not in row:

@@ -10,12 +10,15 @@ field, defaults included) so each run folder says exactly what ran.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import os
 import tempfile
 import tomllib
 import types
 import typing
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -206,3 +209,29 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def iter_jsonl(path: str | os.PathLike, what: str = "") -> Iterator[tuple[int, Any]]:
+    """(line number, row) for each non-blank line of a JSONL file (gzipped when it ends in .gz).
+
+    Unreadable files and broken JSON are UserErrors naming the file (and line); `what` names
+    the file's role in the message ("cannot read corpus: ...")."""
+    path = Path(path)
+    cannot = f"{path}: cannot read{' ' + what if what else ''}"
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        f = opener(path, "rt", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{cannot}: {exc.strerror}") from None
+    with f:
+        try:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise UserError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+                yield lineno, row
+        except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+            raise UserError(f"{cannot}: {exc}") from None

@@ -34,13 +34,13 @@ of an unrelated example.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
 
 SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
@@ -108,17 +108,10 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise UserError(f"{path}: no such data file")
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{i}: invalid JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise UserError(f"{path}:{i}: expected a JSON object per line")
-            rows.append(row)
+    for i, row in iter_jsonl(path):
+        if not isinstance(row, dict):
+            raise UserError(f"{path}:{i}: expected a JSON object per line")
+        rows.append(row)
     if not rows:
         raise UserError(f"{path}: no rows")
     return rows

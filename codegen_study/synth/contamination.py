@@ -13,12 +13,12 @@ Reported per family (max over its statements) for n = 8 and 13; `check` raises w
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
 
 NS = (8, 13)
@@ -38,19 +38,11 @@ def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
 
 def read_eval_statements(path: str | Path) -> list[tuple[str, str]]:
     """(title, statement) of each evaluation problem in an LCB-format JSONL file."""
-    path = Path(path)
     out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read evaluation file: {exc.strerror}") from exc
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for i, row in iter_jsonl(path, "evaluation file"):
         try:
-            row = json.loads(line)
             out.append((str(row.get("question_title", "")), str(row["question_content"])))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise UserError(f"{path}:{i}: not an LCB row with question_content ({exc})") from exc
     return out
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -32,19 +33,7 @@ def meta_path(path: str | Path) -> Path:
 
 
 def read_rows(path: str | Path) -> list[dict]:
-    path = Path(path)
-    rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read corpus: {exc.strerror}") from exc
-    for i, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except ValueError as exc:
-                raise UserError(f"{path}:{i}: invalid JSON ({exc})") from exc
-    return rows
+    return [row for _, row in iter_jsonl(path, "corpus")]
 
 
 def normalise_statement(text: str) -> str:
