@@ -39,3 +39,31 @@ def distinct_keys(fam: Family, seed: int, draws: int = 3000) -> int:
 
     rng = random.Random(seed)
     return len({fam.key(fam.sample_params(rng)) for _ in range(draws)})
+
+
+def assert_solutions_match_reference(mine: dict[str, Family], seed_prefix: str, randoms_per_draw: tuple[int, ...],
+                                     check_input) -> None:
+    """Every solution of every family prints the reference's lines on every edge case and on
+    `randoms_per_draw[i]` random inputs of parameter draw i; `check_input(stdin)` asserts the
+    input's shape. All runs go through the sandbox in one batch."""
+    import random
+
+    jobs: list[tuple[str, str]] = []
+    expected: list[tuple[str, str, str, str]] = []
+    for name, fam in mine.items():
+        rng = random.Random(f"{seed_prefix}-{name}")
+        for n_random in randoms_per_draw:
+            params = fam.sample_params(rng)
+            inputs = [fam.make_input(params, rng, e) for e in range(fam.n_edges)]
+            inputs += [fam.make_input(params, rng, None) for _ in range(n_random)]
+            for stdin in inputs:
+                check_input(stdin)
+                want = fam.reference(params, stdin)
+                assert want.endswith("\n") and want.strip()
+                for sol in fam.solutions:
+                    jobs.append((fam.fill(sol.code, params), stdin))
+                    expected.append((name, sol.name, stdin, want))
+    results = run_all(jobs)
+    failures = [(n, s, stdin, want, out) for (n, s, stdin, want), (ok, out) in zip(expected, results)
+                if not ok or lines(out) != lines(want)]
+    assert not failures, failures[:3]
