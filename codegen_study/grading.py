@@ -413,10 +413,12 @@ def grade(
     outcomes: list = [None] * len(jobs)
 
     own = sandbox is None
-    if own and jobs:
-        sandbox = Sandbox(workers=workers, preload=preload_for(job.code for job in jobs))
-    elif jobs and getattr(sandbox, "accepts_preload", False):  # started early, not set up yet
-        sandbox.add_preload(preload_for(job.code for job in jobs))
+    if jobs and (own or getattr(sandbox, "accepts_preload", False)):  # not set up yet: choose modules
+        modules = preload_for(job.code for job in jobs)
+        if own:
+            sandbox = Sandbox(workers=workers, preload=modules)
+        else:
+            sandbox.add_preload(modules)
     bar = None
     if progress:
         from tqdm import tqdm

@@ -194,25 +194,26 @@ class _Worker:
         return self.protections
 
     def hang_up(self) -> None:
-        """Closes our ends of the pipes: the worker finishes its job in hand and exits."""
+        """Closes our ends of the pipes (and our handle on it): the worker finishes its job in
+        hand and exits."""
         if self.open:
             self.open = False
-            for fd in (self.to_fd, self.from_fd):
+            for fd in (self.to_fd, self.from_fd, self.pidfd):
                 try:
-                    os.close(fd)
+                    if fd is not None:
+                        os.close(fd)
                 except OSError:
                     pass
+            self.pidfd = None
 
     def kill(self) -> None:
         """Stops this worker now (it died or hung); its launcher and siblings go on."""
-        self.hang_up()
         if self.pidfd is not None:
             try:
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)  # its runs die with it (PDEATHSIG)
             except OSError:
                 pass
-            os.close(self.pidfd)
-            self.pidfd = None
+        self.hang_up()
 
 
 class Sandbox:
@@ -418,9 +419,6 @@ class Sandbox:
         launches, self._launches = getattr(self, "_launches", []), []
         for w in workers:  # all at once: they wind down in parallel
             w.hang_up()
-            if w.pidfd is not None:
-                os.close(w.pidfd)
-                w.pidfd = None
         deadline = time.monotonic() + 2.0
         for launch in launches:
             launch.wait(max(0.0, deadline - time.monotonic()))

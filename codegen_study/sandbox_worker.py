@@ -250,7 +250,7 @@ def _rlimits(ctx: _Context, lim: dict) -> list:
     """rlimits(), computed once per distinct set of limits (it reads six current limits)."""
     if ctx.tpl.own_uid_nproc:  # depends on how many processes the uid has right now
         return rlimits(lim, True)
-    key = tuple(sorted(lim.items()))
+    key = (lim["timeout_s"], lim["memory_mb"], lim["file_size_mb"], lim["open_files"], lim["processes"])
     hit = ctx.rlimits.get(key)
     if hit is None:
         hit = ctx.rlimits[key] = rlimits(lim, False)
