@@ -36,13 +36,13 @@ from codegen_study.config import atomic_write_bytes
 #: table -> (column names in order, key columns that identify a row)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "completions": (
-        ("model", "step", "benchmark", "decoding", "question_id", "sample_id", "completion",
+        ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id", "completion",
          "prompt_tokens", "completion_tokens", "finish_reason", "seconds"),
-        ("model", "step", "benchmark", "decoding", "question_id", "sample_id"),
+        ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id"),
     ),
     "runs": (
-        ("run_id", "model", "adapter", "step", "benchmark", "decoding", "grader", "extraction",
-         "tests_used", "protections", "created", "config"),
+        ("run_id", "model", "arm", "train_seed", "adapter", "step", "benchmark", "prompt", "decoding", "grader",
+         "extraction", "tests_used", "protections", "created", "config"),
         ("run_id",),
     ),
     "samples": (
@@ -56,7 +56,7 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("run_id", "question_id", "sample_id", "test_index"),
     ),
     "problems": (
-        ("benchmark", "question_id", "title", "platform", "date", "difficulty", "url", "group",
+        ("benchmark", "question_id", "title", "platform", "date", "difficulty", "url", "group", "family",
          "n_public", "n_private"),
         ("benchmark", "question_id"),
     ),
@@ -67,9 +67,19 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def make_run_id(model: str, step: int, benchmark: str, decoding: str, grader: str, extraction: str) -> str:
-    """Readable, unique id of one scoring run, e.g. `deep/step-200/lcb41/greedy/lcb/lcb`."""
-    return f"{model}/step-{step}/{benchmark}/{decoding}/{grader}/{extraction}"
+#: columns added after stores were first written -> the value an older store's rows stand for
+#: (a store from before the prompt was recorded was generated under the LiveCodeBench wording)
+LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "completions": {"prompt": "lcb"},
+    "runs": {"prompt": "lcb", "arm": None, "train_seed": None},
+    "problems": {"family": None},
+}
+
+
+def make_run_id(model: str, step: int, benchmark: str, prompt: str, decoding: str, grader: str,
+                extraction: str) -> str:
+    """Readable, unique id of one scoring run, e.g. `deep-s1/step-200/lcb41/train/greedy/lcb/lcb`."""
+    return f"{model}/step-{step}/{benchmark}/{prompt}/{decoding}/{grader}/{extraction}"
 
 
 class Store:
@@ -136,12 +146,14 @@ class Store:
     def done_keys(self, table: str, key: Sequence[str] | None = None) -> set[tuple]:
         """Keys of rows already stored (JSONL and parquet parts): what a rerun should skip."""
         key = tuple(key or SCHEMAS[table][1])
-        done = {tuple(r.get(k) for k in key) for r in self.iter_rows(table)}
+        legacy = LEGACY_DEFAULTS.get(table, {})
+        done = {tuple(r.get(k, legacy.get(k)) for k in key) for r in self.iter_rows(table)}
         pq = self.path(table, ".parquet")
         if pq.exists():
             import polars as pl
 
-            for row in pl.read_parquet(pq, columns=list(key)).iter_rows():
+            df = _with_legacy(pl.read_parquet(pq), table)
+            for row in df.select(list(key)).iter_rows():
                 done.add(tuple(row))
         return done
 
@@ -163,6 +175,7 @@ class Store:
         if not frames:
             return _empty(table)
         df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+        df = _with_legacy(df, table)
         key = SCHEMAS.get(table, (None, None))[1]
         if key and all(k in df.columns for k in key):
             df = df.unique(subset=list(key), keep="last", maintain_order=True)
@@ -184,6 +197,14 @@ class Store:
     def tables(self) -> list[str]:
         names = {p.stem for p in self.root.glob("*.jsonl")} | {p.stem for p in self.root.glob("*.parquet")}
         return sorted(names)
+
+
+def _with_legacy(df, table: str):
+    """`df` with the columns an older store lacks, filled with what its rows stand for."""
+    import polars as pl
+
+    missing = {c: v for c, v in LEGACY_DEFAULTS.get(table, {}).items() if c not in df.columns}
+    return df.with_columns(pl.lit(v).alias(c) for c, v in missing.items()) if missing else df
 
 
 def _empty(table: str):

@@ -131,6 +131,7 @@ def problem_row(benchmark: str, p: Problem) -> dict[str, Any]:
     return {
         "benchmark": benchmark, "question_id": p.id, "title": p.title, "platform": p.platform,
         "date": p.date, "difficulty": p.difficulty, "url": p.url, "group": str(p.metadata.get("group", "")),
+        "family": p.metadata.get("family"),
         "n_public": len(p.public_tests), "n_private": len(p.tests) - len(p.public_tests),
     }
 
@@ -153,6 +154,9 @@ def score_into_store(
     samples: list[Sample],
     sandbox=None,
     adapter: str | None = None,
+    prompt: str = "given",
+    arm: str | None = None,
+    train_seed: int | None = None,
     config: dict | None = None,
     timeout: float | None = None,
     workers: int | None = None,
@@ -165,7 +169,7 @@ def score_into_store(
     row, so a stored sample always has its tests.
     """
     profile = get_profile(grader, timeout=timeout, extraction=extraction)
-    run_id = make_run_id(model, step, benchmark, decoding, grader, profile.extraction)
+    run_id = make_run_id(model, step, benchmark, prompt, decoding, grader, profile.extraction)
     unknown = [s.question_id for s in samples if s.question_id not in problems]
     if unknown:
         raise UserError(f"{benchmark}: unknown question id {unknown[0]!r}")
@@ -180,8 +184,8 @@ def score_into_store(
         if (run_id,) not in store.done_keys("runs"):
             protections = getattr(sandbox, "protections", None) if sandbox is not None else None
             store.append("runs", [{
-                "run_id": run_id, "model": model, "adapter": adapter, "step": step, "benchmark": benchmark,
-                "decoding": decoding, "grader": grader, "extraction": profile.extraction,
+                "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
+                "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": grader, "extraction": profile.extraction,
                 "tests_used": "public" if profile.public_only else "public+private",
                 "protections": json.dumps(protections, sort_keys=True, default=str),
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -362,11 +366,11 @@ def _run(args: argparse.Namespace, sandbox) -> int:
 def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
     store = Store(args.store)
     benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
-    run_id = make_run_id(args.model, 0, benchmark, "given", profile.name, profile.extraction)
+    run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
     if (run_id,) not in store.done_keys("runs"):
         store.append("runs", [{
-            "run_id": run_id, "model": args.model, "adapter": None, "step": 0, "benchmark": benchmark,
-            "decoding": "given", "grader": profile.name, "extraction": profile.extraction,
+            "run_id": run_id, "model": args.model, "arm": None, "train_seed": None, "adapter": None, "step": 0,
+            "benchmark": benchmark, "prompt": "given", "decoding": "given", "grader": profile.name, "extraction": profile.extraction,
             "tests_used": "public" if profile.public_only else "public+private",
             "protections": json.dumps(protections, sort_keys=True, default=str),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,22 +1,20 @@
-"""Shared fixtures: where the (optional) shared benchmark file lives, and GPU skipping."""
+"""Shared fixtures: the 41 LiveCodeBench problems kept in data/benchmarks, and GPU skipping."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_LCB = Path(os.environ.get("CODEGEN_STUDY_SHARED", ROOT.parent / "shared")) / "data" / "lcb_atcoder_easy_2408_2502.jsonl"
+SHARED_LCB = ROOT / "data" / "benchmarks" / "lcb_atcoder_easy_2408_2502.jsonl"
 
 
 @pytest.fixture
 def shared_lcb() -> Path:
-    """The 41 seed problems from ../shared; tests that need it skip cleanly without it."""
-    if not SHARED_LCB.exists():
-        pytest.skip(f"{SHARED_LCB} not present")
+    """The 41 seed problems (public tests) in data/benchmarks."""
+    assert SHARED_LCB.exists(), f"{SHARED_LCB} is part of the repository"
     return SHARED_LCB
 
 

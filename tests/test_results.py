@@ -86,4 +86,4 @@ def test_empty_table_has_schema_columns(tmp_path):
 
 
 def test_run_id_is_readable():
-    assert make_run_id("deep", 200, "lcb41", "greedy", "lcb", "seed") == "deep/step-200/lcb41/greedy/lcb/seed"
+    assert make_run_id("deep-s1", 200, "lcb41", "train", "greedy", "lcb", "seed") == "deep-s1/step-200/lcb41/train/greedy/lcb/seed"

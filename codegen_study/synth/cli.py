@@ -25,7 +25,7 @@ EVAL_NAME = "lcb_atcoder_easy_2408_2502.jsonl"
 
 
 def default_eval_file() -> Path:
-    return Path(os.environ.get("CODEGEN_STUDY_SHARED", "../shared")) / "data" / EVAL_NAME
+    return Path("data/benchmarks") / EVAL_NAME
 
 
 def add_arguments(parser) -> None:
@@ -40,7 +40,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: CPU count)")
     parser.add_argument("--families", default=None, help="comma-separated family names to use (default: all)")
     parser.add_argument("--eval-file", default=None,
-                        help=f"evaluation problems for the contamination check (default ../shared/data/{EVAL_NAME} when present)")
+                        help=f"evaluation problems for the contamination check (default data/benchmarks/{EVAL_NAME})")
     parser.add_argument("--max-overlap", type=float, default=None, help="fail above this 13-gram overlap (default 0.2)")
     parser.add_argument("--stats", nargs="+", metavar="PATH", help="print the corpus card of these files")
     parser.add_argument("--tokenizer", default=None, help="--stats: HF tokenizer name/folder or .gguf file")
