@@ -10,18 +10,10 @@ split puts the same problem in training and validation and validation loss stops
 generalisation. `split = "group"` assigns whole problems (the `problem_field` value, or the
 normalised statement when that field is absent) to one split.
 
-Prompt formats:
-
-* `chat` -- system prompt `SYSTEM_PROMPT`, user = statement, assistant = target, rendered with the
-  tokenizer's own chat template, exactly as `generate` renders prompts at evaluation. The loss
-  covers the assistant tokens and the end-of-turn token only. The boundary is a token position:
-  the prompt is rendered with `add_generation_prompt=True` and tokenized on its own, and the
-  completion is the rest of the fully rendered conversation, tokenized on its own. Qwen's template
-  has no generation markers, so nothing here searches strings for role markers; and the model sees
-  at training exactly the prompt ids it is given at evaluation. We always pass our system prompt:
-  Qwen's (and SmolLM2's) template would otherwise insert its own default.
-* `seed` -- the original study's plain text: system text, statement, `"\\n# Solution:\\n"`, target,
-  then the eos token (so the model learns to stop); loss on every token, for faithful replication.
+Prompt formats (`chat`, the tokenizer's chat template; `seed`, the original plain text) and the
+conversation itself come from `prompts.encode`, the function evaluation prompts are built with, so
+training and evaluation cannot drift apart. Chat loss covers the answer and its end-of-turn token;
+seed-format loss covers every token, for faithful replication.
 
 Packing (`packing = true`) concatenates examples into rows of at most `max_length` tokens and
 restarts `position_ids` at 0 for every example. Passed to a Hugging Face model *without* an
@@ -42,9 +34,8 @@ from typing import Any, Literal
 
 from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
+from codegen_study.prompts import SYSTEM_PROMPT, encode, statement_message
 
-SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
-SEED_SEPARATOR = "\n# Solution:\n"
 VALID_NAMES = ("valid", "validation", "val", "dev")
 IGNORE = -100
 
@@ -165,52 +156,22 @@ def split_rows(rows: list[dict[str, Any]], cfg: DataConfig) -> dict[str, list[di
     return out
 
 
-def chat_messages(statement: str, target: str | None = None, system: str = SYSTEM_PROMPT) -> list[dict[str, str]]:
-    """The conversation used both for training (with `target`) and for evaluation (without)."""
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": statement}]
-    if target is not None:
-        messages.append({"role": "assistant", "content": target})
-    return messages
-
-
-def end_of_turn_id(tokenizer) -> int:
-    """Id of the token that closes an assistant turn in the chat template (eos if none is known)."""
-    template = getattr(tokenizer, "chat_template", None) or ""
-    for token in ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>"):
-        if token in template:
-            tid = tokenizer.convert_tokens_to_ids(token)
-            if tid is not None and tid != tokenizer.unk_token_id:
-                return tid
-    return tokenizer.eos_token_id
-
-
-def _ids(tokenizer, text: str) -> list[int]:
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
 def encode_example(tokenizer, row: dict[str, Any], cfg: DataConfig) -> dict[str, Any]:
-    """{"input_ids", "labels", "truncated"} for one row; labels are -100 where no loss applies."""
-    statement = row[cfg.input_field]
+    """{"input_ids", "labels", "truncated"} for one row; labels are -100 where no loss applies.
+
+    The conversation comes from `prompts.encode` with the `train` user message, the same call that
+    builds evaluation prompts: chat loss covers the answer and its end-of-turn token; seed-format
+    loss covers every token, as the original recipe trained.
+    """
+    user = statement_message(row[cfg.input_field], "train")
     target = row[cfg.solution_field if cfg.target == "solution" else cfg.output_field]
-    if cfg.prompt_format == "chat":
-        messages = chat_messages(statement, target, cfg.system_prompt)
-        prompt_text = tokenizer.apply_chat_template(messages[:2], add_generation_prompt=True, tokenize=False)
-        full_text = tokenizer.apply_chat_template(messages, tokenize=False)
-        if not full_text.startswith(prompt_text):
-            raise UserError("the tokenizer's chat template does not render the prompt as a prefix of "
-                            "the full conversation; use prompt_format = \"seed\"")
-        prompt_ids = _ids(tokenizer, prompt_text)
-        completion_ids = _ids(tokenizer, full_text[len(prompt_text):])
-        eot = end_of_turn_id(tokenizer)
-        if eot in completion_ids:  # drop what follows the end of turn (a newline): never generated
-            last = len(completion_ids) - 1 - completion_ids[::-1].index(eot)
-            completion_ids = completion_ids[: last + 1]
-        input_ids = prompt_ids + completion_ids
-        labels = [IGNORE] * len(prompt_ids) + completion_ids
-    else:
-        text = f"{cfg.system_prompt}\n\n{statement}{SEED_SEPARATOR}{target}"
-        input_ids = _ids(tokenizer, text) + [tokenizer.eos_token_id]
-        labels = list(input_ids)
+    try:
+        prompt_ids, answer_ids = encode(tokenizer, user, target, system=cfg.system_prompt,
+                                        prompt_format=cfg.prompt_format)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    input_ids = prompt_ids + answer_ids
+    labels = ([IGNORE] * len(prompt_ids) if cfg.prompt_format == "chat" else list(prompt_ids)) + answer_ids
     truncated = len(input_ids) > cfg.max_length
     return {"input_ids": input_ids[: cfg.max_length], "labels": labels[: cfg.max_length], "truncated": truncated}
 

@@ -3,17 +3,20 @@
     codegen-study evaluate --config configs/offline-deep.toml --run DIR [--limit 3] [--output-dir DIR2]
 
 What runs: greedy decoding for the base model (model "base", step 0) and every
-`checkpoint-step-N/` of the run folder (model = the run's `[run] name`, step N), on every
-benchmark of `[eval] benchmarks`; sampling (n, temperature, top_p: LiveCodeBench's 10 / 0.2 /
-0.95) only for the labels in `sample_checkpoints` ("base", "final" = last checkpoint, "best" =
-lowest validation loss in the run's losses table). The base is loaded once; adapters are
-attached and switched without reloading it.
+`checkpoint-step-N/` of the run folder (model = the run's `[run] name` and training seed, e.g.
+`deep-s1`, step N), on every benchmark of `[eval] benchmarks`, under every prompt style of
+`[eval] prompts` (`train`: exactly the training conversation; `lcb`: LiveCodeBench's instruction
+wording; see `prompts`); sampling (n, temperature, top_p: LiveCodeBench's 10 / 0.2 / 0.95) only for
+the labels in `sample_checkpoints` ("base", "final" = last checkpoint, "best" = lowest validation
+loss in the run's losses table) and the styles in `sample_prompts`. The base is loaded once;
+adapters are attached and switched without reloading it. The rendered prompt of one problem per
+benchmark and style goes into the store's `prompts` table, so the report can show it verbatim.
 
 Why it is split in two phases: generation needs a GPU and no polars; scoring needs the sandbox
 and runs on CPU. `--generate-only` writes completions (standard library + torch only, so it runs
 on a bare GPU machine) and `--score-only` grades completions already stored; with neither flag
 both run. Both phases resume: completions are appended batch by batch and keyed by (model, step,
-benchmark, decoding, question_id, sample_id); scoring skips samples already in the store.
+benchmark, prompt, decoding, question_id, sample_id); scoring skips samples already in the store.
 
 Covers: orchestration, the `[eval]` config, checkpoint discovery and the CLI. Does not cover:
 prompt text (`prompts`), decoding (`engine`), grading (`scoring`, `grading`).
@@ -34,6 +37,7 @@ from typing import Any
 from codegen_study.targets import SAMPLE_LABELS, Target, best_step, discover_checkpoints, plan_targets, table_rows
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml, to_dict
 from codegen_study.errors import UserError
+from codegen_study.prompts import PROMPT_STYLES
 from codegen_study.results import Store
 
 __all__ = ["EvalConfig", "Target", "best_step", "discover_checkpoints", "plan_targets", "generate_all", "score_all"]
@@ -56,6 +60,8 @@ class EvalConfig:
 
     benchmarks: tuple[str, ...] = ("heldout", "lcb41", "humaneval")
     sources: dict[str, str] = field(default_factory=dict)  # overrides DEFAULT_SOURCES
+    prompts: tuple[str, ...] = PROMPT_STYLES  # prompt styles every model is generated under
+    sample_prompts: tuple[str, ...] = ("train",)  # styles that also get the sampling decoding
     greedy: bool = True
     sample_checkpoints: tuple[str, ...] = SAMPLE_LABELS
     n_samples: int = 10
@@ -75,6 +81,12 @@ class EvalConfig:
     output_dir: str | None = None  # default: the run folder
 
     def __post_init__(self) -> None:
+        for name in ("prompts", "sample_prompts"):
+            bad = [p for p in getattr(self, name) if p not in PROMPT_STYLES]
+            if bad:
+                raise ValueError(f"{name}: {bad[0]!r} is not a prompt style ({', '.join(PROMPT_STYLES)})")
+        if not self.prompts:
+            raise ValueError("prompts: give at least one prompt style")
         if self.engine not in ("hf", "static"):
             raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
         for name in ("n_samples", "max_new_tokens", "batch_size"):
@@ -117,10 +129,10 @@ def load_problems(spec: str, limit: int | None = None):
     return problems[:limit] if limit else problems
 
 
-def decodings(cfg: EvalConfig, target: Target) -> list[tuple[str, dict]]:
-    """(decoding name, engine kwargs) pairs for a target."""
+def decodings(cfg: EvalConfig, target: Target, prompt: str) -> list[tuple[str, dict]]:
+    """(decoding name, engine kwargs) pairs for a target under prompt style `prompt`."""
     out = [("greedy", {"temperature": 0.0, "top_p": 1.0, "n": 1})] if cfg.greedy else []
-    if target.sampled:
+    if target.sampled and prompt in cfg.sample_prompts:
         out.append(("sampling", {"temperature": cfg.temperature, "top_p": cfg.top_p, "n": cfg.n_samples}))
     return out
 
@@ -132,17 +144,20 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
     """Write every missing completion to `store`; returns facts about the device for env.json."""
     from codegen_study import engine as eng
     from codegen_study.models import attach_adapter, load_model, use_adapter
-    from codegen_study.prompts import prompt_ids, stop_ids
+    from codegen_study.prompts import SYSTEM_PROMPT, prompt_ids, stop_ids
 
+    system = SYSTEM_PROMPT if system_prompt is None else system_prompt
     done = store.done_keys("completions")
     model = tokenizer = None
     for target in targets:
-        work = []  # (benchmark, decoding, kwargs, requests)
+        work = []  # (benchmark, prompt, decoding, kwargs, problems, keys)
         for bench, problems in benchmarks.items():
-            for dec, kw in decodings(cfg, target):
-                keys = [(target.model, target.step, bench, dec, p.id, s) for p in problems for s in range(kw["n"])]
-                if any(k not in done for k in keys):
-                    work.append((bench, dec, kw, problems, keys))
+            for prompt in cfg.prompts:
+                for dec, kw in decodings(cfg, target, prompt):
+                    keys = [(target.model, target.step, bench, prompt, dec, p.id, s)
+                            for p in problems for s in range(kw["n"])]
+                    if any(k not in done for k in keys):
+                        work.append((bench, prompt, dec, kw, problems, keys))
         if not work:
             log(f"{target.model} step {target.step}: all completions already stored")
             continue
@@ -150,34 +165,52 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             t0 = time.perf_counter()
             model, tokenizer = load_model(model_cfg, device=device)
             log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
+            record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
         if target.adapter is not None:
             model = attach_adapter(model, target.adapter, f"step-{target.step}")
             use_adapter(model, f"step-{target.step}")
         elif hasattr(model, "peft_config"):
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
-        for bench, dec, kw, problems, keys in work:
-            ids = {p.id: tuple(prompt_ids(tokenizer, p, prompt_format=prompt_format, system_prompt=system_prompt))
+        for bench, prompt, dec, kw, problems, keys in work:
+            ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
                    for p in problems}
-            reqs = [eng.Request(k, ids[k[4]]) for k in keys if k not in done]
+            reqs = [eng.Request(k, ids[k[5]]) for k in keys if k not in done]
             t0, n_tok = time.perf_counter(), 0
             for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
                                       batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
                                       seed=cfg.seed, stop_ids=stops, pad_id=pad):
                 rows = [completion_row(r, tokenizer.decode(list(r.tokens), skip_special_tokens=True), len(batch),
-                                       target.adapter) for r in batch]
+                                       target) for r in batch]
                 store.append("completions", rows)
                 n_tok += sum(len(r.tokens) for r in batch)
             secs = time.perf_counter() - t0
-            log(f"{target.model} step {target.step} {bench} {dec}: {len(reqs)} completions, {n_tok} tokens "
+            log(f"{target.model} step {target.step} {bench} {prompt} {dec}: {len(reqs)} completions, {n_tok} tokens "
                 f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
     return device_facts(model)
 
 
-def completion_row(r, text: str, batch_len: int, adapter) -> dict[str, Any]:
-    model, step, bench, dec, qid, sid = r.key
-    return {"model": model, "step": step, "benchmark": bench, "decoding": dec, "question_id": qid,
-            "sample_id": sid, "completion": text, "prompt_tokens": r.prompt_tokens,
+def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, *, system: str,
+                   prompt_format: str) -> None:
+    """The rendered prompt of each benchmark's first problem under each style (`prompts` table)."""
+    from codegen_study.prompts import encode, user_message
+
+    have = store.done_keys("prompts")
+    rows = []
+    for bench, problems in benchmarks.items():
+        for style in styles:
+            p = problems[0]
+            if (style, bench, p.id) not in have:
+                ids = encode(tokenizer, user_message(p, style), system=system, prompt_format=prompt_format)[0]
+                rows.append({"prompt": style, "benchmark": bench, "question_id": p.id, "text": tokenizer.decode(ids)})
+    store.append("prompts", rows)
+
+
+def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, Any]:
+    model, step, bench, prompt, dec, qid, sid = r.key
+    adapter = target.adapter
+    return {"model": model, "arm": target.arm, "train_seed": target.train_seed, "step": step, "benchmark": bench,
+            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text, "prompt_tokens": r.prompt_tokens,
             "completion_tokens": len(r.tokens), "finish_reason": r.finish_reason,
             "seconds": r.seconds / max(batch_len, 1), "adapter": str(adapter) if adapter else None}
 
@@ -189,11 +222,12 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     from codegen_study.sandbox import Sandbox
     from codegen_study.scoring import score_into_store
 
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, dict] = {}
     adapters: dict[tuple, str | None] = {}
-    wanted = None if targets is None else {(t.model, t.step) for t in targets}
+    identity: dict[tuple, tuple[str, int | None]] = {}  # (model, step) -> (arm, training seed)
+    wanted = None if targets is None else {(t.model, t.step): t for t in targets}
     for row in table_rows(store, "completions"):
-        key = (row["model"], int(row["step"]), row["benchmark"], row["decoding"])
+        key = (row["model"], int(row["step"]), row["benchmark"], row.get("prompt") or "lcb", row["decoding"])
         if row["benchmark"] not in benchmarks or (wanted is not None and key[:2] not in wanted):
             continue
         problems = benchmarks[row["benchmark"]]
@@ -201,13 +235,15 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
             continue
         groups.setdefault(key, {})[(row["question_id"], row["sample_id"])] = row
         adapters[key] = row.get("adapter")
+        identity[key[:2]] = (row.get("arm") or row["model"], row.get("train_seed"))
     sandbox = Sandbox(workers=cfg.workers, preload=PRELOAD) if groups else None
     run_ids: list[tuple[str, int, float]] = []
     try:
-        for (model, step, bench, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        for (model, step, bench, prompt, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
             problems = benchmarks[bench]
             kind = next(iter(problems.values())).kind
             samples = [Sample(r["question_id"], r["sample_id"], completion=r["completion"]) for r in rows.values()]
+            arm, train_seed = identity[(model, step)]
             for grader, extraction in cfg.grader_pairs(bench, kind):
                 if (dec != "greedy" and not cfg.cross_extraction_sampled
                         and grader in ("seed", "lcb") and extraction != grader):
@@ -215,7 +251,8 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
                 t0 = time.perf_counter()
                 run_id = score_into_store(store, model=model, step=step, benchmark=bench, decoding=dec, grader=grader,
                                           extraction=extraction, problems=problems, samples=samples, sandbox=sandbox,
-                                          adapter=adapters[(model, step, bench, dec)],
+                                          adapter=adapters[(model, step, bench, prompt, dec)], prompt=prompt,
+                                          arm=arm, train_seed=train_seed,
                                           config={"eval": to_dict(cfg)}, workers=cfg.workers,
                                           timeout=cfg.timeout)
                 run_ids.append((run_id, len(samples), time.perf_counter() - t0))

@@ -11,6 +11,7 @@ samples        (run_id, question_id, sample_id): extracted code, passed, verdict
 tests          (run_id, question_id, sample_id, test_index): verdict, seconds, failing I/O
 problems       (benchmark, question_id): title, url, date, group (e.g. seen/unseen family)
 losses         (model, step, split): training / validation loss
+prompts        (prompt, benchmark, question_id): the rendered prompt of one problem per style
 =============  ==============================================================================
 
 Column names are listed in `SCHEMAS`; the report reads only these tables.
@@ -36,7 +37,8 @@ from codegen_study.config import atomic_write_bytes
 #: table -> (column names in order, key columns that identify a row)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "completions": (
-        ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id", "completion",
+        ("model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id",
+         "completion",
          "prompt_tokens", "completion_tokens", "finish_reason", "seconds"),
         ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id"),
     ),
@@ -64,13 +66,17 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("model", "step", "split", "loss", "epoch", "learning_rate", "seconds"),
         ("model", "step", "split"),
     ),
+    "prompts": (
+        ("prompt", "benchmark", "question_id", "text"),
+        ("prompt", "benchmark", "question_id"),
+    ),
 }
 
 
 #: columns added after stores were first written -> the value an older store's rows stand for
 #: (a store from before the prompt was recorded was generated under the LiveCodeBench wording)
 LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
-    "completions": {"prompt": "lcb"},
+    "completions": {"prompt": "lcb", "arm": None, "train_seed": None},
     "runs": {"prompt": "lcb", "arm": None, "train_seed": None},
     "problems": {"family": None},
 }

@@ -33,6 +33,8 @@ class Target:
     step: int
     adapter: Path | None
     sampled: bool  # also run the sampling decoding
+    arm: str = "base"  # the run's `[run] name` ("deep", "diverse"); "base" for the untrained model
+    train_seed: int | None = None  # the training seed (LoRA initialisation and data order)
 
 
 def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
@@ -69,14 +71,20 @@ def best_step(run_dir: str | os.PathLike, steps: list[int]) -> int | None:
     return min(valid, key=lambda s: (valid[s], s))
 
 
-def run_name(run_dir: Path, fallback: str | None) -> str:
-    """The run's `[run] name` (its own config.toml first), else `fallback`, else the folder name."""
+def run_identity(run_dir: Path, fallback: str | None) -> tuple[str, int | None]:
+    """(arm, training seed) of a run: its own config.toml's `[run] name` (else `fallback`, else
+    the folder name) and `[train] seed` (else `[run] seed`)."""
     cfg = run_dir / "config.toml"
-    if cfg.exists():
-        name = read_toml(cfg).get("run", {}).get("name")
-        if name:
-            return str(name)
-    return fallback or run_dir.name
+    tables = read_toml(cfg) if cfg.exists() else {}
+    name = tables.get("run", {}).get("name") or fallback or run_dir.name
+    seed = tables.get("train", {}).get("seed")
+    seed = tables.get("run", {}).get("seed") if seed is None else seed
+    return str(name), (int(seed) if seed is not None else None)
+
+
+def model_label(arm: str, train_seed: int | None) -> str:
+    """The store's model label: arm and training seed, e.g. `deep-s1`."""
+    return arm if train_seed is None else f"{arm}-s{train_seed}"
 
 
 def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: bool = True,
@@ -106,5 +114,6 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
         missing = [s for s in chosen if s not in ckpts]
         if missing:
             raise UserError(f"{run_dir}: no checkpoint-step-{missing[0]}/ (have {sorted(ckpts)})")
-    label = run_name(run_dir, name)
-    return targets + [Target(label, s, ckpts[s], s in sampled) for s in chosen]
+    arm, seed = run_identity(run_dir, name)
+    label = model_label(arm, seed)
+    return targets + [Target(label, s, ckpts[s], s in sampled, arm, seed) for s in chosen]

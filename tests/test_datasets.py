@@ -11,17 +11,15 @@ from tiny_lm import make_model, make_rows, make_tokenizer, write_rows  # noqa: E
 
 from codegen_study.datasets import (  # noqa: E402
     IGNORE,
-    SYSTEM_PROMPT,
     DataConfig,
-    chat_messages,
     collate,
     encode_example,
     encode_rows,
-    end_of_turn_id,
     load_rows,
     pack_examples,
     split_rows,
 )
+from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
 
 

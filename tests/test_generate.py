@@ -85,7 +85,7 @@ def tiny(tmp_path_factory):
         {"model": "tiny", "step": s, "split": split, "loss": loss, "epoch": 0.0, "learning_rate": 0.0, "seconds": 0.0}
         for s, split, loss in ((2, "train", 3.0), (2, "valid", 1.5), (4, "train", 2.0), (4, "valid", 1.7))
     ])
-    (run / "config.toml").write_text('[run]\nname = "tiny"\n')
+    (run / "config.toml").write_text('[run]\nname = "tiny"\nseed = 7\n')
     config = root / "eval.toml"
     config.write_text(
         f'[model]\nname_or_path = "{root / "model"}"\nprecision = "fp32"\n\n'
@@ -154,29 +154,6 @@ def test_sorted_batches_group_similar_lengths():
     assert [[len(r.prompt) for r in b] for b in batches] == [[9, 7], [5, 3], [1]]
 
 
-# -- prompts -------------------------------------------------------------------------------
-def test_prompt_uses_training_chat_template_and_system_prompt(tiny):
-    from codegen_study.datasets import SYSTEM_PROMPT
-    from codegen_study.prompts import STDIN_INSTRUCTION, prompt_ids, prompt_text
-
-    problem = load_lcb(TINY_LCB)[0]
-    text = prompt_text(tiny["tok"], problem)
-    assert text == (f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n{problem.statement}\n\n"
-                    f"{STDIN_INSTRUCTION}<|im_end|>\n<|im_start|>assistant\n")
-    assert tiny["tok"].decode(prompt_ids(tiny["tok"], problem)) == text
-    seed = prompt_text(tiny["tok"], problem, prompt_format="seed")
-    assert seed == f"{SYSTEM_PROMPT}\n\n{problem.statement}\n# Solution:\n"
-
-
-def test_humaneval_prompt_shows_the_function(tiny):
-    from codegen_study.benchmarks import load_humaneval
-    from codegen_study.prompts import user_message
-
-    problem = load_humaneval()[0]
-    msg = user_message(problem)
-    assert problem.statement.rstrip() in msg and "```python" in msg
-
-
 # -- checkpoints ---------------------------------------------------------------------------
 def test_checkpoint_discovery_and_best_by_validation_loss(tiny):
     ckpts = discover_checkpoints(tiny["run"])
@@ -184,7 +161,8 @@ def test_checkpoint_discovery_and_best_by_validation_loss(tiny):
     assert best_step(tiny["run"], [2, 4]) == 2  # valid 1.5 < 1.7, although train loss fell
     assert best_step(tiny["run"], [4]) == 4
     targets = plan_targets(EvalConfig(), tiny["run"], name=None)
-    assert [(t.model, t.step, t.sampled) for t in targets] == [("base", 0, True), ("tiny", 2, True), ("tiny", 4, True)]
+    assert [(t.model, t.step, t.sampled) for t in targets] == [
+        ("base", 0, True), ("tiny-s7", 2, True), ("tiny-s7", 4, True)]
     only_final = plan_targets(EvalConfig(sample_checkpoints=("final",)), tiny["run"], name=None, include_base=False)
     assert [(t.step, t.sampled) for t in only_final] == [(2, False), (4, True)]
     assert [t.step for t in plan_targets(EvalConfig(), tiny["run"], name=None, steps=["best"])] == [0, 2]
@@ -205,12 +183,14 @@ def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     store = Store(tmp_path)
     generate_all(cfg, mcfg, targets, problems, store, device="cpu", log=lambda *_: None)
     rows = completions(tmp_path)
-    # greedy: base + 2 checkpoints x 3 problems; sampling: final only, 2 samples
-    assert len(rows) == 3 * 3 + 3 * 2
-    assert {(r["model"], r["step"]) for r in rows} == {("base", 0), ("tiny", 2), ("tiny", 4)}
+    # greedy: (base + 2 checkpoints) x 3 problems x 2 prompt styles; sampling: final only, 2 samples, train style
+    assert len(rows) == 3 * 3 * 2 + 3 * 2
+    assert {(r["model"], r["step"]) for r in rows} == {("base", 0), ("tiny-s7", 2), ("tiny-s7", 4)}
+    assert {(r["arm"], r["train_seed"]) for r in rows} == {("base", None), ("tiny", 7)}
+    assert {(r["prompt"], r["decoding"]) for r in rows} == {("train", "greedy"), ("lcb", "greedy"), ("train", "sampling")}
     by_model = {}
     for r in rows:
-        if r["decoding"] == "greedy":
+        if r["decoding"] == "greedy" and r["prompt"] == "train":
             by_model.setdefault((r["model"], r["step"]), []).append(r["completion"])
     assert len({tuple(v) for v in by_model.values()}) == 3  # adapters really switch
     # a rerun generates nothing; after losing the last rows, only those are made again
@@ -235,8 +215,8 @@ def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     assert rc == 0
     rows = completions(out)
     assert {(r["model"], r["step"], r["decoding"]) for r in rows} == {
-        ("base", 0, "greedy"), ("base", 0, "sampling"), ("tiny", 4, "greedy"), ("tiny", 4, "sampling")}
-    assert len(rows) == 2 * (1 + 2) * 2
+        ("base", 0, "greedy"), ("base", 0, "sampling"), ("tiny-s7", 4, "greedy"), ("tiny-s7", 4, "sampling")}
+    assert len(rows) == 2 * (2 + 2) * 2  # 2 problems x (2 prompt styles greedy + 2 samples) x 2 models
     assert not Store(out).path("samples").exists()
     env = json.loads((out / "env.json").read_text())
     assert "generation" in env and "scoring" not in env
@@ -252,14 +232,17 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
     assert main(args) == 0
     store = Store(out)
     runs = store.read("runs")
-    # (base, step 2, step 4) x greedy x 4 grader/extraction pairs
-    # + (base, final 4, best 2) x sampling x the 2 matching pairs (seed/seed, lcb/lcb)
-    assert runs.height == 3 * 4 + 3 * 2
+    # (base, step 2, step 4) x greedy x 2 prompt styles x 4 grader/extraction pairs
+    # + (base, final 4, best 2) x sampling (train style only) x the 2 matching pairs (seed/seed, lcb/lcb)
+    assert runs.height == 3 * 2 * 4 + 3 * 2
+    assert set(runs["prompt"]) == {"train", "lcb"}
+    assert set(zip(runs["model"], runs["arm"], runs["train_seed"])) == {("base", "base", None), ("tiny-s7", "tiny", 7)}
+    assert sorted(store.read("prompts")["prompt"]) == ["lcb", "train"]
     assert set(runs["grader"]) == {"seed", "lcb"} and set(runs["extraction"]) == {"seed", "lcb"}
     sampled = runs.filter(runs["decoding"] != "greedy")
     assert (sampled["grader"] == sampled["extraction"]).all()
     samples = store.read("samples")
-    assert samples.height == 4 * 3 * 2 + 2 * 3 * 2 * 2
+    assert samples.height == 4 * 3 * 2 * 2 + 2 * 3 * 2 * 2
     assert set(samples["verdict"]) <= {"passed", "wrong_answer", "runtime_error", "timeout", "memory_limit",
                                        "output_limit", "no_code"}
     problems = store.read("problems")

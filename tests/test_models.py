@@ -11,7 +11,7 @@ pytest.importorskip("peft")
 
 from tiny_lm import make_tokenizer, save_tiny  # noqa: E402
 
-from codegen_study.datasets import end_of_turn_id  # noqa: E402
+from codegen_study.prompts import end_of_turn_id  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
 from codegen_study.models import (  # noqa: E402
     ModelConfig,
