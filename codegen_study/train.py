@@ -56,6 +56,7 @@ from codegen_study.datasets import DataConfig
 from codegen_study.errors import UserError
 from codegen_study.models import ModelConfig
 from codegen_study.results import Store
+from codegen_study.targets import model_label
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -199,6 +200,30 @@ def prepare_for_training(model, tcfg: TrainConfig):
     return model
 
 
+def init_lora(pairs, seed: int) -> None:
+    """PEFT's default LoRA initialisation (A Kaiming-uniform with a = sqrt 5, B zero), drawn from a
+    generator seeded with the run's seed, pair by pair in module order: the same seed gives the same
+    adapter whether the run trains alone (`train`) or in a cohort (`cohort`)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for a, b in pairs:
+            init = torch.empty(a.shape)
+            torch.nn.init.kaiming_uniform_(init, a=math.sqrt(5), generator=gen)
+            a.copy_(init)
+            b.zero_()
+
+
+def lora_pairs(peft_model) -> list:
+    """(A, B) weight pairs of a PEFT model's active adapter, in module order."""
+    from peft.tuners.lora import LoraLayer
+
+    name = peft_model.active_adapter
+    return [(m.lora_A[name].weight, m.lora_B[name].weight) for m in peft_model.modules()
+            if isinstance(m, LoraLayer) and name in m.lora_A]
+
+
 def lr_factor(step: int, total: int, warmup: int, kind: str) -> float:
     """Multiplier of the peak learning rate at 0-based optimizer step `step` (HF schedules)."""
     if step < warmup:
@@ -304,6 +329,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     model, tok = load_model(mcfg, device=d.device, for_training=True)
     train_ex, valid_ex, counts = prepare_data(tok, dcfg, log)
     peft_model = prepare_for_training(model, tcfg)
+    init_lora(lora_pairs(peft_model), seed)
     trainable = [p for p in peft_model.parameters() if p.requires_grad]
     log(f"model: {mcfg.gguf_file or mcfg.name_or_path} ({mcfg.precision}) on {d.device}, "
         f"{sum(p.numel() for p in trainable):,} trainable LoRA parameters")
@@ -339,9 +365,11 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     store = Store(out)
     logged = store.done_keys("losses") if d.main else set()
 
+    label = model_label(run_cfg.name, seed)
+
     def record(split: str, step: int, loss: float, lr: float) -> None:
-        if d.main and (run_cfg.name, step, split) not in logged:
-            store.append("losses", [{"model": run_cfg.name, "step": step, "split": split, "loss": loss,
+        if d.main and (label, step, split) not in logged:
+            store.append("losses", [{"model": label, "step": step, "split": split, "loss": loss,
                                      "epoch": round(step / steps_per_epoch, 4), "learning_rate": lr,
                                      "seconds": round(state["seconds"], 3)}])
 
@@ -435,7 +463,10 @@ FLAGS = {  # flag -> (section, key, type)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--config", required=True, help="run config TOML (tables run, model, data, train)")
+    parser.add_argument("--config", required=True, action="append",
+                        help="run config TOML (tables run, model, data, train); several train them as one cohort")
+    parser.add_argument("--seeds", help="comma-separated training seeds: one run per config and seed, trained "
+                                        "together (output folders get -s{seed})")
     for flag, (section, key, typ) in FLAGS.items():
         parser.add_argument(flag, type=typ, default=None, help=f"override [{section}] {key}")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -464,5 +495,15 @@ def parse_overrides(args) -> dict[str, dict]:
 
 def run(args) -> int:
     header = "codegen-study train " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
-    train(args.config, overrides=parse_overrides(args), device=args.device, header=header)
+    overrides = parse_overrides(args)
+    if len(args.config) == 1 and not args.seeds:
+        train(args.config[0], overrides=overrides, device=args.device, header=header)
+        return 0
+    from codegen_study.cohort import train_cohort
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()] if args.seeds else None
+    except ValueError as exc:
+        raise UserError(f"--seeds {args.seeds!r}: expected comma-separated integers") from exc
+    train_cohort(args.config, seeds, overrides=overrides, device=args.device, header=header)
     return 0

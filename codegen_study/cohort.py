@@ -1,0 +1,447 @@
+"""Several LoRA runs trained at once on one frozen base model (a cohort).
+
+    codegen-study train --config configs/offline-deep.toml --config configs/offline-diverse.toml --seeds 1,2,3
+
+Why: a small model at micro-batch 16 leaves a large GPU mostly idle; kernel launches and host
+syncs, not arithmetic, bound each step. The runs of a study (two corpora x three seeds) share the
+frozen base weights, so one process steps all of them together: every run's micro-batch goes
+through the base model as one batch, and each row's LoRA term uses its own run's A and B (a
+batched matmul over per-row adapter weights). Each run keeps its own data order and LoRA
+initialisation (its seed), optimizer, learning-rate schedule, gradient clipping, token-mean loss
+over its own accumulation window, validation loss, early stopping and checkpoints; so a run
+trained in a cohort optimises what it would optimise alone (tests/test_cohort.py compares the
+losses with `train.train`).
+
+Rows are padding-free: each accumulation window's examples are packed into rows of at most
+`max_length` tokens with restarting position ids (`[data] packing = true`), otherwise one example
+per row; either way the effective batch stays `micro_batch_size x grad_accumulation` examples.
+Only supervised positions reach the output layer, so logits are never built for prompt tokens.
+
+Run folders are what `train` writes (config.toml, env.json, losses.jsonl, training.json,
+checkpoint-step-N/ with a PEFT adapter that `models.attach_adapter` loads); a run's output folder
+is its config's `[run] output_dir` with `-s{seed}` appended. Rerunning the command resumes every
+run from its last checkpoint (adapter, optimizer, counters); dropout masks after a resume differ
+from an uninterrupted run's, since the runs share one random stream.
+
+Covers one device, bf16/fp16/fp32 bases. Not covered: int8 bases, gradient checkpointing,
+several processes (use `train` under torchrun for DDP).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen_study.config import atomic_write_text, dump_toml
+from codegen_study.errors import UserError
+from codegen_study.results import Store
+from codegen_study.targets import model_label
+
+
+@dataclass
+class Member:
+    """One run of the cohort: its configs, data, parameters, optimizer and progress."""
+
+    index: int
+    configs: dict[str, Any]
+    out: Path
+    label: str
+    seed: int
+    train_ex: list[dict] = field(default_factory=list)
+    valid_ex: list[dict] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    params: list = field(default_factory=list)
+    optimizer: Any = None
+    steps_per_epoch: int = 0
+    total: int = 0
+    warmup: int = 0
+    state: dict = field(default_factory=dict)
+    loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step)
+    loss_count: int = 0
+
+    @property
+    def tcfg(self):
+        return self.configs["train"]
+
+    @property
+    def dcfg(self):
+        return self.configs["data"]
+
+    @property
+    def active(self) -> bool:
+        return not self.state["finished"]
+
+
+# -- the batched LoRA layer -------------------------------------------------------------------
+class Routing:
+    """Which cohort member each row of the current batch belongs to (shared by all layers)."""
+
+    index = None  # LongTensor (rows,)
+
+
+def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
+    """`base` (a frozen nn.Linear) plus one LoRA pair per member, chosen per row by `routing`."""
+    import torch
+    from torch import nn
+
+    class CohortLinear(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.base = base
+            self.lora_A = nn.ParameterList(
+                nn.Parameter(torch.zeros(r, base.in_features, device=base.weight.device)) for _ in range(n))
+            self.lora_B = nn.ParameterList(
+                nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device)) for _ in range(n))
+            self.scale = alpha / r
+            self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+        def forward(self, x):
+            idx = routing.index
+            a = torch.stack(list(self.lora_A))[idx].transpose(1, 2).to(x.dtype)  # (rows, in, r)
+            b = torch.stack(list(self.lora_B))[idx].transpose(1, 2).to(x.dtype)  # (rows, r, out)
+            return self.base(x) + self.scale * torch.bmm(torch.bmm(self.dropout(x), a), b)
+
+    return CohortLinear()
+
+
+def attach_lora(model, n: int, tcfg, routing: Routing) -> dict[str, Any]:
+    """Replace every target nn.Linear by a cohort layer; returns {module path: layer}."""
+    from torch import nn
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    found = {name: mod for name, mod in model.named_modules()
+             if name.rsplit(".", 1)[-1] in tcfg.target_modules and isinstance(mod, nn.Linear)}
+    if not found:
+        raise UserError(f"no nn.Linear named {list(tcfg.target_modules)} in the model")
+    layers = {}
+    for name, mod in found.items():
+        parent_name, _, attr = name.rpartition(".")
+        layer = cohort_linear(mod, n, tcfg.lora_r, tcfg.lora_alpha, tcfg.lora_dropout, routing)
+        setattr(model.get_submodule(parent_name) if parent_name else model, attr, layer)
+        layers[name] = layer
+    return layers
+
+
+def init_member(layers: dict[str, Any], i: int, seed: int) -> None:
+    """Member i's adapter initialised exactly as `train` initialises a run with this seed."""
+    from codegen_study.train import init_lora
+
+    init_lora([(layer.lora_A[i], layer.lora_B[i]) for layer in layers.values()], seed)
+
+
+# -- batches and loss ---------------------------------------------------------------------------
+def rows_of(examples: list[dict], dcfg) -> list[dict]:
+    """Padding-free rows: examples packed (restarting positions) or one per row."""
+    from codegen_study.datasets import pack_examples
+
+    if dcfg.packing:
+        return pack_examples(examples, dcfg.max_length)
+    return [{"input_ids": e["input_ids"], "labels": e["labels"], "position_ids": list(range(len(e["input_ids"])))}
+            for e in examples]
+
+
+def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
+    """One model batch from (member index, rows) parts: ids, labels, positions, row -> member."""
+    import torch
+
+    from codegen_study.datasets import collate
+
+    rows = [row for _, rs in parts for row in rs]
+    batch = {k: v.to(device, non_blocking=True) for k, v in collate(rows, pad_id).items()}
+    owner = torch.tensor([i for i, rs in parts for _ in rs], device=device)
+    return batch, owner
+
+
+def member_token_losses(model, batch: dict, owner, n: int):
+    """(sum of token losses per member, supervised token count per member) for one batch."""
+    import torch
+    import torch.nn.functional as F
+
+    decoder = model.get_decoder() if hasattr(model, "get_decoder") else model.model
+    hidden = decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)[0]
+    labels = batch["labels"][:, 1:]
+    mask = labels != -100
+    logits = model.get_output_embeddings()(hidden[:, :-1][mask]).float()
+    losses = F.cross_entropy(logits, labels[mask], reduction="none")
+    who = owner[:, None].expand_as(labels)[mask]
+    sums = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, losses)
+    counts = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, torch.ones_like(losses))
+    return sums, counts
+
+
+# -- set-up ---------------------------------------------------------------------------------------
+def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: dict | None) -> list[Member]:
+    """One member per (config, seed); output folders get `-s{seed}`; all must share one base model."""
+    from codegen_study.train import load_configs
+
+    members: list[Member] = []
+    for path in config_paths:
+        base = load_configs(path, overrides)
+        for seed in seeds or [base["run"].seed if base["train"].seed is None else base["train"].seed]:
+            run = dataclasses.replace(base["run"], seed=seed, output_dir=f"{base['run'].output_dir}-s{seed}")
+            cfgs = {**base, "run": run, "train": dataclasses.replace(base["train"], seed=seed)}
+            members.append(Member(len(members), cfgs, Path(run.output_dir), model_label(run.name, seed), seed))
+    first = members[0].configs["model"]
+    for m in members[1:]:
+        if m.configs["model"] != first:
+            raise UserError(f"{config_paths[0]} and another config differ in [model]; a cohort shares one base model")
+    outs = [m.out for m in members]
+    if len(set(outs)) != len(outs):
+        raise UserError("two cohort runs would write the same output folder; give each config its own [run] output_dir")
+    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"]
+    if unsupported:
+        raise UserError("a cohort trains without gradient checkpointing on a bf16/fp16/fp32 base: set "
+                        "train.gradient_checkpointing = false and [model] precision accordingly")
+    return members
+
+
+def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> None:
+    """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m."""
+    import torch
+
+    from codegen_study.datasets import epoch_windows, prepare_data
+    from codegen_study.train import Dist
+    from codegen_study.train_state import checkpoints, environment
+
+    m.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
+    Store(m.out).write_json("env.json", environment(Dist(0, 1, device)))
+    dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
+    m.train_ex, m.valid_ex, m.counts = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
+    t = m.tcfg
+    m.steps_per_epoch = len(epoch_windows(len(m.train_ex), 0, m.seed, t.micro_batch_size, t.grad_accumulation))
+    m.total = t.max_steps or max(1, math.ceil(t.epochs * m.steps_per_epoch))
+    m.warmup = math.ceil(t.warmup_ratio * m.total)
+    init_member(layers, m.index, m.seed)
+    m.params = [p for layer in layers.values() for p in (layer.lora_A[m.index], layer.lora_B[m.index])]
+    m.optimizer = torch.optim.AdamW(m.params, lr=t.learning_rate, weight_decay=t.weight_decay)
+    m.state = {"step": 0, "best_val_loss": None, "best_step": None, "patience_count": 0, "seconds": 0.0,
+               "finished": False, "stop_reason": None}
+    done = checkpoints(m.out)
+    if done:
+        load_member(done[-1][1], m, layers, device)
+        if m.state.get("stop_reason") == "early_stopping" or m.state["step"] >= m.total:
+            m.state["finished"] = True
+            log(f"{m.label}: already complete at step {m.state['step']}")
+        else:
+            m.state.update(finished=False, stop_reason=None)
+            log(f"{m.label}: resuming from {done[-1][1].name}")
+    atomic_write_text(m.out / "training.json", json.dumps(
+        {"data": m.counts, "steps_per_epoch": m.steps_per_epoch, "total_steps": m.total, "world_size": 1,
+         "cohort": True}, indent=2) + "\n")
+
+
+# -- checkpoints ------------------------------------------------------------------------------------
+def save_member(m: Member, layers: dict[str, Any], base_name: str) -> None:
+    """checkpoint-step-N/: a PEFT adapter (config + safetensors) and the state to resume from."""
+    import torch
+    from peft import LoraConfig
+    from safetensors.torch import save_file
+
+    final = m.out / f"checkpoint-step-{m.state['step']}"
+    tmp = m.out / f".{final.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    t = m.tcfg
+    LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, task_type="CAUSAL_LM",
+               target_modules=list(t.target_modules), base_model_name_or_path=base_name).save_pretrained(str(tmp))
+    tensors = {}
+    for name, layer in layers.items():
+        tensors[f"base_model.model.{name}.lora_A.weight"] = layer.lora_A[m.index].detach().float().cpu().contiguous()
+        tensors[f"base_model.model.{name}.lora_B.weight"] = layer.lora_B[m.index].detach().float().cpu().contiguous()
+    save_file(tensors, str(tmp / "adapter_model.safetensors"))
+    torch.save({"optimizer": m.optimizer.state_dict()}, tmp / "trainer_state.pt")
+    atomic_write_text(tmp / "trainer_state.json", json.dumps(m.state, indent=2) + "\n")
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+
+
+def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path / "adapter_model.safetensors"))
+    with torch.no_grad():
+        for name, layer in layers.items():
+            layer.lora_A[m.index].copy_(tensors[f"base_model.model.{name}.lora_A.weight"])
+            layer.lora_B[m.index].copy_(tensors[f"base_model.model.{name}.lora_B.weight"])
+    m.optimizer.load_state_dict(torch.load(path / "trainer_state.pt", map_location=device)["optimizer"])
+    m.state = json.loads((path / "trainer_state.json").read_text())
+
+
+# -- the loop ---------------------------------------------------------------------------------------
+def step_members(model, members: list[Member], routing: Routing, pad_id: int, device: str) -> int:
+    """One optimizer step for every active member; returns the number of examples trained."""
+    import torch
+
+    from codegen_study.datasets import epoch_windows
+    from codegen_study.train import autocast_context, lr_factor
+
+    active = [m for m in members if m.active]
+    windows, examples = {}, 0
+    for m in active:
+        epoch, index = divmod(m.state["step"], m.steps_per_epoch)
+        t = m.tcfg
+        window = epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation)[index]
+        windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
+        examples += sum(len(mb) for mb in window)
+    n = len(members)
+    counts = torch.zeros(n, device=device)
+    for m in active:  # token count of each member's whole window: the loss is the window's token mean
+        counts[m.index] = float(sum(sum(1 for x in r["labels"][1:] if x != -100) for mb in windows[m.index] for r in mb))
+    window_loss = torch.zeros(n, device=device)
+    for k in range(max(len(w) for w in windows.values())):
+        parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]
+        batch, routing.index = batch_of(parts, pad_id, device)
+        with autocast_context(members[0].tcfg, device):
+            sums, _ = member_token_losses(model, batch, routing.index, n)
+        loss = sums / counts.clamp(min=1)
+        loss.sum().backward()
+        window_loss += loss.detach()
+    for m in active:
+        t = m.tcfg
+        lr = t.learning_rate * lr_factor(m.state["step"], m.total, m.warmup, t.lr_scheduler)
+        for group in m.optimizer.param_groups:
+            group["lr"] = lr
+        if t.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(m.params, t.max_grad_norm)
+        m.optimizer.step()
+        m.optimizer.zero_grad(set_to_none=True)
+        m.state["step"] += 1
+        m.loss_sum = m.loss_sum + window_loss[m.index]
+        m.loss_count += 1
+        m.state["lr"] = lr
+    for m in members:  # members that sat this step out must not keep zero gradients
+        m.optimizer.zero_grad(set_to_none=True)
+    return examples
+
+
+def validation_losses(model, members: list[Member], routing: Routing, pad_id: int, device: str,
+                      batch_rows: int = 64) -> dict[int, float]:
+    """Mean validation token loss of each given member (dropout off)."""
+    import torch
+
+    from codegen_study.train import autocast_context
+
+    model.eval()
+    n = max(m.index for m in members) + 1
+    sums = torch.zeros(n, device=device)
+    counts = torch.zeros(n, device=device)
+    rows = [(m.index, row) for m in members for row in rows_of(m.valid_ex, m.dcfg)]
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_rows):
+            chunk = rows[start:start + batch_rows]
+            parts = [(i, [row]) for i, row in chunk]
+            batch, routing.index = batch_of(parts, pad_id, device)
+            with autocast_context(members[0].tcfg, device):
+                s, c = member_token_losses(model, batch, routing.index, n)
+            sums += s
+            counts += c
+    model.train()
+    values = (sums / counts.clamp(min=1)).tolist()
+    return {m.index: values[m.index] for m in members}
+
+
+def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, overrides: dict | None = None,
+                 device: str | None = None, header: str = "", log=None) -> dict[str, Any]:
+    """Train (or resume) every (config, seed) run together; returns a summary with throughput."""
+    import torch
+
+    from codegen_study.models import default_device, load_model
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    members = plan_members(config_paths, seeds, overrides)
+    device = device or default_device()
+    mcfg = members[0].configs["model"]
+    if device == "cpu" and members[0].tcfg.cpu_fp32:
+        mcfg = dataclasses.replace(mcfg, precision="fp32")
+        for m in members:
+            m.configs = {**m.configs, "model": mcfg, "train": dataclasses.replace(m.tcfg, autocast="none")}
+    header = header or "codegen-study train " + " ".join(f"--config {p}" for p in config_paths)
+    random.seed(members[0].seed)
+    torch.manual_seed(members[0].seed)
+    t0 = time.perf_counter()
+    model, tok = load_model(mcfg, device=device, for_training=True)
+    routing = Routing()
+    layers = attach_lora(model, len(members), members[0].tcfg, routing)
+    for m in members:
+        prepare_member(m, tok, layers, device, header, log)
+    model.train()
+    log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
+        f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")
+    t_loop, examples = time.perf_counter(), 0
+    while any(m.active for m in members):
+        t_step = time.perf_counter()
+        examples += step_members(model, members, routing, tok.pad_token_id, device)
+        dt = time.perf_counter() - t_step
+        due = []
+        for m in members:
+            if not m.active or m.state["step"] == 0:
+                continue
+            m.state["seconds"] += dt
+            step, t = m.state["step"], m.tcfg
+            last = step >= m.total
+            if step % t.logging_every == 0 or last:
+                record(m, "train", float(m.loss_sum) / m.loss_count)
+                m.loss_sum, m.loss_count = 0.0, 0
+            if step % t.eval_every == 0 or last or step % t.save_every == 0:
+                due.append(m)
+        evaluated = [m for m in due if m.state["step"] % m.tcfg.eval_every == 0 or m.state["step"] >= m.total]
+        for i, val in (validation_losses(model, evaluated, routing, tok.pad_token_id, device).items()
+                       if evaluated else ()):
+            judge(members[i], val, log)
+        for m in due:
+            if m.state["step"] >= m.total and not m.state["finished"]:
+                m.state.update(finished=True, stop_reason="max_steps" if m.tcfg.max_steps else "epochs")
+            save_member(m, layers, mcfg.name_or_path)
+            if m.state["finished"]:
+                finish(m, log)
+    loop = time.perf_counter() - t_loop
+    summary = {"runs": [m.label for m in members], "examples": examples, "loop_seconds": round(loop, 2),
+               "wall_seconds": round(time.perf_counter() - t0, 2),
+               "examples_per_second": round(examples / max(loop, 1e-9), 1)}
+    log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
+        f"{summary['wall_seconds']} s with loading")
+    return summary
+
+
+def record(m: Member, split: str, loss: float) -> None:
+    if not math.isfinite(loss):
+        raise UserError(f"{m.label} step {m.state['step']}: {split} loss is {loss}; use autocast = \"bf16\"")
+    store = Store(m.out)
+    if (m.label, m.state["step"], split) in store.done_keys("losses"):
+        return
+    store.append("losses", [{"model": m.label, "step": m.state["step"], "split": split, "loss": loss,
+                             "epoch": round(m.state["step"] / m.steps_per_epoch, 4),
+                             "learning_rate": m.state.get("lr", 0.0), "seconds": round(m.state["seconds"], 3)}])
+
+
+def judge(m: Member, val: float, log) -> None:
+    """Validation bookkeeping: best loss and step, early-stopping patience."""
+    record(m, "valid", val)
+    s = m.state
+    if s["best_val_loss"] is None or val < s["best_val_loss"]:
+        s.update(best_val_loss=val, best_step=s["step"], patience_count=0)
+    else:
+        s["patience_count"] += 1
+    log(f"{m.label} step {s['step']}: valid loss {val:.4f} (best {s['best_val_loss']:.4f} at step {s['best_step']})")
+    if m.tcfg.early_stopping_patience and s["patience_count"] >= m.tcfg.early_stopping_patience:
+        s.update(finished=True, stop_reason="early_stopping")
+
+
+def finish(m: Member, log) -> None:
+    summary = json.loads((m.out / "training.json").read_text())
+    summary.update({k: m.state[k] for k in ("step", "best_step", "best_val_loss", "stop_reason", "seconds")})
+    atomic_write_text(m.out / "training.json", json.dumps(summary, indent=2) + "\n")
+    log(f"{m.label}: {m.state['stop_reason']} at step {m.state['step']}, best valid loss "
+        f"{m.state['best_val_loss']:.4f} at step {m.state['best_step']}; run folder {m.out}")

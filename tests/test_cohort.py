@@ -1,0 +1,149 @@
+"""cohort: runs trained together optimise what they would alone, save PEFT adapters, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from tiny_lm import make_rows, save_tiny, write_rows  # noqa: E402
+
+from codegen_study import cohort  # noqa: E402
+from codegen_study.cli import main  # noqa: E402
+from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.results import Store  # noqa: E402
+from codegen_study.train import train  # noqa: E402
+
+TRAIN_KEYS = {"micro_batch_size": 2, "grad_accumulation": 2, "autocast": '"none"', "logging_every": 1,
+              "learning_rate": 5e-3, "eval_every": 2, "save_every": 100, "lora_dropout": 0.0, "lora_r": 4,
+              "lora_alpha": 8, "max_steps": 4, "gradient_checkpointing": "false", "early_stopping_patience": 0}
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    return save_tiny(tmp_path_factory.mktemp("tiny") / "model")
+
+
+def write_config(folder, tiny_dir, name: str, n_problems: int = 6, packing: bool = False, **train_keys):
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = write_rows(folder / f"{name}.jsonl", make_rows(n_problems=n_problems, per_problem=3))
+    keys = {**TRAIN_KEYS, **train_keys}
+    text = (f'[run]\nname = "{name}"\noutput_dir = "{folder}/{name}"\nseed = 3\n'
+            f'[model]\nname_or_path = "{tiny_dir}"\nprecision = "fp32"\n'
+            f'[data]\npath = "{rows}"\nmax_length = 128\npacking = {str(packing).lower()}\n[train]\n'
+            + "".join(f"{k} = {v}\n" for k, v in keys.items()))
+    path = folder / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def losses(run_dir) -> dict[tuple[int, str], float]:
+    return {(r["step"], r["split"]): r["loss"] for r in Store(run_dir).iter_rows("losses")}
+
+
+def adapter(run_dir, step: int) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(run_dir / f"checkpoint-step-{step}" / "adapter_model.safetensors"))
+
+
+def quiet(*_):
+    pass
+
+
+def test_a_cohort_of_one_matches_training_alone(tmp_path, tiny_dir):
+    config = write_config(tmp_path / "alone", tiny_dir, "deep")
+    alone = train(config, overrides={"run": {"output_dir": str(tmp_path / "alone" / "deep-s5")}, "train": {"seed": 5}},
+                  device="cpu")
+    solo = tmp_path / "solo"
+    cohort_cfg = write_config(solo, tiny_dir, "deep")
+    cohort.train_cohort([str(cohort_cfg)], [5], device="cpu", log=quiet)
+    a, b = losses(alone), losses(solo / "deep-s5")
+    assert a.keys() == b.keys() and len(a) == 4 + 2
+    for key in a:
+        assert b[key] == pytest.approx(a[key], rel=1e-4, abs=1e-5), key
+    for name, tensor in adapter(alone, 4).items():
+        assert torch.allclose(adapter(solo / "deep-s5", 4)[name], tensor, atol=1e-5), name
+
+
+def test_members_do_not_leak_into_each_other(tmp_path, tiny_dir):
+    deep = write_config(tmp_path / "pair", tiny_dir, "deep")
+    diverse = write_config(tmp_path / "pair", tiny_dir, "diverse", n_problems=9, packing=True)
+    cohort.train_cohort([str(deep), str(diverse)], [1, 2], device="cpu", log=quiet)
+    solo = write_config(tmp_path / "solo", tiny_dir, "diverse", n_problems=9, packing=True)
+    cohort.train_cohort([str(solo)], [2], device="cpu", log=quiet)
+    together, alone = losses(tmp_path / "pair" / "diverse-s2"), losses(tmp_path / "solo" / "diverse-s2")
+    assert together.keys() == alone.keys()
+    for key in alone:
+        assert together[key] == pytest.approx(alone[key], rel=1e-4, abs=1e-5), key
+    # different seeds: different initialisation and data order, so different runs
+    assert losses(tmp_path / "pair" / "deep-s1") != losses(tmp_path / "pair" / "deep-s2")
+
+
+def test_checkpoints_are_peft_adapters_with_the_run_identity(tmp_path, tiny_dir):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from codegen_study.targets import plan_targets, run_identity
+
+    config = write_config(tmp_path, tiny_dir, "deep")
+    cohort.train_cohort([str(config)], [7], device="cpu", log=quiet)
+    run = tmp_path / "deep-s7"
+    assert sorted(p.name for p in run.glob("checkpoint-step-*")) == ["checkpoint-step-2", "checkpoint-step-4"]
+    assert run_identity(run, None) == ("deep", 7)
+    base = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    model = PeftModel.from_pretrained(base, str(run / "checkpoint-step-4"))
+    loaded = {k: v for k, v in model.state_dict().items() if "lora_" in k}
+    saved = adapter(run, 4)
+    assert len(loaded) == len(saved) > 0
+    for name, tensor in saved.items():
+        assert torch.equal(loaded[name.replace(".weight", ".default.weight")], tensor)
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with model.disable_adapter():
+        plain = model(ids).logits
+    assert not torch.allclose(model(ids).logits, plain)  # the trained adapter changes the model
+    summary = json.loads((run / "training.json").read_text())
+    assert summary["step"] == 4 and summary["stop_reason"] == "max_steps"
+    targets = plan_targets(type("C", (), {"sample_checkpoints": ("final",)})(), run, name=None)
+    assert [(t.model, t.arm, t.train_seed) for t in targets][1:] == [("deep-s7", "deep", 7)] * 2
+
+
+def test_a_killed_cohort_resumes_to_the_same_adapters(tmp_path, tiny_dir, monkeypatch):
+    config = write_config(tmp_path / "whole", tiny_dir, "deep", save_every=1)
+    cohort.train_cohort([str(config)], [1], device="cpu", log=quiet)
+    killed = write_config(tmp_path / "killed", tiny_dir, "deep", save_every=1)
+    real_save = cohort.save_member
+
+    def save_then_die(m, layers, base):
+        real_save(m, layers, base)
+        if m.state["step"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cohort, "save_member", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        cohort.train_cohort([str(killed)], [1], device="cpu", log=quiet)
+    monkeypatch.setattr(cohort, "save_member", real_save)
+    cohort.train_cohort([str(killed)], [1], device="cpu", log=quiet)
+    for name, tensor in adapter(tmp_path / "whole" / "deep-s1", 4).items():
+        assert torch.allclose(adapter(tmp_path / "killed" / "deep-s1", 4)[name], tensor, atol=1e-6), name
+    assert losses(tmp_path / "killed" / "deep-s1") == pytest.approx(losses(tmp_path / "whole" / "deep-s1"))
+
+
+def test_cli_trains_one_run_per_config_and_seed(tmp_path, tiny_dir):
+    deep = write_config(tmp_path, tiny_dir, "deep")
+    diverse = write_config(tmp_path, tiny_dir, "diverse")
+    assert main(["train", "--config", str(deep), "--config", str(diverse), "--seeds", "1,2", "--device", "cpu"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["deep-s1", "deep-s2", "diverse-s1",
+                                                                        "diverse-s2"]
+
+
+def test_a_cohort_needs_one_base_model(tmp_path, tiny_dir):
+    deep = write_config(tmp_path, tiny_dir, "deep")
+    other = tmp_path / "other.toml"
+    other.write_text(deep.read_text().replace(f'name_or_path = "{tiny_dir}"', 'name_or_path = "elsewhere"')
+                     .replace('name = "deep"', 'name = "other"').replace("/deep\"", "/other\""))
+    with pytest.raises(UserError, match="a cohort shares one base model"):
+        cohort.plan_members([str(deep), str(other)], [1], None)
