@@ -110,7 +110,7 @@ def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     rows = _losses(out)
     assert [(r["step"], r["split"]) for r in rows if r["split"] == "valid"] == [(2, "valid"), (4, "valid")]
     assert [r["step"] for r in rows if r["split"] == "train"] == [1, 2, 3, 4]
-    assert all(r["model"] == "tiny" and r["loss"] > 0 for r in rows)
+    assert all(r["model"] == "tiny-s3" and r["loss"] > 0 for r in rows)
     resolved = train_mod.load_configs(out / "config.toml")
     assert resolved["train"].max_steps == 4 and resolved["run"].output_dir == str(out)
     assert resolved["eval"] == {"benchmarks": ["x"]}
