@@ -379,11 +379,12 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
     model.train()
     log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
         f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")
-    t_loop, examples = time.perf_counter(), 0
+    t_loop, examples, stepping = time.perf_counter(), 0, 0.0
     while any(m.active for m in members):
         t_step = time.perf_counter()
         examples += step_members(model, members, routing, tok.pad_token_id, device)
         dt = time.perf_counter() - t_step
+        stepping += dt
         due = []
         for m in members:
             if not m.active or m.state["step"] == 0:
@@ -408,8 +409,13 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
                 finish(m, log)
     loop = time.perf_counter() - t_loop
     summary = {"runs": [m.label for m in members], "examples": examples, "loop_seconds": round(loop, 2),
-               "wall_seconds": round(time.perf_counter() - t0, 2),
-               "examples_per_second": round(examples / max(loop, 1e-9), 1)}
+               "step_seconds": round(stepping, 2), "wall_seconds": round(time.perf_counter() - t0, 2),
+               "examples_per_second": round(examples / max(loop, 1e-9), 1),
+               "examples_per_step_second": round(examples / max(stepping, 1e-9), 1)}
+    for m in members:
+        info = json.loads((m.out / "training.json").read_text())
+        atomic_write_text(m.out / "training.json", json.dumps({**info, "cohort": summary}, indent=2) + "
+")
     log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
         f"{summary['wall_seconds']} s with loading")
     return summary

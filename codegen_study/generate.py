@@ -172,10 +172,12 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
         elif hasattr(model, "peft_config"):
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
+        by_decoding: dict[str, tuple[dict, list]] = {}  # one engine call per decoding: full batches
         for bench, prompt, dec, kw, problems, keys in work:
             ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
                    for p in problems}
-            reqs = [eng.Request(k, ids[k[5]]) for k in keys if k not in done]
+            by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys if k not in done)
+        for dec, (kw, reqs) in by_decoding.items():
             t0, n_tok = time.perf_counter(), 0
             for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
                                       batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
@@ -185,7 +187,8 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
                 store.append("completions", rows)
                 n_tok += sum(len(r.tokens) for r in batch)
             secs = time.perf_counter() - t0
-            log(f"{target.model} step {target.step} {bench} {prompt} {dec}: {len(reqs)} completions, {n_tok} tokens "
+            log(f"{target.model} step {target.step} {dec}: {len(reqs)} completions "
+                f"({', '.join(sorted({f'{k[2]}/{k[3]}' for k in (r.key for r in reqs)}))}), {n_tok} tokens "
                 f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
     return device_facts(model)
 

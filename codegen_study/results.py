@@ -242,6 +242,8 @@ def find_stores(root: str | os.PathLike = "data/runs") -> list[Path]:
 # -- `codegen-study runs` ----------------------------------------------------------------
 def add_arguments(parser) -> None:
     parser.add_argument("root", nargs="?", default="data/runs", help="folder holding run folders")
+    parser.add_argument("--compact", action="store_true",
+                        help="fold every table's JSONL part into zstd parquet first (what data/runs keeps in git)")
 
 
 def run(args) -> int:
@@ -253,6 +255,9 @@ def run(args) -> int:
         return 0
     for root in stores:
         store = Store(root)
+        if args.compact:
+            for table in store.tables():
+                store.compact(table)
         runs = store.read("runs")
         parts = [f"{t}={store.read(t).height}" for t in store.tables()]
         print(f"{root}: {', '.join(parts)}")
