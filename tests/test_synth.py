@@ -14,10 +14,25 @@ import pytest
 from codegen_study.cli import main
 from codegen_study.errors import UserError
 from codegen_study.synth import contamination
-from codegen_study.synth.assignment import (BALANCE_TOLERANCE, GROUPS, RESERVE_POOL, Assignment, assign_families,
-                                            balanced_choice, excluded_keys, heldout_families, reserved_keys,
-                                            training_families)
-from codegen_study.synth.corpus import DEFAULT_PROBLEMS, build_corpus, build_heldout, dump_jsonl, split_of
+from codegen_study.synth.assignment import (
+    BALANCE_TOLERANCE,
+    GROUPS,
+    RESERVE_POOL,
+    Assignment,
+    assign_families,
+    balanced_choice,
+    excluded_keys,
+    heldout_families,
+    reserved_keys,
+    training_families,
+)
+from codegen_study.synth.corpus import (
+    DEFAULT_PROBLEMS,
+    build_corpus,
+    build_heldout,
+    dump_jsonl,
+    split_of,
+)
 from codegen_study.synth.family import Family, Solution, families
 from codegen_study.synth.stats import card, format_card, normalise_statement
 from codegen_study.synth.verify import Verifier, check_statement, outputs_match
@@ -207,7 +222,7 @@ def test_heldout_groups_are_labelled_and_follow_the_assignment():
 def test_heldout_rows_load_as_lcb_problems():
     from codegen_study.benchmarks import problem_from_lcb_row
 
-    rows, rep = build_heldout(0, per_group=7)
+    rows, _ = build_heldout(0, per_group=7)
     groups = {json.loads(r["metadata"])["group"] for r in rows}
     assert groups == set(GROUPS)
     for row in rows[:20]:
