@@ -24,6 +24,7 @@ from codegen_study.synth.assignment import (
     excluded_keys,
     heldout_families,
     reserved_keys,
+    row_weight,
     training_families,
 )
 from codegen_study.synth.corpus import (
@@ -136,6 +137,16 @@ def test_balanced_choice_takes_a_family_set_of_typical_row_length():
         pick = balanced_choice(sorted(weight), 2, weight, seed)
         assert abs(sum(weight[n] for n in pick) / 2 / target - 1) <= BALANCE_TOLERANCE
         assert pick == balanced_choice(sorted(weight), 2, weight, seed)
+
+
+def test_deep_families_have_rows_of_typical_length():
+    """Deep repeats each statement five times: its families' rows must not be longer than the
+    training families' on average, or Deep would hold more tokens than Diverse."""
+    train = training_families(FAMS)
+    weight = {f.name: row_weight(f, 0) for f in train}
+    target = sum(weight.values()) / len(weight)
+    both = assign_families(0).both
+    assert abs(sum(weight[n] for n in both) / len(both) / target - 1) <= BALANCE_TOLERANCE
 
 
 def test_deep_and_diverse_schema_and_shape():
