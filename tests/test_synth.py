@@ -1,5 +1,7 @@
-"""The synthetic world: families, determinism, schema, splits, sandbox verification,
-contamination, the corpus card and the `synth` CLI's errors. Draws stay small (seconds)."""
+"""The synthetic world: families, the seed's family assignment (Deep from a fifth of the
+training families, Diverse from all, held-out groups both / diverse_only / unseen), determinism,
+schema, splits, sandbox verification, contamination, the corpus card and the `synth` CLI's
+errors. Draws stay small (seconds)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,26 @@ import pytest
 from codegen_study.cli import main
 from codegen_study.errors import UserError
 from codegen_study.synth import contamination
-from codegen_study.synth.corpus import (SEEN_POOL, build_corpus, build_heldout, dump_jsonl, heldout_families,
-                                        reserved_keys, split_of)
+from codegen_study.synth.assignment import (
+    BALANCE_TOLERANCE,
+    GROUPS,
+    RESERVE_POOL,
+    Assignment,
+    assign_families,
+    balanced_choice,
+    excluded_keys,
+    heldout_families,
+    reserved_keys,
+    row_weight,
+    training_families,
+)
+from codegen_study.synth.corpus import (
+    DEFAULT_PROBLEMS,
+    build_corpus,
+    build_heldout,
+    dump_jsonl,
+    split_of,
+)
 from codegen_study.synth.family import Family, Solution, families
 from codegen_study.synth.stats import card, format_card, normalise_statement
 from codegen_study.synth.verify import Verifier, check_statement, outputs_match
@@ -82,21 +102,82 @@ def test_same_seed_same_bytes_and_seeds_differ():
     assert dump_jsonl(a) != dump_jsonl(c)
 
 
+def test_assignment_is_deterministic_per_seed_and_differs_across_seeds():
+    a, b, c = assign_families(0), assign_families(0), assign_families(1)
+    assert a == b and a.as_dict() == b.as_dict()
+    assert a.both != c.both
+    assert a.unseen == c.unseen  # the families marked heldout, whatever the seed
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_assignment_groups_are_disjoint_and_cover_the_families(seed):
+    a = assign_families(seed)
+    groups = [set(getattr(a, g)) for g in GROUPS]
+    assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(FAMS)
+    assert set(a.unseen) == {f.name for f in heldout_families(FAMS)}
+    n_train = len(training_families(FAMS))
+    assert len(a.both) == round(n_train / 5) and set(a.diverse) == {f.name for f in training_families(FAMS)}
+    assert all(a.group_of(n) == g for g in GROUPS for n in getattr(a, g))
+
+
+def test_deep_families_need_room_for_their_share():
+    """A family whose parameter space cannot hold its share of Deep is never a Deep family."""
+    fams = {**FAMS, "tiny_add": TinyAdd()}
+    for seed in range(3):
+        a = assign_families(seed, fams)
+        assert "tiny_add" in a.diverse_only and "tiny_add" not in a.both
+    with pytest.raises(ValueError, match="distinct problems"):
+        assign_families(0, {"tiny_add": TinyAdd()})
+
+
+def test_balanced_choice_takes_a_family_set_of_typical_row_length():
+    weight = {f"f{i}": 100.0 for i in range(6)} | {"long": 190.0, "short": 10.0}  # mean 100
+    target = sum(weight.values()) / len(weight)
+    for seed in range(8):  # a pair with one of long/short alone is off by 45%; it must be skipped
+        pick = balanced_choice(sorted(weight), 2, weight, seed)
+        assert abs(sum(weight[n] for n in pick) / 2 / target - 1) <= BALANCE_TOLERANCE
+        assert pick == balanced_choice(sorted(weight), 2, weight, seed)
+
+
+def test_deep_families_have_rows_of_typical_length():
+    """Deep repeats each statement five times: its families' rows must not be longer than the
+    training families' on average, or Deep would hold more tokens than Diverse."""
+    train = training_families(FAMS)
+    weight = {f.name: row_weight(f, 0) for f in train}
+    target = sum(weight.values()) / len(weight)
+    both = assign_families(0).both
+    assert abs(sum(weight[n] for n in both) / len(both) / target - 1) <= BALANCE_TOLERANCE
+
+
 def test_deep_and_diverse_schema_and_shape():
     deep, rep = build_corpus("deep", 0, 12)
     assert rep.rows == len(deep) == 60 and rep.problems == 12
+    assignment = assign_families(0)
+    assert rep.assignment == assignment.as_dict()
     by_problem: dict[str, list[dict]] = {}
     for row in deep:
         for key in ("id", "problem_id", "family", "input", "solution", "output", "split", "solution_name"):
             assert isinstance(row[key], str) and row[key], key
         assert row["output"].endswith(f"```python\n{row['solution'].rstrip()}\n```")
-        assert not FAMS[row["family"]].heldout
+        assert row["family"] in assignment.deep
         by_problem.setdefault(row["problem_id"], []).append(row)
     assert all(len({r["solution"] for r in rows}) == 5 for rows in by_problem.values())
     assert len({r["id"] for r in deep}) == len(deep)
     diverse, rep = build_corpus("diverse", 0, 120)
     assert len(diverse) == 120 == len({r["problem_id"] for r in diverse})
-    assert rep.families == min(120, len([f for f in FAMS.values() if not f.heldout]))
+    assert rep.families == min(120, len(training_families(FAMS)))
+    assert {r["family"] for r in diverse} == set(assignment.diverse)
+
+
+def test_deep_rows_come_only_from_deep_families_and_sizes_match():
+    assert DEFAULT_PROBLEMS["deep"] * 5 == DEFAULT_PROBLEMS["diverse"]  # equal rows at the defaults
+    assignment = assign_families(2)
+    deep, _ = build_corpus("deep", 2, 60, assignment=assignment)
+    diverse, _ = build_corpus("diverse", 2, 300, assignment=assignment)
+    assert len(deep) == len(diverse) == 300
+    assert {r["family"] for r in deep} == set(assignment.deep)  # round-robin reaches every Deep family
+    assert {r["family"] for r in diverse} <= set(assignment.diverse)
+    assert not {r["family"] for r in deep + diverse} & set(assignment.unseen)
 
 
 def test_splits_are_by_problem():
@@ -109,25 +190,52 @@ def test_splits_are_by_problem():
     assert {"train"} <= {r["split"] for r in rows} <= {"train", "valid", "test"}
 
 
-def test_heldout_seen_problems_never_in_corpora():
+def test_reserved_problems_never_in_corpora_even_when_the_space_runs_out():
     fams = {"tiny_add": TinyAdd()}
-    deep, _ = build_corpus("deep", 3, 50, fams=fams)  # asks for more than the space holds
-    diverse, _ = build_corpus("diverse", 3, 50, fams=fams)
-    held, _ = build_heldout(3, per_family=1, seen_per_family=2, fams=fams)
-    seen_keys = {json.loads(r["metadata"])["key"] for r in held}
-    assert len(seen_keys) == 2
+    assignment = Assignment(seed=3, both=("tiny_add",), diverse_only=(), unseen=())
+    deep, _ = build_corpus("deep", 3, 50, fams=fams, assignment=assignment)  # more than the space holds
+    diverse, _ = build_corpus("diverse", 3, 50, fams=fams, assignment=assignment)
+    held, rep = build_heldout(3, per_group=2, fams=fams, assignment=assignment)
+    held_keys = {json.loads(r["metadata"])["key"] for r in held}
+    assert len(held_keys) == 2 and rep.assignment == assignment.as_dict()
     corpus_keys = {r["key"] for r in deep} | {r["key"] for r in diverse}
-    assert len({r["key"] for r in deep}) == 12 - SEEN_POOL  # all the rest of the space was used
-    assert not seen_keys & corpus_keys
-    assert seen_keys <= {TinyAdd().key(p) for p in reserved_keys([TinyAdd()], 3)["tiny_add"]}
+    assert len({r["key"] for r in deep}) == 12 - RESERVE_POOL  # all the rest of the space was used
+    assert not held_keys & corpus_keys
+    assert held_keys <= {TinyAdd().key(p) for p in reserved_keys([TinyAdd()], 3)["tiny_add"]}
+
+
+def test_no_heldout_key_in_either_corpus():
+    assignment = assign_families(1)
+    held, _ = build_heldout(1, per_group=12, assignment=assignment)
+    deep, _ = build_corpus("deep", 1, 100, assignment=assignment)
+    diverse, _ = build_corpus("diverse", 1, 500, assignment=assignment)
+    held_keys = {json.loads(r["metadata"])["key"] for r in held}
+    corpus_keys = {r["key"] for r in deep + diverse}
+    assert len(held_keys) == 36 and not held_keys & corpus_keys
+    assert not corpus_keys & excluded_keys(training_families(FAMS), 1)
+
+
+def test_heldout_groups_are_labelled_and_follow_the_assignment():
+    assignment = assign_families(0)
+    rows, rep = build_heldout(0, per_group=15)
+    meta = [json.loads(r["metadata"]) for r in rows]
+    assert rep.assignment == assignment.as_dict()
+    for group in GROUPS:
+        mine = [m for m in meta if m["group"] == group]
+        assert len(mine) == 15, group
+        assert {m["family"] for m in mine} <= set(getattr(assignment, group))
+    counts = {f: sum(m["family"] == f for m in meta) for f in assignment.both}
+    assert max(counts.values()) - min(counts.values()) <= 1  # spread evenly over the group's families
+    with pytest.raises(ValueError, match="reserved"):
+        build_heldout(0, per_group=10 * (RESERVE_POOL + 1), assignment=assignment)
 
 
 def test_heldout_rows_load_as_lcb_problems():
     from codegen_study.benchmarks import problem_from_lcb_row
 
-    rows, rep = build_heldout(0, per_family=1, seen_per_family=1)
+    rows, _ = build_heldout(0, per_group=7)
     groups = {json.loads(r["metadata"])["group"] for r in rows}
-    assert groups == {"seen", "unseen"}
+    assert groups == set(GROUPS)
     for row in rows[:20]:
         prob = problem_from_lcb_row(row)
         assert prob.platform == "synthetic" and len(prob.public_tests) == 3 and len(prob.tests) > 5
@@ -194,13 +302,24 @@ def test_cli_writes_outputs_and_card(tmp_path, capsys):
     assert out.read_bytes() == first and len(first.splitlines()) == 20
     meta = json.loads((tmp_path / "deep.jsonl.meta.json").read_text())
     assert meta["rows"] == 20 and meta["verified"] is False
+    assert meta["assignment"] == assign_families(2).as_dict()
     assert main(["synth", "--stats", str(out), "--out", str(tmp_path / "card.jsonl")]) == 0
     rows = [json.loads(line) for line in (tmp_path / "card.jsonl").read_text().splitlines()]
     metric = {r["metric"]: r["value"] for r in rows}
     assert metric["rows"] == 20 and metric["problems"] == 4 and metric["solutions_per_problem_min"] == 5
     assert metric["problems_in_two_splits"] == 0
-    assert "solutions_per_problem_mean" in capsys.readouterr().out
+    assert metric["problems_both"] == 4 and metric["problems_diverse_only"] == metric["problems_unseen"] == 0
+    assert metric["assignment_families_both"] == len(meta["assignment"]["both"])
+    assert metric["assignment_both"] == ", ".join(meta["assignment"]["both"])
+    printed = capsys.readouterr().out
+    assert "solutions_per_problem_mean" in printed and f"assignment_unseen: {metric['assignment_unseen']}" in printed
     assert "deep" in format_card(card([out]))
+    import polars as pl
+
+    assert main(["synth", "--stats", str(out), "--out", str(tmp_path / "card.parquet")]) == 0
+    df = pl.read_parquet(tmp_path / "card.parquet")
+    value = dict(zip(df["metric"], df["value"]))
+    assert value["rows"] == "20" and value["assignment_both"] == metric["assignment_both"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -230,6 +349,7 @@ def test_fixture_rows_follow_the_schemas():
     assert deep and all({"id", "problem_id", "input", "solution", "output", "split"} <= set(r) for r in deep)
     held = [json.loads(x) for x in (FIXTURES / "synth_heldout.jsonl").read_text().splitlines()]
     assert held and all(r["platform"] == "synthetic" and json.loads(r["public_test_cases"]) for r in held)
+    assert {json.loads(r["metadata"])["group"] for r in held} == set(GROUPS)
 
 
 def test_bytes_do_not_depend_on_the_hash_seed():
@@ -239,7 +359,7 @@ def test_bytes_do_not_depend_on_the_hash_seed():
     import sys
 
     code = ("import sys\nfrom codegen_study.synth.corpus import build_corpus, build_heldout, dump_jsonl\n"
-            "rows, _ = build_corpus('diverse', 5, 150)\nheld, _ = build_heldout(5, 1, 1)\n"
+            "rows, _ = build_corpus('diverse', 5, 150)\nheld, _ = build_heldout(5, 3)\n"
             "sys.stdout.buffer.write(dump_jsonl(rows + held))\n")
     outs = []
     for hash_seed in ("1", "2"):

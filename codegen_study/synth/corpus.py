@@ -1,21 +1,28 @@
 """Building the three synthetic outputs for one seed: Deep, Diverse and the held-out benchmark.
 
-* deep: `n_problems` unique problems x 5 distinct verified solutions (reasoning + code rows);
-* diverse: `n_problems` rows, one per distinct problem, solutions cycled per family;
-* heldout: LiveCodeBench ``code_generation_lite`` rows -- "seen" problems from training
-  families whose keys are reserved (never in either corpus of the same seed) and "unseen"
-  problems from families marked ``heldout`` (never in any corpus).
+Deep and Diverse contrast the number of distinct tasks at equal size (5,000 rows each, token
+totals within a few per cent); which families each may use is the seed's `Assignment`
+(assignment.py):
 
-Consistency without coordination: the held-out "seen" keys are a reserve pool -- the first
-`SEEN_POOL` keys of each training family's own "heldout" stream -- which the deep and diverse
-streams exclude; so each output can be built alone and the three still agree.
+* deep: 1,000 problems x 5 distinct verified solutions, drawn round-robin from the Deep families
+  only (about a fifth of the training families);
+* diverse: 5,000 problems x 1 solution (cycled per family), round-robin from every training family;
+* heldout: LiveCodeBench ``code_generation_lite`` rows in three labelled groups of 50 problems:
+  "both" (reserved problems of the Deep families, which both corpora trained on), "diverse_only"
+  (reserved problems of the other training families) and "unseen" (families marked ``heldout``,
+  never in any corpus). Group and family are in each row's metadata.
+
+Consistency without coordination: the reserved keys -- the first `RESERVE_POOL` keys of each
+training family's own "heldout" stream -- are excluded from the deep and diverse streams, and the
+assignment is a function of the seed; so each output can be built alone and the three agree.
 
 Rows of deep/diverse follow the CodeGen (Naholav) schema: `id`, `problem_id`, `family`,
 `input` (statement), `solution` (code only), `output` (reasoning, then the code in a
 ```python fence), `split` (train/valid/test by problem key hash, 90/5/5), `solution_name`.
 
 Verification (on by default) drops failing rows and fills up with further problems so sizes
-stay fixed; the `BuildReport` counts what was dropped. Does not cover statistics (stats.py).
+stay fixed; the `BuildReport` counts what was dropped and records the assignment. Does not
+cover statistics (stats.py).
 """
 
 from __future__ import annotations
@@ -27,14 +34,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from codegen_study.synth.assignment import (RESERVE_POOL, Assignment, assign_families, excluded_keys,
+                                            heldout_families, reserved_keys, spread, training_families)
 from codegen_study.synth.family import Family, families
 from codegen_study.synth.verify import check_statement
-from codegen_study.synth.world import SynthProblem, draw_keys, instantiate, instantiate_many, key_digest, round_robin
+from codegen_study.synth.world import (SynthProblem, draw_keys, fenced_output, instantiate, instantiate_many, key_digest,
+                                       round_robin)
 
 KINDS = ("deep", "diverse", "heldout")
-DEFAULT_PROBLEMS = {"deep": 1000, "diverse": 5000, "heldout": 5}
+DEFAULT_PROBLEMS = {"deep": 1000, "diverse": 5000, "heldout": 50}  # heldout: problems per group
 SOLUTIONS_PER_PROBLEM = 5
-SEEN_POOL = 8  # reserved held-out keys per training family (>= seen problems per family)
 CONTEST_DATE = "2025-03-01T00:00:00"
 
 
@@ -50,6 +59,7 @@ class BuildReport:
     dropped_by_family: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)  # first few failures, for the report
     verified: bool = True
+    assignment: dict[str, list[str]] = field(default_factory=dict)  # group -> families (assignment.py)
     seconds_generate: float = 0.0
     seconds_verify: float = 0.0
 
@@ -61,32 +71,6 @@ def split_of(seed: int, key: str) -> str:
     """Split by problem key: 90% train, 5% valid, 5% test (stable across corpus kinds)."""
     bucket = int(key_digest(f"{seed}:split:{key}")[:8], 16) % 100
     return "train" if bucket < 90 else "valid" if bucket < 95 else "test"
-
-
-def training_families(fams: dict[str, Family] | None = None) -> list[Family]:
-    return [f for f in (fams or families()).values() if not f.heldout]
-
-
-def heldout_families(fams: dict[str, Family] | None = None) -> list[Family]:
-    return [f for f in (fams or families()).values() if f.heldout]
-
-
-def reserved_keys(fams: list[Family], seed: int) -> dict[str, list[dict]]:
-    """family -> the reserved held-out parameter dicts (in draw order) of each training family."""
-    out = {}
-    for fam in fams:
-        gen = draw_keys(fam, seed, "heldout")
-        out[fam.name] = [p for _, p in zip(range(SEEN_POOL), gen)]
-    return out
-
-
-def _excluded(fams: list[Family], seed: int) -> frozenset[str]:
-    byfam = {f.name: f for f in fams}
-    return frozenset(byfam[n].key(p) for n, ps in reserved_keys(fams, seed).items() for p in ps)
-
-
-def fenced_output(reasoning: str, code: str) -> str:
-    return f"{reasoning.strip()}\n\n```python\n{code.rstrip()}\n```"
 
 
 class _Builder:
@@ -193,15 +177,28 @@ class _Builder:
                     self.report.dropped_problems += 1
 
 
+def resolve(seed: int, fams: dict[str, Family] | None,
+            assignment: Assignment | None) -> tuple[dict[str, Family], Assignment]:
+    """The families in play and their groups (`assign_families` unless one is given)."""
+    fams = fams if fams is not None else families()
+    return fams, assignment if assignment is not None else assign_families(seed, fams)
+
+
 def build_corpus(kind: str, seed: int, n_problems: int | None = None, verifier=None,
-                 fams: dict[str, Family] | None = None) -> tuple[list[dict], BuildReport]:
-    """Rows of the deep or diverse corpus for `seed` (verified when a Verifier is given)."""
+                 fams: dict[str, Family] | None = None,
+                 assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
+    """Rows of the deep or diverse corpus for `seed` (verified when a Verifier is given).
+
+    Deep draws round-robin from the assignment's Deep families only, Diverse from every training
+    family; both skip the reserved held-out keys of every training family."""
     if kind not in ("deep", "diverse"):
         raise ValueError(kind)
+    fams, assignment = resolve(seed, fams, assignment)
     n = DEFAULT_PROBLEMS[kind] if n_problems is None else n_problems
-    report = BuildReport(kind, seed, verified=verifier is not None)
+    report = BuildReport(kind, seed, verified=verifier is not None, assignment=assignment.as_dict())
     train = training_families(fams)
-    candidates = round_robin(train, seed, kind, _excluded(train, seed))
+    names = set(assignment.deep if kind == "deep" else assignment.diverse)
+    candidates = round_robin([f for f in train if f.name in names], seed, kind, excluded_keys(train, seed))
     if kind == "deep":
         def choose(prob: SynthProblem, ordinal: int) -> list[int]:
             idx = list(range(len(prob.solutions)))
@@ -231,22 +228,28 @@ def build_corpus(kind: str, seed: int, n_problems: int | None = None, verifier=N
     return rows, report
 
 
-def build_heldout(seed: int, per_family: int | None = None, seen_per_family: int = 1, verifier=None,
-                  fams: dict[str, Family] | None = None) -> tuple[list[dict], BuildReport]:
-    """LiveCodeBench-format rows: `per_family` problems of each held-out family ("unseen") and
-    `seen_per_family` reserved problems of each training family ("seen")."""
-    per_family = DEFAULT_PROBLEMS["heldout"] if per_family is None else per_family
-    if seen_per_family > SEEN_POOL:
-        raise ValueError(f"seen_per_family must be <= {SEEN_POOL}")
-    report = BuildReport("heldout", seed, verified=verifier is not None)
-    train = training_families(fams)
-    pool = reserved_keys(train, seed)
-    wanted = [(fam, iter([(fam, p) for p in pool[fam.name]]), seen_per_family, "seen")
-              for fam in sorted(train, key=lambda f: f.name)]
-    wanted += [(fam, draw_pairs(fam, seed), per_family, "unseen")
-               for fam in sorted(heldout_families(fams), key=lambda f: f.name)]
-    got = _Builder("heldout", seed, verifier, report).collect_each([(it, need) for _, it, need, _ in wanted])
-    kept = [(p, idxs, group) for (_, _, _, group), probs in zip(wanted, got) for p, idxs in probs]
+def build_heldout(seed: int, per_group: int | None = None, verifier=None, fams: dict[str, Family] | None = None,
+                  assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
+    """LiveCodeBench-format rows, `per_group` problems in each group of the assignment, spread
+    evenly over the group's families: reserved problems of the Deep families ("both") and of the
+    other training families ("diverse_only"), fresh problems of the held-out families ("unseen")."""
+    per_group = DEFAULT_PROBLEMS["heldout"] if per_group is None else per_group
+    fams, assignment = resolve(seed, fams, assignment)
+    report = BuildReport("heldout", seed, verified=verifier is not None, assignment=assignment.as_dict())
+    train = {f.name: f for f in training_families(fams)}
+    pool = reserved_keys(list(train.values()), seed)
+    wanted = []
+    for group in ("both", "diverse_only"):
+        counts = spread(per_group, getattr(assignment, group), seed, group)
+        if max(counts.values(), default=0) > RESERVE_POOL:
+            raise ValueError(f"{per_group} held-out problems over {len(counts)} {group!r} families need more than "
+                             f"the {RESERVE_POOL} reserved problems per family")
+        wanted += [(iter([(train[name], p) for p in pool[name]]), k, group) for name, k in sorted(counts.items())]
+    held = {f.name: f for f in heldout_families(fams)}
+    counts = spread(per_group, assignment.unseen, seed, "unseen")
+    wanted += [(draw_pairs(held[name], seed), k, "unseen") for name, k in sorted(counts.items())]
+    got = _Builder("heldout", seed, verifier, report).collect_each([(it, need) for it, need, _ in wanted])
+    kept = [(p, idxs, group) for (_, _, group), probs in zip(wanted, got) for p, idxs in probs]
     rows = [lcb_row(prob, idxs, group, seed) for prob, idxs, group in kept]
     report.rows = report.problems = len(rows)
     report.families = len({p.family for p, _, _ in kept})

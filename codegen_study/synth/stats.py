@@ -3,10 +3,13 @@
 Reads corpus files (CodeGen-schema rows, or LiveCodeBench rows for the held-out benchmark) and
 the `<file>.meta.json` build report written next to each by `codegen-study synth`, and returns a
 tidy table of (corpus, metric, value) rows: families, unique problems, solutions per problem,
-split sizes and overlap, length distributions (characters; tokens when a tokenizer is given),
-distinct n-gram ratios of statements and solutions *as rows* (so repeated statements count --
-that is the Deep/Diverse axis), near-duplicate statements, dropped counts and the maximum
-contamination overlap with the evaluation problems.
+split sizes and overlap, length distributions (characters; tokens and the corpus's token total
+when a tokenizer is given -- Deep and Diverse must be of equal size), distinct n-gram ratios of
+statements and solutions *as rows* (so repeated statements count), near-duplicate statements,
+dropped counts, the maximum contamination overlap with the evaluation problems, and the seed's
+family assignment (the Deep/Diverse axis): families and problems per group (both, diverse_only,
+unseen) and, as text rows `assignment_<group>`, the family names themselves. Values are numbers
+except those text rows; a card holding text is written with a text `value` column.
 
 Does not cover building corpora (corpus.py) or plotting (analysis/).
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
+from codegen_study.synth.assignment import GROUPS
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _DIGITS = re.compile(r"\d+")
@@ -82,7 +86,7 @@ def normalise_rows(rows: list[dict], path: Path) -> list[dict]:
 
 
 def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = None,
-                   index=None) -> dict[str, float]:
+                   index=None) -> dict[str, float | str]:
     path = Path(path)
     raw = read_rows(path)
     rows = normalise_rows(raw, path)
@@ -103,10 +107,16 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
             m[f"rows_{r['split']}"] = m.get(f"rows_{r['split']}", 0) + 1
     names = sorted(splits)
     m["problems_in_two_splits"] = len({p for i, a in enumerate(names) for b in names[i + 1:] for p in splits[a] & splits[b]})
-    if any("group" in r for r in rows):
-        for g in ("seen", "unseen"):
+    meta = json.loads(meta_path(path).read_text(encoding="utf-8")) if meta_path(path).exists() else {}
+    assignment = meta.get("assignment") or {}
+    if assignment and not is_benchmark:  # a corpus's rows take the group of their family
+        group_of = {f: g for g, fams in assignment.items() for f in fams}
+        rows = [{**r, "group": group_of.get(r.get("family", ""), "")} for r in rows]
+    if any(r.get("group") for r in rows):
+        for g in GROUPS:
             m[f"problems_{g}"] = len({r["problem_id"] for r in rows if r.get("group") == g})
             m[f"families_{g}"] = len({r["family"] for r in rows if r.get("group") == g})
+    if is_benchmark:
         m["tests_per_problem_mean"] = sum(v[0]["n_tests"] for v in by_problem.values()) / max(1, len(by_problem))
     statements = {pid: v[0]["input"] for pid, v in by_problem.items()}
     m["near_duplicate_statements"] = len(statements) - len({normalise_statement(s) for s in statements.values()})
@@ -115,9 +125,12 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
     if not is_benchmark:
         m |= _dist("output_chars", [len(r["output"]) for r in rows])
     if tokenize is not None:
-        m |= _dist("statement_tokens", [tokenize(r["input"]) for r in rows])
+        statement_tokens = [tokenize(r["input"]) for r in rows]
+        m |= _dist("statement_tokens", statement_tokens)
         if not is_benchmark:
-            m |= _dist("output_tokens", [tokenize(r["output"]) for r in rows])
+            output_tokens = [tokenize(r["output"]) for r in rows]
+            m |= _dist("output_tokens", output_tokens)
+            m["tokens_total"] = sum(statement_tokens) + sum(output_tokens)
     m["statement_distinct_4gram"] = distinct_ngram_ratio([r["input"] for r in rows])
     m["solution_distinct_4gram"] = distinct_ngram_ratio([r["solution"] for r in rows])
     m["statement_distinct_2gram"] = distinct_ngram_ratio([r["input"] for r in rows], 2)
@@ -129,27 +142,32 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
                                      ((v[0], v[0]["input"]) for v in by_problem.values())), index)
         for n in index.ns:
             m[f"contamination_{n}gram_max"] = max((r[f"ngram_{n}"] for r in per_fam.values()), default=0.0)
-    mp = meta_path(path)
-    if mp.exists():
-        meta = json.loads(mp.read_text(encoding="utf-8"))
+    if meta:
         for k in ("seed", "dropped_rows", "dropped_problems", "seconds_generate", "seconds_verify"):
             if k in meta:
                 m[k] = float(meta[k])
         m["verified"] = float(bool(meta.get("verified")))
-    return {k: float(v) for k, v in m.items()}
+    out: dict[str, float | str] = {k: float(v) for k, v in m.items()}
+    for g in GROUPS:
+        if g in assignment:
+            out[f"assignment_families_{g}"] = float(len(assignment[g]))
+    for g in GROUPS:
+        if g in assignment:
+            out[f"assignment_{g}"] = ", ".join(assignment[g])
+    return out
 
 
 def make_tokenizer(name: str) -> Callable[[str], int]:
-    """Token counter from a HF tokenizer name/folder or a .gguf file (via transformers)."""
+    """Token counter from a HF tokenizer name/folder, a .gguf file or `dist:file.gguf` (via transformers)."""
     try:
         from transformers import AutoTokenizer
     except ImportError as exc:
         raise UserError(f"--tokenizer needs transformers installed ({exc})") from exc
     try:
-        p = Path(name)
-        if p.suffix == ".gguf":
-            if not p.exists():
-                raise UserError(f"{p}: no such GGUF file")
+        if name.endswith(".gguf"):  # a file, or `distribution:file.gguf` inside an installed package
+            from codegen_study.models import resolve_gguf
+
+            p = resolve_gguf(name)
             tok = AutoTokenizer.from_pretrained(str(p.parent), gguf_file=p.name)
         else:
             tok = AutoTokenizer.from_pretrained(name)
@@ -184,10 +202,25 @@ def format_card(rows: list[dict]) -> str:
     width = max([len(m) for m in metrics] + [6])
     cw = max([len(c) for c in corpora] + [10])
     lines = [f"{'metric':<{width}}  " + "  ".join(f"{c:>{cw}}" for c in corpora)]
+    texts = []
     for m in metrics:
         cells = []
         for c in corpora:
             v = val.get((c, m))
-            cells.append(f"{'':>{cw}}" if v is None else f"{v:>{cw}.0f}" if float(v).is_integer() else f"{v:>{cw}.3f}")
+            if isinstance(v, str):
+                cells.append(f"{'(below)':>{cw}}")
+                if (m, v) not in texts:
+                    texts.append((m, v))
+            else:
+                cells.append(f"{'':>{cw}}" if v is None else f"{v:>{cw}.0f}" if float(v).is_integer()
+                             else f"{v:>{cw}.3f}")
         lines.append(f"{m:<{width}}  " + "  ".join(cells))
+    lines += [f"{m}: {v}" for m, v in texts]
     return "\n".join(lines)
+
+
+def value_text(value: float | str) -> str:
+    """A card value as text (integers without a trailing `.0`), for a card that holds text rows."""
+    if isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"

@@ -76,6 +76,11 @@ def format_samples(tests: tuple[SynthTest, ...] | list[SynthTest]) -> str:
     return "\n\n".join(blocks)
 
 
+def fenced_output(reasoning: str, code: str) -> str:
+    """A training row's target: the reasoning, then the code in a ```python fence."""
+    return f"{reasoning.strip()}\n\n```python\n{code.rstrip()}\n```"
+
+
 def parse_samples(statement: str) -> list[tuple[str, str]]:
     """(input, output) pairs read back from a statement's sample blocks."""
     return [(m.group(2), m.group(3).rstrip()) for m in _SAMPLE_RE.finditer(statement)]
