@@ -414,8 +414,7 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
                "examples_per_step_second": round(examples / max(stepping, 1e-9), 1)}
     for m in members:
         info = json.loads((m.out / "training.json").read_text())
-        atomic_write_text(m.out / "training.json", json.dumps({**info, "cohort": summary}, indent=2) + "
-")
+        atomic_write_text(m.out / "training.json", json.dumps({**info, "cohort": summary}, indent=2) + "\n")
     log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
         f"{summary['wall_seconds']} s with loading")
     return summary
