@@ -1,10 +1,12 @@
 """Which models an evaluation covers: the base, and the checkpoints of a training run.
 
-A run folder (written by `train`) holds `checkpoint-step-N/` folders; those with a PEFT adapter
-inside are checkpoints (a folder without `adapter_config.json` is unfinished or foreign).
-"final" is the highest step; "best" the step with the lowest validation loss in the run's
-`losses` table (earliest on ties), i.e. what early stopping keeps. The model label of a
-checkpoint is the run's `[run] name` from its `config.toml`.
+A run folder (written by `train`) holds `checkpoint-step-N/` folders; Hugging Face Trainer and
+TRL write `checkpoint-N/`, and both are read (the former wins when a step has both). Those with a
+PEFT adapter inside are checkpoints (a folder without `adapter_config.json` is unfinished or
+foreign). "final" is the highest step; "best" the step with the lowest validation loss in the
+run's `losses` table (earliest on ties), i.e. what early stopping keeps; a Trainer run without
+that table gives its `eval_loss` history (`trainer_state.json` of its latest checkpoint). The model
+label of a checkpoint is the run's `[run] name` from its `config.toml`.
 
 Reads only the standard library (polars only when a table was compacted to parquet), so it runs
 on the GPU machine. Does not load models (see `generate`).
@@ -12,6 +14,7 @@ on the GPU machine. Does not load models (see `generate`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -35,14 +38,32 @@ class Target:
     sampled: bool  # also run the sampling decoding
 
 
+CHECKPOINT_NAME = re.compile(r"checkpoint-(step-)?(\d+)")
+
+
 def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
-    """step -> folder for every `checkpoint-step-N/` of `run_dir` that holds an adapter."""
-    found = {}
-    for p in Path(run_dir).glob("checkpoint-step-*"):
-        m = re.fullmatch(r"checkpoint-step-(\d+)", p.name)
+    """step -> folder for every `checkpoint-step-N/` or `checkpoint-N/` of `run_dir` holding an adapter."""
+    found: dict[int, Path] = {}
+    for p in sorted(Path(run_dir).glob("checkpoint-*"), key=lambda p: "step-" not in p.name):
+        m = CHECKPOINT_NAME.fullmatch(p.name)
         if m and p.is_dir() and (p / "adapter_config.json").exists():
-            found[int(m[1])] = p
+            found.setdefault(int(m[2]), p)
     return dict(sorted(found.items()))
+
+
+def trainer_eval_losses(run_dir: str | os.PathLike) -> list[dict]:
+    """`eval_loss` entries of the newest Hugging Face `trainer_state.json` under `run_dir`, as losses rows."""
+    states = sorted((int(m[2]), p / "trainer_state.json") for p in Path(run_dir).glob("checkpoint-*")
+                    if (m := CHECKPOINT_NAME.fullmatch(p.name)) and (p / "trainer_state.json").is_file())
+    if not states:
+        return []
+    path = states[-1][1]
+    try:
+        history = json.loads(path.read_text()).get("log_history", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UserError(f"{path}: unreadable trainer state ({exc})") from None
+    return [{"split": "valid", "step": h["step"], "loss": h["eval_loss"]} for h in history
+            if isinstance(h, dict) and "eval_loss" in h and isinstance(h.get("step"), int)]
 
 
 def table_rows(store: Store, table: str) -> list[dict]:
@@ -59,7 +80,7 @@ def table_rows(store: Store, table: str) -> list[dict]:
 def best_step(run_dir: str | os.PathLike, steps: list[int]) -> int | None:
     """The checkpoint step with the lowest validation loss (earliest on ties); None without any."""
     valid = {}
-    for row in table_rows(Store(run_dir), "losses"):
+    for row in table_rows(Store(run_dir), "losses") or trainer_eval_losses(run_dir):
         if str(row.get("split")).lower() in VALID_SPLITS and row.get("step") in steps:
             loss = row.get("loss")
             if loss is not None and loss == loss:  # skip NaN
@@ -91,7 +112,7 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
         return targets
     ckpts = discover_checkpoints(run_dir)
     if not ckpts and not targets:
-        raise UserError(f"{run_dir}: no checkpoint-step-N/ folder with an adapter")
+        raise UserError(f"{run_dir}: no checkpoint-step-N/ or checkpoint-N/ folder with an adapter")
     final = max(ckpts) if ckpts else None
     best = best_step(run_dir, list(ckpts)) if ckpts else None
     sampled = {int(s) for s in want if s.isdigit()} | ({final} if "final" in want else set()) \
@@ -105,6 +126,6 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
         chosen = sorted({alias[s] if s in alias else int(s) for s in steps} - {None})
         missing = [s for s in chosen if s not in ckpts]
         if missing:
-            raise UserError(f"{run_dir}: no checkpoint-step-{missing[0]}/ (have {sorted(ckpts)})")
+            raise UserError(f"{run_dir}: no checkpoint of step {missing[0]} (have {sorted(ckpts)})")
     label = run_name(run_dir, name)
     return targets + [Target(label, s, ckpts[s], s in sampled) for s in chosen]

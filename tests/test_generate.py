@@ -190,6 +190,24 @@ def test_checkpoint_discovery_and_best_by_validation_loss(tiny):
     assert [t.step for t in plan_targets(EvalConfig(), tiny["run"], name=None, steps=["best"])] == [0, 2]
 
 
+def test_trainer_checkpoints_are_discovered_with_their_eval_loss_history(tmp_path):
+    """Hugging Face Trainer / TRL folders (`checkpoint-N/`, `trainer_state.json`) next to our own."""
+    for name in ("checkpoint-10", "checkpoint-20", "checkpoint-step-20", "checkpoint-30", "checkpoint-x1"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "adapter_config.json").write_text("{}")
+    (tmp_path / "checkpoint-40").mkdir()  # no adapter: skipped
+    history = [{"step": 10, "loss": 2.0}, {"step": 10, "eval_loss": 1.4}, {"step": 20, "eval_loss": 1.2},
+               {"step": 30, "eval_loss": 1.3}]
+    (tmp_path / "checkpoint-30" / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+    (tmp_path / "checkpoint-10" / "trainer_state.json").write_text(json.dumps({"log_history": history[:2]}))
+    ckpts = discover_checkpoints(tmp_path)
+    assert {s: p.name for s, p in ckpts.items()} == {10: "checkpoint-10", 20: "checkpoint-step-20", 30: "checkpoint-30"}
+    assert best_step(tmp_path, list(ckpts)) == 20  # from the newest trainer_state.json
+    targets = plan_targets(EvalConfig(), tmp_path, name="hf-run", include_base=False, steps=["best", "final"])
+    assert [(t.model, t.step, t.adapter.name) for t in targets] == [("hf-run", 20, "checkpoint-step-20"),
+                                                                   ("hf-run", 30, "checkpoint-30")]
+
+
 # -- the stage -----------------------------------------------------------------------------
 def completions(out: Path) -> list[dict]:
     return list(Store(out).iter_rows("completions"))
