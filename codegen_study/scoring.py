@@ -50,6 +50,7 @@ from codegen_study.config import atomic_write_bytes
 from codegen_study.errors import UserError
 from codegen_study.formats import LAYOUTS, read_sample_file
 from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
+from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
 
 OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
@@ -174,18 +175,28 @@ def _store_batch(store: Store, run_id: str, batch: list[SampleVerdict]) -> None:
 
 
 def _grade_to(samples, problems, profile, sandbox, progress, write, every_s: float = 0.25, every_n: int = 64) -> int:
-    """Grade and hand verdicts to `write` in batches (by count or time), the last one included."""
+    """Grade and hand verdicts to `write` in batches (by count or time), the last one included.
+
+    With `progress`, a bar (terminal) or periodic lines (logs) on stderr count the samples.
+    """
     batch: list[SampleVerdict] = []
     last = time.monotonic()
     n = 0
-    for v in grade(problems, samples, profile, sandbox=sandbox, progress=progress):
-        batch.append(v)
-        n += 1
-        if len(batch) >= every_n or time.monotonic() - last >= every_s:
+    shown = Progress(len(samples), desc=f"grading ({profile.name})", unit="sample") if progress else None
+    try:
+        for v in grade(problems, samples, profile, sandbox=sandbox):
+            batch.append(v)
+            n += 1
+            if shown is not None:
+                shown.update()
+            if len(batch) >= every_n or time.monotonic() - last >= every_s:
+                write(batch)
+                batch, last = [], time.monotonic()
+        if batch:
             write(batch)
-            batch, last = [], time.monotonic()
-    if batch:
-        write(batch)
+    finally:
+        if shown is not None:
+            shown.close()
     return n
 
 
@@ -268,6 +279,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, sandbox) -> int:
+    started = time.monotonic()
     bench = str(args.benchmark)
     out = Path(args.out)
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
@@ -312,7 +324,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     protections = None
     try:
         if todo:
-            _grade_to(todo, problems, profile, sandbox, sys.stderr.isatty(), write)
+            _grade_to(todo, problems, profile, sandbox, True, write)
             protections = sandbox.protections
     finally:
         sandbox.close()
@@ -323,6 +335,9 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
     partial.unlink(missing_ok=True)
     print(summary(rows, profile.name))
+    store = f"; tables runs/samples/tests/problems in {args.store}" if args.store else ""
+    print(f"wrote {out} ({len(rows)} samples: {len(todo)} graded now, {len(rows) - len(todo)} resumed{store}) "
+          f"in {duration(time.monotonic() - started)}")
     return 0
 
 
