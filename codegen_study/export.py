@@ -21,6 +21,7 @@ Does not cover: grading (`score`), which completions exist (`evaluate`).
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from codegen_study.config import atomic_write_bytes, read_toml
@@ -60,8 +61,9 @@ def is_humaneval(run_dir: Path, benchmark: str) -> bool:
     return str({**DEFAULT_SOURCES, **sources}.get(benchmark, "")).lower() == "humaneval"
 
 
-def _sort_key(sid):
-    return (0, sid, "") if isinstance(sid, int) else (1, 0, str(sid))
+def _natural(value) -> tuple:
+    """Sort key that puts HumanEval/9 before HumanEval/10 and sample 2 before sample 10."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(value)) if p)
 
 
 def export(run_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extraction: str | None = None) -> str:
@@ -84,14 +86,14 @@ def export(run_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extrac
         from codegen_study.benchmarks import load_humaneval
 
         problems = {p.id: p for p in load_humaneval()}
-    order = {q: i for i, q in enumerate(dict.fromkeys(r["question_id"] for r in rows))}
-    rows.sort(key=lambda r: (order[r["question_id"]], _sort_key(r["sample_id"])))
+    rows.sort(key=lambda r: (_natural(r["question_id"]), _natural(r["sample_id"])))
     items = [(r["question_id"], r["sample_id"], extract_code(r["completion"] or "", policy), r["completion"] or "")
              for r in rows]
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out, render(fmt, items, problems))
     picked = ", ".join(f"{k} {v}" for k, v in chosen.items())
-    return (f"wrote {len(items)} samples of {len(order)} problems ({picked}, extraction {policy}) "
+    n_problems = len({r["question_id"] for r in rows})
+    return (f"wrote {len(items)} samples of {n_problems} problems ({picked}, extraction {policy}) "
             f"as {LAYOUTS[fmt]} to {out}")
 
 
