@@ -278,11 +278,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
-                        help="override [model] precision (e.g. fp32 on a CPU)")
+                        help="override [model] precision (default without one: bf16 on a GPU, fp32 on a CPU)")
+    # no TOML needed: these flags are the [model] table, an adapter and the benchmarks
+    parser.add_argument("--model", metavar="ID_OR_PATH",
+                        help="hub id, local folder or GGUF file (path or DIST:FILE.gguf); replaces [model]")
+    parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
+    parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
+                        help="a PEFT adapter folder, evaluated next to the base model")
+    parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
+                        help="evaluate benchmark NAME (repeatable), from SOURCE: a local LCB JSONL, 'humaneval', "
+                             "or HUB@VERSION[:IDS]; replaces --benchmarks")
 
 
 def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
-    """(EvalConfig with flags applied, ModelConfig, the raw config tables)."""
+    """(EvalConfig with flags applied, ModelConfig, the raw config tables).
+
+    `--model`/`--gguf`, `--adapter` and `--benchmark` fill the tables a TOML file would, so both
+    routes resolve to the same config (written into the output folder). A single adapter is
+    evaluated as the only checkpoint of a run (`targets.discover_checkpoints`).
+    """
+    from codegen_study.config import from_dict
     from codegen_study.models import ModelConfig
 
     raw = read_toml(args.config) if args.config else {}
@@ -292,12 +307,64 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
         if not sep or not name or not spec:
             raise UserError(f"--source {item!r}: expected NAME=SPEC")
         sources[name] = spec
+    picked = []
+    for item in args.benchmark:
+        name, sep, spec = (part.strip() for part in item.partition("="))
+        if not name or (sep and not spec):
+            raise UserError(f"--benchmark {item!r}: expected NAME or NAME=SOURCE")
+        sources.update({name: spec} if spec else {})
+        picked.append(name)
+    if picked and args.benchmarks:
+        raise UserError("give --benchmark (repeated) or --benchmarks, not both")
+    benchmarks = picked or ([b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None)
+    run_table = dict(raw.get("run", {}))
+    output_dir = args.output_dir
+    if args.adapter:
+        if len(args.adapter) > 1:
+            raise UserError("--adapter: one adapter per command (a folder of checkpoints goes to --run)")
+        if args.run:
+            raise UserError("give --run or --adapter, not both")
+        adapter = Path(args.adapter[0])
+        if not (adapter / "adapter_config.json").is_file():
+            raise UserError(f"--adapter {adapter}: no adapter_config.json there (not a PEFT adapter folder)")
+        args.run = str(adapter)
+        parent = adapter.resolve().parent
+        trained = re.fullmatch(r"checkpoint-(step-)?\d+", adapter.resolve().name)
+        parent_name = (read_toml(parent / "config.toml").get("run", {}).get("name") if trained
+                       and (parent / "config.toml").is_file() else None)
+        run_table["name"] = run_table.get("name") or parent_name or (parent if trained else adapter.resolve()).name
+    model_table = dict(raw.get("model", {}))
+    if args.model or args.gguf:
+        spec = args.model or model_table.get("name_or_path") or ModelConfig.name_or_path
+        if spec.lower().endswith(".gguf"):  # --model FILE.gguf (or DIST:FILE.gguf)
+            model_table = {"name_or_path": Path(spec.rpartition(":")[2]).stem, "gguf_file": spec}
+        else:
+            model_table = {"name_or_path": spec}
+        if args.gguf:
+            local = Path(spec) / args.gguf
+            model_table["gguf_file"] = str(local) if local.is_file() else args.gguf
+    if args.model or args.gguf or args.adapter:  # no folder to default to: name one after the model
+        label = run_table.get("name") or re.sub(r"[^A-Za-z0-9_.-]+", "-", model_table["name_or_path"]).strip("-")
+        if not (output_dir or raw.get("eval", {}).get("output_dir")):
+            output_dir = str(Path("runs-local") / f"eval-{label}")
+    precision = args.precision or model_table.get("precision")
+    if precision is None:  # what the device can do: bf16 on a GPU, fp32 on a CPU (int8 needs CUDA)
+        precision = "fp32"
+        if not args.score_only and not str(args.device or "").startswith("cpu"):
+            import torch
+
+            if torch.cuda.is_available():
+                precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    model_table["precision"] = precision
     overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
-                 "engine": args.engine, "workers": args.workers, "output_dir": args.output_dir,
-                 "sources": sources or None,
-                 "benchmarks": [b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None}
+                 "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
+                 "sources": sources or None, "benchmarks": benchmarks}
     cfg = load_section(args.config, "eval", EvalConfig, overrides)
-    model_cfg = load_section(args.config, "model", ModelConfig, {"precision": args.precision})
+    if args.model or args.gguf:
+        model_cfg = from_dict(ModelConfig, model_table, where="--model")
+    else:  # the TOML route: errors name the file and line
+        model_cfg = load_section(args.config, "model", ModelConfig, {"precision": precision})
+    raw = {**raw, "model": to_dict(model_cfg), **({"run": run_table} if run_table else {})}  # as resolved
     return cfg, model_cfg, raw
 
 

@@ -42,13 +42,36 @@ CHECKPOINT_NAME = re.compile(r"checkpoint-(step-)?(\d+)")
 
 
 def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
-    """step -> folder for every `checkpoint-step-N/` or `checkpoint-N/` of `run_dir` holding an adapter."""
+    """step -> folder for every `checkpoint-step-N/` or `checkpoint-N/` of `run_dir` holding an adapter.
+
+    A folder without such subfolders that holds an adapter itself (`evaluate --adapter DIR`) is
+    one checkpoint, at the step its name or `trainer_state.json` gives (else 0).
+    """
     found: dict[int, Path] = {}
     for p in sorted(Path(run_dir).glob("checkpoint-*"), key=lambda p: "step-" not in p.name):
         m = CHECKPOINT_NAME.fullmatch(p.name)
         if m and p.is_dir() and (p / "adapter_config.json").exists():
             found.setdefault(int(m[2]), p)
+    if not found and (Path(run_dir) / "adapter_config.json").exists():
+        return {adapter_step(Path(run_dir)): Path(run_dir)}
     return dict(sorted(found.items()))
+
+
+def adapter_step(folder: Path) -> int:
+    """The training step an adapter folder was saved at: from its name, its trainer state, else 0."""
+    m = CHECKPOINT_NAME.fullmatch(folder.name)
+    if m:
+        return int(m[2])
+    state = folder / "trainer_state.json"
+    if state.is_file():
+        try:
+            data = json.loads(state.read_text())
+        except (OSError, ValueError):
+            raise UserError(f"{state}: unreadable trainer state") from None
+        step = data.get("step", data.get("global_step")) if isinstance(data, dict) else None
+        if isinstance(step, int):
+            return step
+    return 0
 
 
 def trainer_eval_losses(run_dir: str | os.PathLike) -> list[dict]:
