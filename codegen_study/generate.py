@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.targets import SAMPLE_LABELS, Target, best_step, discover_checkpoints, plan_targets, table_rows
+from codegen_study.targets import device_precision, model_from_flags, read_adapter
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml, to_dict
 from codegen_study.errors import UserError
 from codegen_study.results import Store
@@ -286,17 +287,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
                         help="a PEFT adapter folder, evaluated next to the base model")
     parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
-                        help="evaluate benchmark NAME (repeatable), from SOURCE: a local LCB JSONL, 'humaneval', "
-                             "or HUB@VERSION[:IDS]; replaces --benchmarks")
+                        help="benchmark NAME (repeatable) from SOURCE, as --source takes it; replaces --benchmarks")
 
 
 def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
-    """(EvalConfig with flags applied, ModelConfig, the raw config tables).
-
-    `--model`/`--gguf`, `--adapter` and `--benchmark` fill the tables a TOML file would, so both
-    routes resolve to the same config (written into the output folder). A single adapter is
-    evaluated as the only checkpoint of a run (`targets.discover_checkpoints`).
-    """
+    """(EvalConfig with flags applied, ModelConfig, the raw config tables). `--model`, `--gguf`, `--adapter`
+    and `--benchmark` fill the tables a TOML file would, so both routes give the same config."""
     from codegen_study.config import from_dict
     from codegen_study.models import ModelConfig
 
@@ -317,51 +313,25 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
     if picked and args.benchmarks:
         raise UserError("give --benchmark (repeated) or --benchmarks, not both")
     benchmarks = picked or ([b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None)
-    run_table = dict(raw.get("run", {}))
-    output_dir = args.output_dir
+    run_table, model_table, output_dir = dict(raw.get("run", {})), dict(raw.get("model", {})), args.output_dir
     if args.adapter:
         if len(args.adapter) > 1:
             raise UserError("--adapter: one adapter per command (a folder of checkpoints goes to --run)")
         if args.run:
             raise UserError("give --run or --adapter, not both")
-        adapter = Path(args.adapter[0])
-        if not (adapter / "adapter_config.json").is_file():
-            raise UserError(f"--adapter {adapter}: no adapter_config.json there (not a PEFT adapter folder)")
-        args.run = str(adapter)
-        parent = adapter.resolve().parent
-        trained = re.fullmatch(r"checkpoint-(step-)?\d+", adapter.resolve().name)
-        parent_name = (read_toml(parent / "config.toml").get("run", {}).get("name") if trained
-                       and (parent / "config.toml").is_file() else None)
-        run_table["name"] = run_table.get("name") or parent_name or (parent if trained else adapter.resolve()).name
-    model_table = dict(raw.get("model", {}))
-    if args.adapter and not (args.model or args.gguf or model_table):  # the base the adapter was trained on
-        path = Path(args.adapter[0]) / "adapter_config.json"
-        try:
-            base = json.loads(path.read_text()).get("base_model_name_or_path")
-        except (ValueError, AttributeError) as exc:
-            raise UserError(f"{path}: not a PEFT adapter config ({exc})") from None
-        model_table = {"name_or_path": base} if isinstance(base, str) and base else {}
+        label, base = read_adapter(Path(args.adapter[0]))
+        args.run = args.adapter[0]  # the adapter is the run's only checkpoint
+        run_table["name"] = run_table.get("name") or label
+        if base and not (args.model or args.gguf or model_table):  # the base it was trained on
+            model_table = {"name_or_path": base}
     if args.model or args.gguf:
-        spec = args.model or model_table.get("name_or_path") or ModelConfig.name_or_path
-        if spec.lower().endswith(".gguf"):  # --model FILE.gguf (or DIST:FILE.gguf)
-            model_table = {"name_or_path": Path(spec.rpartition(":")[2]).stem, "gguf_file": spec}
-        else:
-            model_table = {"name_or_path": spec}
-        if args.gguf:
-            local = Path(spec) / args.gguf
-            model_table["gguf_file"] = str(local) if local.is_file() else args.gguf
-    if args.model or args.gguf or args.adapter:  # no folder to default to: name one after the model
-        label = run_table.get("name") or re.sub(r"[^A-Za-z0-9_.-]+", "-", model_table["name_or_path"]).strip("-")
-        if not (output_dir or raw.get("eval", {}).get("output_dir")):
-            output_dir = str(Path("runs-local") / f"eval-{label}")
-    precision = args.precision or model_table.get("precision")
-    if precision is None:  # what the device can do: bf16 on a GPU, fp32 on a CPU (int8 needs CUDA)
-        precision = "fp32"
-        if not args.score_only and not str(args.device or "").startswith("cpu"):
-            import torch
-
-            if torch.cuda.is_available():
-                precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        model_table = model_from_flags(args.model or model_table.get("name_or_path") or ModelConfig.name_or_path,
+                                       args.gguf)
+    if (args.model or args.gguf or args.adapter) and not (output_dir or raw.get("eval", {}).get("output_dir")):
+        label = run_table.get("name") or model_table["name_or_path"]
+        output_dir = str(Path("runs-local") / ("eval-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")))
+    precision = args.precision or model_table.get("precision") or \
+        ("fp32" if args.score_only else device_precision(args.device))  # scoring loads no model
     model_table["precision"] = precision
     overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
                  "engine": args.engine, "workers": args.workers, "output_dir": output_dir,

@@ -8,8 +8,11 @@ run's `losses` table (earliest on ties), i.e. what early stopping keeps; a Train
 that table gives its `eval_loss` history (`trainer_state.json` of its latest checkpoint). The model
 label of a checkpoint is the run's `[run] name` from its `config.toml`.
 
-Reads only the standard library (polars only when a table was compacted to parquet), so it runs
-on the GPU machine. Does not load models (see `generate`).
+Also what `evaluate --model/--gguf/--adapter` name: the `[model]` table, an adapter's label and
+base model, and the precision a device computes well.
+
+Reads only the standard library (polars only when a table was compacted to parquet; torch only to
+ask for a GPU), so it runs on the GPU machine. Does not load models (see `generate`).
 """
 
 from __future__ import annotations
@@ -152,3 +155,54 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
             raise UserError(f"{run_dir}: no checkpoint of step {missing[0]} (have {sorted(ckpts)})")
     label = run_name(run_dir, name)
     return targets + [Target(label, s, ckpts[s], s in sampled) for s in chosen]
+
+
+# -- models named on the command line (`evaluate --model/--gguf/--adapter`) -----------------------
+def read_adapter(folder: Path) -> tuple[str, str | None]:
+    """(label, base model) of a PEFT adapter folder.
+
+    The label is its training run's name for a `checkpoint-N/` inside a run folder (the
+    parent's `[run] name`, else the parent's folder name), else the folder's own name; the base
+    is what `adapter_config.json` names (None when it names none).
+    """
+    path = folder / "adapter_config.json"
+    if not path.is_file():
+        raise UserError(f"--adapter {folder}: no adapter_config.json there (not a PEFT adapter folder)")
+    try:
+        base = json.loads(path.read_text()).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UserError(f"{path}: not a PEFT adapter config ({exc})") from None
+    folder = folder.resolve()
+    label = folder.name
+    if CHECKPOINT_NAME.fullmatch(folder.name):
+        label = run_name(folder.parent, folder.parent.name)
+    return label, base if isinstance(base, str) and base else None
+
+
+def model_from_flags(spec: str, gguf: str | None = None) -> dict[str, str]:
+    """The `[model]` table `--model SPEC [--gguf FILE]` stands for.
+
+    SPEC is a hub id, a local folder, or a GGUF file (a path or `DIST:FILE.gguf`); `--gguf` names
+    the GGUF file inside SPEC's folder (or anywhere).
+    """
+    if spec.lower().endswith(".gguf"):
+        return {"name_or_path": Path(spec.rpartition(":")[2]).stem, "gguf_file": spec}
+    table = {"name_or_path": spec}
+    if gguf:
+        local = Path(spec) / gguf
+        table["gguf_file"] = str(local) if local.is_file() else gguf
+    return table
+
+
+def device_precision(device: str | None) -> str:
+    """What the device computes well: bf16 on a GPU (fp16 where bf16 is missing), fp32 on a CPU.
+
+    The seed recipe's int8 needs CUDA (bitsandbytes), so it is never a default.
+    """
+    if str(device or "").startswith("cpu"):
+        return "fp32"
+    import torch
+
+    if not torch.cuda.is_available():
+        return "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
