@@ -262,7 +262,7 @@ def versions() -> dict[str, str | None]:
 # -- CLI ------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
-    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ adapters are evaluated")
+    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
     parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
     parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
     parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
