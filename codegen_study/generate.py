@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.targets import SAMPLE_LABELS, Target, best_step, discover_checkpoints, plan_targets, table_rows
+from codegen_study.targets import device_precision, model_from_flags, read_adapter
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml, to_dict
 from codegen_study.errors import UserError
 from codegen_study.prompts import PROMPT_STYLES
@@ -301,7 +302,7 @@ def versions() -> dict[str, str | None]:
 # -- CLI ------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
-    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ adapters are evaluated")
+    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
     parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
     parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
     parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
@@ -318,11 +319,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
-                        help="override [model] precision (e.g. fp32 on a CPU)")
+                        help="override [model] precision (default without one: bf16 on a GPU, fp32 on a CPU)")
+    # no TOML needed: these flags are the [model] table, an adapter and the benchmarks
+    parser.add_argument("--model", metavar="ID_OR_PATH",
+                        help="hub id, local folder or GGUF file (path or DIST:FILE.gguf); replaces [model]")
+    parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
+    parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
+                        help="a PEFT adapter folder, evaluated next to the base model")
+    parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
+                        help="benchmark NAME (repeatable) from SOURCE, as --source takes it; replaces --benchmarks")
 
 
 def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
-    """(EvalConfig with flags applied, ModelConfig, the raw config tables)."""
+    """(EvalConfig with flags applied, ModelConfig, the raw config tables). `--model`, `--gguf`, `--adapter`
+    and `--benchmark` fill the tables a TOML file would, so both routes give the same config."""
+    from codegen_study.config import from_dict
     from codegen_study.models import ModelConfig
 
     raw = read_toml(args.config) if args.config else {}
@@ -332,12 +343,45 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
         if not sep or not name or not spec:
             raise UserError(f"--source {item!r}: expected NAME=SPEC")
         sources[name] = spec
+    picked = []
+    for item in args.benchmark:
+        name, sep, spec = (part.strip() for part in item.partition("="))
+        if not name or (sep and not spec):
+            raise UserError(f"--benchmark {item!r}: expected NAME or NAME=SOURCE")
+        sources.update({name: spec} if spec else {})
+        picked.append(name)
+    if picked and args.benchmarks:
+        raise UserError("give --benchmark (repeated) or --benchmarks, not both")
+    benchmarks = picked or ([b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None)
+    run_table, model_table, output_dir = dict(raw.get("run", {})), dict(raw.get("model", {})), args.output_dir
+    if args.adapter:
+        if len(args.adapter) > 1:
+            raise UserError("--adapter: one adapter per command (a folder of checkpoints goes to --run)")
+        if args.run:
+            raise UserError("give --run or --adapter, not both")
+        label, base = read_adapter(Path(args.adapter[0]))
+        args.run = args.adapter[0]  # the adapter is the run's only checkpoint
+        run_table["name"] = run_table.get("name") or label
+        if base and not (args.model or args.gguf or model_table):  # the base it was trained on
+            model_table = {"name_or_path": base}
+    if args.model or args.gguf:
+        model_table = model_from_flags(args.model or model_table.get("name_or_path") or ModelConfig.name_or_path,
+                                       args.gguf)
+    if (args.model or args.gguf or args.adapter) and not (output_dir or raw.get("eval", {}).get("output_dir")):
+        label = run_table.get("name") or model_table["name_or_path"]
+        output_dir = str(Path("runs-local") / ("eval-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")))
+    precision = args.precision or model_table.get("precision") or \
+        ("fp32" if args.score_only else device_precision(args.device))  # scoring loads no model
+    model_table["precision"] = precision
     overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
-                 "engine": args.engine, "workers": args.workers, "output_dir": args.output_dir,
-                 "sources": sources or None,
-                 "benchmarks": [b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None}
+                 "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
+                 "sources": sources or None, "benchmarks": benchmarks}
     cfg = load_section(args.config, "eval", EvalConfig, overrides)
-    model_cfg = load_section(args.config, "model", ModelConfig, {"precision": args.precision})
+    if args.model or args.gguf or not args.config:
+        model_cfg = from_dict(ModelConfig, model_table, where="--model")
+    else:  # the TOML route: errors name the file and line
+        model_cfg = load_section(args.config, "model", ModelConfig, {"precision": precision})
+    raw = {**raw, "model": to_dict(model_cfg), **({"run": run_table} if run_table else {})}  # as resolved
     return cfg, model_cfg, raw
 
 

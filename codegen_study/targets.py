@@ -1,17 +1,23 @@
 """Which models an evaluation covers: the base, and the checkpoints of a training run.
 
-A run folder (written by `train`) holds `checkpoint-step-N/` folders; those with a PEFT adapter
-inside are checkpoints (a folder without `adapter_config.json` is unfinished or foreign).
-"final" is the highest step; "best" the step with the lowest validation loss in the run's
-`losses` table (earliest on ties), i.e. what early stopping keeps. The model label of a
-checkpoint is the run's `[run] name` from its `config.toml`.
+A run folder (written by `train`) holds `checkpoint-step-N/` folders; Hugging Face Trainer and
+TRL write `checkpoint-N/`, and both are read (the former wins when a step has both). Those with a
+PEFT adapter inside are checkpoints (a folder without `adapter_config.json` is unfinished or
+foreign). "final" is the highest step; "best" the step with the lowest validation loss in the
+run's `losses` table (earliest on ties), i.e. what early stopping keeps; a Trainer run without
+that table gives its `eval_loss` history (`trainer_state.json` of its latest checkpoint). The model
+label of a checkpoint is the run's `[run] name` from its `config.toml`.
 
-Reads only the standard library (polars only when a table was compacted to parquet), so it runs
-on the GPU machine. Does not load models (see `generate`).
+Also what `evaluate --model/--gguf/--adapter` name: the `[model]` table, an adapter's label and
+base model, and the precision a device computes well.
+
+Reads only the standard library (polars only when a table was compacted to parquet; torch only to
+ask for a GPU), so it runs on the GPU machine. Does not load models (see `generate`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -37,14 +43,55 @@ class Target:
     train_seed: int | None = None  # the training seed (LoRA initialisation and data order)
 
 
+CHECKPOINT_NAME = re.compile(r"checkpoint-(step-)?(\d+)")
+
+
 def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
-    """step -> folder for every `checkpoint-step-N/` of `run_dir` that holds an adapter."""
-    found = {}
-    for p in Path(run_dir).glob("checkpoint-step-*"):
-        m = re.fullmatch(r"checkpoint-step-(\d+)", p.name)
+    """step -> folder for every `checkpoint-step-N/` or `checkpoint-N/` of `run_dir` holding an adapter.
+
+    A folder without such subfolders that holds an adapter itself (`evaluate --adapter DIR`) is
+    one checkpoint, at the step its name or `trainer_state.json` gives (else 0).
+    """
+    found: dict[int, Path] = {}
+    for p in sorted(Path(run_dir).glob("checkpoint-*"), key=lambda p: "step-" not in p.name):
+        m = CHECKPOINT_NAME.fullmatch(p.name)
         if m and p.is_dir() and (p / "adapter_config.json").exists():
-            found[int(m[1])] = p
+            found.setdefault(int(m[2]), p)
+    if not found and (Path(run_dir) / "adapter_config.json").exists():
+        return {adapter_step(Path(run_dir)): Path(run_dir)}
     return dict(sorted(found.items()))
+
+
+def adapter_step(folder: Path) -> int:
+    """The training step an adapter folder was saved at: from its name, its trainer state, else 0."""
+    m = CHECKPOINT_NAME.fullmatch(folder.name)
+    if m:
+        return int(m[2])
+    state = folder / "trainer_state.json"
+    if state.is_file():
+        try:
+            data = json.loads(state.read_text())
+        except (OSError, ValueError):
+            raise UserError(f"{state}: unreadable trainer state") from None
+        step = data.get("step", data.get("global_step")) if isinstance(data, dict) else None
+        if isinstance(step, int):
+            return step
+    return 0
+
+
+def trainer_eval_losses(run_dir: str | os.PathLike) -> list[dict]:
+    """`eval_loss` entries of the newest Hugging Face `trainer_state.json` under `run_dir`, as losses rows."""
+    states = sorted((int(m[2]), p / "trainer_state.json") for p in Path(run_dir).glob("checkpoint-*")
+                    if (m := CHECKPOINT_NAME.fullmatch(p.name)) and (p / "trainer_state.json").is_file())
+    if not states:
+        return []
+    path = states[-1][1]
+    try:
+        history = json.loads(path.read_text()).get("log_history", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UserError(f"{path}: unreadable trainer state ({exc})") from None
+    return [{"split": "valid", "step": h["step"], "loss": h["eval_loss"]} for h in history
+            if isinstance(h, dict) and "eval_loss" in h and isinstance(h.get("step"), int)]
 
 
 def table_rows(store: Store, table: str) -> list[dict]:
@@ -61,7 +108,7 @@ def table_rows(store: Store, table: str) -> list[dict]:
 def best_step(run_dir: str | os.PathLike, steps: list[int]) -> int | None:
     """The checkpoint step with the lowest validation loss (earliest on ties); None without any."""
     valid = {}
-    for row in table_rows(Store(run_dir), "losses"):
+    for row in table_rows(Store(run_dir), "losses") or trainer_eval_losses(run_dir):
         if str(row.get("split")).lower() in VALID_SPLITS and row.get("step") in steps:
             loss = row.get("loss")
             if loss is not None and loss == loss:  # skip NaN
@@ -99,7 +146,7 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
         return targets
     ckpts = discover_checkpoints(run_dir)
     if not ckpts and not targets:
-        raise UserError(f"{run_dir}: no checkpoint-step-N/ folder with an adapter")
+        raise UserError(f"{run_dir}: no checkpoint-step-N/ or checkpoint-N/ folder with an adapter")
     final = max(ckpts) if ckpts else None
     best = best_step(run_dir, list(ckpts)) if ckpts else None
     sampled = {int(s) for s in want if s.isdigit()} | ({final} if "final" in want else set()) \
@@ -113,7 +160,58 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
         chosen = sorted({alias[s] if s in alias else int(s) for s in steps} - {None})
         missing = [s for s in chosen if s not in ckpts]
         if missing:
-            raise UserError(f"{run_dir}: no checkpoint-step-{missing[0]}/ (have {sorted(ckpts)})")
+            raise UserError(f"{run_dir}: no checkpoint of step {missing[0]} (have {sorted(ckpts)})")
     arm, seed = run_identity(run_dir, name)
     label = model_label(arm, seed)
     return targets + [Target(label, s, ckpts[s], s in sampled, arm, seed) for s in chosen]
+
+
+# -- models named on the command line (`evaluate --model/--gguf/--adapter`) -----------------------
+def read_adapter(folder: Path) -> tuple[str, str | None]:
+    """(label, base model) of a PEFT adapter folder.
+
+    The label is its training run's name for a `checkpoint-N/` inside a run folder (the
+    parent's `[run] name`, else the parent's folder name), else the folder's own name; the base
+    is what `adapter_config.json` names (None when it names none).
+    """
+    path = folder / "adapter_config.json"
+    if not path.is_file():
+        raise UserError(f"--adapter {folder}: no adapter_config.json there (not a PEFT adapter folder)")
+    try:
+        base = json.loads(path.read_text()).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UserError(f"{path}: not a PEFT adapter config ({exc})") from None
+    folder = folder.resolve()
+    label = folder.name
+    if CHECKPOINT_NAME.fullmatch(folder.name):
+        label = model_label(*run_identity(folder.parent, folder.parent.name))
+    return label, base if isinstance(base, str) and base else None
+
+
+def model_from_flags(spec: str, gguf: str | None = None) -> dict[str, str]:
+    """The `[model]` table `--model SPEC [--gguf FILE]` stands for.
+
+    SPEC is a hub id, a local folder, or a GGUF file (a path or `DIST:FILE.gguf`); `--gguf` names
+    the GGUF file inside SPEC's folder (or anywhere).
+    """
+    if spec.lower().endswith(".gguf"):
+        return {"name_or_path": Path(spec.rpartition(":")[2]).stem, "gguf_file": spec}
+    table = {"name_or_path": spec}
+    if gguf:
+        local = Path(spec) / gguf
+        table["gguf_file"] = str(local) if local.is_file() else gguf
+    return table
+
+
+def device_precision(device: str | None) -> str:
+    """What the device computes well: bf16 on a GPU (fp16 where bf16 is missing), fp32 on a CPU.
+
+    The seed recipe's int8 needs CUDA (bitsandbytes), so it is never a default.
+    """
+    if str(device or "").startswith("cpu"):
+        return "fp32"
+    import torch
+
+    if not torch.cuda.is_available():
+        return "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"

