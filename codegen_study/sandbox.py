@@ -89,9 +89,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class Job:
-    code: str  # complete Python 3 program, executed as __main__
+    code: str  # complete Python 3 program, executed as `name` (by default __main__)
     stdin: str = ""
     limits: Limits = Limits()
+    #: run after the program, in its namespace; `Outcome.checked` says whether it ran to its end
+    #: (a program that exits early -- exit(), sys.exit(0), os._exit(0) -- never gets there)
+    check: str | None = None
+    name: str = "__main__"  # the program's `__name__`
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Outcome:
     seconds: float  # CPU seconds (user+sys) of the run's process tree
     wall_seconds: float
     stdout_truncated: bool
+    checked: bool = False  # Job.check ran to its end (reported with a secret the program never sees)
 
 
 _F_SETPIPE_SZ, _F_GETPIPE_SZ = 1031, 1032
@@ -483,7 +488,8 @@ def default_workers() -> int:
 
 
 def _frame(job: Job) -> bytes:
-    data = marshal.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s))
+    data = marshal.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s,
+                          job.check, job.name))
     return struct.pack("<I", len(data)) + data
 
 

@@ -1,10 +1,11 @@
 """Namespace and mount isolation of a sandbox worker (`codegen_study.sandbox`), done once per worker.
 
 Covers: unsharing the network, mount, PID, IPC and UTS namespaces (inside a user namespace when
-not root and the kernel allows one), private mount propagation, a private /proc, the read-only
-remount of the whole tree, private tmpfs scratch dirs, and re-exposing the interpreter's own
-directories when they live under a home other users may not enter (pyenv in /root). Every step
-is best effort and reported in the returned protections dict, never silently assumed.
+not root and the kernel allows one), private mount propagation, the file view (a new root
+holding the system dirs and the interpreter with its standard library, nothing else: no
+project, no benchmark files, no homes, no host /tmp), a private /proc, private tmpfs scratch
+dirs, and the seccomp filter every program runs under (`deny_syscalls`). Every step is best
+effort and reported in the returned protections dict, never silently assumed.
 
 Does not cover: the per-job child (`sandbox_child`), supervision (`sandbox_worker`), pooling
 (`sandbox`). Nothing here runs per job.
@@ -22,6 +23,10 @@ _CLONE = {"user_namespace": 0x10000000, "mount_namespace": 0x00020000, "net_name
           "pid_namespace": 0x20000000, "ipc_namespace": 0x08000000, "uts_namespace": 0x04000000}
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_MOVE, _MS_REC, _MS_PRIVATE = 2, 4, 8, 4096, 8192, 0x4000, 1 << 18
 _MNT_DETACH = 2
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine, -1)
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf", "mime.types")
+_DEV_NODES = ("null", "zero", "full", "random", "urandom")
 _SYS_MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -67,63 +72,108 @@ def isolate() -> dict:
 
 
 def private_mounts(prot: dict) -> None:
-    """Own /proc (pid namespace view), read-only tree, private writable tmpfs dirs."""
-    prot["private_proc"] = prot["readonly_root"] = prot["private_tmp"] = False
-    prot["exposed_python_dirs"] = []
+    """The file view programs get: a fresh root holding only what running Python needs.
+
+    A tmpfs becomes the root (pivot_root): the system dirs (/usr, /bin, /lib*), the
+    interpreter's own prefix (its standard library; every site-packages/dist-packages dir is
+    covered by an empty tmpfs), a few files of /etc, the harmless /dev nodes, a private /proc
+    and private tmpfs scratch dirs. Everything else -- the project checkout, benchmark files,
+    home dirs, the host's /tmp -- is simply not there. When the new root cannot be built the
+    host tree is remounted read-only instead (and `file_view` says so).
+    """
+    prot["private_proc"] = prot["readonly_root"] = prot["private_tmp"] = prot["file_view"] = False
+    prot["private_dirs"] = []
     if not prot["mount_namespace"]:
         return
-    if prot["pid_namespace"]:
-        prot["private_proc"] = _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
-    # Python's own files may sit under a 0700 home (pyenv as root): re-expose just those dirs,
-    # staged through a scratch tmpfs, before everything turns read-only.
-    if _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m"):
-        prot["exposed_python_dirs"] = _expose({sys.prefix, sys.base_prefix, *sys.path}, "/tmp")
-        libc.umount2(b"/tmp", _MNT_DETACH)
+    prot["file_view"] = _new_root()
     attr = (ctypes.c_uint64 * 4)(_MOUNT_ATTR_RDONLY, 0, 0, 0)
     prot["readonly_root"] = libc.syscall(_SYS_MOUNT_SETATTR, _AT_FDCWD, b"/", _AT_RECURSIVE,
                                           attr, ctypes.sizeof(attr)) == 0
+    if prot["pid_namespace"]:
+        prot["private_proc"] = _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
     mounted = [d for d in PRIVATE_DIRS if os.path.isdir(d)
                and _mount("tmpfs", d, "tmpfs", _MS_NOSUID | _MS_NODEV, _TMPFS_OPTS)]
     prot["private_tmp"] = "/tmp" in mounted
     prot["private_dirs"] = mounted
 
 
-def _blocked_ancestor(path: str) -> str | None:
-    """The highest proper ancestor of `path` that other users may not enter, if any."""
-    cur = ""
-    for part in path.strip("/").split("/")[:-1]:
-        cur += "/" + part
-        try:
-            if not os.stat(cur).st_mode & 0o001:
-                return cur
-        except OSError:
-            return None
-    return None
+def _new_root() -> bool:
+    """Builds the view on a tmpfs at /tmp and pivots into it; False (nothing changed) on failure."""
+    new = "/tmp"
+    if not _mount("tmpfs", new, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=755"):
+        return False
+    try:
+        for top in _SYSTEM_DIRS:
+            if os.path.islink(top):
+                os.symlink(os.readlink(top), new + top)
+            elif os.path.isdir(top):
+                _bind(top, new + top)
+        prefix = os.path.realpath(sys.base_prefix)
+        if not os.path.exists(new + prefix):  # not under /usr (pyenv in /root, conda in /opt)
+            _bind(prefix, new + prefix)
+        for d in _site_dirs():
+            if os.path.isdir(new + d) and not _mount("tmpfs", new + d, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k"):
+                raise OSError(f"cannot hide {d}")
+        os.makedirs(new + "/etc", 0o755)
+        for name in _ETC_FILES:
+            if os.path.isfile("/etc/" + name):
+                _bind("/etc/" + name, f"{new}/etc/{name}", is_dir=False)
+        os.makedirs(new + "/dev", 0o755)
+        for name in _DEV_NODES:
+            if os.path.exists("/dev/" + name):
+                _bind("/dev/" + name, f"{new}/dev/{name}", is_dir=False)
+        for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+            os.symlink(target, f"{new}/dev/{name}")
+        for d in ("/proc", *PRIVATE_DIRS):
+            os.makedirs(new + d, 0o755, exist_ok=True)
+        os.chmod(new + "/tmp", 0o1777)
+        if not _proc_placeholder(new):
+            raise OSError("cannot provide /proc")
+        os.chdir(new)
+        if libc.syscall(_SYS_PIVOT_ROOT, b".", b".") != 0:  # the old root ends up stacked on top
+            raise OSError(ctypes.get_errno(), "pivot_root failed")
+        if libc.umount2(b".", _MNT_DETACH) != 0:  # ... and is detached: gone from this namespace
+            raise OSError(ctypes.get_errno(), "cannot detach the old root")
+        os.chdir("/")
+        return True
+    except OSError:
+        os.chdir("/")
+        libc.umount2(new.encode(), _MNT_DETACH)
+        return False
 
 
-def _expose(paths: set[str], stage: str) -> list[str]:
-    wanted = sorted({os.path.realpath(p) for p in paths if p and os.path.isdir(p)})
-    wanted = [p for p in wanted if not any(p.startswith(q + "/") for q in wanted)]
-    by_top: dict[str, list[str]] = {}
-    for p in wanted:
-        top = _blocked_ancestor(p)
-        if top:
-            by_top.setdefault(top, []).append(p)
-    exposed = []
-    for n, (top, inner) in enumerate(by_top.items()):
-        staged = []
-        for i, p in enumerate(inner):
-            tmp = os.path.join(stage, f"{n}-{i}")
-            os.mkdir(tmp)
-            if _mount(p, tmp, None, _MS_BIND | _MS_REC, None):
-                staged.append((p, tmp))
-        if not _mount("tmpfs", top, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=755"):
-            continue
-        for p, tmp in staged:
-            os.makedirs(p, mode=0o755, exist_ok=True)
-            if _mount(tmp, p, None, _MS_MOVE, None):
-                exposed.append(p)
-    return exposed
+def _proc_placeholder(new: str) -> bool:
+    """A /proc placeholder in the view: the host's, until a private one is mounted over it."""
+    return _mount("/proc", new + "/proc", None, _MS_BIND | _MS_REC, None)
+
+
+def _bind(src: str, dst: str, is_dir: bool = True) -> None:
+    if is_dir:
+        os.makedirs(dst, 0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(dst), 0o755, exist_ok=True)
+        os.close(os.open(dst, os.O_WRONLY | os.O_CREAT, 0o644))
+    if not _mount(src, dst, None, _MS_BIND | _MS_REC, None):
+        raise OSError(ctypes.get_errno(), f"cannot bind {src}")
+
+
+def _site_dirs() -> set[str]:
+    """Third-party package dirs under the exposed trees: hidden (installed data sets live there)."""
+    found = set()
+    for top in ("/usr", os.path.realpath(sys.base_prefix)):
+        for lib in ("lib", "lib64", "local/lib", "local/lib64"):
+            base = os.path.join(top, lib)
+            try:
+                names = os.listdir(base)
+            except OSError:
+                continue
+            for name in names:
+                if name.startswith("python"):
+                    for leaf in ("site-packages", "dist-packages"):
+                        found.add(os.path.realpath(os.path.join(base, name, leaf)))
+    found.update(os.path.realpath(p) for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return {d for d in found if d.startswith(("/usr/", os.path.realpath(sys.base_prefix) + "/"))}
 
 
 def fresh_tmpfs(path: str) -> bool:

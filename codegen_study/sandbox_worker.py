@@ -30,7 +30,8 @@ import time
 from codegen_study.sandbox_child import Template, fork, prepare_interpreter, rlimits, run_child
 from codegen_study.sandbox_namespace import fresh_tmpfs, isolate, private_mounts
 
-_MIN_CHECK_S = 0.005  # finest spacing of CPU-time checks near the limit
+_MIN_CHECK_S = 0.005
+_COMPILE_HERE_CHARS = 64 << 10  # larger programs could make compiling cost the worker gigabytes  # finest spacing of CPU-time checks near the limit
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _ENV_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_")
 _ENV_SUFFIXES = ("THREADS", "THREAD_LIMIT", "CORETYPE", "DYNAMIC", "PROC_BIND", "PLACES")
@@ -172,6 +173,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     base = "/tmp" if prot["private_tmp"] else _make_base_dir()
     tpl = Template(run_uid if prot["uid_drop"] else None, prot["user_namespace"],
                    not prot["uid_drop"] and not prot["user_namespace"], os.path.join(base, "job"))
+    tpl.fresh_ipc = prot["ipc_namespace"]
     path = list(sys.path)
     os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
     setup = recv_message(proto_in)
@@ -212,7 +214,8 @@ def _make_base_dir() -> str:
     return tempfile.mkdtemp(prefix="codegen-sandbox-")
 
 
-def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> dict:
+def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float, check: str | None = None,
+           name: str = "__main__") -> dict:
     """Runs one job to completion; afterwards no process and no file of it remain."""
     tpl = ctx.tpl
     if lim.get("startup_included"):  # the program's share of a limit that counts start-up too
@@ -229,18 +232,20 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> di
     _write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     limits = _rlimits(ctx, lim)
-    (out_r, out_w), (err_r, err_w), (hint_r, hint_w) = os.pipe(), os.pipe(), os.pipe()
+    (out_r, out_w), (err_r, err_w), (setup_r, setup_w) = os.pipe(), os.pipe(), os.pipe()
     start = time.monotonic()
     program = _compiled(ctx, code)
+    checker = None if check is None else _compiled(ctx, check)
+    token = b"\n" + os.urandom(16).hex().encode() if check is not None else b""  # never in the program's text
     pid = fork(tpl)
     if pid == 0:
-        run_child(tpl, program, limits, lim["timeout_s"], (stdin_fd, out_w, err_w, hint_w))
-    for fd in (stdin_fd, out_w, err_w, hint_w):
+        run_child(tpl, program, limits, lim["timeout_s"], (stdin_fd, out_w, err_w, setup_w), checker, token, name)
+    for fd in (stdin_fd, out_w, err_w, setup_w):
         os.close(fd)
     try:
-        result = _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r)
+        result = _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token)
     finally:
-        for fd in (out_r, err_r, hint_r):
+        for fd in (out_r, err_r, setup_r):
             os.close(fd)
         _wipe(ctx)
     return result
@@ -265,6 +270,8 @@ def _compiled(ctx: _Context, code: str):
     of a small program's run). Compilation has no side effects, so the child sees exactly what
     compiling it itself would give.
     """
+    if len(code) > _COMPILE_HERE_CHARS:
+        return code  # compiled by the child, under the run's memory and CPU limits
     hit = ctx.programs.get(code)
     if hit is None:
         try:
@@ -284,7 +291,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
+def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes = b"") -> dict:
     out, err = _Sink(lim["stdout_bytes"]), _Sink(lim["stderr_bytes"])
     sinks = {out_r: out, err_r: err}
     poller = select.poll()
@@ -337,17 +344,18 @@ def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
                 pass
         except BlockingIOError:
             pass
-    os.set_blocking(hint_r, False)
-    try:
-        hint = os.read(hint_r, 4096)
+    os.set_blocking(setup_r, False)
+    try:  # only the child's setup writes here: the pipe is closed before the program starts
+        report = os.read(setup_r, 4096)
     except BlockingIOError:
-        hint = b""
-    if hint.startswith(b"S"):
-        raise _SetupError(hint[1:].decode(errors="replace"))
-    return _verdict(reason, status, cpu, wall, lim, out, err, hint)
+        report = b""
+    if report.startswith(b"S"):
+        raise _SetupError(report[1:].decode(errors="replace"))
+    checked = bool(token) and out.cut_suffix(token)
+    return _verdict(reason, status, cpu, wall, lim, out, err, checked)
 
 
-def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
+def _verdict(reason, status, cpu, wall, lim, out, err, checked) -> dict:
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     stderr = err.text()
@@ -360,9 +368,9 @@ def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
         # reaped rusage disagree by up to a few per cent (0.29 s reported for a 0.3 s timer), so
         # the CPU check is loose; it only keeps a program that sends itself SIGPROF early "killed".
         verdict = "timeout"
-    elif hint.startswith(b"M") or (exit_code != 0 and (
+    elif exit_code != 0 and (
             "MemoryError" in tail.strip().rsplit("\n", 1)[-1] or "Cannot allocate memory" in tail
-            or "out of memory" in tail)):
+            or "out of memory" in tail):
         verdict = "memory"
     elif sig is not None:
         verdict = "killed"
@@ -370,7 +378,7 @@ def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
         verdict = "ok" if exit_code == 0 else "error"
     return {"status": verdict, "exit_code": exit_code, "signal": sig, "stdout": out.text(),
             "stderr": stderr, "seconds": round(cpu, 6), "wall_seconds": round(wall, 6),
-            "stdout_truncated": out.overflow}
+            "stdout_truncated": out.overflow, "checked": checked}
 
 
 class _Sink:
@@ -391,6 +399,14 @@ class _Sink:
 
     def text(self) -> str:
         return b"".join(self.parts).decode("utf-8", errors="replace")
+
+    def cut_suffix(self, suffix: bytes) -> bool:
+        """Removes `suffix` from the end of what was kept, if it is there (and nothing was cut)."""
+        data = b"".join(self.parts)
+        if self.overflow or not data.endswith(suffix):
+            return False
+        self.parts, self.size = [data[:-len(suffix)]], self.size - len(suffix)
+        return True
 
 
 # ----------------------------------------------------------------------------- cleanup

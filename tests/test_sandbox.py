@@ -470,3 +470,102 @@ def test_protections_as_root(box):
     out = run(box, "import os; print(os.getuid(), os.getgid(), os.getgroups())")
     uid, gid, groups = out.stdout.split(maxsplit=2)
     assert int(uid) in p["run_uids"] and uid == gid and groups.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- channels and file view
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_no_fd_beyond_stderr_is_inherited(box):
+    out = run(box, """
+        import os
+        open_fds = []
+        for fd in range(3, 1024):
+            try:
+                os.fstat(fd)
+                open_fds.append(fd)
+            except OSError:
+                pass
+        print(open_fds)
+    """)
+    assert (out.status, out.stdout) == ("ok", "[]\n")
+
+
+def test_writing_to_the_old_status_fd_neither_aborts_nor_forges(box):
+    """fd 3 once carried the child's setup report: a write there must not reach the worker."""
+    out = run(box, """
+        import os
+        for data in (b"Sforged setup failure", b"M"):
+            try:
+                os.write(3, data)
+            except OSError:
+                pass
+        raise SystemExit(1)
+    """)
+    assert (out.status, out.exit_code) == ("error", 1)
+    assert_pool_works(box)
+
+
+def test_check_runs_after_the_program_in_its_namespace(box):
+    out = box.run(Job("x = 41", check="print(x + 1)", limits=FAST))
+    assert (out.status, out.stdout, out.checked) == ("ok", "42\n", True)
+
+
+@pytest.mark.parametrize("early_exit", ["exit()", "quit()", "import sys; sys.exit(0)", "import os; os._exit(0)"])
+def test_an_early_exit_never_counts_as_a_completed_check(box, early_exit):
+    out = box.run(Job(early_exit, check="print('checked')", limits=FAST))
+    assert out.checked is False and "checked" not in out.stdout
+
+
+def test_the_check_secret_is_not_in_the_programs_files(box):
+    """A program that echoes everything it can read still does not produce the completion secret."""
+    out = box.run(Job("import os, sys\nsys.stdout.write(open(__file__).read())\n"
+                      "sys.stdout.write(''.join(open(f).read() for f in os.listdir('.')))\nos._exit(0)",
+                      check="pass", limits=FAST))
+    assert out.status == "ok" and out.checked is False
+
+
+def test_program_name_can_differ_from_main(box):
+    out = box.run(Job("print(__name__)\nif __name__ == '__main__':\n    input()", name="builtins", limits=FAST))
+    assert (out.status, out.stdout) == ("ok", "builtins\n")
+
+
+@pytest.mark.parametrize("target", [
+    os.path.abspath(__file__),  # the project checkout
+    os.path.join(ROOT, "data", "benchmarks", "lcb_atcoder_easy_2408_2502.jsonl"),  # a benchmark file
+])
+def test_project_benchmarks_and_homes_are_not_in_the_file_view(box, target):
+    require(box, "file_view")
+    out = run(box, f"import os\nprint(os.path.exists({target!r}))")
+    assert (out.status, out.stdout) == ("ok", "False\n")
+
+
+def test_home_holds_at_most_the_way_to_the_interpreter(box):
+    """The scorer's home is empty in the view, except the path down to an interpreter kept there (pyenv)."""
+    require(box, "file_view")
+    home = os.path.expanduser("~")
+    out = run(box, f"import os\nprint(sorted(os.listdir({home!r})) if os.path.isdir({home!r}) else [])")
+    prefix = os.path.realpath(sys.base_prefix)
+    allowed = [prefix[len(home) + 1:].split("/")[0]] if prefix.startswith(home + "/") else []
+    assert out.status == "ok" and eval(out.stdout) in ([], allowed)
+
+
+def test_host_tmp_is_not_in_the_file_view(box, tmp_path):
+    require(box, "file_view")
+    secret = tmp_path / "expected_output.txt"
+    secret.write_text("42")
+    os.chmod(tmp_path, 0o755)
+    out = run(box, f"import os\nprint(os.path.exists({str(secret)!r}))")
+    assert (out.status, out.stdout) == ("ok", "False\n")
+
+
+def test_installed_packages_are_not_in_the_file_view(box):
+    require(box, "file_view")
+    out = run(box, "import pytest")
+    assert out.status == "error" and "ModuleNotFoundError" in out.stderr
+
+
+def test_standard_library_stays_readable(box):
+    out = run(box, "import decimal, fractions, json, os, sqlite3\nprint(len(open(os.__file__).read()) > 0)")
+    assert (out.status, out.stdout) == ("ok", "True\n")
