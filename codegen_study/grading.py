@@ -23,7 +23,8 @@ and how output is compared. Three profiles exist:
   ``check(entry_point)``; when the extracted code defines the entry point itself (an instruct
   model wrote the whole function), it runs after the prompt instead of continuing it.
 
-Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code.
+Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code,
+code_limit (extracted code longer than `MAX_CODE_CHARS`: neither parsed nor run).
 A sample passes when all its tests pass; its verdict is that of its first failing test.
 
 Time limits are the sandbox's: CPU seconds of the run, with a wall-clock backstop for programs
@@ -51,7 +52,11 @@ from codegen_study.benchmarks import Problem, TestCase
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES, extract_code
 
-VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code")
+VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code",
+            "code_limit")
+#: longer extracted code is not parsed nor run (verdict code_limit): parsing 1.5 MB of Python takes
+#: 600 MB; a model's answer is a few kilobytes
+MAX_CODE_CHARS = 128 << 10
 KEEP_CHARS = 2000  # failing-test input/expected/actual/stderr are cut to this many characters
 
 #: LiveCodeBench's `import_string` (lcb_runner/evaluation/testing_util.py) plus the digit limit.
@@ -287,7 +292,7 @@ HUMANEVAL_NAME = "builtins"
 
 # -- verdicts ---------------------------------------------------------------------------
 _STATUS_VERDICT = {"timeout": "timeout", "memory": "memory_limit", "output_limit": "output_limit",
-                   "killed": "runtime_error", "error": "runtime_error"}
+                   "killed": "runtime_error", "error": "runtime_error", "code_limit": "code_limit"}
 
 
 def _cut(s: str | None) -> str | None:
@@ -423,7 +428,8 @@ def grade(
         known = key in local or key in first
         first.setdefault(key, len(entries))
         # no_code runs nothing; a program already graded on the same tests is not run again
-        plans = _plans(problem, code, profile) if code.strip() and not known else []
+        runnable = code.strip() and len(code) <= MAX_CODE_CHARS
+        plans = _plans(problem, code, profile) if runnable and not known else []
         for plan in plans:
             jobs.append(Job(plan.program, plan.test.input if plan.mode in ("seed", "lcb") else "",
                             _limits(profile, plan.test), check=plan.check, name=plan.name))
@@ -511,6 +517,8 @@ def _sample_verdict(sample: Sample, code: str, results: list, total: int,
                     stop_on_failure: bool = False) -> SampleVerdict:
     if not code.strip():
         return SampleVerdict(sample.question_id, sample.sample_id, code, False, "no_code", 0, total, 0.0, ())
+    if len(code) > MAX_CODE_CHARS:
+        return SampleVerdict(sample.question_id, sample.sample_id, code, False, "code_limit", 0, total, 0.0, ())
     tests = []
     after_timeout = False
     for plan, outcome in results:

@@ -47,6 +47,7 @@ class Template:
         self.main: types.ModuleType | None = None
         self.libc_fork = False
         self.fresh_ipc = False  # a new IPC namespace per run (root or user namespace)
+        self.cgroup_fd: int | None = None  # the worker's memory cgroup (cgroup.procs), joined per run
 
 
 def prepare_interpreter(tpl: Template, path: list[str]) -> None:
@@ -128,6 +129,8 @@ def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int
     catch SIGPROF or cancel the timer, and its children do not inherit it; the worker's
     polling and RLIMIT_CPU still stop those."""
     try:
+        if tpl.cgroup_fd is not None:
+            os.write(tpl.cgroup_fd, b"0")  # join the memory cgroup (before the dup2s can reuse its fd)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         os.closerange(4, 1 << 20)

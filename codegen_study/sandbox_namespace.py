@@ -180,3 +180,169 @@ def fresh_tmpfs(path: str) -> bool:
     """Replaces a private scratch dir by an empty tmpfs (when wiping it file by file failed)."""
     libc.umount2(path.encode(), _MNT_DETACH)
     return _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, _TMPFS_OPTS)
+
+
+# ----------------------------------------------------------------------------- seccomp
+
+#: per architecture: (audit arch, syscalls -> EPERM, syscalls -> ENOSYS, clone-like calls whose
+#: first argument is checked for CLONE_NEWUSER)
+_SECCOMP_ARCH = {
+    "x86_64": (0xC000003E,
+               # add_key request_key keyctl shmget semget msgget mq_open setns io_uring_* bpf userfaultfd
+               (248, 249, 250, 29, 64, 68, 240, 308, 425, 426, 427, 321, 323),
+               (435,),  # clone3: its flags are out of the filter's reach; libc falls back to clone
+               (56, 272)),  # clone, unshare
+    "aarch64": (0xC00000B7,
+                (217, 218, 219, 194, 190, 186, 180, 268, 425, 426, 427, 280, 282),
+                (435,),
+                (220, 97)),
+}
+_CLONE_NEWUSER = 0x10000000
+_RET_ALLOW, _RET_KILL, _RET_ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
+_EPERM, _ENOSYS = 1, 38
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _seccomp_program(arch: str) -> list[tuple[int, int, int, int]]:
+    """BPF: other ABIs killed; user namespaces, io_uring, keyrings, SysV IPC and mqueues refused."""
+    audit, eperm, enosys, clones = _SECCOMP_ARCH[arch]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    body: list = [(ld, 0, 0, 4), (jeq, 1, 0, audit), (ret, 0, 0, _RET_KILL), (ld, 0, 0, 0)]
+    if arch == "x86_64":
+        body.append((jge, "eperm", 0, 0x40000000))  # the x32 ABI
+    body += [(jeq, "enosys", 0, nr) for nr in enosys]
+    body += [(jeq, "eperm", 0, nr) for nr in eperm]
+    body += [(jeq, "flags", 0, nr) for nr in clones]
+    body.append((ret, 0, 0, _RET_ALLOW))
+    labels = {"flags": len(body)}
+    body += [(ld, 0, 0, 16), (jset, "eperm", 0, _CLONE_NEWUSER), (ret, 0, 0, _RET_ALLOW)]
+    labels["eperm"] = len(body)
+    body.append((ret, 0, 0, _RET_ERRNO | _EPERM))
+    labels["enosys"] = len(body)
+    body.append((ret, 0, 0, _RET_ERRNO | _ENOSYS))
+    return [(code, labels[jt] - i - 1 if isinstance(jt, str) else jt, jf, k)
+            for i, (code, jt, jf, k) in enumerate(body)]
+
+
+def deny_syscalls() -> bool:
+    """Installs the seccomp filter on this process (and so on every child); needs no_new_privs."""
+    arch = os.uname().machine
+    if arch not in _SECCOMP_ARCH:
+        return False
+    program = _seccomp_program(arch)
+    filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
+    fprog = _SockFprog(len(program), filters)
+    return libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
+
+
+# ----------------------------------------------------------------------------- memory cgroup
+
+
+class MemoryCgroup:
+    """A memory cgroup the runs of one worker join: its limit counts every page a run holds --
+    heap, tmpfs files, memfds, shared memory -- which RLIMIT_AS alone does not.
+
+    cgroup v1 (a `memory` hierarchy) or v2 (when the memory controller is delegated to our
+    cgroup's children). Created before the file view hides /sys; the child joins it through an
+    inherited fd (`join`), and the launcher removes it when the worker is gone (`remove_stale`).
+    """
+
+    PREFIX = "codegen-sandbox-"
+
+    def __init__(self, path: str, version: int):
+        self.path, self.version, self.limit_mb = path, version, None
+        self.procs_fd = os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+        events = "memory.oom_control" if version == 1 else "memory.events"
+        self.events_fd = os.open(os.path.join(path, events), os.O_RDONLY | os.O_CLOEXEC)
+        names = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes") if version == 1 else \
+            ("memory.max", "memory.swap.max")
+        self.limit_fds = [os.open(os.path.join(path, n), os.O_WRONLY | os.O_CLOEXEC)
+                          for n in names if os.path.exists(os.path.join(path, n))]
+
+    @classmethod
+    def create(cls, name: str) -> MemoryCgroup | None:
+        for parent, version in _cgroup_parents():
+            path = os.path.join(parent, cls.PREFIX + name)
+            try:
+                os.mkdir(path, 0o755)
+                return cls(path, version)
+            except OSError:
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+        return None
+
+    def set_limit(self, memory_mb: int) -> None:
+        if memory_mb == self.limit_mb:
+            return
+        value = str(memory_mb << 20).encode()
+        # v1: memory, then memory+swap (never below the former); v2: memory.max, then no swap
+        pairs = list(zip(self.limit_fds, [value, value if self.version == 1 else b"0"]))
+        if self.limit_mb is not None and memory_mb > self.limit_mb:
+            pairs.reverse()
+        for fd, v in pairs:
+            os.write(fd, v)
+        self.limit_mb = memory_mb
+
+    def oom_kills(self) -> int:
+        for line in os.pread(self.events_fd, 4096, 0).decode().splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
+
+    @classmethod
+    def remove_stale(cls) -> None:
+        """Removes the cgroups of workers that are gone (named by their pid; rmdir refuses one in use)."""
+        for parent, _ in _cgroup_parents():
+            try:
+                names = [n for n in os.listdir(parent) if n.startswith(cls.PREFIX)]
+            except OSError:
+                continue
+            for n in names:
+                try:
+                    os.kill(int(n[len(cls.PREFIX):]), 0)
+                    continue  # still running
+                except ProcessLookupError:
+                    pass
+                except (ValueError, OSError):
+                    continue
+                try:
+                    os.rmdir(os.path.join(parent, n))
+                except OSError:
+                    pass
+
+
+def _cgroup_parents() -> list[tuple[str, int]]:
+    """Where this process may create memory cgroups: (folder, cgroup version)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            for mount in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory,cpu"):
+                if os.path.exists(os.path.join(mount, "memory.limit_in_bytes")):
+                    found.append((mount + path.rstrip("/"), 1))
+                    break
+        elif controllers == "":
+            for mount in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+                base = mount + path.rstrip("/")
+                try:
+                    with open(os.path.join(base, "cgroup.subtree_control")) as f:
+                        if "memory" in f.read().split():
+                            found.append((base, 2))
+                except OSError:
+                    pass
+    return found

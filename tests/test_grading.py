@@ -369,3 +369,25 @@ def test_humaneval_main_block_reading_stdin_does_not_fail_a_correct_solution(san
     completion = p.metadata["canonical_solution"] + "\n\nif __name__ == '__main__':\n    print(input())\n"
     [v] = grade({p.id: p}, [Sample(p.id, 0, completion=completion)], get_profile("humaneval"), sandbox=sandbox)
     assert v.verdict == "passed"
+
+
+# -- sizes checked before anything expands ------------------------------------------------------
+def test_oversized_code_is_code_limit_and_never_parsed(sandbox):
+    from codegen_study.grading import MAX_CODE_CHARS
+
+    p = stdin_problem(("1\n", "1\n", True))
+    code = "print(input())\n" + "x = 1\n" * (MAX_CODE_CHARS // 6 + 1)
+    v = run(p, get_profile("lcb"), sandbox, code=code)
+    assert (v.verdict, v.tests_passed, v.tests_total) == ("code_limit", 0, 1)
+
+
+def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
+    import base64
+    import zlib
+
+    from codegen_study import benchmarks
+
+    monkeypatch.setattr(benchmarks, "MAX_TEST_DATA_BYTES", 1 << 20)
+    bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()
+    with pytest.raises(ValueError, match="expands beyond 1 MiB"):
+        benchmarks.decode_test_cases(bomb)
