@@ -137,8 +137,8 @@ def get_profile(name: str, *, timeout: float | None = None, extraction: str | No
         raise UserError(f"unknown grader {name!r} (choose from {', '.join(PROFILES)})")
     profile = PROFILES[name]
     if timeout is not None:
-        if not timeout > 0:
-            raise UserError(f"--timeout must be positive, got {timeout}")
+        if not 0 < timeout < 1e6:  # also refuses nan and inf
+            raise UserError(f"--timeout must be a positive number of seconds, got {timeout}")
         profile = dataclasses.replace(profile, timeout_s=float(timeout))
     if extraction is not None:
         if extraction not in POLICIES:

@@ -168,7 +168,8 @@ class _Launch:
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         # process_time() first: the CPU a fresh interpreter's start-up took (see Limits.startup_included)
         boot = ("import time; t = time.process_time(); import sys; sys.path.insert(0, sys.argv[1]); "
-                "import codegen_study.sandbox_worker as s; del sys.path[0]; s.launch(t, int(sys.argv[2]), sys.argv[3:])")
+                "import codegen_study.sandbox_worker as s; del sys.path[0]; "
+                "s.launch(t, int(sys.argv[2]), sys.argv[3:])")
         ours, theirs, args = [], [], []
         for uid, cpu in specs:
             job_r, job_w = os.pipe()

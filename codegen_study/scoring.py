@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.benchmarks import Problem, load_benchmark
-from codegen_study.config import atomic_write_bytes
+from codegen_study.config import atomic_write_bytes, check_output
 from codegen_study.errors import UserError
 from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
 from codegen_study.results import Store, make_run_id
@@ -72,6 +72,10 @@ def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = 
             row = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{where}: invalid JSON: {exc}") from None
+        except RecursionError:
+            raise UserError(f"{where}: invalid JSON: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise UserError(f"{where}: invalid JSON: {str(exc).split(':')[0]}") from None
         if not isinstance(row, dict):
             raise UserError(f"{where}: expected a JSON object")
         qid = row.get("question_id")
@@ -89,8 +93,12 @@ def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = 
         if code is not None and completion is not None:
             raise UserError(f"{where}: give either 'code' or 'completion', not both")
         text = code if code is not None else completion
+        field = "code" if code is not None else "completion"
         if not isinstance(text, str):
-            raise UserError(f"{where}: {'code' if code is not None else 'completion'} must be a string")
+            raise UserError(f"{where}: {field} must be a string")
+        for name, value in (("question_id", qid), ("sample_id", sid), (field, text)):
+            if isinstance(value, str) and not _is_text(value):
+                raise UserError(f"{where}: {name} holds a lone surrogate (\\ud800-\\udfff): not Unicode text")
         if problems is not None and qid not in problems:
             raise UserError(f"{where}: unknown question_id {qid!r} (not in the benchmark)")
         key = (qid, str(sid))
@@ -99,6 +107,14 @@ def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = 
         seen[key] = lineno
         samples.append(Sample(qid, sid, code=code, completion=completion))
     return samples
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile: GraderProfile, source: str) -> None:
@@ -281,7 +297,7 @@ def _read_partial(path: Path, fingerprint: str) -> dict[tuple[str, str], dict]:
 def _append_lines(path: Path, rows: list[dict]) -> None:
     """Append complete JSON lines with one write (SIGKILL-safe; see the module docstring)."""
     blob = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         view = memoryview(blob)
         while view:
@@ -307,7 +323,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, sandbox) -> int:
     bench = str(args.benchmark)
-    out = Path(args.out)
+    out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
+    check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
     profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
     if bench.lower() != "humaneval" and not Path(bench).is_file():
@@ -320,16 +337,16 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     samples_path = Path(args.samples)
     samples = read_samples(samples_path, problems)
     check_gradable(problems, samples, profile, bench)
-    if out.exists() and out.is_dir():
-        raise UserError(f"{out}: is a folder; --out needs a file path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-
-    # -- resume from the side file ------------------------------------------------------
+    # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
     fp = _fingerprint(bench, samples_path, profile)
-    done = _read_partial(partial, fp)
-    if not partial.exists():
-        _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        done = _read_partial(partial, fp)
+        if not partial.exists():
+            _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:
         print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
@@ -356,7 +373,10 @@ def _run(args: argparse.Namespace, sandbox) -> int:
 
     rows = [done[_key(s.question_id, s.sample_id)] for s in samples]
     if args.store:
-        _write_store(args, bench, profile, problems, rows, protections)
+        try:
+            _write_store(args, bench, profile, problems, rows, protections)
+        except OSError as exc:
+            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
     partial.unlink(missing_ok=True)
     print(summary(rows, profile.name))
