@@ -13,15 +13,21 @@ and how output is compared. Three profiles exist:
   hoisted and the rest wrapped in ``wrapped_function()``, a trailing ``if __name__ ==
   '__main__':`` block unwrapped, ``SystemExit`` ignored); output stripped, split into lines,
   each line stripped, equal line counts, and each line equal or equal token by token as
-  ``decimal.Decimal``. Call-based (LeetCode) tests call ``Solution().fn(*json args)`` and compare
-  with the JSON expected value (a returned tuple compares as a list). ``lcb`` extraction.
+  ``decimal.Decimal``. Call-based (LeetCode) tests call ``Solution().fn(*json args)`` after the
+  program (`sandbox.Job.check`) and print the returned value as JSON; this process compares it
+  with the JSON expected value (a returned tuple compares as a list), so the expected value
+  never enters the sandbox and no pass marker exists for a program to print. ``lcb`` extraction.
   Deliberate differences from its in-process runner: every test runs in a fresh sandboxed
   process (no state shared between tests), all tests run (no early stop, so `tests_passed` is
   meaningful), and stdin is the real stdin (LiveCodeBench patches a StringIO in, under which
   ``sys.stdin.buffer`` fails).
-* ``humaneval`` -- ``prompt + completion`` followed by the task's test code and
-  ``check(entry_point)``; when the extracted code defines the entry point itself (an instruct
-  model wrote the whole function), it runs after the prompt instead of continuing it.
+* ``humaneval`` -- ``prompt + completion``, then, as the reference harness does, the task's test
+  code and ``check(entry_point)`` in the same namespace; when the extracted code defines the
+  entry point itself (an instruct model wrote the whole function), it runs after the prompt
+  instead of continuing it. As in the reference (which execs into an empty globals dict),
+  ``__name__`` is ``"builtins"``, so an ``if __name__ == "__main__":`` block does not run; a test
+  passes only when ``check()`` returned (`Outcome.checked`), so a program that exits early --
+  exit(), quit(), sys.exit(0), os._exit(0) -- fails whatever its exit status.
 
 Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code,
 code_limit (extracted code longer than `MAX_CODE_CHARS`: neither parsed nor run).

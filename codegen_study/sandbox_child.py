@@ -11,9 +11,10 @@ single-threaded worker there is nothing for them to repair; the one hook with a 
 `random`'s reseed, is done by hand). The child (`run_child`) then only moves its fds into place,
 sets rlimits, drops privileges and runs the program.
 
-Covers: child-side setup (fds, cwd, rlimits, uid/gid drop or capability drop) and running the
+Covers: child-side setup (joining the worker's memory cgroup, fds 0-2 only, cwd, a fresh IPC
+namespace where seccomp is missing, rlimits, uid/gid drop or capability drop) and running the
 program as `python main.py` would (exit status, traceback without harness frames, atexit,
-non-daemon threads joined, stdio flushed). Does not cover: isolation done once per worker
+non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does not cover: isolation done once per worker
 (`sandbox_namespace`), supervision and verdicts (`sandbox_worker`).
 """
 
