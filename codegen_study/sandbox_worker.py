@@ -372,7 +372,7 @@ def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes
         report = b""
     if report.startswith(b"S"):
         raise _SetupError(report[1:].decode(errors="replace"))
-    checked = bool(token) and out.cut_suffix(token)
+    checked = bool(token) and out.cut(token)
     oom = False
     if ctx.cgroup is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
         kills = ctx.cgroup.oom_kills()  # read only when something was killed
@@ -425,12 +425,13 @@ class _Sink:
     def text(self) -> str:
         return b"".join(self.parts).decode("utf-8", errors="replace")
 
-    def cut_suffix(self, suffix: bytes) -> bool:
-        """Removes `suffix` from the end of what was kept, if it is there (and nothing was cut)."""
+    def cut(self, token: bytes) -> bool:
+        """Removes `token` from what was kept, if it is there (atexit handlers may print after it)."""
         data = b"".join(self.parts)
-        if self.overflow or not data.endswith(suffix):
+        at = data.find(token)
+        if at < 0:
             return False
-        self.parts, self.size = [data[:-len(suffix)]], self.size - len(suffix)
+        self.parts, self.size = [data[:at] + data[at + len(token):]], self.size - len(token)
         return True
 
 
@@ -476,9 +477,10 @@ def _tree_busy() -> float:
     busy = 0.0
     for pid in _descendants(table):
         try:
-            with open(f"/proc/{pid}/schedstat", "rb") as f:
-                on_cpu, waiting = f.read().split()[:2]
-            busy += (int(on_cpu) + int(waiting)) / 1e9
+            for task in os.listdir(f"/proc/{pid}/task"):  # every thread (only read at a backstop)
+                with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as f:
+                    on_cpu, waiting = f.read().split()[:2]
+                busy += (int(on_cpu) + int(waiting)) / 1e9
         except (OSError, ValueError):
             busy += table[pid][1]
     return busy

@@ -728,3 +728,9 @@ def test_workers_die_with_a_killed_caller():
             break
         time.sleep(0.05)
     assert pids_with_token(token) == [] and not os.path.exists(f"/proc/{launcher}")
+
+
+def test_output_after_a_completed_check_keeps_it_completed(box):
+    """atexit handlers run after the check, as after exec() in the reference harness."""
+    out = box.run(Job("import atexit\natexit.register(print, 'bye')", check="print('checked')", limits=FAST))
+    assert (out.checked, out.stdout) == (True, "checked\nbye\n")
