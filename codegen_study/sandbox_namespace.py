@@ -289,9 +289,15 @@ class MemoryCgroup:
         pairs = list(zip(self.limit_fds, [value, value if self.version == 1 else b"0"]))
         if self.limit_mb is not None and memory_mb > self.limit_mb:
             pairs.reverse()
-        for fd, v in pairs:
-            os.write(fd, v)
-        self.limit_mb = memory_mb
+        self.limit_mb = None  # unknown until both writes succeed
+        for order in (pairs, pairs[::-1]):  # v1 refuses memory+swap below memory at every step
+            try:
+                for fd, v in order:
+                    os.write(fd, v)
+                self.limit_mb = memory_mb
+                return
+            except OSError:
+                continue  # e.g. v1 refuses a limit below what is still charged: retried next run
 
     def oom_kills(self) -> int:
         for line in os.pread(self.events_fd, 4096, 0).decode().splitlines():
