@@ -432,10 +432,10 @@ class Sandbox:
                 todo.popleft()
                 skipped.append((j, _SKIPPED))
                 continue
-            size = len(jobs[j].code) + len(jobs[j].check or "")
-            if size > jobs[j].limits.code_chars and skipped is not None:  # never compiled nor sent
+            chars = len(jobs[j].code) + len(jobs[j].check or "")
+            if chars > jobs[j].limits.code_chars and skipped is not None:  # never compiled nor sent
                 todo.popleft()
-                skipped.append((j, Outcome("code_limit", None, None, "", f"program too large: {size} characters "
+                skipped.append((j, Outcome("code_limit", None, None, "", f"program too large: {chars} characters "
                                            f"(limit {jobs[j].limits.code_chars})", 0.0, 0.0, False)))
                 continue
             data = _frame(jobs[j])
