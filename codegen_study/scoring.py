@@ -11,7 +11,8 @@ CLI contract (outside checks rely on it)::
   line number), and either ``code`` (run as is) or ``completion`` (raw model output; the grader's
   extraction applies).
 * R: one JSON object per sample (``question_id, sample_id, passed, verdict, tests_passed,
-  tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet.
+  tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet. R is created
+  anew and renamed into place: it may not be B or S, a symlink, a folder or a device.
 
 Why it is built this way: every input line is validated before anything runs, so bad input
 (broken JSON, missing field, unknown question id, duplicate sample) exits non-zero naming the
@@ -58,6 +59,8 @@ OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "
 def read_samples(path: str | os.PathLike, problems: dict[str, Problem] | None = None) -> list[Sample]:
     """Samples from a JSONL file; every problem is a UserError naming `path:line`."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise UserError(f"{path}: cannot read samples: not a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -359,7 +362,10 @@ def _run(args: argparse.Namespace, sandbox) -> int:
                              "input": t.input, "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
                             for t in v.tests]
             rows.append(row)
-        _append_lines(partial, rows)
+        try:
+            _append_lines(partial, rows)
+        except OSError as exc:  # e.g. the disk filled up: what was written so far resumes
+            raise UserError(f"--out {partial}: cannot write progress: {exc.strerror or exc}") from None
         for row in rows:
             done[_key(row["question_id"], row["sample_id"])] = row
 

@@ -326,3 +326,19 @@ def test_synth_stats_out_equal_to_its_input_is_refused(tmp_path):
                           str(stats_in)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert_one_line_error(res, "is also an input")
     assert stats_in.read_text() == '{"x": 1}\n'
+
+
+def test_samples_from_a_device_are_refused():
+    res = score("--benchmark", EXAMPLE_B, "--samples", "/dev/zero", "--out", "/nonexistent/r.jsonl")
+    assert_one_line_error(res, "/dev/zero", "not a regular file")
+
+
+def test_a_program_writing_to_the_old_status_fd_cannot_stop_the_run(tmp_path):
+    """It once aborted every run (and rerun) of its file with SandboxError."""
+    samples = tmp_path / "s.jsonl"
+    code = "import os\nfor d in (b'Sboom', b'M'):\n    try:\n        os.write(3, d)\n    except OSError:\n        pass\n"
+    samples.write_text(json.dumps({"question_id": "ex_sum", "code": code}) + "\n")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert read_jsonl(out)[0]["verdict"] == "wrong_answer"
