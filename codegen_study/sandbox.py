@@ -29,7 +29,8 @@ Covered (`Sandbox.protections` reports what is active on this machine):
 - As root each worker runs jobs under its own unprivileged uid/gid (no groups), so a program
   cannot signal the worker nor write root's files; `no_new_privs` makes setuid binaries inert.
 - File view: the worker pivots into a new root that holds /usr, /bin, /lib*, the interpreter's
-  prefix with its standard library (every site-packages/dist-packages dir hidden), a few files
+  prefix with its standard library (every site-packages/dist-packages dir hidden but for the
+  code of `sandbox_namespace.ALLOWED_PACKAGES`: numpy, sortedcontainers), a few files
   of /etc, /dev/null-like nodes and its own /proc, all read-only; /tmp, /var/tmp, /dev/shm and
   /run/lock are private tmpfs wiped after every run. The project checkout, benchmark files,
   homes and the host's /tmp are not in it (`file_view`). Each run works in a fresh temp dir

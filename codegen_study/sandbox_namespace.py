@@ -27,6 +27,9 @@ _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine, -1)
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf", "mime.types")
 _DEV_NODES = ("null", "zero", "full", "random", "urandom")
+#: third-party packages solutions may import, as under the harnesses being imitated (code only:
+#: every other installed package, and so every installed data set, stays hidden)
+ALLOWED_PACKAGES = ("numpy", "sortedcontainers")
 _SYS_MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -76,7 +79,7 @@ def private_mounts(prot: dict) -> None:
 
     A tmpfs becomes the root (pivot_root): the system dirs (/usr, /bin, /lib*), the
     interpreter's own prefix (its standard library; every site-packages/dist-packages dir is
-    covered by an empty tmpfs), a few files of /etc, the harmless /dev nodes, a private /proc
+    covered by an empty tmpfs, in which only ALLOWED_PACKAGES reappear), a few files of /etc, the harmless /dev nodes, a private /proc
     and private tmpfs scratch dirs. Everything else -- the project checkout, benchmark files,
     home dirs, the host's /tmp -- is simply not there. When the new root cannot be built the
     host tree is remounted read-only instead (and `file_view` says so).
@@ -114,6 +117,8 @@ def _new_root() -> bool:
         for d in _site_dirs():
             if os.path.isdir(new + d) and not _mount("tmpfs", new + d, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k"):
                 raise OSError(f"cannot hide {d}")
+        for src in _allowed_packages():  # back into the hidden dirs, or alone on their path
+            _bind(src, new + src)
         os.makedirs(new + "/etc", 0o755)
         for name in _ETC_FILES:
             if os.path.isfile("/etc/" + name):
@@ -156,6 +161,17 @@ def _bind(src: str, dst: str, is_dir: bool = True) -> None:
         os.close(os.open(dst, os.O_WRONLY | os.O_CREAT, 0o644))
     if not _mount(src, dst, None, _MS_BIND | _MS_REC, None):
         raise OSError(ctypes.get_errno(), f"cannot bind {src}")
+
+
+def _allowed_packages() -> list[str]:
+    """The dirs of ALLOWED_PACKAGES (and their bundled libraries) in this interpreter's path."""
+    found = []
+    for site in dict.fromkeys(os.path.realpath(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))):
+        for name in ALLOWED_PACKAGES:
+            for entry in (name, name + ".libs"):
+                if os.path.isdir(os.path.join(site, entry)):
+                    found.append(os.path.join(site, entry))
+    return found
 
 
 def _site_dirs() -> set[str]:

@@ -734,3 +734,10 @@ def test_output_after_a_completed_check_keeps_it_completed(box):
     """atexit handlers run after the check, as after exec() in the reference harness."""
     out = box.run(Job("import atexit\natexit.register(print, 'bye')", check="print('checked')", limits=FAST))
     assert (out.checked, out.stdout) == (True, "checked\nbye\n")
+
+
+def test_allowed_third_party_packages_stay_importable(box):
+    """numpy is hidden with every other installed package unless allowed: solutions may use it."""
+    pytest.importorskip("numpy")
+    out = run(box, "import numpy\nprint(int(numpy.arange(5).sum()))", limits=Limits(timeout_s=5, memory_mb=1024))
+    assert (out.status, out.stdout) == ("ok", "10\n")
