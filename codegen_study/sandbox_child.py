@@ -14,8 +14,9 @@ sets rlimits, drops privileges and runs the program.
 Covers: child-side setup (joining the worker's memory cgroup, fds 0-2 only, cwd, a fresh IPC
 namespace where seccomp is missing, rlimits, uid/gid drop or capability drop) and running the
 program as `python main.py` would (exit status, traceback without harness frames, atexit,
-non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does not cover: isolation done once per worker
-(`sandbox_namespace`), supervision and verdicts (`sandbox_worker`).
+non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does
+not cover: isolation done once per worker (`sandbox_namespace`), supervision and verdicts
+(`sandbox_worker`).
 """
 
 from __future__ import annotations

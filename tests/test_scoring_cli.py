@@ -336,7 +336,8 @@ def test_samples_from_a_device_are_refused():
 def test_a_program_writing_to_the_old_status_fd_cannot_stop_the_run(tmp_path):
     """It once aborted every run (and rerun) of its file with SandboxError."""
     samples = tmp_path / "s.jsonl"
-    code = "import os\nfor d in (b'Sboom', b'M'):\n    try:\n        os.write(3, d)\n    except OSError:\n        pass\n"
+    code = ("import os\nfor d in (b'Sboom', b'M'):\n    try:\n        os.write(3, d)\n"
+            "    except OSError:\n        pass\n")
     samples.write_text(json.dumps({"question_id": "ex_sum", "code": code}) + "\n")
     out = tmp_path / "r.jsonl"
     res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
