@@ -81,8 +81,9 @@ def private_mounts(prot: dict) -> None:
     interpreter's own prefix (its standard library; every site-packages/dist-packages dir is
     covered by an empty tmpfs, in which only ALLOWED_PACKAGES reappear), a few files of /etc,
     the harmless /dev nodes, a private /proc and private tmpfs scratch dirs. Everything else --
-    the project checkout, benchmark files, home dirs, the host's /tmp -- is simply not there. When the new root cannot be built the
-    host tree is remounted read-only instead (and `file_view` says so).
+    the project checkout, benchmark files, home dirs, the host's /tmp -- is simply not there.
+    When the new root cannot be built the host tree is remounted read-only instead (and
+    `file_view` says so).
     """
     prot["private_proc"] = prot["readonly_root"] = prot["private_tmp"] = prot["file_view"] = False
     prot["private_dirs"] = []
