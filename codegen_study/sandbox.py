@@ -41,8 +41,8 @@ Covered (`Sandbox.protections` reports what is active on this machine):
   still turns large allocations into a clean MemoryError.
 - seccomp (installed through prctl, no extra package; `seccomp`): no user namespaces (clone/
   unshare with CLONE_NEWUSER, setns; clone3 answers ENOSYS so libc uses clone), no io_uring,
-  keyrings, SysV IPC, POSIX message queues, bpf or userfaultfd; 32-bit and x32 syscalls kill
-  the program. So nothing of one run (shm, semaphores, queues, keys) is seen by the next;
+  keyrings, SysV IPC, POSIX message queues, bpf or userfaultfd; x32 syscalls are refused and
+  32-bit ones kill the program. So nothing of one run (shm, semaphores, queues, keys) is seen by the next;
   without seccomp each run gets a fresh IPC namespace instead (`fresh_ipc_per_run`, ~1 ms).
 - rlimits per run: CPU seconds, address space, file size, open files, processes, no core.
 - Sizes: a program (with its check) longer than `Limits.code_chars` does not run ("code_limit");
@@ -68,9 +68,8 @@ stays reachable. The completion secret lives in the child's memory, so a program
 deliberately walks the interpreter's frames or memory can find it (as it could subvert any
 in-process check, the reference harnesses' included); call-based results do not rely on it
 (the expected value never enters the sandbox). The standard library and system dirs stay
-readable. Worker state is forked, not fresh:
-`preload`ed modules are shared objects a program could mutate for itself (never for the next
-run, which forks again from the clean worker). Children are forked with libc's fork(), so
+readable. Worker state is forked, not fresh: `preload`ed modules are shared objects a program
+could mutate for itself (never for the next run, which forks again from the clean worker). Children are forked with libc's fork(), so
 Python-level at-fork hooks of preloaded modules do not run (the worker is single-threaded, so
 they have nothing to repair; `random` is reseeded by hand as its hook would); a fresh
 interpreter would differ only in such module-level state and in `sys.stdin` being a memfd.
