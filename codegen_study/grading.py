@@ -270,7 +270,8 @@ def call_program(code: str, fn_name: str, test: TestCase, nonce: str, prelude: s
         f"    _obj = Solution() if {('class Solution' in code)!r} else _s.modules['__main__']\n"
         f"    _got = getattr(_obj, {fn_name!r})(*_args)\n"
         "    if isinstance(_got, tuple):\n        _got = list(_got)\n"
-        "    try:\n        _shown = _j.dumps(_got)\n        _exact = _j.loads(_shown) == _got\n"
+        "    try:\n        _shown = _j.dumps(_got, default=lambda _o: _o.tolist())\n"  # numpy scalars, arrays
+        "        _exact = bool(_j.loads(_shown) == _got)\n"
         "    except Exception:\n        _shown, _exact = repr(_got), False\n"
         f"    _s.stdout.write('\\n{nonce} ' + ('J' if _exact else 'R') + ' ' + _shown + '\\n')\n"
         "    _s.stdout.flush()\n\n"

@@ -391,3 +391,11 @@ def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
     bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()
     with pytest.raises(ValueError, match="expands beyond 1 MiB"):
         benchmarks.decode_test_cases(bomb)
+
+
+def test_call_based_numpy_scalar_compares_by_value(sandbox):
+    """The reference compares `np.int64(3) == 3` (True); the JSON report must keep that."""
+    pytest.importorskip("numpy")
+    code = ("import numpy as np\nclass Solution:\n    def addTwo(self, a, b):\n"
+            "        return np.sum([a, b]) if isinstance(a, int) else a + b\n")
+    assert run(functional(), get_profile("lcb"), sandbox, code=code).verdict == "passed"
