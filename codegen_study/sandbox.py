@@ -69,10 +69,11 @@ deliberately walks the interpreter's frames or memory can find it (as it could s
 in-process check, the reference harnesses' included); call-based results do not rely on it
 (the expected value never enters the sandbox). The standard library and system dirs stay
 readable. Worker state is forked, not fresh: `preload`ed modules are shared objects a program
-could mutate for itself (never for the next run, which forks again from the clean worker). Children are forked with libc's fork(), so
-Python-level at-fork hooks of preloaded modules do not run (the worker is single-threaded, so
-they have nothing to repair; `random` is reseeded by hand as its hook would); a fresh
-interpreter would differ only in such module-level state and in `sys.stdin` being a memfd.
+could mutate for itself (never for the next run, which forks again from the clean worker).
+Children are forked with libc's fork(), so Python-level at-fork hooks of preloaded modules do
+not run (the worker is single-threaded, so they have nothing to repair; `random` is reseeded by
+hand as its hook would); a fresh interpreter would differ only in such module-level state and
+in `sys.stdin` being a memfd.
 """
 
 from __future__ import annotations
