@@ -144,7 +144,7 @@ def get_profile(name: str, *, timeout: float | None = None, extraction: str | No
     profile = PROFILES[name]
     if timeout is not None:
         if not 0 < timeout < 1e6:  # also refuses nan and inf
-            raise UserError(f"--timeout must be a positive number of seconds, got {timeout}")
+            raise UserError(f"--timeout must be a positive number of seconds below 1e6, got {timeout}")
         profile = dataclasses.replace(profile, timeout_s=float(timeout))
     if extraction is not None:
         if extraction not in POLICIES:
