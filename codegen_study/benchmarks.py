@@ -117,6 +117,10 @@ def lcb_version_files(version: str) -> list[str]:
     raise UserError(f"unknown LiveCodeBench version tag {version!r} (e.g. release_v5, v6, v1_v3, release_latest)")
 
 
+#: a compressed test-case field may expand to at most this much (LiveCodeBench's largest are far below)
+MAX_TEST_DATA_BYTES = 512 << 20
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """Unpickler that refuses every global: only pickle's built-in opcodes can build objects."""
 
@@ -171,9 +175,15 @@ def decode_test_cases(value: Any) -> list[dict]:
             cases = json.loads(value)
         except json.JSONDecodeError:
             try:
-                raw = zlib.decompress(base64.b64decode(value.encode("ascii"), validate=False))
+                inflate = zlib.decompressobj()
+                raw = inflate.decompress(base64.b64decode(value.encode("ascii"), validate=False),
+                                         MAX_TEST_DATA_BYTES + 1)  # a bomb stops here, not in memory
+                if not inflate.eof and len(raw) <= MAX_TEST_DATA_BYTES:
+                    raise zlib.error("incomplete or truncated stream")
             except (ValueError, zlib.error, UnicodeEncodeError) as exc:
                 raise ValueError(f"neither JSON nor base64+zlib data ({exc})") from None
+            if len(raw) > MAX_TEST_DATA_BYTES:
+                raise ValueError(f"compressed test data expands beyond {MAX_TEST_DATA_BYTES >> 20} MiB")
             try:
                 inner = safe_unpickle(raw)
             except Exception as exc:  # any unpickling failure is bad input, not a crash

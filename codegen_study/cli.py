@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 
 from codegen_study.errors import UserError
@@ -55,6 +56,20 @@ def _peek_workers(argv: list[str]) -> int | None:
     return None
 
 
+#: count options that must be at least 1 whichever command has them ("first N problems", workers)
+POSITIVE_INTS = ("limit", "workers")
+
+
+def check_numbers(args: argparse.Namespace) -> None:
+    """Every float option finite (no --timeout inf, no nan thresholds); POSITIVE_INTS >= 1."""
+    for name, value in vars(args).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{flag} must be a finite number, got {value}")
+        if name in POSITIVE_INTS and isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            raise UserError(f"{flag} must be at least 1, got {value}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -65,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
+        check_numbers(args)
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

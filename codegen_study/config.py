@@ -12,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import math
 import os
+import stat
 import tempfile
 import tomllib
 import types
 import typing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,16 +29,42 @@ from codegen_study.errors import UserError
 T = TypeVar("T")
 
 
+#: the tables a run config may have (one per stage); any other table is a typo, not a default
+KNOWN_TABLES = ("run", "model", "data", "train", "eval")
+
+
 def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    """A run config's tables; unreadable text, invalid TOML, a key outside any table and an
+    unknown table (`[trian]`) are UserErrors naming the file (and line)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"{path}: cannot read config: {exc.strerror}") from exc
+        raise UserError(f"{path}: cannot read config: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start})") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # message already carries "(at line N, column M)"
-        raise UserError(f"{path}: invalid TOML: {exc}") from exc
+        raise UserError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{path}: invalid TOML: nested too deeply") from None
+    for name, value in data.items():
+        if not isinstance(value, dict):
+            raise UserError(f"{path}{_key_line(path, name)}: {name!r} must be a table such as [train], "
+                            f"not a value outside every table")
+        if name not in KNOWN_TABLES:
+            raise UserError(f"{path}{_table_line(text, name)}: unknown table [{name}]; "
+                            f"known tables: {', '.join(KNOWN_TABLES)}")
+    return data
+
+
+def _table_line(text: str, name: str) -> str:
+    for i, line in enumerate(text.splitlines(), 1):
+        head = line.strip().lstrip("[").split("]", 1)[0].split(".", 1)[0].strip().strip('"')
+        if line.strip().startswith("[") and head == name:
+            return f":{i}"
+    return ""
 
 
 def _key_line(path: Path | None, key: str) -> str:
@@ -46,7 +74,7 @@ def _key_line(path: Path | None, key: str) -> str:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.split("=", 1)[0].strip() == key:
                 return f":{i}"
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         pass
     return ""
 
@@ -80,6 +108,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UserError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(value):  # TOML allows nan and inf; no setting means them
+            raise UserError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -191,9 +221,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Creates a new file next to `path` and renames it over `path`: never writes through a
+    symlink nor replaces a device node, pipe or folder (a UserError, as is an unwritable folder)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _refuse_special(path, "output")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -203,12 +239,40 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _refuse_special(path: Path, what: str, flag: str = "") -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"{flag + ' ' if flag else ''}{path}: cannot use as {what}: {exc.strerror}") from None
+    kind = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
+            else None if stat.S_ISREG(st.st_mode) else "a device, pipe or socket")
+    if kind:
+        raise UserError(f"{flag + ' ' if flag else ''}{path}: is {kind}; {what} is written as a new regular file")
+
+
+def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike | None] = (),
+                 flag: str = "--out") -> Path:
+    """An output path that is safe to replace by temp + rename: a new or regular file (no
+    symlink, device or folder) that is none of `inputs`. Checked before any work starts."""
+    path = Path(path)
+    _refuse_special(path, "the output", flag)
+    target = os.path.realpath(path)
+    for item in inputs:
+        if item is not None and os.path.realpath(item) == target:
+            raise UserError(f"{flag} {path}: is also an input ({item}); writing it would destroy the input")
+    return path
 
 
 def iter_jsonl(path: str | os.PathLike, what: str = "") -> Iterator[tuple[int, Any]]:
@@ -232,6 +296,17 @@ def iter_jsonl(path: str | os.PathLike, what: str = "") -> Iterator[tuple[int, A
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise UserError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+                except (ValueError, RecursionError) as exc:  # an integer of > 4300 digits; deep nesting
+                    raise UserError(f"{path}:{lineno}: invalid JSON: {_json_problem(exc)}") from None
                 yield lineno, row
         except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
             raise UserError(f"{cannot}: {exc}") from None
+
+
+def _json_problem(exc: BaseException) -> str:
+    """What is wrong with a JSON text that json.loads refused without a JSONDecodeError."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if "digits" in str(exc):
+        return "an integer with more than 4300 digits"
+    return str(exc)

@@ -72,6 +72,10 @@ def iter_records(path: Path, data: bytes) -> Iterator[tuple[int, Any]]:
             yield lineno, json.loads(raw)
         except json.JSONDecodeError as exc:
             raise UserError(f"{path}:{lineno}: invalid JSON: {exc}") from None
+        except RecursionError:
+            raise UserError(f"{path}:{lineno}: invalid JSON: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise UserError(f"{path}:{lineno}: invalid JSON: {str(exc).split(':')[0]}") from None
 
 
 _SPACE = re.compile(r"\s*")
@@ -93,6 +97,10 @@ def _iter_array(path: Path, text: str) -> Iterator[tuple[int, Any]]:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise UserError(f"{path}:{line_at(exc.pos)}: invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise UserError(f"{path}:{line_at(pos)}: invalid JSON: nested too deeply") from None
+            except ValueError as exc:  # e.g. an integer of more than 4300 digits
+                raise UserError(f"{path}:{line_at(pos)}: invalid JSON: {str(exc).split(':')[0]}") from None
             yield line_at(pos), value
             pos = _SPACE.match(text, end).end()
             if text.startswith(",", pos):
@@ -154,6 +162,8 @@ def _lcb(row: dict, where: str) -> list[Sample]:
 def read_sample_file(path: str | os.PathLike, problems: dict | None = None) -> tuple[str, list[Sample]]:
     """(layout, samples) of a samples file; every problem is a UserError naming `path:line`."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise UserError(f"{path}: cannot read samples: not a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -180,6 +190,10 @@ def read_sample_file(path: str | os.PathLike, problems: dict | None = None) -> t
         else:
             got = _native(row, lineno, where)
         for s in got:
+            for name, value in (("question_id", s.question_id), ("sample_id", s.sample_id),
+                                ("code", s.code), ("completion", s.completion)):
+                if isinstance(value, str) and not is_text(value):
+                    raise UserError(f"{where}: {name} holds a lone surrogate (\\ud800-\\udfff): not Unicode text")
             if problems is not None and s.question_id not in problems:
                 name = "task_id" if layout == "evalplus" else "question_id"
                 raise UserError(f"{where}: unknown {name} {s.question_id!r} (not in the benchmark)")
@@ -191,6 +205,15 @@ def read_sample_file(path: str | os.PathLike, problems: dict | None = None) -> t
             seen[key] = lineno
             samples.append(s)
     return layout or "native", samples
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` encodes as UTF-8 (JSON admits lone surrogates, which results cannot hold)."""
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -13,17 +13,24 @@ and how output is compared. Three profiles exist:
   hoisted and the rest wrapped in ``wrapped_function()``, a trailing ``if __name__ ==
   '__main__':`` block unwrapped, ``SystemExit`` ignored); output stripped, split into lines,
   each line stripped, equal line counts, and each line equal or equal token by token as
-  ``decimal.Decimal``. Call-based (LeetCode) tests call ``Solution().fn(*json args)`` and compare
-  with the JSON expected value (a returned tuple compares as a list). ``lcb`` extraction.
+  ``decimal.Decimal``. Call-based (LeetCode) tests call ``Solution().fn(*json args)`` after the
+  program (`sandbox.Job.check`) and print the returned value as JSON; this process compares it
+  with the JSON expected value (a returned tuple compares as a list), so the expected value
+  never enters the sandbox and no pass marker exists for a program to print. ``lcb`` extraction.
   Deliberate differences from its in-process runner: every test runs in a fresh sandboxed
   process (no state shared between tests), all tests run (no early stop, so `tests_passed` is
   meaningful), and stdin is the real stdin (LiveCodeBench patches a StringIO in, under which
   ``sys.stdin.buffer`` fails).
-* ``humaneval`` -- ``prompt + completion`` followed by the task's test code and
-  ``check(entry_point)``; when the extracted code defines the entry point itself (an instruct
-  model wrote the whole function), it runs after the prompt instead of continuing it.
+* ``humaneval`` -- ``prompt + completion``, then, as the reference harness does, the task's test
+  code and ``check(entry_point)`` in the same namespace; when the extracted code defines the
+  entry point itself (an instruct model wrote the whole function), it runs after the prompt
+  instead of continuing it. As in the reference (which execs into an empty globals dict),
+  ``__name__`` is ``"builtins"``, so an ``if __name__ == "__main__":`` block does not run; a test
+  passes only when ``check()`` returned (`Outcome.checked`), so a program that exits early --
+  exit(), quit(), sys.exit(0), os._exit(0) -- fails whatever its exit status.
 
-Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code.
+Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code,
+code_limit (extracted code longer than `MAX_CODE_CHARS`: neither parsed nor run).
 A sample passes when all its tests pass; its verdict is that of its first failing test.
 
 Time limits are the sandbox's: CPU seconds of the run, with a wall-clock backstop for programs
@@ -41,6 +48,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import decimal
+import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator
@@ -50,7 +58,11 @@ from codegen_study.benchmarks import Problem, TestCase
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES, extract_code
 
-VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code")
+VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code",
+            "code_limit")
+#: longer extracted code is not parsed nor run (verdict code_limit): parsing 1.5 MB of Python takes
+#: 600 MB; a model's answer is a few kilobytes
+MAX_CODE_CHARS = 128 << 10
 KEEP_CHARS = 2000  # failing-test input/expected/actual/stderr are cut to this many characters
 
 #: LiveCodeBench's `import_string` (lcb_runner/evaluation/testing_util.py) plus the digit limit.
@@ -131,8 +143,8 @@ def get_profile(name: str, *, timeout: float | None = None, extraction: str | No
         raise UserError(f"unknown grader {name!r} (choose from {', '.join(PROFILES)})")
     profile = PROFILES[name]
     if timeout is not None:
-        if not timeout > 0:
-            raise UserError(f"--timeout must be positive, got {timeout}")
+        if not 0 < timeout < 1e6:  # also refuses nan and inf
+            raise UserError(f"--timeout must be a positive number of seconds below 1e6, got {timeout}")
         profile = dataclasses.replace(profile, timeout_s=float(timeout))
     if extraction is not None:
         if extraction not in POLICIES:
@@ -243,40 +255,51 @@ def lcb_stdin_program(code: str, prelude: str = LCB_PRELUDE) -> str:
     )
 
 
-def call_program(code: str, fn_name: str, test: TestCase, nonce: str, prelude: str) -> str:
-    """A program that calls the solution's method on one test and prints a tagged verdict."""
-    return (
-        prelude + "\n__name__ = 'tmp_sol'\n" + code + "\n\n"
-        "def __codegen_study_check():\n"
+def call_program(code: str, fn_name: str, test: TestCase, nonce: str, prelude: str) -> tuple[str, str]:
+    """(program, check) for one call-based test: the check calls the solution's method on the
+    test's arguments and prints the returned value, tagged, as JSON.
+
+    The expected value never enters the sandbox: the grader compares the printed value with it
+    (`_judge`), so a program can only pass by returning the right value, not by printing a
+    marker or by reading its own file."""
+    program = prelude + "\n__name__ = 'tmp_sol'\n" + code + "\n"
+    check = (
+        "def __codegen_study_call():\n"
         "    import json as _j, sys as _s\n"
         f"    _args = [_j.loads(_l) for _l in {test.input!r}.split('\\n')]\n"
-        f"    _want = _j.loads({test.output!r})\n"
         f"    _obj = Solution() if {('class Solution' in code)!r} else _s.modules['__main__']\n"
         f"    _got = getattr(_obj, {fn_name!r})(*_args)\n"
         "    if isinstance(_got, tuple):\n        _got = list(_got)\n"
-        "    _ok = _got == _want\n"
-        "    try:\n        _shown = _j.dumps(_got)\n    except Exception:\n        _shown = repr(_got)\n"
-        f"    _s.stdout.write('\\n{nonce} ' + ('PASS' if _ok else 'FAIL') + ' ' + _shown[:{KEEP_CHARS}] + '\\n')\n"
+        "    try:\n        _shown = _j.dumps(_got, default=lambda _o: _o.tolist())\n"  # numpy scalars, arrays
+        "        _exact = bool(_j.loads(_shown) == _got)\n"
+        "    except Exception:\n        _shown, _exact = repr(_got), False\n"
+        f"    _s.stdout.write('\\n{nonce} ' + ('J' if _exact else 'R') + ' ' + _shown + '\\n')\n"
         "    _s.stdout.flush()\n\n"
-        "__codegen_study_check()\n"
+        "__codegen_study_call()\n"
     )
+    return program, check
 
 
 _DEF = "^[ \t]*(?:async[ \t]+)?def[ \t]+{name}[ \t]*\\("
 
 
-def humaneval_program(problem: Problem, code: str) -> str:
-    """Prompt + completion (or prompt + whole function) + test code + check(entry_point)."""
+def humaneval_program(problem: Problem, code: str) -> tuple[str, str]:
+    """(program, check): prompt + completion (or prompt + whole function), then the test code
+    and `check(entry_point)` run after it in the same namespace, as the reference harness does."""
     entry = problem.entry_point or ""
-    tail = "\n" + (problem.test_code or "") + f"\ncheck({entry})\n"
+    check = (problem.test_code or "") + f"\ncheck({entry})\n"
     if entry and re.search(_DEF.format(name=re.escape(entry)), code, re.MULTILINE):
-        return problem.statement + "\n\n" + code + "\n" + tail
-    return problem.statement + code + "\n" + tail
+        return problem.statement + "\n\n" + code + "\n", check
+    return problem.statement + code + "\n", check
+
+
+#: the reference harness execs the program in an empty globals dict, so `__name__` is builtins'
+HUMANEVAL_NAME = "builtins"
 
 
 # -- verdicts ---------------------------------------------------------------------------
 _STATUS_VERDICT = {"timeout": "timeout", "memory": "memory_limit", "output_limit": "output_limit",
-                   "killed": "runtime_error", "error": "runtime_error"}
+                   "killed": "runtime_error", "error": "runtime_error", "code_limit": "code_limit"}
 
 
 def _cut(s: str | None) -> str | None:
@@ -293,6 +316,8 @@ class _Plan:
     program: str
     mode: str  # "seed" | "lcb" | "call" | "humaneval"
     nonce: str = ""
+    check: str | None = None  # run after the program (Job.check)
+    name: str = "__main__"
 
 
 def _judge(plan: _Plan, outcome) -> tuple[str, str | None]:
@@ -300,6 +325,8 @@ def _judge(plan: _Plan, outcome) -> tuple[str, str | None]:
     status = outcome.status
     if status == "skipped":
         return "skipped", None
+    if plan.mode == "humaneval" and outcome.checked:  # check() returned: what the reference counts
+        return "passed", outcome.stdout
     if status != "ok":
         verdict = _STATUS_VERDICT.get(status, "runtime_error")
         if status == "error" and plan.mode == "humaneval" and "AssertionError" in (outcome.stderr or "")[-4000:]:
@@ -315,9 +342,17 @@ def _judge(plan: _Plan, outcome) -> tuple[str, str | None]:
         if at < 0:
             return "runtime_error", outcome.stdout
         line = outcome.stdout[at + len(tag):].split("\n", 1)[0]
-        word, _, shown = line.partition(" ")
-        return ("passed" if word == "PASS" else "wrong_answer"), shown
-    return "passed", outcome.stdout  # humaneval: exit code 0 means check() passed
+        kind, _, shown = line.partition(" ")
+        return ("passed" if kind == "J" and _json_equal(shown, plan.test.output) else "wrong_answer"), shown
+    return "runtime_error", outcome.stdout  # humaneval: exited before check() returned
+
+
+def _json_equal(got: str, want: str) -> bool:
+    """The returned value (as JSON) equals the expected one, as the reference's `==` decides."""
+    try:
+        return json.loads(got) == json.loads(want)
+    except (ValueError, RecursionError):
+        return False
 
 
 def selected_tests(problem: Problem, profile: GraderProfile) -> list[tuple[int, TestCase]]:
@@ -329,13 +364,14 @@ def _plans(problem: Problem, code: str, profile: GraderProfile) -> list[_Plan]:
     indexed = selected_tests(problem, profile)
     plans = []
     if problem.kind == "humaneval":
-        program = humaneval_program(problem, code)
-        return [_Plan(t, i, program, "humaneval") for i, t in indexed]
+        program, check = humaneval_program(problem, code)
+        return [_Plan(t, i, program, "humaneval", check=check, name=HUMANEVAL_NAME) for i, t in indexed]
     if problem.kind == "functional":
         fn = problem.fn_name or ""
         for i, t in indexed:
             nonce = "CGS" + secrets.token_hex(8)
-            plans.append(_Plan(t, i, call_program(code, fn, t, nonce, profile.prelude), "call", nonce))
+            program, check = call_program(code, fn, t, nonce, profile.prelude)
+            plans.append(_Plan(t, i, program, "call", nonce, check=check))
         return plans
     if profile.comparison == "lcb":
         program = lcb_stdin_program(code, profile.prelude)
@@ -399,10 +435,11 @@ def grade(
         known = key in local or key in first
         first.setdefault(key, len(entries))
         # no_code runs nothing; a program already graded on the same tests is not run again
-        plans = _plans(problem, code, profile) if code.strip() and not known else []
+        runnable = code.strip() and len(code) <= MAX_CODE_CHARS
+        plans = _plans(problem, code, profile) if runnable and not known else []
         for plan in plans:
             jobs.append(Job(plan.program, plan.test.input if plan.mode in ("seed", "lcb") else "",
-                            _limits(profile, plan.test)))
+                            _limits(profile, plan.test), check=plan.check, name=plan.name))
             owner.append(len(entries))
         entries.append((sample, code, plans, len(selected_tests(problem, profile))))
     first_job, at = [], 0
@@ -487,6 +524,8 @@ def _sample_verdict(sample: Sample, code: str, results: list, total: int,
                     stop_on_failure: bool = False) -> SampleVerdict:
     if not code.strip():
         return SampleVerdict(sample.question_id, sample.sample_id, code, False, "no_code", 0, total, 0.0, ())
+    if len(code) > MAX_CODE_CHARS:
+        return SampleVerdict(sample.question_id, sample.sample_id, code, False, "code_limit", 0, total, 0.0, ())
     tests = []
     after_timeout = False
     for plan, outcome in results:

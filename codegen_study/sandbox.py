@@ -13,20 +13,40 @@ to its own CPU (cheaper copy-on-write after fork). Each worker has up to two job
 pipe, so it never waits for this process between jobs.
 
 Covered (`Sandbox.protections` reports what is active on this machine):
+- Channels: a program has stdin, stdout and stderr and no other inherited fd (the child's
+  setup report on fd 3 is closed before the program starts). What a grader needs beyond the
+  output is reported by the worker: `Job.check` runs after the program in its namespace, and
+  only when it returns does a per-run secret of the worker follow the output (`Outcome.checked`);
+  the secret is in no file and no global of the program, so printing or reading files cannot
+  forge it, and an early exit (exit(), sys.exit(0), os._exit(0)) never produces it.
 - As root: the worker unshares network (only a downed loopback: every connect fails), mount,
   PID, IPC and UTS namespaces; as a normal user the same inside a user namespace when the
   kernel allows one. The worker is PID 1 of its PID namespace with its own /proc, so after
   every run it kills whatever the run left (daemons, double forks, setsid children, children
   ignoring SIGTERM) with one `kill(-1, SIGKILL)`; nothing outlives its run, and a program's
-  `kill(-1, 9)` cannot reach anything outside that namespace.
+  `kill(-1, 9)` cannot reach anything outside that namespace. Workers die with their caller
+  (PR_SET_PDEATHSIG on the launcher and on each worker), and their runs with them.
 - As root each worker runs jobs under its own unprivileged uid/gid (no groups), so a program
   cannot signal the worker nor write root's files; `no_new_privs` makes setuid binaries inert.
-- The whole file tree is remounted read-only (in the worker's mount namespace only); /tmp,
-  /var/tmp, /dev/shm and /run/lock are private tmpfs (256 MiB) wiped after every run. Each run
-  works in a fresh temp dir (HOME and TMPDIR point there) that is removed afterwards. When the
-  interpreter lives under a private home (pyenv in /root), that home is replaced by an empty
-  tmpfs in which only the interpreter's directories are bind-mounted back.
+- File view: the worker pivots into a new root that holds /usr, /bin, /lib*, the interpreter's
+  prefix with its standard library (every site-packages/dist-packages dir hidden but for the
+  code of `sandbox_namespace.ALLOWED_PACKAGES`: numpy, sortedcontainers), a few files
+  of /etc, /dev/null-like nodes and its own /proc, all read-only; /tmp, /var/tmp, /dev/shm and
+  /run/lock are private tmpfs wiped after every run. The project checkout, benchmark files,
+  homes and the host's /tmp are not in it (`file_view`). Each run works in a fresh temp dir
+  (HOME and TMPDIR point there) that is removed afterwards.
+- Memory: as root, one memory cgroup per worker (v1, or v2 where the controller is delegated)
+  that each run joins, limited to `memory_mb`: heap, tmpfs files, memfds and shared memory all
+  count, and a run over it is a "memory" verdict (`memory_cgroup`). RLIMIT_AS (the same size)
+  still turns large allocations into a clean MemoryError.
+- seccomp (installed through prctl, no extra package; `seccomp`): no user namespaces (clone/
+  unshare with CLONE_NEWUSER, setns; clone3 answers ENOSYS so libc uses clone), no io_uring,
+  keyrings, SysV IPC, POSIX message queues, bpf or userfaultfd; x32 syscalls are refused and
+  32-bit ones kill the program. So nothing of one run (shm, semaphores, queues, keys) is seen by the next;
+  without seccomp each run gets a fresh IPC namespace instead (`fresh_ipc_per_run`, ~1 ms).
 - rlimits per run: CPU seconds, address space, file size, open files, processes, no core.
+- Sizes: a program (with its check) longer than `Limits.code_chars` does not run ("code_limit");
+  one longer than 64 KiB is compiled by the child under the run's limits, not by the worker.
 - Environment: PATH, LANG/LC_*, OMP/OPENBLAS/MKL thread settings (default 1) and
   PYTHONHASHSEED=0 only; nothing from the caller's secrets.
 - stdout/stderr go through pipes read by the worker: stdout beyond `stdout_bytes` stops the
@@ -34,19 +54,26 @@ Covered (`Sandbox.protections` reports what is active on this machine):
 
 Timeouts are judged by CPU seconds (user+sys of the whole process tree: the program's own
 ITIMER_PROF stops it at the limit, the worker polls /proc for the tree, RLIMIT_CPU backs both),
-so a run's verdict does not change when the machine is busy. Programs
-that block or sleep are stopped by a wall-clock backstop, `Limits.wall_s` or by default
-max(3 * timeout_s, timeout_s + 5) seconds.
+so a run's verdict does not change when the machine is busy. Programs that block or sleep are
+stopped by a wall-clock backstop, `Limits.wall_s` or by default max(3 * timeout_s, timeout_s + 5)
+seconds; a run that was on a CPU or waiting for one (/proc schedstat) at least half of that
+time is only starved by load, so it is left to the CPU limit, up to ten backstops in all.
 
-Not covered: the file tree stays readable (a program can read the repository); no seccomp
-filter, so kernel attack surface is the full syscall set; without root and without user
-namespaces only rlimits, the temp dir, env scrubbing and subreaper-based cleanup apply (and a
-program's `kill(-1)` would reach the caller's processes). Worker state is forked, not fresh:
-`preload`ed modules are shared objects a program could mutate for itself (never for the next
-run, which forks again from the clean worker). Children are forked with libc's fork(), so
-Python-level at-fork hooks of preloaded modules do not run (the worker is single-threaded, so
-they have nothing to repair; `random` is reseeded by hand as its hook would); a fresh
-interpreter would differ only in such module-level state and in `sys.stdin` being a memfd.
+Not covered: without root and without user namespaces only rlimits, the temp dir, env
+scrubbing and subreaper-based cleanup apply (and a program's `kill(-1)` would reach the
+caller's processes); without root there is no memory cgroup, so tmpfs and memfd pages are
+bounded only by the tmpfs sizes (256 MiB each) and RLIMIT_FSIZE x RLIMIT_NOFILE. The seccomp
+filter is a deny-list for x86_64 and aarch64 (elsewhere: none); the rest of the syscall set
+stays reachable. The completion secret lives in the child's memory, so a program that
+deliberately walks the interpreter's frames or memory can find it (as it could subvert any
+in-process check, the reference harnesses' included); call-based results do not rely on it
+(the expected value never enters the sandbox). The standard library and system dirs stay
+readable. Worker state is forked, not fresh: `preload`ed modules are shared objects a program
+could mutate for itself (never for the next run, which forks again from the clean worker).
+Children are forked with libc's fork(), so Python-level at-fork hooks of preloaded modules do
+not run (the worker is single-threaded, so they have nothing to repair; `random` is reseeded by
+hand as its hook would); a fresh interpreter would differ only in such module-level state and
+in `sys.stdin` being a memfd.
 """
 
 from __future__ import annotations
@@ -78,6 +105,7 @@ class Limits:
     stdout_bytes: int = 1 << 20  # beyond it the run stops with status "output_limit"
     stderr_bytes: int = 64 << 10  # beyond it stderr is dropped
     wall_s: float | None = None  # wall-clock backstop; None: max(3 * timeout_s, timeout_s + 5)
+    code_chars: int = 1 << 20  # longer programs (with their check) do not run: status "code_limit"
     #: timeout_s includes a fresh interpreter's start-up, as when a harness times `python main.py`
     #: (the seed harness): the program gets timeout_s minus the CPU the worker's own start-up took
     startup_included: bool = False
@@ -86,17 +114,26 @@ class Limits:
     def wall_backstop_s(self) -> float:
         return self.wall_s if self.wall_s is not None else max(3 * self.timeout_s, self.timeout_s + 5)
 
+    @property
+    def wall_hard_s(self) -> float:
+        """The longest a run can last: a busy run is let past the backstop (see the module docstring)."""
+        return 10 * self.wall_backstop_s
+
 
 @dataclass(frozen=True)
 class Job:
-    code: str  # complete Python 3 program, executed as __main__
+    code: str  # complete Python 3 program, executed as `name` (by default __main__)
     stdin: str = ""
     limits: Limits = Limits()
+    #: run after the program, in its namespace; `Outcome.checked` says whether it ran to its end
+    #: (a program that exits early -- exit(), sys.exit(0), os._exit(0) -- never gets there)
+    check: str | None = None
+    name: str = "__main__"  # the program's `__name__`
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ok | error | timeout | memory | output_limit | killed
+    status: str  # ok | error | timeout | memory | output_limit | killed | code_limit | skipped
     exit_code: int | None
     signal: int | None
     stdout: str
@@ -104,6 +141,7 @@ class Outcome:
     seconds: float  # CPU seconds (user+sys) of the run's process tree
     wall_seconds: float
     stdout_truncated: bool
+    checked: bool = False  # Job.check ran to its end (reported with a secret the program never sees)
 
 
 _F_SETPIPE_SZ, _F_GETPIPE_SZ = 1031, 1032
@@ -131,7 +169,8 @@ class _Launch:
         pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         # process_time() first: the CPU a fresh interpreter's start-up took (see Limits.startup_included)
         boot = ("import time; t = time.process_time(); import sys; sys.path.insert(0, sys.argv[1]); "
-                "import codegen_study.sandbox_worker as s; del sys.path[0]; s.launch(t, sys.argv[2:])")
+                "import codegen_study.sandbox_worker as s; del sys.path[0]; "
+                "s.launch(t, int(sys.argv[2]), sys.argv[3:])")
         ours, theirs, args = [], [], []
         for uid, cpu in specs:
             job_r, job_w = os.pipe()
@@ -141,7 +180,7 @@ class _Launch:
             args.append(f"{uid}:{cpu}:{job_r}:{res_w}")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-P", "-c", boot, pkg_root, *args], stdin=subprocess.DEVNULL,
+                [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(os.getpid()), *args], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, pass_fds=theirs, env=scrubbed_env(), cwd="/",
                 start_new_session=True)
         except BaseException:
@@ -325,16 +364,16 @@ class Sandbox:
         queues: list[deque[tuple[int, int]]] = [deque() for _ in range(self._n)]  # (job, message bytes)
         since = [0.0] * self._n  # when each worker's head job started (at the latest)
         left = len(jobs)
-        skipped: list[int] = []
+        skipped: list[tuple[int, Outcome]] = []
         try:
             while left:
                 workers = self._live_workers()
                 for w in range(self._n):
                     self._feed(workers[w], queues[w], since, w, todo, jobs, skip, skipped)
                 while skipped:
-                    j = skipped.pop(0)
+                    j, outcome = skipped.pop(0)
                     left -= 1
-                    yield j, Outcome("skipped", None, None, "", "", 0.0, 0.0, False)
+                    yield j, outcome
                 if not left:
                     break
                 active = [w for w in range(self._n) if queues[w]]
@@ -350,7 +389,7 @@ class Sandbox:
                     worker, (j, _) = workers[w], queues[w][0]
                     if worker.from_fd in ready:
                         msg = recv_message(worker.from_fd)
-                    elif now < since[w] + jobs[j].limits.wall_backstop_s + 30:
+                    elif now < since[w] + jobs[j].limits.wall_hard_s + 30:
                         continue
                     else:
                         msg = None  # hung: treated like a dead worker
@@ -392,7 +431,13 @@ class Sandbox:
             j = todo[0]
             if skip is not None and skipped is not None and skip(j):
                 todo.popleft()
-                skipped.append(j)
+                skipped.append((j, _SKIPPED))
+                continue
+            chars = len(jobs[j].code) + len(jobs[j].check or "")
+            if chars > jobs[j].limits.code_chars and skipped is not None:  # never compiled nor sent
+                todo.popleft()
+                skipped.append((j, Outcome("code_limit", None, None, "", f"program too large: {chars} characters "
+                                           f"(limit {jobs[j].limits.code_chars})", 0.0, 0.0, False)))
                 continue
             data = _frame(jobs[j])
             if queue and sum(size for _, size in queue) + len(data) > worker.pipe_bytes:
@@ -438,6 +483,7 @@ class Sandbox:
 
 
 _DEPTH = 2  # jobs queued per worker
+_SKIPPED = Outcome("skipped", None, None, "", "", 0.0, 0.0, False)
 
 
 _PRESTARTED: list[Sandbox] = []
@@ -483,7 +529,8 @@ def default_workers() -> int:
 
 
 def _frame(job: Job) -> bytes:
-    data = marshal.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s))
+    data = marshal.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s,
+                          job.check, job.name))
     return struct.pack("<I", len(data)) + data
 
 

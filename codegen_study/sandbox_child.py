@@ -11,10 +11,12 @@ single-threaded worker there is nothing for them to repair; the one hook with a 
 `random`'s reseed, is done by hand). The child (`run_child`) then only moves its fds into place,
 sets rlimits, drops privileges and runs the program.
 
-Covers: child-side setup (fds, cwd, rlimits, uid/gid drop or capability drop) and running the
+Covers: child-side setup (joining the worker's memory cgroup, fds 0-2 only, cwd, a fresh IPC
+namespace where seccomp is missing, rlimits, uid/gid drop or capability drop) and running the
 program as `python main.py` would (exit status, traceback without harness frames, atexit,
-non-daemon threads joined, stdio flushed). Does not cover: isolation done once per worker
-(`sandbox_namespace`), supervision and verdicts (`sandbox_worker`).
+non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does
+not cover: isolation done once per worker (`sandbox_namespace`), supervision and verdicts
+(`sandbox_worker`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sys
 import types
 
 _RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
+_CLONE_NEWIPC = 0x08000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc_gil = ctypes.PyDLL(None)  # calls keep the GIL: fork() happens with the interpreter quiescent
 _libc_gil.fork.restype = ctypes.c_int
@@ -45,6 +48,8 @@ class Template:
         self.main_path = os.path.join(run_dir, "main.py")
         self.main: types.ModuleType | None = None
         self.libc_fork = False
+        self.fresh_ipc = False  # a new IPC namespace per run (root or user namespace)
+        self.cgroup_fd: int | None = None  # the worker's memory cgroup (cgroup.procs), joined per run
 
 
 def prepare_interpreter(tpl: Template, path: list[str]) -> None:
@@ -110,20 +115,30 @@ def fork(tpl: Template) -> int:
     return os.fork()
 
 
-def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int, int, int, int]) -> None:
-    """Becomes the program: never returns (os._exit). fds: stdin, stdout, stderr, hint.
+def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int, int, int, int],
+              check=None, token: bytes = b"", name: str = "__main__") -> None:
+    """Becomes the program: never returns (os._exit). fds: stdin, stdout, stderr, setup report.
 
-    `program` is the code object the worker compiled, or the exception compiling raised.
+    `program` is the code object the worker compiled, the exception compiling raised, or the
+    source itself (a large program, compiled here under the run's limits); `check`, when given, runs after it in the
+    same namespace, and only when it completes does `token` (a per-run secret of the worker)
+    follow the program's output on stdout. The setup report (fd 3) is closed before the
+    program starts: the program's only channels are fds 0-2.
+
     An ITIMER_PROF of `cpu_s` stops a busy program the moment its own CPU time reaches the
     limit (SIGPROF's default action ends it), where the worker's /proc polling alone, with its
     10 ms ticks and back-off, overshot by 15-25 ms. It is only a fast path: a program may
     catch SIGPROF or cancel the timer, and its children do not inherit it; the worker's
     polling and RLIMIT_CPU still stop those."""
     try:
+        if tpl.cgroup_fd is not None:
+            os.write(tpl.cgroup_fd, b"0")  # join the memory cgroup (before the dup2s can reuse its fd)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         os.closerange(4, 1 << 20)
         os.chdir(tpl.run_dir)
+        if tpl.fresh_ipc and _libc.unshare(_CLONE_NEWIPC) != 0:  # nothing of the last run's IPC
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC) failed")
         for kind, pair in limits:
             resource.setrlimit(kind, pair)
         signal.setitimer(signal.ITIMER_PROF, cpu_s)
@@ -137,6 +152,8 @@ def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int
         elif tpl.user_namespace:
             _drop_capabilities()
         sys.modules["__main__"] = tpl.main
+        if name != "__main__":
+            tpl.main.__dict__["__name__"] = name
         if tpl.libc_fork and "random" in sys.modules:
             sys.modules["random"]._inst.seed()  # what random's at-fork hook does
     except BaseException as exc:
@@ -144,7 +161,8 @@ def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int
             os.write(3, b"S" + repr(exc).encode())
         finally:
             os._exit(125)
-    os._exit(_execute(program, tpl.main))
+    os.close(3)
+    os._exit(_execute(program, tpl.main, check, token))
 
 
 def _count_own_processes() -> int:
@@ -167,25 +185,30 @@ def _drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _execute(program, main: types.ModuleType) -> int:
-    """Runs the program as __main__; returns the exit status Python itself would give."""
+def _execute(program, main: types.ModuleType, check=None, token: bytes = b"") -> int:
+    """Runs the program as __main__ (then `check`); returns the exit status Python would give."""
     status = 0
     try:
         if isinstance(program, BaseException):
             raise program  # it failed to compile
+        if isinstance(program, str):  # too large to compile in the worker: compiled under the run's limits
+            program = compile(program, main.__file__, "exec", dont_inherit=True)
         exec(program, main.__dict__)
+        if check is not None:
+            if isinstance(check, BaseException):
+                raise check
+            exec(check, main.__dict__)
+            sys.stdout.flush()
+            os.write(1, token)  # the check ran to its end; an early exit never gets here
     except SystemExit as exc:
         status = _exit_status(exc.code)
     except BaseException as exc:
         status = 1
-        if isinstance(exc, MemoryError):
-            _hint(b"M")
         try:
             exc = exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None)
             sys.excepthook(type(exc), exc, exc.__traceback__)  # without this harness's frame
         except BaseException:
-            _hint(b"M" if isinstance(exc, MemoryError) else b"")
-            os.write(2, f"{type(exc).__name__}\n".encode())
+            os.write(2, f"{type(exc).__name__}\n".encode())  # e.g. MemoryError: the verdict reads it
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()  # like interpreter exit: join non-daemon threads
@@ -217,10 +240,3 @@ def _exit_status(code) -> int:
     except Exception:
         pass
     return 1
-
-
-def _hint(tag: bytes) -> None:
-    try:
-        os.write(3, tag)
-    except OSError:
-        pass

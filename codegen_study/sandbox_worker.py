@@ -28,9 +28,15 @@ import sys
 import time
 
 from codegen_study.sandbox_child import Template, fork, prepare_interpreter, rlimits, run_child
-from codegen_study.sandbox_namespace import fresh_tmpfs, isolate, private_mounts
+from codegen_study.sandbox_namespace import MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
 
 _MIN_CHECK_S = 0.005  # finest spacing of CPU-time checks near the limit
+_COMPILE_HERE_CHARS = 64 << 10  # larger programs could make compiling cost the worker gigabytes
+#: the wall-clock backstop only stops programs that sleep or block: at the backstop, a process
+#: tree that was running or waiting for a CPU at least this share of the time is left to the
+#: CPU limit, up to _HARD_WALL_FACTOR backstops (so load never turns a run into a timeout)
+_BUSY_SHARE = 0.5
+_HARD_WALL_FACTOR = 10
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _ENV_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_")
 _ENV_SUFFIXES = ("THREADS", "THREAD_LIMIT", "CORETYPE", "DYNAMIC", "PROC_BIND", "PLACES")
@@ -89,8 +95,11 @@ class _SetupError(Exception):
 
 
 class _Context:
-    def __init__(self, tpl: Template, prot: dict, base: str, ncpu: int, startup_s: float):
+    def __init__(self, tpl: Template, prot: dict, base: str, ncpu: int, startup_s: float,
+                 cgroup: MemoryCgroup | None = None):
         self.tpl, self.prot, self.base, self.ncpu, self.startup_s = tpl, prot, base, ncpu, startup_s
+        self.cgroup = cgroup
+        self.oom_kills = cgroup.oom_kills() if cgroup else 0
         self.programs: dict[str, object] = {}  # source -> code object or compile error
         self.rlimits: dict[tuple, list] = {}
         # size of each private tmpfs dir while empty: tmpfs counts entries in a dir's size, so
@@ -99,7 +108,7 @@ class _Context:
             if prot.get("private_tmp") else {}
 
 
-def launch(startup_s: float, specs: list[str]) -> None:
+def launch(startup_s: float, caller: int, specs: list[str]) -> None:
     """Entry point of a launcher process (`sandbox._Launch`): forks one worker per spec.
 
     A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
@@ -130,6 +139,7 @@ def launch(startup_s: float, specs: list[str]) -> None:
             os.wait()
         except ChildProcessError:
             break
+    MemoryCgroup.remove_stale()
     os._exit(0)
 
 
@@ -146,6 +156,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
             os.sched_setaffinity(0, {cpu})
         except OSError:
             pass  # e.g. the CPU went offline: unpinned is only slower
+    cgroup = MemoryCgroup.create(str(outer_pid)) if os.geteuid() == 0 else None  # before /sys is hidden
     try:
         prot = isolate()
     except Exception as exc:  # pragma: no cover - only on exotic kernels
@@ -167,11 +178,18 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         send_message(proto_out, {"fatal": "no_new_privs failed"})
         return
+    prot["seccomp"] = deny_syscalls()
     prot.update(rlimits=list(_RLIMITS), no_new_privs=True, env_scrubbed=True,
-                cleanup="pid_namespace" if prot["pid_namespace"] else "subreaper")
+                cleanup="pid_namespace" if prot["pid_namespace"] else "subreaper",
+                memory_cgroup=f"v{cgroup.version}" if cgroup else None)
     base = "/tmp" if prot["private_tmp"] else _make_base_dir()
     tpl = Template(run_uid if prot["uid_drop"] else None, prot["user_namespace"],
                    not prot["uid_drop"] and not prot["user_namespace"], os.path.join(base, "job"))
+    # SysV IPC and mqueues are refused by the seccomp filter; without it, a fresh IPC namespace
+    # per run (about 1 ms each) keeps them from one run to the next
+    tpl.fresh_ipc = prot["ipc_namespace"] and not prot["seccomp"]
+    prot["fresh_ipc_per_run"] = tpl.fresh_ipc
+    tpl.cgroup_fd = cgroup.procs_fd if cgroup else None
     path = list(sys.path)
     os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
     setup = recv_message(proto_in)
@@ -186,7 +204,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     prot["fork"] = "libc" if tpl.libc_fork else "os"
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the worker's objects
-    ctx = _Context(tpl, prot, base, ncpu, startup_s)
+    ctx = _Context(tpl, prot, base, ncpu, startup_s, cgroup)
     prot["interpreter_startup_s"] = round(startup_s, 4)
     send_message(proto_out, {"protections": prot, "pid": outer_pid})
     while True:
@@ -212,7 +230,8 @@ def _make_base_dir() -> str:
     return tempfile.mkdtemp(prefix="codegen-sandbox-")
 
 
-def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> dict:
+def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float, check: str | None = None,
+           name: str = "__main__") -> dict:
     """Runs one job to completion; afterwards no process and no file of it remain."""
     tpl = ctx.tpl
     if lim.get("startup_included"):  # the program's share of a limit that counts start-up too
@@ -229,18 +248,22 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float) -> di
     _write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     limits = _rlimits(ctx, lim)
-    (out_r, out_w), (err_r, err_w), (hint_r, hint_w) = os.pipe(), os.pipe(), os.pipe()
+    if ctx.cgroup is not None:
+        ctx.cgroup.set_limit(lim["memory_mb"])
+    (out_r, out_w), (err_r, err_w), (setup_r, setup_w) = os.pipe(), os.pipe(), os.pipe()
     start = time.monotonic()
     program = _compiled(ctx, code)
+    checker = None if check is None else _compiled(ctx, check)
+    token = b"\n" + os.urandom(16).hex().encode() if check is not None else b""  # never in the program's text
     pid = fork(tpl)
     if pid == 0:
-        run_child(tpl, program, limits, lim["timeout_s"], (stdin_fd, out_w, err_w, hint_w))
-    for fd in (stdin_fd, out_w, err_w, hint_w):
+        run_child(tpl, program, limits, lim["timeout_s"], (stdin_fd, out_w, err_w, setup_w), checker, token, name)
+    for fd in (stdin_fd, out_w, err_w, setup_w):
         os.close(fd)
     try:
-        result = _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r)
+        result = _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token)
     finally:
-        for fd in (out_r, err_r, hint_r):
+        for fd in (out_r, err_r, setup_r):
             os.close(fd)
         _wipe(ctx)
     return result
@@ -265,6 +288,8 @@ def _compiled(ctx: _Context, code: str):
     of a small program's run). Compilation has no side effects, so the child sees exactly what
     compiling it itself would give.
     """
+    if len(code) > _COMPILE_HERE_CHARS:
+        return code  # compiled by the child, under the run's memory and CPU limits
     hit = ctx.programs.get(code)
     if hit is None:
         try:
@@ -284,7 +309,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
+def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes = b"") -> dict:
     out, err = _Sink(lim["stdout_bytes"]), _Sink(lim["stderr_bytes"])
     sinks = {out_r: out, err_r: err}
     poller = select.poll()
@@ -316,7 +341,10 @@ def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
         if out.overflow:
             reason = "output_limit"
         elif now >= deadline:
-            reason = "wall"
+            if now < start + _HARD_WALL_FACTOR * wall_s and _tree_busy() >= _BUSY_SHARE * (now - start):
+                deadline = now + wall_s / 4  # runnable, only starved by load: the CPU limit decides
+            else:
+                reason = "wall"
         elif now >= next_check:
             used = _tree_cpu()
             if used > limit:
@@ -337,17 +365,22 @@ def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, hint_r) -> dict:
                 pass
         except BlockingIOError:
             pass
-    os.set_blocking(hint_r, False)
-    try:
-        hint = os.read(hint_r, 4096)
+    os.set_blocking(setup_r, False)
+    try:  # only the child's setup writes here: the pipe is closed before the program starts
+        report = os.read(setup_r, 4096)
     except BlockingIOError:
-        hint = b""
-    if hint.startswith(b"S"):
-        raise _SetupError(hint[1:].decode(errors="replace"))
-    return _verdict(reason, status, cpu, wall, lim, out, err, hint)
+        report = b""
+    if report.startswith(b"S"):
+        raise _SetupError(report[1:].decode(errors="replace"))
+    checked = bool(token) and out.cut(token)
+    oom = False
+    if ctx.cgroup is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        kills = ctx.cgroup.oom_kills()  # read only when something was killed
+        oom, ctx.oom_kills = kills > ctx.oom_kills, kills
+    return _verdict(reason, status, cpu, wall, lim, out, err, checked, oom)
 
 
-def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
+def _verdict(reason, status, cpu, wall, lim, out, err, checked, oom=False) -> dict:
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     stderr = err.text()
@@ -360,9 +393,9 @@ def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
         # reaped rusage disagree by up to a few per cent (0.29 s reported for a 0.3 s timer), so
         # the CPU check is loose; it only keeps a program that sends itself SIGPROF early "killed".
         verdict = "timeout"
-    elif hint.startswith(b"M") or (exit_code != 0 and (
+    elif oom or exit_code != 0 and (
             "MemoryError" in tail.strip().rsplit("\n", 1)[-1] or "Cannot allocate memory" in tail
-            or "out of memory" in tail)):
+            or "out of memory" in tail):
         verdict = "memory"
     elif sig is not None:
         verdict = "killed"
@@ -370,7 +403,7 @@ def _verdict(reason, status, cpu, wall, lim, out, err, hint) -> dict:
         verdict = "ok" if exit_code == 0 else "error"
     return {"status": verdict, "exit_code": exit_code, "signal": sig, "stdout": out.text(),
             "stderr": stderr, "seconds": round(cpu, 6), "wall_seconds": round(wall, 6),
-            "stdout_truncated": out.overflow}
+            "stdout_truncated": out.overflow, "checked": checked}
 
 
 class _Sink:
@@ -391,6 +424,15 @@ class _Sink:
 
     def text(self) -> str:
         return b"".join(self.parts).decode("utf-8", errors="replace")
+
+    def cut(self, token: bytes) -> bool:
+        """Removes `token` from what was kept, if it is there (atexit handlers may print after it)."""
+        data = b"".join(self.parts)
+        at = data.find(token)
+        if at < 0:
+            return False
+        self.parts, self.size = [data[:at] + data[at + len(token):]], self.size - len(token)
+        return True
 
 
 # ----------------------------------------------------------------------------- cleanup
@@ -426,6 +468,22 @@ def _descendants(table: dict[int, tuple[int, float]]) -> list[int]:
 def _tree_cpu() -> float:
     table = _proc_table()
     return sum(table[p][1] for p in _descendants(table))
+
+
+def _tree_busy() -> float:
+    """Seconds the run's processes spent on a CPU or runnable in its queue (schedstat), or, where
+    the kernel keeps no schedstat, on a CPU only."""
+    table = _proc_table()
+    busy = 0.0
+    for pid in _descendants(table):
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):  # every thread (only read at a backstop)
+                with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as f:
+                    on_cpu, waiting = f.read().split()[:2]
+                busy += (int(on_cpu) + int(waiting)) / 1e9
+        except (OSError, ValueError):
+            busy += table[pid][1]
+    return busy
 
 
 def _kill_and_reap(ctx: _Context) -> float:

@@ -12,7 +12,8 @@ CLI contract (outside checks rely on it)::
   extraction applies). EvalPlus/human-eval samples and LiveCodeBench output are read too; the
   layout is told from the first record and stated on stderr (see `formats`).
 * R: one JSON object per sample (``question_id, sample_id, passed, verdict, tests_passed,
-  tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet.
+  tests_total`` + ``code, seconds, test_verdicts``); ``.parquet`` writes parquet. R is created
+  anew and renamed into place: it may not be B or S, a symlink, a folder or a device.
 
 Why it is built this way: every input line is validated before anything runs, so bad input
 (broken JSON, missing field, unknown question id, duplicate sample) exits non-zero naming the
@@ -46,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.benchmarks import Problem, load_benchmark
-from codegen_study.config import atomic_write_bytes
+from codegen_study.config import atomic_write_bytes, check_output
 from codegen_study.errors import UserError
 from codegen_study.formats import LAYOUTS, read_sample_file
 from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
@@ -254,7 +255,7 @@ def _read_partial(path: Path, fingerprint: str) -> dict[tuple[str, str], dict]:
 def _append_lines(path: Path, rows: list[dict]) -> None:
     """Append complete JSON lines with one write (SIGKILL-safe; see the module docstring)."""
     blob = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         view = memoryview(blob)
         while view:
@@ -281,7 +282,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, sandbox) -> int:
     started = time.monotonic()
     bench = str(args.benchmark)
-    out = Path(args.out)
+    out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
+    check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
     profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
     if bench.lower() != "humaneval" and not Path(bench).is_file():
@@ -295,16 +297,16 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     layout, samples = read_sample_file(samples_path, problems)
     print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     check_gradable(problems, samples, profile, bench)
-    if out.exists() and out.is_dir():
-        raise UserError(f"{out}: is a folder; --out needs a file path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-
-    # -- resume from the side file ------------------------------------------------------
+    # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
     fp = _fingerprint(bench, samples_path, profile)
-    done = _read_partial(partial, fp)
-    if not partial.exists():
-        _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        done = _read_partial(partial, fp)
+        if not partial.exists():
+            _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:
         print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
@@ -317,7 +319,10 @@ def _run(args: argparse.Namespace, sandbox) -> int:
                              "input": t.input, "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
                             for t in v.tests]
             rows.append(row)
-        _append_lines(partial, rows)
+        try:
+            _append_lines(partial, rows)
+        except OSError as exc:  # e.g. the disk filled up: what was written so far resumes
+            raise UserError(f"--out {partial}: cannot write progress: {exc.strerror or exc}") from None
         for row in rows:
             done[_key(row["question_id"], row["sample_id"])] = row
 
@@ -331,7 +336,10 @@ def _run(args: argparse.Namespace, sandbox) -> int:
 
     rows = [done[_key(s.question_id, s.sample_id)] for s in samples]
     if args.store:
-        _write_store(args, bench, profile, problems, rows, protections)
+        try:
+            _write_store(args, bench, profile, problems, rows, protections)
+        except OSError as exc:
+            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
     partial.unlink(missing_ok=True)
     print(summary(rows, profile.name))

@@ -106,6 +106,15 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError("max_steps must be >= 1")
+        if not self.epochs > 0:
+            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.lora_r < 1 or self.early_stopping_patience < 0 or self.eval_batch_size < 1:
+            raise ValueError("lora_r and eval_batch_size must be >= 1, early_stopping_patience >= 0")
+        for name in ("warmup_ratio", "lora_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
 
 SECTIONS: dict[str, type] = {"run": RunConfig, "model": ModelConfig, "data": DataConfig, "train": TrainConfig}
@@ -295,7 +304,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     import torch
     from tqdm.auto import tqdm
 
-    from codegen_study.datasets import collate, epoch_windows, prepare_data
+    from codegen_study.datasets import collate, epoch_windows, load_rows, prepare_data, split_rows
     from codegen_study.models import load_model
 
     if isinstance(config, dict):
@@ -320,20 +329,26 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     resolved = dump_toml({k: v for k, v in cfgs.items()}, header=header)
     previous = out / "config.toml"
     if previous.exists() and checkpoints(out):
-        old = tomllib.loads(previous.read_text())
+        old = read_toml(previous)
         new = tomllib.loads(resolved)
         for section in ("model", "data"):
             if old.get(section) != new.get(section):
                 raise UserError(f"{previous}: [{section}] differs from this run's; use another --output-dir")
-    if d.main:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(previous, resolved)
-        Store(out).write_json("env.json", environment(d))
+    # The data's own errors come before the model loads, and nothing is written to the run
+    # folder until model and data are both ready: a failed start leaves no config.toml behind.
+    split_rows(load_rows(dcfg), dcfg)
 
     random.seed(seed + d.rank)
     torch.manual_seed(seed + d.rank)
     model, tok = load_model(mcfg, device=d.device, for_training=True)
     train_ex, valid_ex, counts = prepare_data(tok, dcfg, log)
+    if d.main:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{out}: cannot create the run folder: {exc.strerror}") from None
+        atomic_write_text(previous, resolved)
+        Store(out).write_json("env.json", environment(d))
     peft_model = prepare_for_training(model, tcfg)
     init_lora(lora_pairs(peft_model), seed)
     trainable = [p for p in peft_model.parameters() if p.requires_grad]

@@ -3,6 +3,8 @@
 Every program here runs in the real sandbox (one shared pool for the module).
 """
 
+import os
+
 import pytest
 
 from codegen_study.benchmarks import Problem, load_humaneval, load_lcb
@@ -318,3 +320,82 @@ def test_preload_for_picks_what_programs_import():
     assert preload_for(programs) == ("math", "typing")  # two programs each; heapq once, numpy never
     assert set(preload_for([lcb_stdin_program("print(1)")] * 3)) >= {"collections", "statistics", "json", "typing"}
     assert preload_for([]) == ()
+
+
+# -- hostile programs: passing without solving ------------------------------------------------
+def test_call_based_marker_read_from_the_programs_own_file_does_not_pass(sandbox):
+    """A wrong solution that echoes every token of its own file, marker-style, and exits."""
+    code = ("import re, os, sys\n"
+            "for tok in set(re.findall(r'CGS[0-9a-f]+', open(__file__).read())):\n"
+            "    sys.stdout.write(f'\\n{tok} PASS 3\\n{tok} J 3\\n')\n"
+            "sys.stdout.flush()\nos._exit(0)\n"
+            "class Solution:\n    def addTwo(self, a, b):\n        return 0\n")
+    v = run(functional(), get_profile("lcb"), sandbox, code=code)
+    assert not v.passed
+
+
+def test_call_based_always_equal_object_does_not_pass(sandbox):
+    code = ("class Liar(list):\n    def __eq__(self, other):\n        return True\n"
+            "class Solution:\n    def addTwo(self, a, b):\n        return Liar()\n")
+    assert run(functional(), get_profile("lcb"), sandbox, code=code).verdict == "wrong_answer"
+
+
+def test_expected_output_in_the_benchmark_file_is_out_of_reach(sandbox, tmp_path):
+    """A program that looks for the benchmark file (wherever it is) to copy the answer fails."""
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text('{"input": "5\\n", "output": "secret-answer-17"}\n')
+    os.chmod(tmp_path, 0o755)
+    p = stdin_problem(("5\n", "secret-answer-17\n", True))
+    code = (f"import json\ntry:\n    print(json.loads(open({str(bench)!r}).readline())['output'])\n"
+            "except OSError:\n    print('nothing')\n")
+    assert run(p, get_profile("seed"), sandbox, code=code).verdict == "wrong_answer"
+
+
+def humaneval_zero():
+    return {p.id: p for p in load_humaneval()[:1]}
+
+
+@pytest.mark.parametrize("early_exit", ["exit()", "quit()", "import sys; sys.exit(0)", "import os; os._exit(0)"])
+def test_humaneval_early_exit_is_a_failure(sandbox, early_exit):
+    """The reference harness fails a wrong solution that exits before check() runs."""
+    completion = f"    return False\n\n{early_exit}\n"
+    v = grade(humaneval_zero(), [Sample("HumanEval/0", 0, completion=completion)], get_profile("humaneval"),
+              sandbox=sandbox)
+    assert not next(v).passed
+
+
+def test_humaneval_main_block_reading_stdin_does_not_fail_a_correct_solution(sandbox):
+    p = humaneval_zero()["HumanEval/0"]
+    completion = p.metadata["canonical_solution"] + "\n\nif __name__ == '__main__':\n    print(input())\n"
+    [v] = grade({p.id: p}, [Sample(p.id, 0, completion=completion)], get_profile("humaneval"), sandbox=sandbox)
+    assert v.verdict == "passed"
+
+
+# -- sizes checked before anything expands ------------------------------------------------------
+def test_oversized_code_is_code_limit_and_never_parsed(sandbox):
+    from codegen_study.grading import MAX_CODE_CHARS
+
+    p = stdin_problem(("1\n", "1\n", True))
+    code = "print(input())\n" + "x = 1\n" * (MAX_CODE_CHARS // 6 + 1)
+    v = run(p, get_profile("lcb"), sandbox, code=code)
+    assert (v.verdict, v.tests_passed, v.tests_total) == ("code_limit", 0, 1)
+
+
+def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
+    import base64
+    import zlib
+
+    from codegen_study import benchmarks
+
+    monkeypatch.setattr(benchmarks, "MAX_TEST_DATA_BYTES", 1 << 20)
+    bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()
+    with pytest.raises(ValueError, match="expands beyond 1 MiB"):
+        benchmarks.decode_test_cases(bomb)
+
+
+def test_call_based_numpy_scalar_compares_by_value(sandbox):
+    """The reference compares `np.int64(3) == 3` (True); the JSON report must keep that."""
+    pytest.importorskip("numpy")
+    code = ("import numpy as np\nclass Solution:\n    def addTwo(self, a, b):\n"
+            "        return np.sum([a, b]) if isinstance(a, int) else a + b\n")
+    assert run(functional(), get_profile("lcb"), sandbox, code=code).verdict == "passed"

@@ -135,6 +135,7 @@ def test_queued_jobs_survive_a_dead_worker_and_big_messages():
 
     with Sandbox(workers=1) as sb:
         jobs = [Job(f"import time; time.sleep(0.3); print({i})", "", FAST) for i in range(4)]
+        assert sb.protections  # started: the kill below hits a running worker, not its start-up
         killer = threading.Timer(0.15, lambda: os.killpg(sb._workers[0].proc.pid, signal.SIGKILL))
         killer.start()
         outs = sb.run_many(jobs)
@@ -470,3 +471,273 @@ def test_protections_as_root(box):
     out = run(box, "import os; print(os.getuid(), os.getgid(), os.getgroups())")
     uid, gid, groups = out.stdout.split(maxsplit=2)
     assert int(uid) in p["run_uids"] and uid == gid and groups.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- channels and file view
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_no_fd_beyond_stderr_is_inherited(box):
+    out = run(box, """
+        import os
+        open_fds = []
+        for fd in range(3, 1024):
+            try:
+                os.fstat(fd)
+                open_fds.append(fd)
+            except OSError:
+                pass
+        print(open_fds)
+    """)
+    assert (out.status, out.stdout) == ("ok", "[]\n")
+
+
+def test_writing_to_the_old_status_fd_neither_aborts_nor_forges(box):
+    """fd 3 once carried the child's setup report: a write there must not reach the worker."""
+    out = run(box, """
+        import os
+        for data in (b"Sforged setup failure", b"M"):
+            try:
+                os.write(3, data)
+            except OSError:
+                pass
+        raise SystemExit(1)
+    """)
+    assert (out.status, out.exit_code) == ("error", 1)
+    assert_pool_works(box)
+
+
+def test_check_runs_after_the_program_in_its_namespace(box):
+    out = box.run(Job("x = 41", check="print(x + 1)", limits=FAST))
+    assert (out.status, out.stdout, out.checked) == ("ok", "42\n", True)
+
+
+@pytest.mark.parametrize("early_exit", ["exit()", "quit()", "import sys; sys.exit(0)", "import os; os._exit(0)"])
+def test_an_early_exit_never_counts_as_a_completed_check(box, early_exit):
+    out = box.run(Job(early_exit, check="print('checked')", limits=FAST))
+    assert out.checked is False and "checked" not in out.stdout
+
+
+def test_the_check_secret_is_not_in_the_programs_files(box):
+    """A program that echoes everything it can read still does not produce the completion secret."""
+    out = box.run(Job("import os, sys\nsys.stdout.write(open(__file__).read())\n"
+                      "sys.stdout.write(''.join(open(f).read() for f in os.listdir('.')))\nos._exit(0)",
+                      check="pass", limits=FAST))
+    assert out.status == "ok" and out.checked is False
+
+
+def test_program_name_can_differ_from_main(box):
+    out = box.run(Job("print(__name__)\nif __name__ == '__main__':\n    input()", name="builtins", limits=FAST))
+    assert (out.status, out.stdout) == ("ok", "builtins\n")
+
+
+@pytest.mark.parametrize("target", [
+    os.path.abspath(__file__),  # the project checkout
+    os.path.join(ROOT, "data", "benchmarks", "lcb_atcoder_easy_2408_2502.jsonl"),  # a benchmark file
+])
+def test_project_benchmarks_and_homes_are_not_in_the_file_view(box, target):
+    require(box, "file_view")
+    out = run(box, f"import os\nprint(os.path.exists({target!r}))")
+    assert (out.status, out.stdout) == ("ok", "False\n")
+
+
+def test_home_holds_at_most_the_way_to_the_interpreter(box):
+    """The scorer's home is empty in the view, except the path down to an interpreter kept there (pyenv)."""
+    require(box, "file_view")
+    home = os.path.expanduser("~")
+    out = run(box, f"import os\nprint(sorted(os.listdir({home!r})) if os.path.isdir({home!r}) else [])")
+    prefix = os.path.realpath(sys.base_prefix)
+    allowed = [prefix[len(home) + 1:].split("/")[0]] if prefix.startswith(home + "/") else []
+    assert out.status == "ok" and eval(out.stdout) in ([], allowed)
+
+
+def test_host_tmp_is_not_in_the_file_view(box, tmp_path):
+    require(box, "file_view")
+    secret = tmp_path / "expected_output.txt"
+    secret.write_text("42")
+    os.chmod(tmp_path, 0o755)
+    out = run(box, f"import os\nprint(os.path.exists({str(secret)!r}))")
+    assert (out.status, out.stdout) == ("ok", "False\n")
+
+
+def test_installed_packages_are_not_in_the_file_view(box):
+    require(box, "file_view")
+    out = run(box, "import pytest")
+    assert out.status == "error" and "ModuleNotFoundError" in out.stderr
+
+
+def test_standard_library_stays_readable(box):
+    out = run(box, "import decimal, fractions, json, os, sqlite3\nprint(len(open(os.__file__).read()) > 0)")
+    assert (out.status, out.stdout) == ("ok", "True\n")
+
+
+# ----------------------------------------------------------------------------- limits that hold
+
+SMALL = Limits(timeout_s=5, memory_mb=256, wall_s=20)
+
+
+def test_memfd_memory_counts_against_the_memory_limit(box):
+    """memfds hold memory outside RLIMIT_AS; the memory cgroup counts it."""
+    require(box, "memory_cgroup")
+    out = run(box, """
+        import os
+        fds = [os.memfd_create("hold") for _ in range(48)]
+        for fd in fds:
+            os.write(fd, b"x" * (12 << 20))
+        print("held", 48 * 12, "MiB")
+    """, limits=SMALL)
+    assert out.status == "memory" and "held" not in out.stdout
+
+
+def test_tmpfs_files_count_against_the_memory_limit(box):
+    require(box, "memory_cgroup")
+    out = run(box, """
+        for i in range(40):
+            with open(f"/dev/shm/f{i}", "wb") as f:
+                f.write(b"x" * (12 << 20))
+        print("held")
+    """, limits=SMALL)
+    assert out.status in ("memory", "error") and "held" not in out.stdout
+    assert_pool_works(box)
+
+
+def test_sysv_shared_memory_does_not_reach_the_next_run(box):
+    create = run(box, """
+        import ctypes
+        libc = ctypes.CDLL(None)
+        shm_id = libc.shmget(4242, 64 << 20, 0o1000 | 0o666)  # IPC_CREAT
+        print(shm_id)
+    """)
+    probe = run(box, "import ctypes\nprint(ctypes.CDLL(None).shmget(4242, 0, 0))")
+    assert create.status == "ok" and probe.stdout == "-1\n"
+
+
+def test_sysv_ipc_is_refused(box):
+    require(box, "seccomp")
+    out = run(box, """
+        import ctypes
+        libc = ctypes.CDLL(None)
+        print(libc.shmget(0, 4096, 0o1000 | 0o600), libc.semget(0, 1, 0o1000 | 0o600), libc.msgget(0, 0o1000 | 0o600))
+    """)
+    assert out.stdout == "-1 -1 -1\n"
+
+
+def test_posix_message_queues_are_refused(box):
+    require(box, "seccomp")
+    out = run(box, """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.syscall(240 if os.uname().machine == "x86_64" else 180, b"q", os.O_CREAT | os.O_RDWR, 0o600, None)
+        print(fd, ctypes.get_errno())
+    """)
+    assert out.stdout.split()[0] == "-1"
+
+
+def test_keyrings_are_refused(box):
+    require(box, "seccomp")
+    out = run(box, """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        nr = 248 if os.uname().machine == "x86_64" else 217  # add_key
+        print(libc.syscall(nr, b"user", b"carried", b"secret", 6, -4), ctypes.get_errno())
+    """)
+    assert out.stdout == "-1 1\n"
+
+
+def test_user_namespaces_are_refused(box):
+    require(box, "seccomp")
+    out = run(box, "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                   "print(libc.unshare(0x10000000), ctypes.get_errno())")
+    assert out.stdout == "-1 1\n"
+
+
+def test_io_uring_is_refused(box):
+    require(box, "seccomp")
+    out = run(box, """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        params = ctypes.create_string_buffer(120)
+        print(libc.syscall(425, 8, params), ctypes.get_errno())  # io_uring_setup
+    """)
+    assert out.stdout == "-1 1\n"
+
+
+def test_threads_and_subprocesses_still_work_under_the_filter(box):
+    out = run(box, """
+        import subprocess, sys, threading
+        t = threading.Thread(target=print, args=("thread",))
+        t.start(); t.join()
+        print(subprocess.run(["echo", "child"], capture_output=True, text=True).stdout, end="")
+    """)
+    assert (out.status, out.stdout) == ("ok", "thread\nchild\n")
+
+
+def test_busy_programs_are_not_stopped_by_the_wall_backstop_under_load():
+    """Programs using 60-90% of their CPU limit pass with both cores busy, even with a backstop
+    equal to the CPU limit: a starved program is runnable, not asleep, and the CPU limit decides."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < {}: pass\nprint('done')"
+    limits = Limits(timeout_s=1.0, wall_s=1.0)
+    jobs = [Job(burn.format(0.6 + 0.3 * i / 7), "", limits) for i in range(8)]
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        with Sandbox(workers=4) as sb:
+            outs = sb.run_many(jobs)
+    finally:
+        for p in burners:
+            p.kill()
+            p.wait()
+    assert [o.status for o in outs] == ["ok"] * 8
+
+
+def test_oversized_program_is_refused_before_compiling(box):
+    out = box.run(Job("x = 1\n" * 2000, limits=Limits(code_chars=1000)))
+    assert out.status == "code_limit" and "too large" in out.stderr
+
+
+def test_large_program_is_compiled_under_the_runs_limits(box):
+    """Programs too large to compile in the worker compile in the child; errors read the same."""
+    big = "x = 0\n" + "x += 1\n" * 20000 + "print(x)\n"
+    assert run(box, big).stdout == "20000\n"
+    broken = run(box, big + "def (:\n")
+    assert broken.status == "error" and "SyntaxError" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_workers_die_with_a_killed_caller():
+    """A scorer killed with SIGKILL leaves no launcher, worker or run behind."""
+    token = f"{uuid.uuid4().int % 10**6}.{os.getpid()}3"
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {ROOT!r})
+        from codegen_study.sandbox import Job, Limits, Sandbox
+        box = Sandbox(workers=2)
+        print(box._workers[0].proc.pid, flush=True)
+        box.run_many([Job("import os; os.execvp('sleep', ['sleep', '{token}'])", "", Limits(timeout_s=60))] * 2)
+    """)
+    caller = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    launcher = int(caller.stdout.readline())
+    for _ in range(200):
+        if pids_with_token(token):
+            break
+        time.sleep(0.05)
+    assert pids_with_token(token)
+    caller.kill()
+    caller.wait()
+    for _ in range(100):
+        if not pids_with_token(token) and not os.path.exists(f"/proc/{launcher}"):
+            break
+        time.sleep(0.05)
+    assert pids_with_token(token) == [] and not os.path.exists(f"/proc/{launcher}")
+
+
+def test_output_after_a_completed_check_keeps_it_completed(box):
+    """atexit handlers run after the check, as after exec() in the reference harness."""
+    out = box.run(Job("import atexit\natexit.register(print, 'bye')", check="print('checked')", limits=FAST))
+    assert (out.checked, out.stdout) == (True, "checked\nbye\n")
+
+
+def test_allowed_third_party_packages_stay_importable(box):
+    """numpy is hidden with every other installed package unless allowed: solutions may use it."""
+    pytest.importorskip("numpy")
+    out = run(box, "import numpy\nprint(int(numpy.arange(5).sum()))", limits=Limits(timeout_s=5, memory_mb=1024))
+    assert (out.status, out.stdout) == ("ok", "10\n")

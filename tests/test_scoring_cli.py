@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -253,3 +254,137 @@ def test_score_states_what_it_wrote_where_and_how_long(tmp_path):
     assert f"wrote {out} (10 samples: 10 graded now, 0 resumed; tables runs/samples/tests/problems in " in res.stdout
     assert "grading (seed): 10/10 samples (100%)" in res.stderr  # the closing progress line (no terminal here)
     assert "codegen-study samples (question_id + code/completion), 10 samples" in res.stderr
+
+
+# -- the user's own mistakes: one clear line, exit code 2, nothing written --------------------
+def assert_one_line_error(res, *needles):
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_out_equal_to_the_samples_is_refused(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(EXAMPLE_S.read_text())
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", samples)
+    assert_one_line_error(res, "--out", "is also an input")
+    assert samples.read_text() == EXAMPLE_S.read_text()
+
+
+def test_out_equal_to_the_benchmark_is_refused(tmp_path):
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(EXAMPLE_B.read_text())
+    res = score("--benchmark", bench, "--samples", EXAMPLE_S, "--out", tmp_path / "." / "b.jsonl")
+    assert_one_line_error(res, "is also an input")
+    assert bench.read_text() == EXAMPLE_B.read_text()
+
+
+def test_out_symlink_is_refused_and_its_target_kept(tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "r.jsonl"
+    link.symlink_to(target)
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", link)
+    assert_one_line_error(res, "symbolic link")
+    assert link.is_symlink() and target.read_text() == "keep me"
+
+
+def test_out_special_file_is_refused_not_replaced(tmp_path):
+    """A pipe stands in for /dev/null: an output must never replace a non-regular file."""
+    fifo = tmp_path / "r.jsonl"
+    os.mkfifo(fifo)
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", fifo)
+    assert_one_line_error(res, "device, pipe or socket")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_output_folder_that_is_a_file_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", blocker / "r.jsonl")
+    assert_one_line_error(res, "--out", "Not a directory")
+
+
+def test_unwritable_output_folder_is_one_line():
+    """/proc refuses new files even to root (permission bits would not stop root)."""
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", "/proc/r.jsonl")
+    assert_one_line_error(res, "--out /proc/r.jsonl", "cannot write")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1"])
+def test_timeout_must_be_a_finite_positive_number(tmp_path, value):
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl", "--timeout", value)
+    assert_one_line_error(res, "--timeout")
+    assert os.listdir(tmp_path) == []
+
+
+def test_deeply_nested_json_names_file_and_line(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text('{"question_id": "ex_sum", "code": "print(1)"}\n' + "[" * 100000 + "]" * 100000 + "\n")
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", tmp_path / "r.jsonl")
+    assert_one_line_error(res, "s.jsonl:2", "nested too deeply")
+
+
+def test_huge_integer_names_file_and_line(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text('{"question_id": "ex_sum", "sample_id": ' + "9" * 5000 + ', "code": "print(1)"}\n')
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", tmp_path / "r.jsonl")
+    assert_one_line_error(res, "s.jsonl:1")
+
+
+def test_lone_surrogate_is_refused_before_anything_runs(tmp_path):
+    samples = tmp_path / "s.jsonl"
+    samples.write_text('{"question_id": "ex_sum", "code": "print(\'\\ud800\')"}\n')
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", tmp_path / "r.jsonl")
+    assert_one_line_error(res, "s.jsonl:1", "lone surrogate")
+    assert sorted(os.listdir(tmp_path)) == ["s.jsonl"]
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_limit_must_be_positive(value):
+    import argparse
+
+    from codegen_study.cli import check_numbers
+    from codegen_study.errors import UserError
+
+    with pytest.raises(UserError, match="--limit must be at least 1"):
+        check_numbers(argparse.Namespace(limit=value))
+
+
+def test_nan_option_is_refused():
+    import argparse
+
+    from codegen_study.cli import check_numbers
+    from codegen_study.errors import UserError
+
+    with pytest.raises(UserError, match="--max-overlap must be a finite number"):
+        check_numbers(argparse.Namespace(max_overlap=float("nan")))
+
+
+def test_synth_stats_out_equal_to_its_input_is_refused(tmp_path):
+    stats_in = tmp_path / "deep.jsonl"
+    stats_in.write_text('{"x": 1}\n')
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run([sys.executable, "-m", "codegen_study", "synth", "--stats", str(stats_in), "--out",
+                          str(stats_in)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert_one_line_error(res, "is also an input")
+    assert stats_in.read_text() == '{"x": 1}\n'
+
+
+def test_samples_from_a_device_are_refused():
+    res = score("--benchmark", EXAMPLE_B, "--samples", "/dev/zero", "--out", "/nonexistent/r.jsonl")
+    assert_one_line_error(res, "/dev/zero", "not a regular file")
+
+
+def test_a_program_writing_to_the_old_status_fd_cannot_stop_the_run(tmp_path):
+    """It once aborted every run (and rerun) of its file with SandboxError."""
+    samples = tmp_path / "s.jsonl"
+    code = ("import os\nfor d in (b'Sboom', b'M'):\n    try:\n        os.write(3, d)\n"
+            "    except OSError:\n        pass\n")
+    samples.write_text(json.dumps({"question_id": "ex_sum", "code": code}) + "\n")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert read_jsonl(out)[0]["verdict"] == "wrong_answer"

@@ -25,6 +25,7 @@ import os
 import time
 from pathlib import Path
 
+from codegen_study.config import check_output
 from codegen_study.errors import UserError
 
 EVAL_NAME = "lcb_atcoder_easy_2408_2502.jsonl"
@@ -145,6 +146,8 @@ def run(args) -> int:
             raise UserError(f"--stats {missing[0]}: no such file")
         if args.out and Path(args.out).suffix not in (".jsonl", ".parquet"):
             raise UserError(f"--out {args.out}: the card is written as .jsonl or .parquet")
+        if args.out:
+            check_output(args.out, [*args.stats, args.eval_file])
         rows = card(args.stats, args.tokenizer, _eval_file(args.eval_file))
         print(format_card(rows))
         if args.out:
@@ -168,6 +171,8 @@ def run(args) -> int:
         raise UserError(f"--kind all writes three files: --out must be a folder, got {out}")
     if args.kind != "all" and out.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name such as {out / (args.kind + '.jsonl')}")
+    for kind in kinds:
+        check_output(out / f"{kind}.jsonl" if args.kind == "all" else out, [args.eval_file])
     for kind in kinds:
         target = out / f"{kind}.jsonl" if args.kind == "all" else out
         meta = build(kind, args.seed, target, problems=args.problems, verify=not args.no_verify,
