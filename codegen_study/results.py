@@ -11,6 +11,7 @@ samples        (run_id, question_id, sample_id): extracted code, passed, verdict
 tests          (run_id, question_id, sample_id, test_index): verdict, seconds, failing I/O
 problems       (benchmark, question_id): title, url, date, group (e.g. seen/unseen family)
 losses         (model, step, split): training / validation loss
+prompts        (prompt, benchmark, question_id): rendered prompt text of an example problem
 =============  ==============================================================================
 
 Column names are listed in `SCHEMAS`; the report reads only these tables.
@@ -63,6 +64,10 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "losses": (
         ("model", "step", "split", "loss", "epoch", "learning_rate", "seconds"),
         ("model", "step", "split"),
+    ),
+    "prompts": (
+        ("prompt", "benchmark", "question_id", "text"),
+        ("prompt", "benchmark", "question_id"),
     ),
 }
 
