@@ -206,29 +206,43 @@ def paired_bootstrap_diff(
     resampling problems keeps the pairs together, so problem difficulty cancels. With
     `clusters` (one label per problem, e.g. the task family) whole clusters are resampled.
     """
-    if len(a) != len(b) or not a:
-        raise ValueError(f"need two equally long, non-empty lists, got {len(a)} and {len(b)}")
-    diffs = [float(x) - float(y) for x, y in zip(a, b)]
-    if clusters is None:
-        lo, hi = bootstrap_ci(diffs, None, n_boot=n_boot, seed=seed, alpha=alpha)
-    else:
-        lo, hi = cluster_bootstrap_ci(diffs, clusters, n_boot=n_boot, seed=seed, alpha=alpha)
-    return _mean(diffs), lo, hi
+    diffs = _diffs(a, b)
+    draws = _mean_draws(diffs, clusters, n_boot, seed)
+    return _mean(diffs), _quantile(draws, alpha / 2), _quantile(draws, 1 - alpha / 2)
 
 
-def cluster_bootstrap_ci(
-    values: Sequence[float],
-    clusters: Sequence,
+def paired_bootstrap_p(
+    a: Sequence[float],
+    b: Sequence[float],
     n_boot: int = 10000,
     seed: int = 0,
-    alpha: float = 0.05,
-) -> tuple[float, float]:
-    """Percentile interval of the mean, resampling whole clusters (e.g. task families).
+    clusters: Sequence | None = None,
+) -> float:
+    """Two-sided bootstrap p-value of "mean(a) - mean(b) = 0", matching `paired_bootstrap_diff`.
 
-    Why: problems generated from one family share a template, so they are not independent;
-    treating them as independent makes an interval too narrow. The mean of a resample is over
-    all problems of the drawn clusters.
+    Twice the share of resampled differences on the far side of zero (ties count half), capped
+    at 1: the smallest alpha at which the percentile interval would exclude zero. A difference
+    that is exactly zero in every problem has p = 1.
     """
+    diffs = _diffs(a, b)
+    if not any(diffs):
+        return 1.0
+    draws = _mean_draws(diffs, clusters, n_boot, seed)
+    below = sum(d < 0 for d in draws) + 0.5 * sum(d == 0 for d in draws)
+    above = len(draws) - below
+    return min(1.0, 2.0 * min(below, above) / len(draws))
+
+
+def _diffs(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    if len(a) != len(b) or not a:
+        raise ValueError(f"need two equally long, non-empty lists, got {len(a)} and {len(b)}")
+    return [float(x) - float(y) for x, y in zip(a, b)]
+
+
+def _mean_draws(values: list[float], clusters: Sequence | None, n_boot: int, seed: int) -> list[float]:
+    """Sorted bootstrap means of `values`, resampling items or (with `clusters`) whole clusters."""
+    if clusters is None:
+        clusters = range(len(values))
     if len(values) != len(clusters) or not values:
         raise ValueError(f"need one cluster label per value, got {len(values)} values, {len(clusters)} labels")
     groups: dict = {}
@@ -246,6 +260,23 @@ def cluster_bootstrap_ci(
             count += n
         draws.append(total / count)
     draws.sort()
+    return draws
+
+
+def cluster_bootstrap_ci(
+    values: Sequence[float],
+    clusters: Sequence,
+    n_boot: int = 10000,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> tuple[float, float]:
+    """Percentile interval of the mean, resampling whole clusters (e.g. task families).
+
+    Why: problems generated from one family share a template, so they are not independent;
+    treating them as independent makes an interval too narrow. The mean of a resample is over
+    all problems of the drawn clusters.
+    """
+    draws = _mean_draws(list(values), clusters, n_boot, seed)
     return _quantile(draws, alpha / 2), _quantile(draws, 1 - alpha / 2)
 
 
