@@ -4,9 +4,21 @@ import math
 
 import pytest
 
-from codegen_study.metrics import (bootstrap_ci, cluster_bootstrap_ci, detectable_difference, holm, mcnemar_exact,
-                                   mcnemar_min_discordant, paired_bootstrap_diff, pass_at_k, pass_at_k_table,
-                                   rule_of_three, seed_summary, wilson_interval)
+from codegen_study.metrics import (
+    bootstrap_ci,
+    cluster_bootstrap_ci,
+    detectable_difference,
+    holm,
+    mcnemar_exact,
+    mcnemar_min_discordant,
+    paired_bootstrap_diff,
+    paired_bootstrap_p,
+    pass_at_k,
+    pass_at_k_table,
+    rule_of_three,
+    seed_summary,
+    wilson_interval,
+)
 
 
 def test_pass_at_k_hand_values():
@@ -147,3 +159,14 @@ def test_seed_summary():
     assert seed_summary([0.25, 0.5, 0.75]) == (0.5, 0.25, 0.75)
     with pytest.raises(ValueError):
         seed_summary([])
+
+
+def test_paired_bootstrap_p_value():
+    assert paired_bootstrap_p([0.5, 0.2], [0.5, 0.2], n_boot=100) == 1.0
+    # every problem better by the same amount: no resample reaches zero
+    assert paired_bootstrap_p([1, 1, 1], [0, 0, 0], n_boot=500) == 0.0
+    # differences [1, 0]: resampled means 0 (1/4), .5 (1/2), 1 (1/4); zero ties count half -> p ~ 2 * 1/8
+    assert paired_bootstrap_p([1, 0.5], [0, 0.5], n_boot=8000, seed=2) == pytest.approx(0.25, abs=0.02)
+    # two families, one better, one equal: the clustered p is as large as that two-point case
+    p = paired_bootstrap_p([1, 1, 0, 0], [0, 0, 0, 0], n_boot=8000, seed=2, clusters=["a", "a", "b", "b"])
+    assert p == pytest.approx(0.25, abs=0.02)
