@@ -5,8 +5,8 @@ prompt and each benchmark's primary grading profile. An arm has one model per tr
 an arm's number is the mean over seeds with the range beside it (what one seed alone could have
 shown), and an interval from a bootstrap over problems of the per-problem pass rate averaged
 over seeds. On the synthetic benchmark whole task families are resampled (problems of one family
-share a template, so they are not independent); an arm that solves nothing gets the rule-of-three
-bound [0, 3/n] instead of a degenerate [0, 0].
+share a template, so they are not independent) when a row has at least `MIN_CLUSTERS` families;
+an arm that solves nothing gets the rule-of-three bound [0, 3/n] instead of a degenerate [0, 0].
 
 Covers: `primary_rows`, `arm_scores` (+ table and chart), `family_scores`, `date_scores`.
 Does not cover: paired tests between models (`significance`).

@@ -1,11 +1,12 @@
-"""Per-problem outcomes (problems x models) and the failure taxonomy (verdict kinds per model).
+"""Per-problem outcomes (problems x models): the appendix tables and their CSV downloads.
 
 Why per problem: with a few dozen problems, an aggregate Pass@1 hides *which* problems moved.
 The matrix is sorted by how many models solve each problem, so problems every model solves,
 problems only one solves and problems nobody solves form visible blocks.
 
-Covers: greedy outcomes at one checkpoint role per model. Does not cover: sampled decoding
-(a pass/fail per problem needs one sample) or the code itself (`cases`).
+Covers: greedy outcomes at one checkpoint role per model (`at_role`, used by every module that
+compares models). Does not cover: sampled decoding (a pass/fail per problem needs one sample), the
+code itself (`cases`) or why answers fail (`errors`).
 """
 
 from __future__ import annotations

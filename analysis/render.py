@@ -198,7 +198,7 @@ def to_html(nb, values: dict[int, list[str]], banner: str = "") -> str:
                 parts.append(f"<figure id='{label}'>{inner}</figure>")
             else:
                 parts.append(f"<div class='chunk' id='{html.escape(label)}'>{body}</div>")
-    title = html.escape(meta.get("title", "Report"))
+    title = ("[offline preview] " if banner else "") + html.escape(meta.get("title", "Report"))
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 

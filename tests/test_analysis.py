@@ -17,8 +17,19 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from analysis import answer, arms, cases, checkpoints, context, errors, problems, scores, sensitivity, significance
-from analysis import summary
+from analysis import (
+    answer,
+    arms,
+    cases,
+    checkpoints,
+    context,
+    errors,
+    problems,
+    scores,
+    sensitivity,
+    significance,
+    summary,
+)
 from analysis.study import load_study
 from codegen_study.metrics import holm, mcnemar_exact, wilson_interval
 from tests.conftest import FIXTURES, ROOT
@@ -86,7 +97,8 @@ def test_greedy_run_scores_use_wilson(d):
 
 
 def test_sampled_zero_gets_rule_of_three_not_zero_width(d):
-    row = d.scores.filter((pl.col("model") == "base") & (pl.col("benchmark") == "heldout") & (pl.col("decoding") != "greedy")
+    row = d.scores.filter((pl.col("model") == "base") & (pl.col("benchmark") == "heldout")
+                          & (pl.col("decoding") != "greedy")
                           & (pl.col("subset") == "all") & (pl.col("grader") == "lcb")).row(0, named=True)
     assert row["pass1"] == 0 and (row["lo"], row["hi"]) == (0.0, pytest.approx(3 / 18))
 
@@ -116,7 +128,8 @@ def test_arm_scores_mean_and_range_over_seeds(d):
 
 
 def test_family_and_date_scores(d):
-    fam = {(r["family"], r["arm"]): (r["solved"], r["attempts"]) for r in arms.family_scores(d.rows).iter_rows(named=True)}
+    fam = {(r["family"], r["arm"]): (r["solved"], r["attempts"])
+           for r in arms.family_scores(d.rows).iter_rows(named=True)}
     assert fam[("fa", "deep")] == (7, 9) and fam[("fc", "diverse")] == (6, 9) and fam[("fa", "base")] == (0, 3)
     dates = arms.date_scores(d.rows)
     assert dates["month"].unique().sort().to_list()[0] == "2024-08"
@@ -237,8 +250,8 @@ def test_base_sentence_words_follow_significance():
 
 # -- failures, sensitivity, cost ----------------------------------------------------------------
 def test_exception_class_from_stderr():
-    assert errors.exception_class('Traceback (most recent call last):\n  File "x", line 2\nEOFError: EOF when reading a '
-                                  "line\n") == "EOFError"
+    traceback = 'Traceback (most recent call last):\n  File "x", line 2\nEOFError: EOF when reading a line\n'
+    assert errors.exception_class(traceback) == "EOFError"
     assert errors.exception_class('  File "main.py", line 1\n    Here is\n         ^\nSyntaxError: invalid syntax') \
         == "SyntaxError"
     assert errors.exception_class("Traceback ...\njson.decoder.JSONDecodeError: Expecting value") == "JSONDecodeError"
@@ -362,7 +375,8 @@ def test_case_detail_and_statement(d, study):
     assert (detail[1]["input"], detail[1]["expected"]) == ("2\n0 1\n", "1\n")
     html = cases.case_table(detail, "t").as_raw_html()
     assert "fixture code: deep-s1 on HumanEval/0" in html and "test 0 (public)" in html
-    assert cases.statement_of(study.prompts, study.statements, "heldout", "fa-0").startswith("Fixture statement of fa-0")
+    statement = cases.statement_of(study.prompts, study.statements, "heldout", "fa-0")
+    assert statement.startswith("Fixture statement of fa-0")
     assert cases.statement_of(study.prompts, study.statements, "lcb41", "abc903_a").startswith("Fixture AtCoder task C")
     assert "not stored" in cases.statement_html(cases.statement_of(study.prompts, {}, "heldout", "fa-2"))
     assert cases.truncate("x" * 30, 20).endswith("[10 more characters]")
