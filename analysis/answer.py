@@ -53,7 +53,7 @@ def base_outcomes(mcnemar: pl.DataFrame, benchmark: str, subset: str = "all") ->
                           & (pl.col("kind") == "base vs adapter"))
     out: dict[str, dict] = {}
     for r in rows.iter_rows(named=True):
-        arm = r["model_b"].split("-s")[0]
+        arm = r["arm_b"] or r["model_b"]
         o = out.setdefault(arm, {"adapters": 0, "significant": 0, "directions": set()})
         o["adapters"] += 1
         if r["significant"]:

@@ -84,6 +84,12 @@ def run_overview_table(frame: pl.DataFrame) -> GT:
     return GT(frame, rowname_col="model").cols_label(runs="scoring runs").tab_options(table_font_size="13px")
 
 
+def stand_in_models(configs: dict[str, dict]) -> str:
+    """The evaluated model(s) as named in the run folders' configs (`model.name_or_path`)."""
+    names = sorted({cfg.get("model", {}).get("name_or_path") for cfg in configs.values()} - {None})
+    return describe([f"`{n}`" for n in names], "a model not recorded in the run configs")
+
+
 def shared_run_facts(runs: pl.DataFrame) -> str:
     """Graders, extractions, tests used and sandbox protections, said once for every run."""
     if runs.height == 0:

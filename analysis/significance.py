@@ -46,7 +46,7 @@ def model_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | 
 
 
 MCNEMAR_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "kind": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
-                  "problems": pl.Int64, "both": pl.Int64, "only_a": pl.Int64, "only_b": pl.Int64, "neither": pl.Int64,
+                  "arm_a": pl.Utf8, "arm_b": pl.Utf8, "problems": pl.Int64, "both": pl.Int64, "only_a": pl.Int64, "only_b": pl.Int64, "neither": pl.Int64,
                   "p_value": pl.Float64, "p_holm": pl.Float64, "tests": pl.Int64, "significant": pl.Boolean}
 
 
@@ -63,7 +63,8 @@ def mcnemar_table(rows: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
             pa, pb = [solved[a][q] for q in common], [solved[b][q] for q in common]
             only_a = sum(x and not y for x, y in zip(pa, pb))
             only_b = sum(y and not x for x, y in zip(pa, pb))
-            table.append(dict(benchmark=bench, subset=subset, kind=kind, model_a=a, model_b=b, problems=len(common),
+            table.append(dict(benchmark=bench, subset=subset, kind=kind, model_a=a, model_b=b, arm_a=arms.get(a),
+                              arm_b=arms.get(b), problems=len(common),
                               both=sum(x and y for x, y in zip(pa, pb)), only_a=only_a, only_b=only_b,
                               neither=sum(not x and not y for x, y in zip(pa, pb)),
                               p_value=mcnemar_exact(only_a, only_b)))

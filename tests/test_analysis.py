@@ -182,7 +182,8 @@ def test_sampled_paired_bootstrap_between_arms(d):
 # -- the generated answer ---------------------------------------------------------------------
 def mcnemar_frame(rows: list[tuple]) -> pl.DataFrame:
     """(subset, kind, a, b, only_a, only_b, p_holm) rows -> a frame shaped like `mcnemar_table`."""
-    out = [dict(benchmark="heldout", subset=s, kind=k, model_a=a, model_b=b, problems=40, both=0, only_a=oa,
+    out = [dict(benchmark="heldout", subset=s, kind=k, model_a=a, model_b=b, arm_a=a.split("-")[0],
+                arm_b=b.split("-")[0], problems=40, both=0, only_a=oa,
                 only_b=ob, neither=40 - oa - ob, p_value=p, p_holm=p, tests=9, significant=p < 0.05)
            for s, k, a, b, oa, ob, p in rows]
     return pl.DataFrame(out, schema=significance.MCNEMAR_SCHEMA, orient="row")
@@ -340,6 +341,8 @@ def test_run_overview(study):
     row = ov.filter(pl.col("model") == "diverse-s2").row(0, named=True)
     assert (row["arm"], row["seed"], row["steps"], row["prompt"]) == ("diverse", 2, "100, 200", "lcb, train")
     assert "rlimit_cpu" in context.shared_run_facts(study.runs)
+    assert context.stand_in_models(study.configs) == "`HuggingFaceTB/SmolLM2-135M-Instruct`"
+    assert "not recorded" in context.stand_in_models({})
 
 
 # -- checkpoints ---------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_every_chunk_is_labelled_and_captioned():
         if label.startswith(("fig-", "tbl-")):
             assert render.cell_options(cell.source).get(label[:3] + "-cap"), label
     assert {"tbl-answer", "fig-arms", "fig-checkpoints", "fig-dates", "tbl-errors", "tbl-mcnemar", "tbl-sampled",
-            "tbl-prompt", "tbl-cost", "tbl-config-diff", "tbl-original", "tbl-problems"} <= set(labels)
+            "tbl-prompt", "tbl-cost", "tbl-config-diff", "tbl-original", "per-problem"} <= set(labels)
 
 
 def test_top_level_sections_in_order():
@@ -63,7 +63,7 @@ def test_top_level_sections_in_order():
                    "label: tbl-answer"):
         assert needle in first
     # per-problem tables only in the appendix
-    assert text.index("label: tbl-problems") > text.index("## Appendix")
+    assert text.index("label: per-problem") > text.index("## Appendix")
 
 
 def test_quarto_never_serves_frozen_output():
