@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.scores import GROUP_ORDER
+from analysis.scores import subset_order
 
 GROUP_WORDS = {"both": "families both corpora trained on", "diverse_only": "families only Diverse trained on",
                "unseen": "families neither trained on", "all": "the whole held-out benchmark"}
@@ -70,9 +70,10 @@ def _mean_solved(scores: pl.DataFrame, arm: str, subset: str, benchmark: str = H
     return f"{r['solved_mean']:.1f}".removesuffix(".0"), r["problems"]
 
 
-def describe_sentence(scores: pl.DataFrame, groups: tuple[str, ...] = GROUP_ORDER) -> str:
+def describe_sentence(scores: pl.DataFrame) -> str:
     """Mean problems solved per arm and held-out group (over seeds); no comparison words."""
-    present = [g for g in groups if scores.filter((pl.col("benchmark") == HELD_OUT) & (pl.col("subset") == g)).height]
+    subsets = scores.filter(pl.col("benchmark") == HELD_OUT)["subset"].to_list()
+    present = [s for s in subset_order(subsets) if s != "all"] or [s for s in subsets if s == "all"][:1]
     if not present:
         return "The held-out benchmark was not run under the training prompt, so this study has no answer yet."
     sizes = sorted({_first_size(scores, g) for g in present})
@@ -83,7 +84,8 @@ def describe_sentence(scores: pl.DataFrame, groups: tuple[str, ...] = GROUP_ORDE
         if any(c is not None for c in cells):
             parts.append(f"{label} {' / '.join('not run' if c is None else c[0] for c in cells)}")
     names = " / ".join(SHORT_WORDS.get(g, g) for g in present)
-    return f"Mean problems solved ({of}) on {names} families, over training seeds: {', '.join(parts)}."
+    where = "the held-out benchmark" if present == ["all"] else f"{names} held-out families"
+    return f"Mean problems solved ({of}) on {where}, over training seeds: {', '.join(parts)}."
 
 
 def _first_size(scores: pl.DataFrame, subset: str) -> int:

@@ -49,8 +49,9 @@ def arm_order(arms) -> list[str]:
 
 
 def subset_order(subsets) -> list[str]:
+    order = ("all", "both", "diverse_only", "seen", "unseen")  # "seen": stores from before the three groups
     present = set(subsets)
-    return [s for s in ("all", *GROUP_ORDER) if s in present] + sorted(present - {"all", *GROUP_ORDER})
+    return [s for s in order if s in present] + sorted(present - set(order))
 
 
 def benchmark_order(benchmarks) -> list[str]:

@@ -199,6 +199,15 @@ def power_frame(n=40, tests=9):
         problems=pl.lit(n, dtype=pl.Int64), tests=pl.lit(tests, dtype=pl.Int64)))
 
 
+def test_answer_describes_whatever_groups_the_benchmark_has(d):
+    legacy = d.arms.with_columns(subset=pl.col("subset").replace({"both": "seen", "diverse_only": "seen"}))
+    legacy = legacy.unique(subset=["benchmark", "subset", "arm"], keep="first", maintain_order=True)
+    assert answer.describe_sentence(legacy).startswith("Mean problems solved (of 6) on seen / unseen held-out families")
+    whole = d.arms.filter(pl.col("subset") == "all")
+    assert answer.describe_sentence(whole).startswith("Mean problems solved (of 18) on the held-out benchmark")
+    assert "not run" in answer.describe_sentence(d.arms.filter(pl.col("benchmark") == "lcb41"))
+
+
 def test_answer_on_the_fixture_claims_no_deep_diverse_difference(d):
     outcomes = answer.group_outcomes(d.mcnemar)
     assert set(outcomes["outcome"]) == {"none"}
