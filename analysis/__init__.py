@@ -1,10 +1,12 @@
 """Analysis of a results store: pure functions from tables to frames, tables and charts.
 
 Modules: `study` (the only reader of files: `load_study`), `scores` (Pass@1 per run, checkpoint
-roles, headline), `checkpoints` (Pass@1 vs step over losses), `problems` (per-problem matrix,
-failure taxonomy), `significance` (paired McNemar), `sensitivity` (grader/extraction and
-public-vs-all tests), `cases` (automatic case studies), `context` (what was run, corpus card,
-the original study's reported numbers), `summary` (wiring + prose), `render` (the report).
+roles, per-model headline), `arms` (per arm over training seeds, per group, family and contest
+date), `significance` (paired McNemar and bootstrap with Holm, power), `answer` (the generated
+answer), `checkpoints` (Pass@1 vs step with the seed band), `problems` (per-problem matrix),
+`errors` (exception taxonomy), `sensitivity` (prompt, grader/extraction, public-vs-all tests),
+`cases` (automatic case studies), `context` (what was run, cost, prompts, corpus card, the
+original study's reported numbers), `summary` (wiring + prose), `render` (the report).
 
 Never imports torch or the training stack; the library (`codegen_study`) never imports this.
 """

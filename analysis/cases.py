@@ -1,12 +1,15 @@
-"""Case studies chosen automatically: problems where the models disagree, shown side by side.
+"""Case studies chosen automatically: pairs of models that disagree on a problem, side by side.
 
-Why automatic: hand-picked examples drift toward the flattering ones. Here a problem qualifies
-when, under greedy decoding at each model's final checkpoint and the primary grading profile,
-some models pass it and some do not; problems where the fine-tuned models disagree with each
-other come first, and the picks rotate over benchmarks so each one is represented.
+Why automatic: hand-picked examples drift toward the flattering ones. A case is a problem and two
+models compared by the significance table (deep vs diverse at the same training seed first, then
+base vs adapter) where one passes and the other fails, under the primary measure (greedy, final
+checkpoint, training prompt, primary grading profile). Cases are taken shortest first (the two
+programs' combined length), rotating over benchmarks, so each one is readable and each benchmark
+is represented.
 
-Everything shown comes from the store (the extracted code in `samples`, the first failing test's
-input/expected/actual in `tests`, recorded at scoring time): no code is re-run here.
+Everything shown comes from the store: the statement (the `prompts` table, else the benchmark file
+beside the runs), the extracted code (`samples`) and the first failing test's input / expected /
+actual / stderr (`tests`, recorded at scoring time). No code is re-run here.
 
 Does not cover: sampled decoding, or problems every model passes or fails.
 """
@@ -18,12 +21,14 @@ import html
 import polars as pl
 from great_tables import GT
 
-from analysis.problems import at_role
-from analysis.scores import benchmark_order, model_order
+from analysis.scores import benchmark_order
+from analysis.significance import model_pairs
 
-#: truncation of code / test I/O in the case tables (characters)
+#: truncation of code / test I/O / statements in the case tables (characters)
 MAX_CODE = 1200
 MAX_IO = 300
+MAX_STATEMENT = 600
+KIND_RANK = {"deep vs diverse": 0, "base vs adapter": 1}
 
 
 def truncate(text: str | None, limit: int) -> str:
@@ -35,51 +40,96 @@ def truncate(text: str | None, limit: int) -> str:
     return text[:limit] + f"\n… [{len(text) - limit} more characters]"
 
 
-def pick_cases(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, max_cases: int = 3) -> pl.DataFrame:
-    """Problems on which the models disagree, fine-tuned disagreements first, rotating benchmarks."""
-    rows = at_role(per, roles).join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
-    stats = (rows.group_by("benchmark", "question_id", "title", "url")
-             .agg(models=pl.len(), passes=(pl.col("c") > 0).sum(),
-                  tuned=(pl.col("model") != "base").sum(),
-                  tuned_passes=((pl.col("c") > 0) & (pl.col("model") != "base")).sum())
-             .filter((pl.col("passes") > 0) & (pl.col("passes") < pl.col("models")))
-             .with_columns(tuned_split=(pl.col("tuned_passes") > 0) & (pl.col("tuned_passes") < pl.col("tuned")))
-             .sort("tuned_split", "question_id", descending=[True, False]))
-    per_bench = {b: stats.filter(pl.col("benchmark") == b) for b in benchmark_order(stats["benchmark"].to_list())}
-    picked = []
-    for i in range(max_cases):
-        for bench in per_bench:
-            if len(picked) < max_cases and i < per_bench[bench].height:
-                picked.append(per_bench[bench].row(i, named=True))
-    schema = {"benchmark": pl.Utf8, "question_id": pl.Utf8, "title": pl.Utf8, "url": pl.Utf8, "passes": pl.Int64, "models": pl.Int64}
-    return pl.DataFrame([{k: r[k] for k in schema} for r in picked], schema=schema)
+CASE_SCHEMA = {"benchmark": pl.Utf8, "question_id": pl.Utf8, "title": pl.Utf8, "url": pl.Utf8, "kind": pl.Utf8,
+               "passed_by": pl.Utf8, "failed_by": pl.Utf8, "length": pl.Int64}
 
 
-def case_detail(per: pl.DataFrame, samples: pl.DataFrame, tests: pl.DataFrame, roles: pl.DataFrame,
-                profiles: pl.DataFrame, benchmark: str, question_id: str) -> pl.DataFrame:
-    """Per model: step, verdict, extracted code, first failing test (input/expected/actual/stderr)."""
-    rows = (at_role(per, roles).join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
-            .filter((pl.col("benchmark") == benchmark) & (pl.col("question_id") == question_id))
-            .join(samples.select("run_id", "question_id", "sample_id", "code"), on=["run_id", "question_id", "sample_id"], how="left"))
+def disagreements(rows: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame:
+    """Every (problem, compared pair) where exactly one model passes, with the programs' length."""
+    rows = rows.filter(pl.col("subset") == "all")
+    code = rows.join(samples.select("run_id", "question_id", "sample_id", "code"),
+                     on=["run_id", "question_id", "sample_id"], how="left")
+    arms, seeds = dict(zip(rows["model"], rows["arm"])), dict(zip(rows["model"], rows["train_seed"]))
+    out = []
+    for (bench,), g in code.group_by("benchmark", maintain_order=True):
+        by_model = {m: {r["question_id"]: r for r in x.iter_rows(named=True)}
+                    for (m,), x in g.partition_by("model", as_dict=True).items()}
+        for a, b, kind in model_pairs(list(by_model), arms, seeds):
+            for qid in sorted(set(by_model[a]) & set(by_model[b])):
+                ra, rb = by_model[a][qid], by_model[b][qid]
+                if ra["ok"] == rb["ok"]:
+                    continue
+                win, lose = (ra, rb) if ra["ok"] else (rb, ra)
+                out.append(dict(benchmark=bench, question_id=qid, title=ra["title"], url=ra["url"], kind=kind,
+                                passed_by=win["model"], failed_by=lose["model"],
+                                length=len(win["code"] or "") + len(lose["code"] or "")))
+    return pl.DataFrame(out, schema=CASE_SCHEMA, orient="row") if out else pl.DataFrame(schema=CASE_SCHEMA)
+
+
+def pick_cases(rows: pl.DataFrame, samples: pl.DataFrame, max_cases: int = 3) -> pl.DataFrame:
+    """Deep-vs-diverse disagreements first, shortest first, one problem once, rotating benchmarks."""
+    found = disagreements(rows, samples)
+    if found.height == 0 or max_cases <= 0:
+        return found.clear()
+    found = found.with_columns(rank=pl.col("kind").replace_strict(KIND_RANK, default=9)).sort(
+        "rank", "length", "question_id", "passed_by").unique(subset=["benchmark", "question_id"], keep="first",
+                                                              maintain_order=True)
+    queues = {b: found.filter(pl.col("benchmark") == b).sort("rank", "length", "question_id").to_dicts()
+              for b in benchmark_order(found["benchmark"].to_list())}
+    picked: list[dict] = []
+    while len(picked) < max_cases and any(queues.values()):
+        for bench in list(queues):
+            if queues[bench] and len(picked) < max_cases:
+                picked.append(queues[bench].pop(0))
+    return pl.DataFrame([{k: r[k] for k in CASE_SCHEMA} for r in picked], schema=CASE_SCHEMA)
+
+
+def statement_of(prompts: pl.DataFrame, statements: dict[str, str], benchmark: str, question_id: str) -> str | None:
+    """The problem statement: the user turn of a stored prompt, else the benchmark file's text."""
+    if prompts.height:
+        hit = prompts.filter((pl.col("benchmark") == benchmark) & (pl.col("question_id") == question_id)
+                             & (pl.col("prompt") == "train"))
+        if hit.height:
+            return user_turn(hit["text"][0])
+    return statements.get(question_id)
+
+
+def user_turn(text: str) -> str:
+    """The user message of a rendered chat prompt (the whole text if no chat markers are found)."""
+    start = text.find("<|im_start|>user\n")
+    if start < 0:
+        return text
+    body = text[start + len("<|im_start|>user\n"):]
+    end = body.find("<|im_end|>")
+    return body[:end] if end >= 0 else body
+
+
+def case_detail(rows: pl.DataFrame, samples: pl.DataFrame, tests: pl.DataFrame, case: dict) -> list[dict]:
+    """For the passing and the failing model: step, verdict, code, first failing test."""
+    sub = rows.filter((pl.col("subset") == "all") & (pl.col("benchmark") == case["benchmark"])
+                      & (pl.col("question_id") == case["question_id"])
+                      & pl.col("model").is_in([case["passed_by"], case["failed_by"]]))
+    sub = sub.join(samples.select("run_id", "question_id", "sample_id", "code"),
+                   on=["run_id", "question_id", "sample_id"], how="left")
     failing = (tests.filter(pl.col("verdict") != "passed").sort("test_index")
                .group_by("run_id", "question_id", "sample_id", maintain_order=True).first()
-               .select("run_id", "question_id", "sample_id", "test_index", "public", "input", "expected", "actual", "stderr"))
-    rows = rows.join(failing, on=["run_id", "question_id", "sample_id"], how="left")
-    order = {m: i for i, m in enumerate(model_order(rows["model"].to_list()))}
-    return rows.select("model", "step", "verdict", "code", "test_index", "public", "input", "expected", "actual", "stderr").sort(
-        pl.col("model").replace_strict(order, default=99))
+               .select("run_id", "question_id", "sample_id", "test_index", "public", "input", "expected", "actual",
+                       "stderr"))
+    sub = sub.join(failing, on=["run_id", "question_id", "sample_id"], how="left")
+    by = {r["model"]: r for r in sub.iter_rows(named=True)}
+    return [by[m] for m in (case["passed_by"], case["failed_by"]) if m in by]
 
 
 def _pre(text: str) -> str:
     if not text:
         return ""
-    return f'<pre style="white-space:pre-wrap;margin:0;font-size:0.8em">{html.escape(text)}</pre>'
+    return f'<pre style="white-space:pre-wrap;word-break:break-word;margin:0;font-size:0.8em">{html.escape(text)}</pre>'
 
 
-def case_table(detail: pl.DataFrame, title: str = "") -> GT:
-    """Models as columns; rows: verdict, code, and the first failing test's input/expected/actual."""
+def case_table(detail: list[dict], title: str = "") -> GT:
+    """The two models as columns; rows: verdict, code, and the failing test's input/expected/actual/stderr."""
     cols = {}
-    for r in detail.iter_rows(named=True):
+    for r in detail:
         if r["verdict"] == "passed":
             test = "—"
         elif r["test_index"] is None:
@@ -95,5 +145,12 @@ def case_table(detail: pl.DataFrame, title: str = "") -> GT:
         ]
     fields = ["verdict", "extracted code", "first failing test", "input", "expected", "actual", "stderr"]
     df = pl.DataFrame({"": fields, **cols})
-    gt = GT(df, rowname_col="").fmt(lambda x: x, columns=list(cols))
+    gt = (GT(df, rowname_col="").fmt(lambda x: x, columns=list(cols))
+          .cols_width({c: f"{90 // max(1, len(cols))}%" for c in cols}).tab_options(table_width="100%"))
     return gt.tab_header(title=title) if title else gt
+
+
+def statement_html(statement: str | None) -> str:
+    if not statement:
+        return "<p><em>Statement not stored for this problem.</em></p>"
+    return f"<p><b>Statement (excerpt)</b></p>{_pre(truncate(statement, MAX_STATEMENT))}"

@@ -1,12 +1,12 @@
-"""Pass@1 across training steps, drawn over the training and validation loss.
+"""Pass@1 across training steps per arm (mean over training seeds, band = seed range), over the loss.
 
-Why overlay losses: the question "did more training help?" has two answers that can disagree --
-the validation loss (what the best checkpoint is chosen by) and the benchmark score. Stacking
-Pass@1 panels (one per benchmark) over the loss panel on the same step axis makes it visible
-when the loss keeps falling while Pass@1 does not.
+Why a seed band: with one training seed a rise or dip between checkpoints can be noise of that
+seed; the band shows the range the three seeds span at each step. Why the loss below: the best
+checkpoint is chosen by validation loss; when that loss keeps falling, best = final and the choice
+of checkpoint changes nothing (`best_final_sentence` says so in words).
 
-Covers: the per-step greedy frame and its Altair chart. Does not cover: choosing the best
-checkpoint (`scores.checkpoint_roles`) or sampled decoding (only some steps have it).
+Covers: the per-step frame, its Altair chart and the best-vs-final sentence. Does not cover:
+choosing the best checkpoint (`scores.checkpoint_roles`) or sampled decoding.
 """
 
 from __future__ import annotations
@@ -14,47 +14,97 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from analysis.scores import GREEDY, benchmark_order, model_order, placeholder_chart
+from analysis.scores import (
+    ARM_COLORS,
+    ARM_ORDER,
+    GREEDY,
+    PRIMARY_PROMPT,
+    arm_order,
+    benchmark_order,
+    placeholder_chart,
+    subset_order,
+)
 
 
-def checkpoint_curve(scores: pl.DataFrame, profiles: pl.DataFrame, subset: str = "all") -> pl.DataFrame:
-    """Greedy Pass@1 + Wilson interval for every (benchmark, model, step), primary profiles only."""
-    return (
-        scores.filter((pl.col("decoding") == GREEDY) & (pl.col("subset") == subset))
-        .join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
-        .select("benchmark", "model", "step", "solved", "problems", "pass1", "lo", "hi")
-        .sort("benchmark", "model", "step")
-    )
+def checkpoint_curve(scores: pl.DataFrame, profiles: pl.DataFrame, prompt: str = PRIMARY_PROMPT) -> pl.DataFrame:
+    """Per benchmark x subset x arm x step: Pass@1 mean, min and max over seeds (primary profile)."""
+    rows = (scores.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == prompt))
+            .join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+            .filter(~((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all")))
+            .with_columns(arm=pl.col("arm").fill_null(pl.col("model"))))
+    schema = {"benchmark": pl.Utf8, "subset": pl.Utf8, "panel": pl.Utf8, "arm": pl.Utf8, "step": pl.Int64,
+              "seeds": pl.Int64, "problems": pl.Int64, "pass1": pl.Float64, "pass1_min": pl.Float64,
+              "pass1_max": pl.Float64}
+    if rows.height == 0:
+        return pl.DataFrame(schema=schema)
+    out = (rows.group_by("benchmark", "subset", "arm", "step")
+           .agg(seeds=pl.col("model").n_unique().cast(pl.Int64), problems=pl.col("problems").max().cast(pl.Int64),
+                pass1=pl.col("pass1").mean(), pass1_min=pl.col("pass1").min(), pass1_max=pl.col("pass1").max())
+           .with_columns(panel=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
+                         .otherwise(pl.col("benchmark") + ": " + pl.col("subset"))))
+    return out.select(list(schema)).sort("benchmark", "subset", "arm", "step")
 
 
-def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame) -> alt.TopLevelMixin:
-    """Top: Pass@1 vs step per benchmark (band and whiskers = 95% interval, dashed rule = base).
-    Bottom: train (solid) and validation (dashed) loss vs step."""
+def panels(curve: pl.DataFrame) -> list[str]:
+    border = {b: i for i, b in enumerate(benchmark_order(curve["benchmark"].to_list()))}
+    sorder = {s: i for i, s in enumerate(subset_order(curve["subset"].to_list()))}
+    keyed = curve.select("benchmark", "subset", "panel").unique()
+    keyed = keyed.sort(pl.col("benchmark").replace_strict(border), pl.col("subset").replace_strict(sorder))
+    return keyed["panel"].to_list()
+
+
+def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[str, str] | None = None):
+    """Top: Pass@1 vs step per panel (line = seed mean, band = seed range, dashed = base).
+    Bottom: validation loss vs step per adapter, coloured by arm."""
     if curve.height == 0:
-        return placeholder_chart("no greedy runs in this store: not run")
-    lossy = losses.filter(pl.col("loss").is_not_null())
-    models = model_order(curve["model"].to_list() + lossy["model"].to_list())
-    # the interval band is translucent; keep the legend symbols opaque so colours stay readable
-    color = alt.Color("model:N", sort=models, scale=alt.Scale(domain=models), legend=alt.Legend(symbolOpacity=1))
-    max_step = max([1] + curve["step"].to_list() + lossy["step"].to_list())
+        return placeholder_chart("not run: no greedy runs under the training prompt")
+    arms = arm_order(curve["arm"].to_list())
+    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top"))
+    max_step = max([1] + curve["step"].to_list())
+    top_y = min(1.0, max(0.05, float(curve["pass1_max"].max() or 0)) * 1.2)
     x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step]))
-    y = alt.Y("pass1:Q", title="greedy Pass@1", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
-    tuned = alt.datum.model != "base"
-    chart = alt.Chart(curve)
-    band = chart.transform_filter(tuned).mark_area(opacity=0.18).encode(x=x, y=alt.Y("lo:Q", title="greedy Pass@1"),
-                                                                        y2="hi:Q", color=color)
-    whisker = chart.transform_filter(tuned).mark_rule(opacity=0.6).encode(x=x, y="lo:Q", y2="hi:Q", color=color)
-    line = chart.transform_filter(tuned).mark_line(point=True).encode(
-        x=x, y=y, color=color, tooltip=["benchmark", "model", "step", "solved", "problems"])
-    rule = chart.transform_filter(alt.datum.model == "base").mark_rule(strokeDash=[4, 4]).encode(
-        y=y, color=color, tooltip=["model", "solved", "problems"])
-    top = (alt.layer(band, whisker, line, rule).properties(width=560, height=150)
-           .facet(row=alt.Row("benchmark:N", sort=benchmark_order(curve["benchmark"].to_list()), title=None)))
-    if lossy.height == 0:
+    y = alt.Y("pass1:Q", title="greedy Pass@1", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, top_y]))
+    tuned = alt.datum.arm != "base"
+    base = alt.Chart()
+    band = base.transform_filter(tuned).mark_area(opacity=0.2).encode(
+        x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q", color=color)
+    dashes = [[4, 4], [1, 0], [6, 2]][:len(arms)]  # deep solid, diverse dashed: distinguishable without colour
+    line = base.transform_filter(tuned).mark_line(point=True).encode(
+        x=x, y=y, color=color,
+        strokeDash=alt.StrokeDash("arm:N", scale=alt.Scale(domain=arms, range=dashes), legend=None),
+        tooltip=["panel", "arm", "step", "seeds", "pass1", "pass1_min", "pass1_max"])
+    rule = base.transform_filter(alt.datum.arm == "base").mark_rule(strokeDash=[4, 4]).encode(y=y, color=color)
+    top = (alt.layer(band, line, rule, data=curve).properties(width=200, height=120)
+           .facet(facet=alt.Facet("panel:N", sort=panels(curve), title=None), columns=3))
+    valid = losses.filter((pl.col("split") == "valid") & pl.col("loss").is_not_null())
+    if valid.height == 0:
         return top
-    bottom = alt.Chart(lossy).mark_line(point=True).encode(
-        x=x, y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)), color=color,
-        strokeDash=alt.StrokeDash("split:N", title="loss split"),
-        tooltip=["model", "step", "split", "loss"],
-    ).properties(width=560, height=130)
+    valid = valid.with_columns(arm=pl.col("model").replace_strict(arms_of or {}, default=None)
+                               .fill_null(pl.col("model").str.split("-").list.first()))
+    bottom = alt.Chart(valid).mark_line(point=True).encode(
+        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step])),
+        y=alt.Y("loss:Q", title="validation loss", scale=alt.Scale(zero=False)),
+        color=color, detail="model:N", tooltip=["model", "step", "loss"],
+    ).properties(width=660, height=110)
     return alt.vconcat(top, bottom).resolve_scale(color="shared")
+
+
+def best_final_sentence(roles: pl.DataFrame) -> str:
+    """Whether checkpoint selection by validation loss changes anything, per adapter."""
+    tuned = roles.filter(pl.col("role") != "base")
+    if tuned.height == 0:
+        return "No fine-tuned checkpoints were evaluated."
+    wide = tuned.pivot(on="role", index="model", values="step")
+    if "best" not in wide.columns:
+        return "No validation losses were stored, so the best checkpoint is the final one for every adapter."
+    same = wide.filter(pl.col("best") == pl.col("final"))["model"].to_list()
+    differ = wide.filter(pl.col("best") != pl.col("final"))
+    if differ.height == 0:
+        return (f"For all {wide.height} adapters the lowest validation loss is at the final checkpoint, so best = final"
+                " "
+                "and choosing the checkpoint by validation loss changes nothing.")
+    parts = ", ".join(f"{m} (best step {b}, final {f})"
+                      for m, b, f in differ.select("model", "best", "final").iter_rows())
+    return (f"For {len(same)} of {wide.height} adapters best = final; the validation loss was lowest before the end "
+            f"for {parts}.")

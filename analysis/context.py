@@ -1,7 +1,12 @@
-"""Context around the results: what was run, the corpus card, and the original study's numbers.
+"""Context around the results: what was run, what it cost, the prompts, the corpus card, and the
+original study's numbers.
 
-* `run_overview` / `recipe_table` / `environment_table`: the "what was run" section, read
-  from the runs table and each run folder's `config.toml` / `env.json` (never typed by hand).
+* `run_overview`, `differing_settings` / `shared_settings`: the "what was run" appendix, read from
+  the runs table and each run folder's `config.toml` / `env.json` (never typed by hand); only keys
+  whose values differ between folders are listed per folder, so the table stays narrow.
+* `cost_frame`: training seconds (`training.json`, else the losses table), generation seconds
+  (completions) and scoring CPU seconds (samples) per model.
+* `prompts_html`: the rendered prompts verbatim, one example problem per benchmark and style.
 * `corpus_card_table`: Deep vs Diverse statistics written by the synth stage.
 * `ORIGINAL_STUDY` + `reported_frame`: the ONLY hand-typed numbers in `analysis/` -- the
   original study's own reported Pass@1 counts, shown with our Wilson intervals and labelled
@@ -12,13 +17,14 @@ Does not cover: any statistic of our own runs (see `scores`).
 
 from __future__ import annotations
 
+import html
 import json
 
 import polars as pl
 from great_tables import GT
 
 from analysis.scores import benchmark_order, model_order
-from codegen_study.metrics import wilson_interval
+from codegen_study.metrics import mcnemar_exact, mcnemar_min_discordant, wilson_interval
 
 # ---------------------------------------------------------------------------------------
 # REPORTED NUMBERS OF THE ORIGINAL STUDY -- the only hand-typed results in this package.
@@ -59,16 +65,14 @@ def reported_table(frame: pl.DataFrame) -> GT:
 
 
 def run_overview(runs: pl.DataFrame) -> pl.DataFrame:
-    """Per model: adapter, steps, benchmarks, decodings, graders, extractions, tests used, sandbox."""
+    """Per model: arm, training seed, steps, prompts, decodings and number of scoring runs."""
     if runs.height == 0:
         return pl.DataFrame(schema={"model": pl.Utf8})
-
     out = runs.group_by("model").agg(
-        folders=pl.col("folder").drop_nulls().unique().sort().str.join(", "),
-        steps=pl.col("step").unique().sort().cast(pl.Utf8).str.join(", "),
-        runs=pl.len(),
+        arm=pl.col("arm").drop_nulls().first(), seed=pl.col("train_seed").drop_nulls().first(),
+        steps=pl.col("step").unique().sort().cast(pl.Utf8).str.join(", "), runs=pl.len(),
         **{c: pl.col(c).cast(pl.Utf8).drop_nulls().unique().sort().str.join(", ")
-           for c in ("benchmark", "decoding", "grader", "extraction", "tests_used", "protections")},
+           for c in ("benchmark", "prompt", "decoding")},
     )
     order = {m: i for i, m in enumerate(model_order(out["model"].to_list()))}
     return out.sort(pl.col("model").replace_strict(order, default=99))
@@ -77,17 +81,34 @@ def run_overview(runs: pl.DataFrame) -> pl.DataFrame:
 def run_overview_table(frame: pl.DataFrame) -> GT:
     if frame.height == 0:
         return GT(pl.DataFrame({"note": ["no scoring runs in this store"]}))
-    return GT(frame, rowname_col="model")
+    return GT(frame, rowname_col="model").cols_label(runs="scoring runs").tab_options(table_font_size="13px")
 
 
-def reported_overlap_sentence(frame: pl.DataFrame) -> str:
-    """Whether the README's lowest and highest reported models have overlapping intervals."""
-    readme = frame.filter(pl.col("source") == "README").sort("solved")
-    low, high = readme.row(0, named=True), readme.row(-1, named=True)
-    overlap = low["hi"] >= high["lo"]
-    return (f"With our Wilson intervals, the README's lowest ({low['model']}) and highest ({high['model']}) "
-            f"models {'overlap' if overlap else 'do not overlap'}: "
-            f"[{100 * low['lo']:.1f}, {100 * low['hi']:.1f}] vs [{100 * high['lo']:.1f}, {100 * high['hi']:.1f}] percent.")
+def stand_in_models(configs: dict[str, dict]) -> str:
+    """The evaluated model(s) as named in the run folders' configs (`model.name_or_path`)."""
+    names = sorted({cfg.get("model", {}).get("name_or_path") for cfg in configs.values()} - {None})
+    return describe([f"`{n}`" for n in names], "a model not recorded in the run configs")
+
+
+def shared_run_facts(runs: pl.DataFrame) -> str:
+    """Graders, extractions, tests used and sandbox protections, said once for every run."""
+    if runs.height == 0:
+        return "No scoring runs were found."
+    def values(col):
+        return describe(sorted(set(runs[col].drop_nulls().cast(pl.Utf8).to_list())))
+    return (f"Graders: {values('grader')}; extraction policies: {values('extraction')}; tests used: "
+            f"{values('tests_used')}; sandbox protections: {values('protections')}.")
+
+
+def reported_power_sentence(original: dict = ORIGINAL_STUDY, alpha: float = 0.05) -> str:
+    """What a paired test could say about the original study's largest reported gap, at best."""
+    n, readme = original["problems"], original["readme"]
+    gap = max(readme.values()) - min(readme.values())
+    low, high = min(readme, key=readme.get), max(readme, key=readme.get)
+    return (f"The README's widest gap, {high} over {low}, is {gap} problems of {n}. Even if those were the only "
+            f"problems on which the two models disagreed, all in {high}'s favour, the exact McNemar p-value would "
+            f"be {mcnemar_exact(0, gap):.3g}; at α = {alpha:g} a paired test needs at least "
+            f"{mcnemar_min_discordant(alpha)} such problems.")
 
 
 def flatten(obj: dict, prefix: str = "") -> dict[str, str]:
@@ -110,10 +131,47 @@ def settings_frame(per_folder: dict[str, dict]) -> pl.DataFrame:
                         schema={"setting": pl.Utf8, **{folder: pl.Utf8 for folder in flat}})
 
 
+def differing_settings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keys whose value differs between folders, as (setting, value, folders) rows: narrow at any size."""
+    schema = {"setting": pl.Utf8, "value": pl.Utf8, "folders": pl.Utf8}
+    folders = [c for c in frame.columns if c != "setting"]
+    rows = []
+    for r in frame.iter_rows(named=True):
+        values = {f: r[f] for f in folders}
+        if len(set(values.values())) > 1:
+            for value in sorted(set(values.values())):
+                rows.append(dict(setting=r["setting"], value=value or "(not set)",
+                                 folders=", ".join(model_order([f for f in folders if values[f] == value]))))
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def shared_settings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keys with one value in every folder, as (setting, value) rows."""
+    folders = [c for c in frame.columns if c != "setting"]
+    if not folders:
+        return pl.DataFrame(schema={"setting": pl.Utf8, "value": pl.Utf8})
+    same = frame.filter(pl.all_horizontal(pl.col(f) == pl.col(folders[0]) for f in folders))
+    return same.select("setting", value=pl.col(folders[0]))
+
+
 def settings_table(frame: pl.DataFrame, note: str) -> GT:
-    if frame.width <= 1:
-        return GT(pl.DataFrame({"note": ["no run folder holds this file"]}))
-    return GT(frame, rowname_col="setting").tab_source_note(note)
+    if frame.height == 0:
+        return GT(pl.DataFrame({"note": ["no run folder holds this file, or no setting differs"]}))
+    gt = GT(frame, rowname_col="setting") if "folders" not in frame.columns else GT(frame, groupname_col="setting")
+    return (gt.tab_source_note(note).tab_options(table_font_size="12px")
+            .tab_style(style=_wrap_style(), locations=_body()))
+
+
+def _wrap_style():
+    from great_tables import style
+
+    return style.css("white-space: normal; word-break: break-word; max-width: 520px")
+
+
+def _body():
+    from great_tables import loc
+
+    return loc.body()
 
 
 def corpus_card_table(card: pl.DataFrame) -> GT:
@@ -132,3 +190,65 @@ def describe(values, none: str = "not run") -> str:
 
 def benchmarks_run(runs: pl.DataFrame) -> list[str]:
     return benchmark_order(runs["benchmark"].drop_nulls().to_list())
+
+
+COST_SCHEMA = {"model": pl.Utf8, "training_s": pl.Float64, "generation_greedy_s": pl.Float64,
+               "generation_sampled_s": pl.Float64, "answers": pl.Int64, "scoring_cpu_s": pl.Float64,
+               "scored": pl.Int64}
+
+
+def cost_frame(runs: pl.DataFrame, completions: pl.DataFrame, samples: pl.DataFrame, losses: pl.DataFrame,
+               training: dict[str, dict]) -> pl.DataFrame:
+    """Seconds per model: training (training.json, else the last loss row), generation by decoding
+    (sum of per-completion seconds), and scoring CPU (sum of per-sample seconds); plus a total row."""
+    generated = completions["model"].drop_nulls().to_list() if "model" in completions.columns else []
+    models = model_order(runs["model"].drop_nulls().to_list() + generated)
+    rows = []
+    for m in models:
+        t = training.get(m, {}).get("seconds")
+        if t is None and losses.height:
+            lm = losses.filter(pl.col("model") == m)["seconds"].drop_nulls()
+            t = float(lm.max()) if lm.len() else None
+        c = completions.filter(pl.col("model") == m) if completions.height else completions
+        greedy = c.filter(pl.col("decoding") == "greedy")["seconds"].sum() if c.height else None
+        sampled = c.filter(pl.col("decoding") != "greedy")["seconds"].sum() if c.height else None
+        scored = samples.join(runs.filter(pl.col("model") == m).select("run_id"), on="run_id", how="semi")
+        rows.append(dict(model=m, training_s=t, generation_greedy_s=greedy, generation_sampled_s=sampled,
+                         answers=c.height if c.height else None, scoring_cpu_s=scored["seconds"].sum() if scored.height
+                         else None, scored=scored.height))
+    df = pl.DataFrame(rows, schema=COST_SCHEMA, orient="row") if rows else pl.DataFrame(schema=COST_SCHEMA)
+    if df.height:
+        total = {c: (df[c].sum() if df[c].null_count() < df.height else None) for c in COST_SCHEMA if c != "model"}
+        df = pl.concat([df, pl.DataFrame([{"model": "total", **total}], schema=COST_SCHEMA, orient="row")])
+    return df
+
+
+def cost_table(frame: pl.DataFrame) -> GT:
+    if frame.height == 0:
+        return GT(pl.DataFrame({"note": ["no runs in this store"]}))
+    return (GT(frame, rowname_col="model")
+            .fmt_number(columns=["training_s", "generation_greedy_s", "generation_sampled_s", "scoring_cpu_s"],
+                        decimals=1)
+            .sub_missing(missing_text="not recorded")
+            .cols_label(training_s="training (s)", generation_greedy_s="generation, greedy (s)",
+                        generation_sampled_s="generation, sampled (s)", answers="answers generated",
+                        scoring_cpu_s="scoring CPU (s)", scored="samples scored")
+            .tab_source_note("Training: seconds in the run folder's training.json (else the last loss row). "
+                             "Generation: sum of the completions' seconds (each completion's share of its batch). "
+                             "Scoring: sum of the samples' sandbox CPU seconds over every grading profile.")
+            .tab_options(table_font_size="13px"))
+
+
+def prompts_html(prompts: pl.DataFrame) -> str:
+    """Each benchmark's example prompt under every style, verbatim, in wrapped <pre> blocks."""
+    if prompts.height == 0:
+        return "<p><em>Not stored: this store has no prompts table.</em></p>"
+    parts = []
+    for bench in benchmark_order(prompts["benchmark"].to_list()):
+        sub = prompts.filter(pl.col("benchmark") == bench).sort("prompt", descending=True)
+        for r in sub.iter_rows(named=True):
+            parts.append(f"<p><b>{html.escape(bench)}</b>, prompt <code>{html.escape(r['prompt'])}</code> "
+                         f"(problem <code>{html.escape(r['question_id'])}</code>):</p>"
+                         f'<pre style="white-space:pre-wrap;word-break:break-word;font-size:0.8em">'
+                         f"{html.escape(r['text'])}</pre>")
+    return "\n".join(parts)

@@ -152,9 +152,13 @@ def _output_html(output) -> str:
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-line-height:1.5;color:#222} h1{margin-bottom:0} .subtitle{color:#555;margin-top:.2em}
-.banner{background:#fff4d6;border:1px solid #e8c860;padding:.6em 1em;border-radius:6px}
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;
+line-height:1.4;color:#222;font-size:15px} h1{margin:0;font-size:1.7em} h2{margin:.9em 0 .3em}
+.subtitle{color:#555;margin:.1em 0 .4em}
+.banner{background:#fff4d6;border:1px solid #e8c860;padding:.3em .8em;border-radius:6px;font-size:.85em;margin:.3em 0}
+table{max-width:100%} td,th{overflow-wrap:anywhere}
+@media print{body{max-width:none;margin:0} figure,.chunk{overflow:visible} svg{max-width:100%;height:auto}
+table{width:100%!important;table-layout:auto} pre{white-space:pre-wrap;word-break:break-word}}
 figure{margin:1.5em 0;overflow-x:auto} figcaption{font-size:.9em;color:#444;margin:.4em 0}
 .chunk{overflow-x:auto;margin:1em 0} code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 pre{background:#f7f7f7;padding:.5em;overflow-x:auto} a{color:#1a5fb4}
@@ -194,7 +198,7 @@ def to_html(nb, values: dict[int, list[str]], banner: str = "") -> str:
                 parts.append(f"<figure id='{label}'>{inner}</figure>")
             else:
                 parts.append(f"<div class='chunk' id='{html.escape(label)}'>{body}</div>")
-    title = html.escape(meta.get("title", "Report"))
+    title = ("[offline preview] " if banner else "") + html.escape(meta.get("title", "Report"))
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
@@ -227,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         rc = quarto_render(ROOT)
         print(f"quarto render finished (exit {rc}) in {time.perf_counter() - start:.1f} s: see report.html / report.pdf")
         return rc
-    banner = ("Offline preview written without Quarto (python -m analysis.render). "
-              "Install Quarto and run `quarto render` for the HTML + PDF report.")
+    banner = ("OFFLINE PREVIEW, not the Quarto report: every chunk was executed by `python -m analysis.render` "
+              "without Quarto; run `quarto render` for the HTML + PDF report.")
     out = write_preview(ROOT / "report.qmd", (Path.cwd() / args.out).resolve(), banner)
     reason = "--preview given" if shutil.which("quarto") else "Quarto not found"
     print(f"{reason}: wrote offline preview {out} in {time.perf_counter() - start:.1f} s")

@@ -3,7 +3,7 @@
 Pipeline: `problem_results` (one row per run x problem: n samples, c passed, greedy verdict)
 -> `run_scores` (one row per run x subset: Pass@1 with a 95% interval, pass@5 where every
 problem has >= 5 samples) -> `headline` (per model: base / best-validation-loss / final
-checkpoint, greedy and sampled side by side) -> `headline_table` / `headline_chart`.
+checkpoint, greedy and sampled side by side) -> `headline_table`.
 
 Why these intervals: greedy Pass@1 is k solved of n problems, a proportion, so it gets a Wilson
 interval (sane at 0/n); sampled pass@1 averages per-problem rates, so its interval is a
@@ -20,21 +20,38 @@ import altair as alt
 import polars as pl
 from great_tables import GT
 
-from codegen_study.metrics import bootstrap_ci, pass_at_k, wilson_interval
+from codegen_study.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
 
 GREEDY = "greedy"
+#: the prompt of the primary measure: exactly the conversation the adapters were trained on
+PRIMARY_PROMPT = "train"
+ARM_ORDER = ("base", "deep", "diverse")
+#: arm colours used by every chart (deep blue, diverse orange, base grey)
+ARM_COLORS = ("#7f7f7f", "#4c78a8", "#f58518")
+GROUP_ORDER = ("both", "diverse_only", "unseen")
 #: preferred grading profile per benchmark, first available wins (see `primary_profiles`)
 GRADER_PREFERENCE = ("lcb", "humaneval", "seed")
 EXTRACTION_PREFERENCE = ("lcb", "seed")
 BENCHMARK_ORDER = ("heldout", "lcb41", "humaneval")
 ROLE_ORDER = ("base", "best", "final")
-RUN_KEYS = ["run_id", "model", "step", "benchmark", "decoding", "grader", "extraction"]
+RUN_KEYS = ["run_id", "model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding", "grader", "extraction"]
 
 
 def model_order(models) -> list[str]:
     """`base` first, then the fine-tuned models alphabetically (stable table/legend order)."""
     models = sorted(set(models))
     return (["base"] if "base" in models else []) + [m for m in models if m != "base"]
+
+
+def arm_order(arms) -> list[str]:
+    present = set(a for a in arms if a is not None)
+    return [a for a in ARM_ORDER if a in present] + sorted(present - set(ARM_ORDER))
+
+
+def subset_order(subsets) -> list[str]:
+    order = ("all", "both", "diverse_only", "seen", "unseen")  # "seen": stores from before the three groups
+    present = set(subsets)
+    return [s for s in order if s in present] + sorted(present - set(order))
 
 
 def benchmark_order(benchmarks) -> list[str]:
@@ -51,7 +68,7 @@ def problem_results(study) -> pl.DataFrame:
              verdict=pl.col("verdict").first(), sample_id=pl.col("sample_id").first())
     )
     out = per.join(study.runs.select(RUN_KEYS), on="run_id", how="inner")
-    info = study.problems.select("benchmark", "question_id", "title", "url", "group")
+    info = study.problems.select("benchmark", "question_id", "title", "url", "group", "family", "date")
     return out.join(info, on=["benchmark", "question_id"], how="left")
 
 
@@ -70,7 +87,8 @@ def _score_group(keys: dict, n: list[int], c: list[int], greedy: bool, n_boot: i
     if greedy:
         row["lo"], row["hi"] = wilson_interval(row["solved"], problems)
     else:
-        row["lo"], row["hi"] = bootstrap_ci(rates, n_boot=n_boot, seed=0)
+        # all-zero rates would bootstrap to [0, 0]; no success in n problems allows up to ~3/n
+        row["lo"], row["hi"] = rule_of_three(problems) if not any(rates) else bootstrap_ci(rates, n_boot=n_boot, seed=0)
         if min(n) >= 5:
             row["pass5"] = sum(pass_at_k(ni, ci, 5) for ni, ci in zip(n, c)) / problems
     return row
@@ -126,7 +144,7 @@ def checkpoint_roles(runs: pl.DataFrame, losses: pl.DataFrame) -> pl.DataFrame:
 
 def headline(scores: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
     """Per model x role x benchmark x subset x grading profile: greedy and sampled side by side."""
-    on = ["model", "step", "benchmark", "subset", "grader", "extraction"]
+    on = ["model", "step", "benchmark", "prompt", "subset", "grader", "extraction"]
     greedy = scores.filter(pl.col("decoding") == GREEDY).select(
         *on, "problems", "solved", greedy_pass1="pass1", greedy_lo="lo", greedy_hi="hi")
     sampled = scores.filter(pl.col("decoding") != GREEDY).select(
@@ -151,9 +169,10 @@ def distinct_roles(head: pl.DataFrame) -> pl.DataFrame:
         role=pl.when((pl.col("role") == "final") & merged).then(pl.lit("final = best")).otherwise(pl.col("role")))
 
 
-def select_profile(frame: pl.DataFrame, profiles: pl.DataFrame) -> pl.DataFrame:
-    """Keep only the rows graded under each benchmark's primary profile."""
-    return frame.join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+def select_profile(frame: pl.DataFrame, profiles: pl.DataFrame, prompt: str | None = PRIMARY_PROMPT) -> pl.DataFrame:
+    """Keep only the rows graded under each benchmark's primary profile (and, unless None, prompt)."""
+    out = frame.join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+    return out if prompt is None or "prompt" not in out.columns else out.filter(pl.col("prompt") == prompt)
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -182,26 +201,6 @@ def headline_table(head: pl.DataFrame, profiles: pl.DataFrame) -> GT:
             .tab_source_note("Greedy interval: Wilson 95%. Sampled interval: bootstrap over problems. "
                              "pass@5 needs >= 5 samples per problem (— otherwise). "
                              "best = lowest validation loss among evaluated checkpoints."))
-
-
-def headline_chart(head: pl.DataFrame, profiles: pl.DataFrame, subset: str = "all") -> alt.Chart:
-    """Greedy Pass@1 with 95% intervals per model and checkpoint, one panel per benchmark."""
-    df = distinct_roles(select_profile(head, profiles)).filter(pl.col("subset") == subset)
-    if df.height == 0:
-        return placeholder_chart("no greedy runs in this store")
-    df = df.with_columns(label=pl.col("model") + " · " + pl.col("role"))
-    order = df["label"].unique(maintain_order=True).to_list()
-    base = alt.Chart(df).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        color=alt.Color("model:N", sort=model_order(df["model"].to_list())),
-    )
-    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("greedy_lo:Q", title="greedy Pass@1 (95% Wilson)",
-                                                       scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                                                x2="greedy_hi:Q")
-    points = base.mark_point(filled=True, size=60).encode(
-        x="greedy_pass1:Q", tooltip=["model", "role", "step", "solved", "problems"])
-    return (alt.layer(bars, points, data=df).properties(width=230, height=alt.Step(18))
-            .facet(column=alt.Column("benchmark:N", sort=list(BENCHMARK_ORDER), title=None)))
 
 
 def placeholder_chart(message: str) -> alt.Chart:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import polars as pl
 from great_tables import GT
 
+from analysis.arms import sort_frame
 from analysis.problems import at_role
-from analysis.scores import benchmark_order, model_order
+from analysis.scores import benchmark_order, model_order, select_profile
 
 
 def profile_scores(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
@@ -39,38 +40,43 @@ def profile_table(scores: pl.DataFrame) -> GT:
     if scores.height == 0:
         return GT(pl.DataFrame({"note": ["no greedy runs"]}))
     df = scores.with_columns(
-        profile="grader " + pl.col("grader") + " / extraction " + pl.col("extraction"),
+        profile=pl.col("grader") + " / " + pl.col("extraction"),
         cell=pl.format("{}/{} ({}%)", "solved", "problems", (100 * pl.col("pass1")).round(1)),
     )
     wide = df.pivot(on="profile", index=["benchmark", "model"], values="cell", sort_columns=True).fill_null("not run")
     order = {m: i for i, m in enumerate(model_order(wide["model"].to_list()))}
     border = {b: i for i, b in enumerate(benchmark_order(wide["benchmark"].to_list()))}
     wide = wide.sort(pl.col("benchmark").replace_strict(border), pl.col("model").replace_strict(order))
-    return GT(wide, rowname_col="model", groupname_col="benchmark")
+    return (GT(wide, rowname_col="model", groupname_col="benchmark")
+            .tab_source_note("Columns: grader / extraction policy; humaneval is graded by its own check only.")
+            .tab_options(table_font_size="13px"))
 
 
 def profile_flips(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
-    """Per benchmark x model x non-primary profile: problems gained / lost vs the primary profile."""
-    rows = at_role(per, roles, role).with_columns(ok=pl.col("c") > 0)
+    """Per benchmark x arm x non-primary profile: answers gained / lost vs the primary profile,
+    summed over the arm's training seeds (training prompt)."""
+    rows = at_role(per, roles, role).with_columns(ok=pl.col("c") > 0, arm=pl.col("arm").fill_null(pl.col("model")))
     ref = rows.join(profiles, on=["benchmark", "grader", "extraction"], how="semi").select(
         "benchmark", "model", "question_id", ref_ok="ok", reference=pl.format("{} / {}", "grader", "extraction"))
     other = rows.join(profiles, on=["benchmark", "grader", "extraction"], how="anti")
     joined = other.join(ref, on=["benchmark", "model", "question_id"], how="inner")
-    return (joined.group_by("benchmark", "model", "grader", "extraction", "reference")
-            .agg(problems=pl.len().cast(pl.Int64),
+    return (joined.group_by("benchmark", "arm", "grader", "extraction", "reference")
+            .agg(answers=pl.len().cast(pl.Int64),
                  gained=(pl.col("ok") & ~pl.col("ref_ok")).sum().cast(pl.Int64),
                  lost=(~pl.col("ok") & pl.col("ref_ok")).sum().cast(pl.Int64))
             .with_columns(net=pl.col("gained") - pl.col("lost"))
-            .sort("benchmark", "model", "grader", "extraction"))
+            .sort("benchmark", "arm", "grader", "extraction"))
 
 
 def flips_table(flips: pl.DataFrame) -> GT:
     if flips.height == 0:
         return GT(pl.DataFrame({"note": ["only one grading profile was scored"]}))
     df = flips.with_columns(profile=pl.format("grader {} / extraction {}", "grader", "extraction"))
-    return (GT(df.select("benchmark", "model", "profile", "reference", "problems", "gained", "lost", "net"),
-               rowname_col="model", groupname_col="benchmark")
-            .cols_label(reference="vs primary", gained="fail→pass", lost="pass→fail"))
+    return (GT(df.select("benchmark", "arm", "profile", "reference", "answers", "gained", "lost", "net"),
+               rowname_col="arm", groupname_col="benchmark")
+            .cols_label(reference="vs primary", answers="answers (problems x seeds)", gained="fail→pass",
+                        lost="pass→fail")
+            .tab_source_note("The same stored greedy answers (final checkpoint, training prompt) graded again."))
 
 
 def public_vs_all(per: pl.DataFrame, tests: pl.DataFrame, problems: pl.DataFrame, roles: pl.DataFrame,
@@ -134,3 +140,49 @@ def fence_table(rates: pl.DataFrame) -> GT:
     wide = df.pivot(on="benchmark", index=["model", "step"], values="cell", sort_columns=True).fill_null("not run")
     order = {m: i for i, m in enumerate(model_order(wide["model"].to_list()))}
     return GT(wide.sort(pl.col("model").replace_strict(order)), rowname_col="model")
+
+
+PROMPT_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "arm": pl.Utf8, "problems": pl.Int64, "seeds": pl.Int64,
+                 "train_mean": pl.Float64, "lcb_mean": pl.Float64, "train_only": pl.Int64, "lcb_only": pl.Int64}
+
+
+def prompt_sensitivity(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final",
+                       prompts: tuple[str, str] = ("train", "lcb")) -> pl.DataFrame:
+    """Per benchmark x subset x arm: mean problems solved under each prompt, and answers that pass
+    under one prompt only (summed over seeds). Greedy, primary grading profile."""
+    first, second = prompts
+    rows = select_profile(at_role(per, roles, role, prompt=None), profiles, prompt=None).with_columns(
+        ok=pl.col("c") > 0, arm=pl.col("arm").fill_null(pl.col("model")))
+    rows = pl.concat([rows.with_columns(subset=pl.lit("all")),
+                      rows.filter(pl.col("group").is_not_null()).with_columns(subset=pl.col("group"))])
+    a = rows.filter(pl.col("prompt") == first).select("benchmark", "subset", "arm", "model", "question_id", a="ok")
+    b = rows.filter(pl.col("prompt") == second).select("benchmark", "subset", "model", "question_id", b="ok")
+    j = a.join(b, on=["benchmark", "subset", "model", "question_id"], how="inner")
+    if j.height == 0:
+        return pl.DataFrame(schema=PROMPT_SCHEMA)
+    seeds = j.group_by("benchmark", "subset", "arm").agg(seeds=pl.col("model").n_unique().cast(pl.Int64))
+    out = (j.group_by("benchmark", "subset", "arm")
+           .agg(problems=pl.col("question_id").n_unique().cast(pl.Int64),
+                a_sum=pl.col("a").sum(), b_sum=pl.col("b").sum(),
+                train_only=(pl.col("a") & ~pl.col("b")).sum().cast(pl.Int64),
+                lcb_only=(pl.col("b") & ~pl.col("a")).sum().cast(pl.Int64))
+           .join(seeds, on=["benchmark", "subset", "arm"])
+           .with_columns(train_mean=pl.col("a_sum") / pl.col("seeds"), lcb_mean=pl.col("b_sum") / pl.col("seeds")))
+    return sort_frame(out.select(list(PROMPT_SCHEMA)))
+
+
+def prompt_table(frame: pl.DataFrame) -> GT:
+    """Rows: arm within benchmark/subset; columns: solved under each prompt and one-prompt-only answers."""
+    if frame.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: the store has greedy runs under one prompt only"]}))
+    df = frame.with_columns(
+        group=pl.when(pl.col("subset") == "all").then(pl.format("{} (n={})", "benchmark", "problems"))
+        .otherwise(pl.format("{}: {} (n={})", "benchmark", "subset", "problems")),
+        train=pl.col("train_mean").round(1), lcb=pl.col("lcb_mean").round(1))
+    return (GT(df.select("group", "arm", "train", "lcb", "train_only", "lcb_only"), rowname_col="arm",
+               groupname_col="group")
+            .cols_label(train="solved, prompt train", lcb="solved, prompt lcb", train_only="pass under train only",
+                        lcb_only="pass under lcb only")
+            .tab_source_note("Greedy, final checkpoint, primary grading profile; solved = mean over the arm's training "
+                             "seeds; one-prompt-only answers are summed over seeds.")
+            .tab_options(table_font_size="13px"))

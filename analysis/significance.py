@@ -1,85 +1,203 @@
-"""Paired comparisons: can two models' Pass@1 be told apart on the same problems?
+"""Paired comparisons between models, corrected for the number of tests, and what they could detect.
 
 Why McNemar: both models answer the same problems, so the information is in the problems where
-exactly one of them passes (the discordant pairs b and c). The exact test treats each such
-problem as a fair coin under "no difference"; with a few dozen problems, a gap of two or three
-problems is usually indistinguishable from noise, and the report says so in words.
+exactly one of them passes (the discordant counts b and c); the exact test treats each as a fair
+coin under "no difference". Why Holm: each (benchmark, subset) table holds several tests (base vs
+each adapter, deep vs diverse per training seed); at alpha each, one of them is "significant" by
+chance far more often than alpha. Why a power line: a null result means nothing until one says
+what difference the test could have seen -- with exact McNemar at alpha 0.05, fewer than six
+discordant problems all one way can never be significant.
 
-Covers: greedy pass/fail at one checkpoint role per model. Does not cover: multiple-comparison
-correction (three pairs; the report shows raw p-values and says so).
+Sampled pass@1 is a per-problem rate, so its comparison is a paired bootstrap over problems
+(whole task families on the synthetic benchmark), with a bootstrap p-value and the same Holm step.
+
+Covers: `mcnemar_table`, `sampled_table`, `power_table` and their great_tables views.
+Does not cover: the wording of the answer (`answer`).
 """
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import polars as pl
 from great_tables import GT
 
-from analysis.problems import at_role
-from analysis.scores import model_order
-from codegen_study.metrics import mcnemar_exact
+from analysis.arms import CLUSTERED, clustered, sort_frame
+from analysis.scores import GREEDY, PRIMARY_PROMPT, model_order
+from codegen_study.metrics import (
+    detectable_difference,
+    holm,
+    mcnemar_exact,
+    mcnemar_min_discordant,
+    paired_bootstrap_diff,
+    paired_bootstrap_p,
+)
 
 ALPHA = 0.05
 
 
-def verdict_sentence(a: str, b: str, only_a: int, only_b: int, p: float, alpha: float = ALPHA) -> str:
-    """One plain sentence on whether a and b differ beyond noise."""
-    if only_a + only_b == 0:
-        return f"{a} and {b} pass exactly the same problems: there is no difference to test."
-    verdict = "distinguishable from noise" if p < alpha else "not distinguishable from noise"
-    return (f"Only {a} solves {_problems(only_a)} and only {b} solves {_problems(only_b)}; "
-            f"exact McNemar p = {p:.3g}, so the difference is {verdict} at α = {alpha:g}.")
+def model_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | None]) -> list[tuple[str, str, str]]:
+    """(a, b, kind): base vs every adapter, then deep vs diverse at the same training seed."""
+    models = model_order(models)
+    pairs = [("base", m, "base vs adapter") for m in models if m != "base" and "base" in models]
+    deep = {seeds[m]: m for m in models if arms.get(m) == "deep"}
+    diverse = {seeds[m]: m for m in models if arms.get(m) == "diverse"}
+    for seed in sorted(set(deep) & set(diverse), key=lambda s: (s is None, s)):
+        pairs.append((deep[seed], diverse[seed], "deep vs diverse"))
+    return pairs
 
 
-def _problems(n: int) -> str:
-    return f"{n} problem{'' if n == 1 else 's'}"
+MCNEMAR_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "kind": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
+                  "arm_a": pl.Utf8, "arm_b": pl.Utf8, "problems": pl.Int64, "both": pl.Int64, "only_a": pl.Int64, "only_b": pl.Int64, "neither": pl.Int64,
+                  "p_value": pl.Float64, "p_holm": pl.Float64, "tests": pl.Int64, "significant": pl.Boolean}
 
 
-def paired_comparisons(per: pl.DataFrame, roles: pl.DataFrame, benchmark: str, grader: str,
-                       extraction: str, role: str = "final", alpha: float = ALPHA) -> pl.DataFrame:
-    """One row per model pair: both/only_a/only_b/neither counts, exact McNemar p, a sentence."""
-    rows = at_role(per, roles, role).filter(
-        (pl.col("benchmark") == benchmark) & (pl.col("grader") == grader) & (pl.col("extraction") == extraction))
-    schema = {"model_a": pl.Utf8, "model_b": pl.Utf8, "problems": pl.Int64, "both": pl.Int64,
-              "only_a": pl.Int64, "only_b": pl.Int64, "neither": pl.Int64, "p_value": pl.Float64,
-              "significant": pl.Boolean, "sentence": pl.Utf8}
-    solved = {m: dict(zip(g["question_id"], (g["c"] > 0).to_list()))
-              for (m,), g in rows.partition_by("model", as_dict=True).items()}
+def mcnemar_table(rows: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
+    """Exact McNemar for every pair of `model_pairs` per (benchmark, subset), Holm within each."""
     out = []
-    for a, b in combinations(model_order(solved), 2):
-        common = sorted(set(solved[a]) & set(solved[b]))
-        pa = [solved[a][q] for q in common]
-        pb = [solved[b][q] for q in common]
-        only_a = sum(x and not y for x, y in zip(pa, pb))
-        only_b = sum(y and not x for x, y in zip(pa, pb))
-        p = mcnemar_exact(only_a, only_b)
-        out.append(dict(model_a=a, model_b=b, problems=len(common), both=sum(x and y for x, y in zip(pa, pb)),
-                        only_a=only_a, only_b=only_b, neither=sum(not x and not y for x, y in zip(pa, pb)),
-                        p_value=p, significant=p < alpha, sentence=verdict_sentence(a, b, only_a, only_b, p, alpha)))
-    return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+    for (bench, subset), g in rows.group_by("benchmark", "subset", maintain_order=True):
+        solved = {m: dict(zip(x["question_id"], x["ok"])) for (m,), x in g.partition_by("model", as_dict=True).items()}
+        arms = dict(zip(g["model"], g["arm"]))
+        seeds = dict(zip(g["model"], g["train_seed"]))
+        table = []
+        for a, b, kind in model_pairs(list(solved), arms, seeds):
+            common = sorted(set(solved[a]) & set(solved[b]))
+            pa, pb = [solved[a][q] for q in common], [solved[b][q] for q in common]
+            only_a = sum(x and not y for x, y in zip(pa, pb))
+            only_b = sum(y and not x for x, y in zip(pa, pb))
+            table.append(dict(benchmark=bench, subset=subset, kind=kind, model_a=a, model_b=b, arm_a=arms.get(a),
+                              arm_b=arms.get(b), problems=len(common),
+                              both=sum(x and y for x, y in zip(pa, pb)), only_a=only_a, only_b=only_b,
+                              neither=sum(not x and not y for x, y in zip(pa, pb)),
+                              p_value=mcnemar_exact(only_a, only_b)))
+        for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
+            row.update(p_holm=adjusted, tests=len(table), significant=adjusted < alpha)
+        out += table
+    df = pl.DataFrame(out, schema=MCNEMAR_SCHEMA, orient="row") if out else pl.DataFrame(schema=MCNEMAR_SCHEMA)
+    return sort_frame(df.with_columns(arm=pl.lit("")), "arm").drop("arm") if df.height else df
 
 
-def all_comparisons(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame,
-                    role: str = "final", alpha: float = ALPHA) -> pl.DataFrame:
-    """`paired_comparisons` for every benchmark under its primary profile, stacked."""
-    frames = [paired_comparisons(per, roles, b, g, e, role, alpha).with_columns(benchmark=pl.lit(b))
-              for b, g, e in profiles.iter_rows()]
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames) if frames else paired_comparisons(per.clear(), roles, "", "", "").with_columns(
-        benchmark=pl.lit(None, dtype=pl.Utf8))
+def mcnemar_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
+    if table.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: fewer than two models on every benchmark"]}))
+    df = table.with_columns(
+        group=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
+        .otherwise(pl.col("benchmark") + ": " + pl.col("subset")),
+        pair=pl.col("model_a") + " vs " + pl.col("model_b"),
+        split=pl.format("{} / {}", "only_a", "only_b"),
+        verdict=pl.when(pl.col("only_a") + pl.col("only_b") == 0).then(pl.lit("no discordant problem"))
+        .when(pl.col("significant")).then(pl.lit("differs"))
+        .otherwise(pl.lit("not distinguishable")))
+    return (GT(df.select("group", "pair", "problems", "both", "split", "neither", "p_value", "p_holm", "verdict"),
+               rowname_col="pair", groupname_col="group")
+            .fmt_number(columns=["p_value", "p_holm"], decimals=3)
+            .cols_label(split="only A / only B", p_value="McNemar p", p_holm="Holm p")
+            .tab_source_note(f"Exact two-sided McNemar on greedy pass/fail (final checkpoint, training prompt); "
+                             f"Holm-adjusted within each group of rows; 'differs' means Holm p < {alpha:g}.")
+            .tab_options(table_font_size="13px"))
 
 
-def comparison_table(pairs: pl.DataFrame) -> GT:
-    """Pairs with discordant counts (b = only A, c = only B), p-value and the plain verdict."""
-    if pairs.height == 0:
-        return GT(pl.DataFrame({"note": ["fewer than two models were run on this benchmark"]}))
-    grouped = "benchmark" in pairs.columns
-    cols = (["benchmark"] if grouped else []) + ["model_a", "model_b", "problems", "both", "only_a", "only_b",
-                                                 "neither", "p_value", "sentence"]
-    return (GT(pairs.select(cols), groupname_col="benchmark" if grouped else None)
-            .fmt_number(columns="p_value", decimals=3)
-            .cols_label(model_a="A", model_b="B", only_a="only A (b)", only_b="only B (c)", p_value="McNemar p",
-                        sentence="in words")
-            .tab_source_note("Exact two-sided McNemar test on greedy pass/fail; raw p-values, no correction "
-                             "for the number of pairs."))
+SAMPLED_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
+                  "problems": pl.Int64, "pass1_a": pl.Float64, "pass1_b": pl.Float64, "diff": pl.Float64,
+                  "lo": pl.Float64, "hi": pl.Float64, "p_value": pl.Float64, "p_holm": pl.Float64,
+                  "clustered": pl.Boolean, "significant": pl.Boolean}
+
+
+def sampled_rates(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
+    """Sampled pass@1 (c/n) per model and problem at `role` under the training prompt, with subsets."""
+    chosen = roles.filter((pl.col("role") == role) | (pl.col("role") == "base")).select("model", "step")
+    rows = (per.filter((pl.col("decoding") != GREEDY) & (pl.col("prompt") == PRIMARY_PROMPT))
+            .join(chosen, on=["model", "step"], how="semi")
+            .join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+            .with_columns(rate=pl.col("c") / pl.col("n"), arm=pl.col("arm").fill_null(pl.col("model"))))
+    groups = rows.filter(pl.col("group").is_not_null()).with_columns(subset=pl.col("group"))
+    return pl.concat([rows.with_columns(subset=pl.lit("all")), groups], how="vertical_relaxed")
+
+
+def sampled_table(rates: pl.DataFrame, n_boot: int = 1000, alpha: float = ALPHA) -> pl.DataFrame:
+    """Arm vs arm on sampled pass@1 (per problem averaged over seeds): paired bootstrap, Holm."""
+    out = []
+    for (bench, subset), g in rates.group_by("benchmark", "subset", maintain_order=True):
+        per_arm = (g.group_by("arm", "question_id").agg(rate=pl.col("rate").mean(), family=pl.col("family").first()))
+        arms = [a for a in ("base", "deep", "diverse") if a in set(per_arm["arm"])]
+        pairs = [(a, b) for i, a in enumerate(arms) for b in arms[i + 1:]]
+        table = []
+        for a, b in pairs:
+            x = per_arm.filter(pl.col("arm") == a).select("question_id", "family", ra="rate")
+            y = per_arm.filter(pl.col("arm") == b).select("question_id", rb="rate")
+            j = x.join(y, on="question_id").sort("question_id")
+            if j.height == 0:
+                continue
+            clusters = j["family"].to_list() if bench == CLUSTERED and clustered(j["family"].to_list()) else None
+            diff, lo, hi = paired_bootstrap_diff(j["rb"].to_list(), j["ra"].to_list(), n_boot=n_boot, clusters=clusters)
+            p = paired_bootstrap_p(j["rb"].to_list(), j["ra"].to_list(), n_boot=n_boot, clusters=clusters)
+            table.append(dict(benchmark=bench, subset=subset, model_a=a, model_b=b, problems=j.height,
+                              pass1_a=j["ra"].mean(), pass1_b=j["rb"].mean(), diff=diff, lo=lo, hi=hi, p_value=p,
+                              clustered=clusters is not None))
+        for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
+            row.update(p_holm=adjusted, significant=adjusted < alpha)
+        out += table
+    df = pl.DataFrame(out, schema=SAMPLED_SCHEMA, orient="row") if out else pl.DataFrame(schema=SAMPLED_SCHEMA)
+    return sort_frame(df.with_columns(arm=pl.lit("")), "arm").drop("arm") if df.height else df
+
+
+def sampled_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
+    if table.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: no sampled decoding under the training prompt"]}))
+    df = table.with_columns(
+        group=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
+        .otherwise(pl.col("benchmark") + ": " + pl.col("subset")),
+        pair=pl.col("model_b") + " − " + pl.col("model_a"),
+        interval=pl.format("[{}, {}]", (100 * pl.col("lo")).round(1), (100 * pl.col("hi")).round(1)),
+        verdict=pl.when(pl.col("significant")).then(pl.lit("differs")).otherwise(pl.lit("not distinguishable")))
+    return (GT(df.select("group", "pair", "problems", "pass1_a", "pass1_b", "diff", "interval", "p_value", "p_holm",
+                         "verdict"), rowname_col="pair", groupname_col="group")
+            .fmt_percent(columns=["pass1_a", "pass1_b", "diff"], decimals=1)
+            .fmt_number(columns=["p_value", "p_holm"], decimals=3)
+            .cols_label(pass1_a="first arm", pass1_b="second arm", diff="difference", interval="95% interval",
+                        p_value="bootstrap p", p_holm="Holm p")
+            .tab_source_note("Sampled pass@1 per problem averaged over the arm's training seeds (final checkpoints); "
+                             "paired bootstrap over problems (whole task families on heldout rows with enough "
+                             "families); "
+                             "a p of 0.000 means no resample crossed zero; "
+                             f"'differs' means Holm p < {alpha:g}.")
+            .tab_options(table_font_size="13px"))
+
+
+POWER_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "problems": pl.Int64, "tests": pl.Int64,
+                "min_one": pl.Int64, "mdd_one": pl.Float64, "min_table": pl.Int64, "mdd_table": pl.Float64}
+
+
+def power_table(mcnemar: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
+    """Per (benchmark, subset): fewest discordant problems, all one way, that reach significance.
+
+    `min_one` is for a single test at alpha; `min_table` for the smallest p of the table under
+    Holm (alpha / tests). `mdd_*` are the same as Pass@1 differences (None: more than n).
+    """
+    out = []
+    for (bench, subset), g in mcnemar.group_by("benchmark", "subset", maintain_order=True):
+        n, tests = int(g["problems"].max()), int(g["tests"].max())
+        out.append(dict(benchmark=bench, subset=subset, problems=n, tests=tests,
+                        min_one=mcnemar_min_discordant(alpha), mdd_one=detectable_difference(n, alpha),
+                        min_table=mcnemar_min_discordant(alpha, tests),
+                        mdd_table=detectable_difference(n, alpha, tests)))
+    return pl.DataFrame(out, schema=POWER_SCHEMA, orient="row") if out else pl.DataFrame(schema=POWER_SCHEMA)
+
+
+def power_sentence(row: dict, alpha: float = ALPHA) -> str:
+    """E.g. "lcb41 (41 problems): one exact McNemar test ... at least 6 problems ... (14.6 points) ..."."""
+    def points(mdd: float | None) -> str:
+        if mdd is None:
+            return f" (more than the {row['problems']} it has)"
+        return f" ({100 * mdd:.1f} points of Pass@1)"
+
+    name = row["benchmark"] if row["subset"] == "all" else f"{row['benchmark']}, {row['subset'].replace('_', ' ')}"
+    return (f"{name} ({row['problems']} problems): one exact McNemar test at α = {alpha:g} needs at least "
+            f"{row['min_one']} problems solved by one model and not the other, all the same way"
+            f"{points(row['mdd_one'])}; "
+            f"the smallest p of its table of {row['tests']} tests needs {row['min_table']}{points(row['mdd_table'])} "
+            "after Holm.")
+
+
+def power_lines(power: pl.DataFrame, alpha: float = ALPHA) -> str:
+    if power.height == 0:
+        return "*Not run: no paired comparison in this store.*"
+    return "\n".join(f"- {power_sentence(r, alpha)}" for r in power.iter_rows(named=True))

@@ -32,8 +32,9 @@ DEFAULT_ROOT = "data/runs"
 #: dtypes every table is cast to (columns not listed keep what the reader inferred)
 DTYPES: dict[str, dict[str, pl.DataType]] = {
     "runs": {
-        "run_id": pl.Utf8, "model": pl.Utf8, "adapter": pl.Utf8, "step": pl.Int64,
-        "benchmark": pl.Utf8, "decoding": pl.Utf8, "grader": pl.Utf8, "extraction": pl.Utf8,
+        "run_id": pl.Utf8, "model": pl.Utf8, "arm": pl.Utf8, "train_seed": pl.Int64, "adapter": pl.Utf8,
+        "step": pl.Int64, "benchmark": pl.Utf8, "prompt": pl.Utf8, "decoding": pl.Utf8, "grader": pl.Utf8,
+        "extraction": pl.Utf8,
         "tests_used": pl.Utf8, "protections": pl.Utf8, "created": pl.Utf8, "config": pl.Utf8,
         "folder": pl.Utf8,
     },
@@ -49,9 +50,14 @@ DTYPES: dict[str, dict[str, pl.DataType]] = {
     },
     "problems": {
         "benchmark": pl.Utf8, "question_id": pl.Utf8, "title": pl.Utf8, "platform": pl.Utf8,
-        "date": pl.Utf8, "difficulty": pl.Utf8, "url": pl.Utf8, "group": pl.Utf8,
+        "date": pl.Utf8, "difficulty": pl.Utf8, "url": pl.Utf8, "group": pl.Utf8, "family": pl.Utf8,
         "n_public": pl.Int64, "n_private": pl.Int64,
     },
+    "completions": {
+        "model": pl.Utf8, "step": pl.Int64, "benchmark": pl.Utf8, "prompt": pl.Utf8, "decoding": pl.Utf8,
+        "question_id": pl.Utf8, "sample_id": pl.Int64, "completion_tokens": pl.Int64, "seconds": pl.Float64,
+    },
+    "prompts": {"prompt": pl.Utf8, "benchmark": pl.Utf8, "question_id": pl.Utf8, "text": pl.Utf8},
     "losses": {
         "model": pl.Utf8, "step": pl.Int64, "split": pl.Utf8, "loss": pl.Float64,
         "epoch": pl.Float64, "learning_rate": pl.Float64, "seconds": pl.Float64,
@@ -71,8 +77,12 @@ class Study:
     problems: pl.DataFrame
     losses: pl.DataFrame
     card: pl.DataFrame
+    completions: pl.DataFrame = field(default_factory=pl.DataFrame)  # without the completion text
+    prompts: pl.DataFrame = field(default_factory=pl.DataFrame)
     configs: dict[str, dict] = field(default_factory=dict)  # folder name -> config.toml
     envs: dict[str, dict] = field(default_factory=dict)  # folder name -> env.json
+    training: dict[str, dict] = field(default_factory=dict)  # folder name -> training.json
+    statements: dict[str, str] = field(default_factory=dict)  # question_id -> statement (benchmark files)
 
     @property
     def empty(self) -> bool:
@@ -146,17 +156,20 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
             run_frames.append(df.with_columns(pl.lit(folder.name).alias("folder")))
     runs = pl.concat(run_frames, how="diagonal_relaxed") if run_frames else pl.DataFrame()
     tables = {"runs": _typed(runs, "runs")}
-    for table in ("samples", "tests", "problems", "losses"):
+    for table in ("samples", "tests", "problems", "losses", "prompts"):
         tables[table] = _typed(read_stores(stores, table), table)
-    # the scorer writes "" for "no group" / "no link"; treat those as missing
+    tables["completions"] = _typed(_read_completions(stores), "completions")
+    # the scorer writes "" for "no group" / "no link" / "no date"; treat those as missing
     tables["problems"] = tables["problems"].with_columns(
-        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in ("group", "url"))
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in ("group", "url", "family", "date"))
     for table, df in tables.items():
-        key = list(SCHEMAS[table][1])
+        key = [k for k in SCHEMAS[table][1] if k in df.columns]
         if df.height:
             tables[table] = df.unique(subset=key, keep="first", maintain_order=True)
-    configs, envs = {}, {}
+    configs, envs, training = {}, {}, {}
     for folder in stores:
+        if (folder / "training.json").exists():
+            training[folder.name] = json.loads((folder / "training.json").read_text(encoding="utf-8"))
         if (folder / "config.toml").exists():
             configs[folder.name] = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
         if (folder / "train-config.toml").exists():  # the training's own resolved config wins
@@ -167,4 +180,32 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
         if (folder / "train-env.json").exists():
             envs.setdefault(folder.name, {})["training"] = json.loads((folder / "train-env.json").read_text(encoding="utf-8"))
     card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
-    return Study(root=str(root), card=card, configs=configs, envs=envs, **tables)
+    return Study(root=str(root), card=card, configs=configs, envs=envs, training=training,
+                 statements=_read_statements(root.parent / "benchmarks"), **tables)
+
+
+def _read_statements(folder: Path) -> dict[str, str]:
+    """question_id -> statement from the benchmark files kept beside the runs (data/benchmarks)."""
+    out: dict[str, str] = {}
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{number}: not JSON ({e.msg})") from None
+            if "question_id" in row and "question_content" in row:
+                out[str(row["question_id"])] = row["question_content"]
+    return out
+
+
+def _read_completions(stores) -> pl.DataFrame:
+    """Completions without their text (the report needs only counts and seconds; the text is large)."""
+    keep = list(DTYPES["completions"])
+    frames = []
+    for folder in stores:
+        df = Store(folder).read("completions")
+        if df.height:
+            frames.append(df.select([c for c in keep if c in df.columns]))
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()

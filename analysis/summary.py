@@ -14,9 +14,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from analysis import answer, arms, significance
 from analysis.context import benchmarks_run, describe
-from analysis.scores import (GREEDY, checkpoint_roles, headline, interval_text, model_order, pct,
-                             primary_profiles, problem_results, run_scores, select_profile)
+from analysis.scores import (
+    GREEDY,
+    PRIMARY_PROMPT,
+    checkpoint_roles,
+    headline,
+    model_order,
+    primary_profiles,
+    problem_results,
+    run_scores,
+)
 from analysis.study import Study
 
 
@@ -27,7 +36,12 @@ class Derived:
     scores: pl.DataFrame  # run x subset
     roles: pl.DataFrame  # model -> base/best/final step
     profiles: pl.DataFrame  # benchmark -> primary grader/extraction
-    head: pl.DataFrame  # headline frame
+    head: pl.DataFrame  # per model x role: greedy and sampled side by side
+    rows: pl.DataFrame  # primary measure, per model x problem x subset
+    arms: pl.DataFrame  # per arm x benchmark x subset over seeds
+    mcnemar: pl.DataFrame  # paired tests, Holm-adjusted per table
+    power: pl.DataFrame  # what each table's tests could detect
+    sampled: pl.DataFrame  # paired bootstrap on sampled pass@1 between arms
 
     @property
     def models(self) -> list[str]:
@@ -47,41 +61,25 @@ def derive(study: Study, n_boot: int = 1000) -> Derived:
     scores = run_scores(per, n_boot=n_boot)
     roles = checkpoint_roles(study.runs, study.losses)
     profiles = primary_profiles(study.runs)
-    return Derived(study, per, scores, roles, profiles, headline(scores, roles))
+    rows = arms.primary_rows(per, roles, profiles)
+    mcnemar = significance.mcnemar_table(rows)
+    sampled = significance.sampled_table(significance.sampled_rates(per, roles, profiles), n_boot=n_boot)
+    return Derived(study, per, scores, roles, profiles, headline(scores, roles), rows,
+                   arms.arm_scores(rows, n_boot=n_boot), mcnemar, significance.power_table(mcnemar), sampled)
 
 
-def greedy_phrase(d: Derived, model: str, benchmark: str, role: str = "final", subset: str = "all") -> str:
-    """E.g. "2/6 (33.3%, 95% CI [9.7, 70.0])" for greedy Pass@1, or "not run"."""
-    row = _row(d, model, benchmark, role, subset)
-    if row is None:
-        return "not run"
-    return (f"{row['solved']}/{row['problems']} ({pct(row['greedy_pass1'])}, "
-            f"95% CI {interval_text(row['greedy_lo'], row['greedy_hi'])})")
+def answer_text(d: Derived) -> str:
+    """The two or three sentences of the first screen (see `analysis.answer`)."""
+    return answer.answer_text(d.arms, d.mcnemar, d.power, significance.ALPHA)
 
 
-def sampled_phrase(d: Derived, model: str, benchmark: str, role: str = "final") -> str:
-    row = _row(d, model, benchmark, role, "all")
-    if row is None or row["sampled_pass1"] is None:
-        return "not run"
-    text = f"pass@1 {pct(row['sampled_pass1'])} over {row['samples']} samples per problem"
-    return text + (f", pass@5 {pct(row['pass5'])}" if row["pass5"] is not None else "")
-
-
-def _row(d: Derived, model: str, benchmark: str, role: str, subset: str) -> dict | None:
-    rows = select_profile(d.head, d.profiles).filter(
-        (pl.col("model") == model) & (pl.col("benchmark") == benchmark) & (pl.col("subset") == subset)
-        & ((pl.col("role") == role) | (pl.col("role") == "base")))
-    return rows.row(0, named=True) if rows.height else None
-
-
-def results_sentence(d: Derived, benchmark: str) -> str:
-    """One sentence per benchmark: each model's greedy Pass@1 at its final checkpoint."""
-    prof = d.profile(benchmark)
-    if prof is None:
-        return f"The {benchmark} benchmark was not run."
-    parts = [f"{m} {greedy_phrase(d, m, benchmark)}" for m in d.models]
-    return (f"On {benchmark} (grader {prof[0]}, extraction {prof[1]}), greedy Pass@1 at the final "
-            f"checkpoint was: {'; '.join(parts)}.")
+def measure_sentence(d: Derived) -> str:
+    """What the primary measure is, with each benchmark's grading profile read from the runs."""
+    if d.profiles.height == 0:
+        return "No scoring runs were found, so there is no primary measure to report."
+    profs = "; ".join(f"{b}: grader {g}, extraction {e}" for b, g, e in d.profiles.iter_rows())
+    return (f"Primary measure: greedy Pass@1 at each adapter's final checkpoint under the `{PRIMARY_PROMPT}` prompt "
+            f"(exactly the training conversation), graded as follows — {profs}.")
 
 
 def overview_sentence(d: Derived) -> str:
@@ -89,26 +87,17 @@ def overview_sentence(d: Derived) -> str:
     if runs.height == 0:
         return f"No scoring runs were found under `{d.study.root}`: every section below says \"not run\"."
     decodings = sorted(set(runs["decoding"].drop_nulls().to_list()), key=lambda x: (x != GREEDY, x))
-    return (f"The store under `{d.study.root}` holds {runs.height} scoring runs of "
-            f"{len(d.models)} models ({describe(d.models)}) on {describe(d.benchmarks)}, "
-            f"decoded {describe(decodings)}, graded by {describe(sorted(set(runs['grader'].drop_nulls())))} "
-            f"with {describe(sorted(set(runs['extraction'].drop_nulls())))} extraction.")
+    seeds = sorted({s for s in runs["train_seed"].drop_nulls().to_list()})
+    return (f"The store under `{d.study.root}` holds {runs.height} scoring runs of {len(d.models)} models "
+            f"({describe(d.models)}; training seeds {describe(seeds, 'none')}) on {describe(d.benchmarks)}, "
+            f"under prompts {describe(sorted(set(runs['prompt'].drop_nulls())))}, decoded {describe(decodings)}.")
 
 
 def sampled_status(d: Derived) -> str:
     sampled = d.study.runs.filter(pl.col("decoding") != GREEDY)
     if sampled.height == 0:
-        return "Sampled decoding was not run, so pass@1/pass@5 estimates are absent."
+        return "Sampled decoding was not run, so sampled pass@1 comparisons are absent."
     n = d.scores.filter(pl.col("decoding") != GREEDY)["samples"]
     count = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
     return (f"Sampled decoding ({describe(sorted(set(sampled['decoding'])))}) was run for "
             f"{describe(model_order(sampled['model'].to_list()))} with {count} samples per problem.")
-
-
-def best_steps_sentence(d: Derived) -> str:
-    parts = []
-    for m in d.models:
-        r = {row["role"]: row["step"] for row in d.roles.filter(pl.col("model") == m).iter_rows(named=True)}
-        if "final" in r:
-            parts.append(f"{m}: best step {r['best']}, final step {r['final']}")
-    return "; ".join(parts) + "." if parts else "No fine-tuned checkpoints were evaluated."

@@ -1,9 +1,10 @@
 """analysis/ on the fixture store (tests/fixtures/store, made by tests/fixtures/make_store.py).
 
-The fixture's design (see make_store.py): base solves nothing; deep has checkpoints 100/200/300
-with the best validation loss at 200; diverse has a single checkpoint; deep and diverse tie on
-lcb41 (2/6, different problems); a seed grader / seed extraction each flip known problems; one
-deep heldout sample passes its public tests and fails a private one.
+The fixture's design (see make_store.py): base + deep-s1..s3 + diverse-s1..s3, checkpoints 100/200,
+diverse-s2's best validation loss at 100; held-out groups both / diverse_only / unseen of two
+families x three problems; prompts train and lcb (adapters solve far less under lcb); the seed
+grader and the seed extraction each flip known problems; deep-s1 passes fb-2's public tests and
+fails its private one; adapters fail HumanEval with EOFError.
 """
 
 from __future__ import annotations
@@ -16,12 +17,27 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from analysis import cases, checkpoints, context, problems, scores, sensitivity, significance, summary
+from analysis import (
+    answer,
+    arms,
+    cases,
+    checkpoints,
+    context,
+    errors,
+    problems,
+    scores,
+    sensitivity,
+    significance,
+    summary,
+)
 from analysis.study import load_study
-from codegen_study.metrics import pass_at_k, wilson_interval
+from codegen_study.metrics import holm, mcnemar_exact, wilson_interval
 from tests.conftest import FIXTURES, ROOT
 
 STORE = FIXTURES / "store" / "runs"
+MODELS = ["base", "deep-s1", "deep-s2", "deep-s3", "diverse-s1", "diverse-s2", "diverse-s3"]
+#: words that state a difference; a sentence may use them only when its test supports one
+CLAIM_WORDS = ("more", "fewer", "better", "worse", "outperform", "improv", "beats", "higher", "lower")
 
 
 @pytest.fixture(scope="module")
@@ -34,254 +50,369 @@ def d(study):
     return summary.derive(study, n_boot=200)
 
 
-def greedy(d, model, step, bench, subset="all", grader="lcb", extraction="lcb"):
-    return d.scores.filter((pl.col("model") == model) & (pl.col("step") == step) & (pl.col("benchmark") == bench)
-                           & (pl.col("decoding") == "greedy") & (pl.col("subset") == subset)
-                           & (pl.col("grader") == grader) & (pl.col("extraction") == extraction)).row(0, named=True)
+def arm_row(d, bench, subset, arm):
+    return d.arms.filter((pl.col("benchmark") == bench) & (pl.col("subset") == subset)
+                         & (pl.col("arm") == arm)).row(0, named=True)
 
 
 # -- loading ---------------------------------------------------------------------------
-def test_load_reads_jsonl_and_parquet_and_dedups(study):
-    assert set(study.runs["model"]) == {"base", "deep", "diverse"}
-    assert study.losses.filter(pl.col("model") == "deep").height == 6  # parquet part of fixture-deep
-    rid = "base/step-0/lcb41/greedy/lcb/lcb"  # stored in two folders
-    assert study.runs.filter(pl.col("run_id") == rid).height == 1
-    assert study.samples.filter(pl.col("run_id") == rid).height == 6
-    assert study.card.height == 10 and set(study.configs) == {"fixture-base", "fixture-deep", "fixture-diverse"}
+def test_load_reads_the_seven_model_layout(study):
+    assert sorted(set(study.runs["model"])) == MODELS
+    assert set(study.runs["prompt"]) == {"train", "lcb"} and set(study.runs["arm"]) == {"base", "deep", "diverse"}
+    assert set(study.runs.filter(pl.col("arm") == "deep")["train_seed"]) == {1, 2, 3}
+    assert study.losses.filter(pl.col("model") == "deep-s1").height == 4  # parquet part of deep-s1
+    assert study.prompts.height == 6  # one problem per benchmark and prompt style, de-duplicated over folders
+    assert "completion" not in study.completions.columns and study.completions["seconds"].sum() > 0
+    assert set(study.training) == set(MODELS) - {"base"} and study.training["deep-s2"]["seconds"] == 62.0
+    assert study.statements["abc901_a"].startswith("Fixture AtCoder task A")
+    assert set(study.problems.filter(pl.col("benchmark") == "heldout")["group"]) == {"both", "diverse_only", "unseen"}
+    assert study.problems.filter(pl.col("benchmark") == "lcb41")["group"].null_count() == 6  # "" read as missing
 
 
 def test_load_missing_store_gives_typed_empty_frames(tmp_path):
     s = load_study(tmp_path / "nothing-here")
-    assert s.empty and s.runs.height == 0 and "verdict" in s.samples.columns and s.card.height == 0
+    assert s.empty and "verdict" in s.samples.columns and "prompt" in s.runs.columns and s.prompts.height == 0
     d = summary.derive(s)
-    assert d.head.height == 0 and d.roles.height == 0
-    assert "No scoring runs" in summary.overview_sentence(d)
-    assert summary.results_sentence(d, "lcb41") == "The lcb41 benchmark was not run."
-    for gt in (scores.headline_table(d.head, d.profiles), sensitivity.public_table(
-            sensitivity.public_vs_all(d.per, s.tests, s.problems, d.roles, d.profiles)),
-               significance.comparison_table(significance.all_comparisons(d.per, d.roles, d.profiles)),
-               context.corpus_card_table(s.card), context.run_overview_table(context.run_overview(s.runs))):
+    assert d.arms.height == 0 and d.mcnemar.height == 0
+    assert "not run" in summary.answer_text(d) and "No scoring runs" in summary.overview_sentence(d)
+    for gt in (arms.arm_table(d.arms), significance.mcnemar_gt(d.mcnemar), significance.sampled_gt(d.sampled),
+               errors.taxonomy_table(errors.error_taxonomy(d.rows, s.tests)), context.corpus_card_table(s.card),
+               sensitivity.prompt_table(sensitivity.prompt_sensitivity(d.per, d.roles, d.profiles)),
+               context.cost_table(context.cost_frame(s.runs, s.completions, s.samples, s.losses, s.training)),
+               arms.family_table(arms.family_scores(d.rows))):
         gt.as_raw_html()
-    for chart in (scores.headline_chart(d.head, d.profiles),
+    for chart in (arms.arm_chart(d.rows), arms.date_chart(arms.date_scores(d.rows)),
                   checkpoints.checkpoint_chart(checkpoints.checkpoint_curve(d.scores, d.profiles), s.losses),
-                  problems.verdict_chart(problems.verdict_counts(d.per, d.roles, d.profiles))):
-        assert "not run" in chart.to_json() or "no greedy runs" in chart.to_json()
+                  errors.taxonomy_chart(errors.error_taxonomy(d.rows, s.tests))):
+        assert "not run" in chart.to_json() or "no failing" in chart.to_json()
 
 
-# -- scores ------------------------------------------------------------------------------
-def test_greedy_scores_use_wilson_on_solved_of_problems(d):
-    row = greedy(d, "deep", 300, "lcb41")
+# -- scores and arms ---------------------------------------------------------------------
+def test_greedy_run_scores_use_wilson(d):
+    row = d.scores.filter((pl.col("model") == "deep-s1") & (pl.col("step") == 200) & (pl.col("benchmark") == "lcb41")
+                          & (pl.col("decoding") == "greedy") & (pl.col("prompt") == "train")
+                          & (pl.col("grader") == "lcb") & (pl.col("extraction") == "lcb")).row(0, named=True)
     assert (row["solved"], row["problems"]) == (2, 6)
-    assert row["pass1"] == pytest.approx(2 / 6)
     assert (row["lo"], row["hi"]) == pytest.approx(wilson_interval(2, 6))
 
 
-def test_model_that_solves_nothing(d):
-    for bench in ("heldout", "lcb41", "humaneval"):
-        row = greedy(d, "base", 0, bench, grader="humaneval" if bench == "humaneval" else "lcb")
-        assert row["solved"] == 0 and row["pass1"] == 0 and row["lo"] == 0 and row["hi"] > 0
+def test_sampled_zero_gets_rule_of_three_not_zero_width(d):
+    row = d.scores.filter((pl.col("model") == "base") & (pl.col("benchmark") == "heldout")
+                          & (pl.col("decoding") != "greedy")
+                          & (pl.col("subset") == "all") & (pl.col("grader") == "lcb")).row(0, named=True)
+    assert row["pass1"] == 0 and (row["lo"], row["hi"]) == (0.0, pytest.approx(3 / 18))
 
 
-def test_heldout_subsets_seen_unseen(d):
-    seen, unseen, everything = (greedy(d, "deep", 300, "heldout", s) for s in ("seen", "unseen", "all"))
-    assert (seen["solved"], seen["problems"]) == (2, 4)
-    assert (unseen["solved"], unseen["problems"]) == (1, 4)
-    assert everything["solved"] == seen["solved"] + unseen["solved"]
-    assert not d.scores.filter((pl.col("benchmark") == "lcb41") & (pl.col("subset") != "all")).height
-
-
-def test_sampled_pass_at_k_only_where_enough_samples(d):
-    sampled = d.scores.filter((pl.col("decoding") == "t0.2") & (pl.col("subset") == "all") & (pl.col("model") == "deep")
-                              & (pl.col("step") == 300))
-    held = sampled.filter(pl.col("benchmark") == "heldout").row(0, named=True)
-    lcb = sampled.filter(pl.col("benchmark") == "lcb41").row(0, named=True)
-    per = d.per.filter(pl.col("run_id") == held["run_id"])
-    assert held["samples"] == 5 and lcb["samples"] == 3 and lcb["pass5"] is None
-    assert held["pass1"] == pytest.approx(sum(c / n for n, c in zip(per["n"], per["c"])) / per.height)
-    assert held["pass5"] == pytest.approx(sum(pass_at_k(n, c, 5) for n, c in zip(per["n"], per["c"])) / per.height)
-    assert held["solved"] is None and held["lo"] <= held["pass1"] <= held["hi"]
-
-
-def test_checkpoint_roles_best_by_valid_loss_and_single_checkpoint(d):
+def test_checkpoint_roles_best_by_valid_loss(d):
     roles = {(r["model"], r["role"]): r["step"] for r in d.roles.iter_rows(named=True)}
-    assert roles == {("base", "base"): 0, ("deep", "best"): 200, ("deep", "final"): 300,
-                     ("diverse", "best"): 100, ("diverse", "final"): 100}
+    assert roles[("diverse-s2", "best")] == 100 and roles[("diverse-s2", "final")] == 200
+    assert roles[("deep-s1", "best")] == roles[("deep-s1", "final")] == 200 and roles[("base", "base")] == 0
+    text = checkpoints.best_final_sentence(d.roles)
+    assert text.startswith("For 5 of 6 adapters best = final") and "diverse-s2 (best step 100, final 200)" in text
 
 
-def test_roles_without_losses_fall_back_to_final(study):
-    roles = scores.checkpoint_roles(study.runs, study.losses.clear())
-    assert roles.filter((pl.col("model") == "deep") & (pl.col("role") == "best"))["step"][0] == 300
+def test_primary_profiles(d):
+    assert d.profiles.rows() == [("heldout", "lcb", "lcb"), ("lcb41", "lcb", "lcb"), ("humaneval", "humaneval", "seed")]
 
 
-def test_primary_profiles_prefer_lcb(d):
-    assert d.profiles.rows() == [("heldout", "lcb", "lcb"), ("lcb41", "lcb", "lcb"), ("humaneval", "humaneval", "lcb")]
+def test_arm_scores_mean_and_range_over_seeds(d):
+    deep = arm_row(d, "heldout", "both", "deep")  # seeds solve 5, 5, 4 of the six both-group problems
+    assert (deep["seeds"], deep["problems"], deep["solved_min"], deep["solved_max"]) == (3, 6, 4, 5)
+    assert deep["solved_mean"] == pytest.approx(14 / 3) and deep["pass1"] == pytest.approx(14 / 18)
+    base = arm_row(d, "heldout", "both", "base")
+    assert (base["seeds"], base["solved_mean"], base["lo"], base["hi"]) == (1, 0, 0.0, 0.5)  # rule of three: 3/6
+    assert arm_row(d, "heldout", "all", "deep")["clustered"]  # six families
+    assert not arm_row(d, "heldout", "both", "deep")["clustered"]  # two families: too few to resample
+    html = arms.arm_table(d.arms, [("heldout", "both")]).as_raw_html()
+    assert "4.7/6 (seeds 4–5)" in html and "0/6 · 0% [0, 50]" in html and "lcb41" not in html
 
 
-def test_headline_merges_single_checkpoint_and_says_not_run(d, study):
-    merged = scores.distinct_roles(scores.select_profile(d.head, d.profiles))
-    assert set(merged.filter(pl.col("model") == "diverse")["role"]) == {"final = best"}
-    assert set(merged.filter(pl.col("model") == "deep")["role"]) == {"best", "final"}
-    html = scores.headline_table(d.head, d.profiles).as_raw_html()
-    assert "2/6" in html and "final = best" in html
-    no_sampling = summary.derive(dataclasses.replace(study, runs=study.runs.filter(pl.col("decoding") == "greedy")),
-                                 n_boot=50)
-    assert "not run" in scores.headline_table(no_sampling.head, no_sampling.profiles).as_raw_html()
-    assert summary.sampled_status(no_sampling).startswith("Sampled decoding was not run")
+def test_family_and_date_scores(d):
+    fam = {(r["family"], r["arm"]): (r["solved"], r["attempts"])
+           for r in arms.family_scores(d.rows).iter_rows(named=True)}
+    assert fam[("fa", "deep")] == (7, 9) and fam[("fc", "diverse")] == (6, 9) and fam[("fa", "base")] == (0, 3)
+    dates = arms.date_scores(d.rows)
+    assert dates["month"].unique().sort().to_list()[0] == "2024-08"
+    aug = dates.filter((pl.col("month") == "2024-08") & (pl.col("arm") == "deep")).row(0, named=True)
+    assert (aug["solved"], aug["attempts"], aug["problems"]) == (3, 3, 1)  # abc901_a, every deep seed
+    assert "contest month" in vlc.vegalite_to_svg(arms.date_chart(dates).to_json())
 
 
-def test_prose_phrases(d):
-    assert summary.greedy_phrase(d, "deep", "lcb41").startswith("2/6 (33.3%")
-    assert summary.greedy_phrase(d, "nobody", "lcb41") == "not run"
-    assert "pass@5" in summary.sampled_phrase(d, "deep", "heldout")
-    assert "pass@5" not in summary.sampled_phrase(d, "deep", "lcb41")
-    assert "deep: best step 200, final step 300" in summary.best_steps_sentence(d)
+def test_arm_chart_axis_scaled_to_the_data(d):
+    rows = d.rows.filter(pl.col("benchmark") == "lcb41")
+    spec = arms.arm_chart(rows).to_dict()
+    domain = spec["spec"]["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert domain == [0, pytest.approx(2 / 6 * 1.25)]  # not 0-100% for values under 35%
+    assert "2/6" in vlc.vegalite_to_svg(arms.arm_chart(rows).to_json())  # k/n labels
 
 
-# -- checkpoints -------------------------------------------------------------------------
-def test_checkpoint_curve_and_chart(d, study):
-    curve = checkpoints.checkpoint_curve(d.scores, d.profiles)
-    deep = curve.filter((pl.col("benchmark") == "heldout") & (pl.col("model") == "deep"))
-    assert deep["step"].to_list() == [100, 200, 300] and deep["solved"].to_list() == [1, 4, 3]
-    chart = checkpoints.checkpoint_chart(curve, study.losses)
-    spec = chart.to_dict()
-    assert "vconcat" in spec  # Pass@1 panels over the loss panel
-    svg = vlc.vegalite_to_svg(chart.to_json())
-    assert svg.startswith("<svg") and "training step" in svg
-    assert "vconcat" not in checkpoints.checkpoint_chart(curve, study.losses.clear()).to_dict()
+# -- significance -------------------------------------------------------------------------
+def test_mcnemar_table_holm_within_each_table(d):
+    table = d.mcnemar.filter((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all"))
+    assert table.height == 9 and set(table["tests"]) == {9}  # 6 base vs adapter + 3 deep vs diverse
+    assert table["p_holm"].to_list() == pytest.approx(holm(table["p_value"].to_list()))
+    row = table.filter(pl.col("model_b") == "diverse-s1").filter(pl.col("model_a") == "base").row(0, named=True)
+    assert (row["only_a"], row["only_b"]) == (0, 9) and row["p_value"] == pytest.approx(mcnemar_exact(0, 9))
+    assert row["p_holm"] == pytest.approx(9 * 2 / 2**9) and row["significant"]
+    pairs = table.filter(pl.col("kind") == "deep vs diverse")
+    assert pairs.select("model_a", "model_b").rows() == [("deep-s1", "diverse-s1"), ("deep-s2", "diverse-s2"),
+                                                          ("deep-s3", "diverse-s3")]
+    assert "Holm p" in significance.mcnemar_gt(d.mcnemar).as_raw_html()
 
 
-# -- per problem / taxonomy ---------------------------------------------------------------
-def test_problem_matrix_sorted_by_models_solving(d):
-    m = problems.problem_matrix(d.per, d.roles, "lcb41", "lcb", "lcb")
-    assert m["solved_by"].to_list() == sorted(m["solved_by"].to_list(), reverse=True)
-    assert m.row(0, named=True)["question_id"] == "abc901_a" and m["solved_by"][0] == 2
-    assert set(m["base"]) <= {"wrong_answer", "runtime_error", "timeout", "memory_limit", "no_code"}
-    html = problems.problem_table(m).as_raw_html()
-    assert 'href="https://atcoder.jp/contests/abc901/tasks/abc901_a"' in html and "✓ passed" in html
-    assert problems.problem_matrix(d.per, d.roles, "nope", "lcb", "lcb").height == 0
+def test_power_table_says_what_could_be_detected(d):
+    row = d.power.filter((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all")).row(0, named=True)
+    assert (row["problems"], row["min_one"], row["min_table"]) == (18, 6, 9)
+    assert row["mdd_one"] == pytest.approx(6 / 18) and row["mdd_table"] == pytest.approx(0.5)
+    small = d.power.filter(pl.col("benchmark") == "humaneval").row(0, named=True)
+    assert small["mdd_one"] is None
+    text = significance.power_lines(d.power)
+    assert "at least 6 problems" in text and "(more than the 4 it has)" in text
 
 
-def test_verdict_counts_cover_every_problem(d):
-    counts = problems.verdict_counts(d.per, d.roles, d.profiles)
-    totals = counts.group_by("benchmark", "model").agg(pl.col("count").sum())
-    assert dict(zip(totals.filter(pl.col("model") == "base")["benchmark"], totals.filter(pl.col("model") == "base")["count"])) == \
-        {"heldout": 8, "lcb41": 6, "humaneval": 5}
-    assert counts.filter((pl.col("model") == "base") & (pl.col("verdict") == "passed")).height == 0
-    problems.verdict_table(counts).as_raw_html()
+def test_sampled_paired_bootstrap_between_arms(d):
+    table = d.sampled.filter((pl.col("benchmark") == "lcb41") & (pl.col("subset") == "all"))
+    assert table.select("model_a", "model_b").rows() == [("base", "deep"), ("base", "diverse"), ("deep", "diverse")]
+    row = table.row(2, named=True)
+    assert row["diff"] == pytest.approx(row["pass1_b"] - row["pass1_a"]) and row["lo"] <= row["diff"] <= row["hi"]
+    assert table["p_holm"].to_list() == pytest.approx(holm(table["p_value"].to_list()))
+    assert "bootstrap p" in significance.sampled_gt(d.sampled).as_raw_html()
 
 
-# -- significance --------------------------------------------------------------------------
-def test_paired_comparisons_tie(d):
-    pairs = significance.paired_comparisons(d.per, d.roles, "lcb41", "lcb", "lcb")
-    tie = pairs.filter((pl.col("model_a") == "deep") & (pl.col("model_b") == "diverse")).row(0, named=True)
-    assert (tie["both"], tie["only_a"], tie["only_b"], tie["neither"]) == (1, 1, 1, 3)
-    assert tie["p_value"] == 1.0 and not tie["significant"]
-    assert "not distinguishable from noise" in tie["sentence"]
-    assert pairs.height == 3
+# -- the generated answer ---------------------------------------------------------------------
+def mcnemar_frame(rows: list[tuple]) -> pl.DataFrame:
+    """(subset, kind, a, b, only_a, only_b, p_holm) rows -> a frame shaped like `mcnemar_table`."""
+    out = [dict(benchmark="heldout", subset=s, kind=k, model_a=a, model_b=b, arm_a=a.split("-")[0],
+                arm_b=b.split("-")[0], problems=40, both=0, only_a=oa,
+                only_b=ob, neither=40 - oa - ob, p_value=p, p_holm=p, tests=9, significant=p < 0.05)
+           for s, k, a, b, oa, ob, p in rows]
+    return pl.DataFrame(out, schema=significance.MCNEMAR_SCHEMA, orient="row")
 
 
-def test_verdict_sentence_wording():
-    assert "no difference to test" in significance.verdict_sentence("a", "b", 0, 0, 1.0)
-    text = significance.verdict_sentence("a", "b", 10, 0, 0.002)
-    assert "is distinguishable from noise" in text and "not" not in text
+def dvd(subset, outcomes):
+    return [(subset, "deep vs diverse", f"deep-s{i}", f"diverse-s{i}", oa, ob, p)
+            for i, (oa, ob, p) in enumerate(outcomes, start=1)]
 
 
-def test_all_comparisons_table(d):
-    pairs = significance.all_comparisons(d.per, d.roles, d.profiles)
-    assert set(pairs["benchmark"]) == {"heldout", "lcb41", "humaneval"}
-    assert "McNemar" in significance.comparison_table(pairs).as_raw_html()
+def power_frame(n=40, tests=9):
+    return significance.power_table(mcnemar_frame(dvd("both", [(0, 0, 1.0)] * tests)[:1]).with_columns(
+        problems=pl.lit(n, dtype=pl.Int64), tests=pl.lit(tests, dtype=pl.Int64)))
 
 
-# -- sensitivity ---------------------------------------------------------------------------
-def test_profile_scores_and_flips(d):
-    ps = sensitivity.profile_scores(d.per, d.roles)
-    deep = {(r["grader"], r["extraction"]): r["solved"] for r in ps.filter(
-        (pl.col("model") == "deep") & (pl.col("benchmark") == "lcb41")).iter_rows(named=True)}
-    assert deep == {("lcb", "lcb"): 2, ("lcb", "seed"): 2, ("seed", "lcb"): 1, ("seed", "seed"): 1}
+def test_answer_describes_whatever_groups_the_benchmark_has(d):
+    legacy = d.arms.with_columns(subset=pl.col("subset").replace({"both": "seen", "diverse_only": "seen"}))
+    legacy = legacy.unique(subset=["benchmark", "subset", "arm"], keep="first", maintain_order=True)
+    assert answer.describe_sentence(legacy).startswith("Mean problems solved (of 6) on seen / unseen held-out families")
+    whole = d.arms.filter(pl.col("subset") == "all")
+    assert answer.describe_sentence(whole).startswith("Mean problems solved (of 18) on the held-out benchmark")
+    assert "not run" in answer.describe_sentence(d.arms.filter(pl.col("benchmark") == "lcb41"))
+
+
+def test_answer_on_the_fixture_claims_no_deep_diverse_difference(d):
+    outcomes = answer.group_outcomes(d.mcnemar)
+    assert set(outcomes["outcome"]) == {"none"}
+    sentences = answer.answer_sentences(d.arms, d.mcnemar, d.power)
+    assert 2 <= len(sentences) <= 3
+    assert sentences[0].startswith("Mean problems solved (of 6)") and "Deep 4.7 / 0.7 / 0" in sentences[0]
+    assert "no Deep-vs-Diverse difference on any held-out group" in sentences[1].replace("No", "no", 1)
+    assert "no gap could have reached significance" in sentences[1]
+    assert not any(w in sentences[1] for w in CLAIM_WORDS)
+    assert "0 of 3 Deep and 1 of 3 Diverse (all solving more) adapters on the whole held-out" in sentences[2]
+
+
+def test_non_significant_difference_never_yields_a_claim():
+    # diverse ahead in every seed pair by 5 discordant problems to 0: raw p = 0.0625, not significant
+    table = mcnemar_frame(dvd("both", [(0, 5, 0.0625)] * 3) + dvd("unseen", [(4, 0, 0.125)] * 3))
+    text = answer.verdict_sentence(answer.group_outcomes(table), power_frame(), 0.05)
+    assert text.startswith("No Deep-vs-Diverse difference on any held-out group is distinguishable from noise")
+    assert "gap of at least 9 problems" in text
+    assert not any(w in text.lower() for w in CLAIM_WORDS)
+
+
+def test_significant_in_every_seed_pair_is_claimed_with_its_direction():
+    table = mcnemar_frame(dvd("diverse_only", [(0, 12, 0.001), (1, 14, 0.004), (0, 10, 0.02)])
+                          + dvd("both", [(2, 3, 1.0)] * 3))
+    outcomes = answer.group_outcomes(table)
+    assert dict(zip(outcomes["subset"], outcomes["outcome"])) == {"diverse_only": "diverse", "both": "none"}
+    text = answer.verdict_sentence(outcomes, power_frame(), 0.05)
+    assert "Diverse adapters solve more problems than Deep adapters on families only Diverse trained on" in text
+    assert "p ≤ 0.02" in text and "no Deep-vs-Diverse difference on families both corpora trained on" in text
+
+
+def test_mixed_or_opposite_seed_pairs_are_not_established():
+    table = mcnemar_frame(dvd("unseen", [(0, 12, 0.001), (2, 3, 1.0), (0, 10, 0.02)])
+                          + dvd("both", [(0, 12, 0.001), (12, 0, 0.001), (0, 12, 0.001)]))
+    outcomes = answer.group_outcomes(table)
+    assert set(outcomes["outcome"]) == {"mixed"}
+    text = answer.verdict_sentence(outcomes, power_frame(), 0.05)
+    assert "not established" in text and "2 of 3 seed pairs" in text and "3 of 3 seed pairs" in text
+    assert not any(w in text.lower() for w in CLAIM_WORDS)
+
+
+def test_base_sentence_words_follow_significance():
+    rows = [("all", "base vs adapter", "base", f"{arm}-s{i}", 0, 3, 0.5) for arm in ("deep", "diverse") for i in (1, 2)]
+    text = answer.base_sentence(mcnemar_frame(rows))
+    assert "0 of 2 Deep and 0 of 2 Diverse adapters on the whole held-out benchmark" in text
+    assert not any(w in text.lower() for w in CLAIM_WORDS)
+    rows[0] = ("all", "base vs adapter", "base", "deep-s1", 9, 0, 0.01)
+    assert "1 of 2 Deep (all solving fewer)" in answer.base_sentence(mcnemar_frame(rows))
+
+
+# -- failures, sensitivity, cost ----------------------------------------------------------------
+def test_exception_class_from_stderr():
+    traceback = 'Traceback (most recent call last):\n  File "x", line 2\nEOFError: EOF when reading a line\n'
+    assert errors.exception_class(traceback) == "EOFError"
+    assert errors.exception_class('  File "main.py", line 1\n    Here is\n         ^\nSyntaxError: invalid syntax') \
+        == "SyntaxError"
+    assert errors.exception_class("Traceback ...\njson.decoder.JSONDecodeError: Expecting value") == "JSONDecodeError"
+    assert errors.exception_class("Traceback ...\nKeyboardInterrupt\n") == "KeyboardInterrupt"
+    assert errors.exception_class("") is None and errors.exception_class("Killed") is None
+
+
+def test_error_taxonomy_by_exception_class(d, study):
+    tax = errors.error_taxonomy(d.rows, study.tests)
+    he = {r["kind"]: (r["count"], r["attempts"]) for r in tax.filter(
+        (pl.col("benchmark") == "humaneval") & (pl.col("arm") == "deep")).iter_rows(named=True)}
+    assert he == {"EOFError": (9, 12), "no_code": (3, 12)}  # HumanEval/1 is missed by the seed extraction
+    kinds = set(tax["kind"])
+    assert {"SyntaxError", "NameError", "ValueError", "IndexError", "wrong_answer"} <= kinds
+    assert "runtime_error" not in kinds
+    html = errors.taxonomy_table(tax).as_raw_html()
+    assert "humaneval · deep" in html and "9/12" in html
+
+
+def test_prompt_sensitivity(d):
+    ps = sensitivity.prompt_sensitivity(d.per, d.roles, d.profiles)
+    deep = ps.filter((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all")
+                     & (pl.col("arm") == "deep")).row(0, named=True)
+    assert deep["train_mean"] == pytest.approx(16 / 3) and deep["lcb_mean"] == 1.0
+    assert (deep["train_only"], deep["lcb_only"]) == (13, 0)
+    assert "solved, prompt lcb" in sensitivity.prompt_table(ps).as_raw_html()
+
+
+def test_profile_flips_summed_over_seeds(d):
     flips = sensitivity.profile_flips(d.per, d.roles, d.profiles)
-    row = flips.filter((pl.col("model") == "deep") & (pl.col("benchmark") == "lcb41") & (pl.col("grader") == "seed")
-                       & (pl.col("extraction") == "lcb")).row(0, named=True)
-    assert (row["gained"], row["lost"], row["net"]) == (0, 1, -1)
-    assert flips.filter(pl.col("model") == "base")["lost"].sum() == 0
-    assert "not run" in sensitivity.profile_table(ps).as_raw_html()  # humaneval has no seed grader
+    deep = {(r["grader"], r["extraction"]): (r["answers"], r["gained"], r["lost"]) for r in flips.filter(
+        (pl.col("benchmark") == "heldout") & (pl.col("arm") == "deep")).iter_rows(named=True)}
+    # seed grader fails fb-0 (3 seeds solve it); seed extraction misses fa-1 (2 seeds solve it)
+    assert deep == {("lcb", "seed"): (54, 0, 2), ("seed", "lcb"): (54, 0, 3), ("seed", "seed"): (54, 0, 5)}
     sensitivity.flips_table(flips).as_raw_html()
+    assert "not run" in sensitivity.profile_table(sensitivity.profile_scores(d.per, d.roles)).as_raw_html()
 
 
 def test_public_only_vs_all_tests(d, study):
     pv = sensitivity.public_vs_all(d.per, study.tests, study.problems, d.roles, d.profiles)
-    assert set(pv["benchmark"]) == {"heldout"}  # the only benchmark with private tests
-    deep = pv.filter(pl.col("model") == "deep").row(0, named=True)
-    assert (deep["public_solved"], deep["all_solved"], deep["problems"]) == (4, 3, 8)
-    assert pv.filter(pl.col("model") == "base")["public_solved"][0] == 0
-    sensitivity.public_table(pv).as_raw_html()
+    assert set(pv["benchmark"]) == {"heldout"}
+    s1 = pv.filter(pl.col("model") == "deep-s1").row(0, named=True)
+    assert (s1["public_solved"], s1["all_solved"]) == (7, 6)  # fb-2 fails only a private test
+    assert pv.filter(pl.col("model") == "deep-s2")["public_solved"][0] == pv.filter(
+        pl.col("model") == "deep-s2")["all_solved"][0]
 
 
-# -- case studies ------------------------------------------------------------------------------
-def test_pick_cases_disagreements_rotating_benchmarks(d):
-    picked = cases.pick_cases(d.per, d.roles, d.profiles, max_cases=3)
-    assert picked["benchmark"].to_list() == ["heldout", "lcb41", "humaneval"]
-    assert all(0 < p < m for p, m in zip(picked["passes"], picked["models"]))
-    assert picked["question_id"].to_list()[1] in {"abc902_a", "abc903_a"}  # deep vs diverse split first
-    assert cases.pick_cases(d.per, d.roles, d.profiles, max_cases=0).height == 0
+def test_cost_frame(study):
+    cost = context.cost_frame(study.runs, study.completions, study.samples, study.losses, study.training)
+    rows = {r["model"]: r for r in cost.iter_rows(named=True)}
+    assert rows["base"]["training_s"] is None and rows["deep-s1"]["training_s"] == 61.0
+    answers = study.completions.filter(pl.col("model") == "deep-s1")
+    assert rows["deep-s1"]["answers"] == answers.height
+    assert rows["deep-s1"]["generation_greedy_s"] == pytest.approx(
+        0.02 * answers.filter(pl.col("decoding") == "greedy").height)
+    assert rows["total"]["scoring_cpu_s"] == pytest.approx(0.05 * study.samples.height)
+    assert "not recorded" in context.cost_table(cost).as_raw_html()
 
 
-def test_case_detail_shows_stored_failing_test(d, study):
-    detail = cases.case_detail(d.per, study.samples, study.tests, d.roles, d.profiles, "lcb41", "abc902_a")
-    rows = {r["model"]: r for r in detail.iter_rows(named=True)}
-    assert rows["deep"]["verdict"] == "passed" and rows["deep"]["test_index"] is None
-    assert rows["diverse"]["verdict"] == "wrong_answer"
-    assert (rows["diverse"]["input"], rows["diverse"]["expected"], rows["diverse"]["actual"]) == ("2\n0 1\n", "1\n", "2\n")
-    html = cases.case_table(detail, "t").as_raw_html()
-    assert "fixture code: diverse on abc902_a" in html and "test 0 (public)" in html
-    no_code = cases.case_detail(d.per, study.samples, study.tests, d.roles, d.profiles, "heldout", "h06")
-    assert "no code extracted" in cases.case_table(no_code).as_raw_html()
+# -- context -------------------------------------------------------------------------------------
+def test_settings_show_only_differing_keys(study):
+    frame = context.settings_frame(study.configs)
+    diff = context.differing_settings(frame)
+    seeds = {r["value"]: r["folders"] for r in diff.filter(pl.col("setting") == "run.seed").iter_rows(named=True)}
+    assert seeds == {"0": "base", "1": "deep-s1, diverse-s1", "2": "deep-s2, diverse-s2", "3": "deep-s3, diverse-s3"}
+    assert "model.name_or_path" not in set(diff["setting"])
+    assert "model.name_or_path" in set(context.shared_settings(frame)["setting"])
+    assert diff.width == 3  # narrow whatever the number of folders
+    context.settings_table(diff, "").as_raw_html()
 
 
-def test_truncate_says_how_much_was_cut():
-    assert cases.truncate("x" * 10, 20) == "x" * 10
-    assert cases.truncate("x" * 30, 20).endswith("[10 more characters]")
-    assert cases.truncate(None, 5) == ""
-
-
-# -- context ------------------------------------------------------------------------------------
-def test_reported_numbers_with_wilson():
+def test_prompts_verbatim_and_original_study_power(study):
+    html = context.prompts_html(study.prompts)
+    assert "&lt;|im_start|&gt;user" in html and "Read the inputs from standard input" in html
+    assert html.index("prompt <code>train</code>") < html.index("prompt <code>lcb</code>")
+    text = context.reported_power_sentence()
+    assert "4 problems of 41" in text and "would be 0.125" in text and "at least 6 such problems" in text
     frame = context.reported_frame()
-    readme = {r["model"]: r for r in frame.filter(pl.col("source") == "README").iter_rows(named=True)}
-    assert {m: r["solved"] for m, r in readme.items()} == context.ORIGINAL_STUDY["readme"]
-    assert (readme["base"]["lo"], readme["base"]["hi"]) == pytest.approx(wilson_interval(8, 41))
-    assert "Reported, not reproduced" in context.reported_table(frame).as_raw_html()
-    assert "overlap" in context.reported_overlap_sentence(frame)
+    readme = {r["model"]: r["solved"] for r in frame.filter(pl.col("source") == "README").iter_rows(named=True)}
+    assert readme == context.ORIGINAL_STUDY["readme"]
 
 
-def test_run_overview_and_settings(study):
+def test_run_overview(study):
     ov = context.run_overview(study.runs)
-    assert ov["model"].to_list() == ["base", "deep", "diverse"]
-    assert ov.filter(pl.col("model") == "deep")["steps"][0] == "100, 200, 300"
-    settings = context.settings_frame(study.configs)
-    assert settings.filter(pl.col("setting") == "data.path")["fixture-deep"][0] == "corpora/deep.jsonl"
-    assert "no run folder" in context.settings_table(context.settings_frame({}), "").as_raw_html()
-    assert "solutions_per_problem" in context.corpus_card_table(study.card).as_raw_html()
+    assert ov["model"].to_list() == MODELS
+    row = ov.filter(pl.col("model") == "diverse-s2").row(0, named=True)
+    assert (row["arm"], row["seed"], row["steps"], row["prompt"]) == ("diverse", 2, "100, 200", "lcb, train")
+    assert "rlimit_cpu" in context.shared_run_facts(study.runs)
+    assert context.stand_in_models(study.configs) == "`HuggingFaceTB/SmolLM2-135M-Instruct`"
+    assert "not recorded" in context.stand_in_models({})
+
+
+# -- checkpoints ---------------------------------------------------------------------------------
+def test_checkpoint_curve_seed_band(d, study):
+    curve = checkpoints.checkpoint_curve(d.scores, d.profiles)
+    row = curve.filter((pl.col("panel") == "heldout: both") & (pl.col("arm") == "deep")
+                       & (pl.col("step") == 200)).row(0, named=True)
+    assert (row["seeds"], row["pass1_min"], row["pass1_max"]) == (3, pytest.approx(4 / 6), pytest.approx(5 / 6))
+    assert row["pass1"] == pytest.approx(14 / 18)
+    assert "heldout" not in set(curve["panel"])  # groups instead of the whole benchmark
+    chart = checkpoints.checkpoint_chart(curve, study.losses, dict(zip(study.runs["model"], study.runs["arm"])))
+    assert "vconcat" in chart.to_dict()
+    assert "validation loss" in vlc.vegalite_to_svg(chart.to_json())
+
+
+# -- case studies ----------------------------------------------------------------------------------
+def test_pick_cases_deep_vs_diverse_first_shortest_first(d, study):
+    found = cases.disagreements(d.rows, study.samples)
+    assert set(found["kind"]) == {"deep vs diverse", "base vs adapter"}
+    picked = cases.pick_cases(d.rows, study.samples, max_cases=3)
+    assert picked["benchmark"].to_list() == ["heldout", "lcb41", "humaneval"]
+    first = picked.row(0, named=True)
+    same = found.filter((pl.col("benchmark") == "heldout") & (pl.col("kind") == "deep vs diverse"))
+    assert first["kind"] == "deep vs diverse" and first["length"] == same["length"].min()
+    assert cases.pick_cases(d.rows, study.samples, max_cases=0).height == 0
+
+
+def test_case_detail_and_statement(d, study):
+    case = dict(benchmark="humaneval", question_id="HumanEval/0", passed_by="base", failed_by="deep-s1")
+    detail = cases.case_detail(d.rows, study.samples, study.tests, case)
+    assert [r["model"] for r in detail] == ["base", "deep-s1"]
+    assert detail[1]["stderr"].rstrip().endswith("EOFError: EOF when reading a line")
+    assert (detail[1]["input"], detail[1]["expected"]) == ("2\n0 1\n", "1\n")
+    html = cases.case_table(detail, "t").as_raw_html()
+    assert "fixture code: deep-s1 on HumanEval/0" in html and "test 0 (public)" in html
+    statement = cases.statement_of(study.prompts, study.statements, "heldout", "fa-0")
+    assert statement.startswith("Fixture statement of fa-0")
+    assert cases.statement_of(study.prompts, study.statements, "lcb41", "abc903_a").startswith("Fixture AtCoder task C")
+    assert "not stored" in cases.statement_html(cases.statement_of(study.prompts, {}, "heldout", "fa-2"))
+    assert cases.truncate("x" * 30, 20).endswith("[10 more characters]")
+
+
+def test_per_problem_table_and_csv(d):
+    matrix = problems.problem_matrix(d.per, d.roles, "lcb41", "lcb", "lcb")
+    assert matrix.columns[5:] == MODELS and matrix["solved_by"][0] == max(matrix["solved_by"])
+    html = problems.problem_table(matrix).as_raw_html()
+    assert 'href="https://atcoder.jp/contests/abc901/tasks/abc901_a"' in html and "✓" in html
+    link = problems.csv_link(matrix, "per-problem-lcb41.csv")
+    assert 'download="per-problem-lcb41.csv"' in link and "data:text/csv;base64," in link
+
+
+def test_headline_table_per_model(d, study):
+    html = scores.headline_table(d.head, d.profiles).as_raw_html()
+    assert "diverse-s2" in html and "final = best" in html
+    greedy_only = summary.derive(dataclasses.replace(study, runs=study.runs.filter(pl.col("decoding") == "greedy")),
+                                 n_boot=50)
+    assert summary.sampled_status(greedy_only).startswith("Sampled decoding was not run")
+    assert "not run" in significance.sampled_gt(greedy_only.sampled).as_raw_html()
 
 
 def test_analysis_never_imports_torch():
     code = ("import sys, analysis.render, analysis.summary, analysis.cases, analysis.context; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-
-
-def test_fence_rates_count_no_code_under_lcb_extraction(d):
-    rates = sensitivity.fence_rates(d.per, d.roles)
-    assert set(rates["benchmark"]) <= {"heldout", "lcb41"}  # humaneval is not fence-extracted
-    # ground truth straight from the per-problem rows the function reads
-    rows = problems.at_role(d.per, d.roles).filter(
-        (pl.col("extraction") == "lcb") & (pl.col("grader") != "humaneval")).unique(
-        subset=["benchmark", "model", "question_id"], keep="first", maintain_order=True)
-    for r in rates.iter_rows(named=True):
-        mine = rows.filter((pl.col("benchmark") == r["benchmark"]) & (pl.col("model") == r["model"]))
-        assert r["answers"] == mine.height
-        assert r["unfenced"] == (mine["verdict"] == "no_code").sum()
-        assert 0 <= r["share"] <= 1
-    html = sensitivity.fence_table(rates).as_raw_html()
-    assert "%" in html
-    empty = sensitivity.fence_rates(d.per.clear(), d.roles)
-    assert empty.height == 0 and "no runs" in sensitivity.fence_table(empty).as_raw_html()

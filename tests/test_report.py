@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import shutil
 import struct
+import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 from unittest import mock
@@ -19,6 +21,8 @@ from tests.conftest import FIXTURES, ROOT
 REPORT = ROOT / "report.qmd"
 STORE = FIXTURES / "store" / "runs"
 CHROMIUM = Path("/usr/bin/chromium")
+#: the top-level sections, in the order a reader meets them
+SECTIONS = ["Question and answer", "Results", "Significance and power", "Sensitivity", "Limitations", "Appendix"]
 
 
 def render_preview(data: Path, out: Path) -> str:
@@ -46,7 +50,25 @@ def test_every_chunk_is_labelled_and_captioned():
     for cell, label in zip(code, labels):
         if label.startswith(("fig-", "tbl-")):
             assert render.cell_options(cell.source).get(label[:3] + "-cap"), label
-    assert {"fig-headline", "fig-checkpoints", "fig-verdicts", "tbl-mcnemar", "tbl-original"} <= set(labels)
+    assert {"tbl-answer", "fig-arms", "fig-checkpoints", "fig-dates", "tbl-errors", "tbl-mcnemar", "tbl-sampled",
+            "tbl-prompt", "tbl-cost", "tbl-config-diff", "tbl-original", "per-problem"} <= set(labels)
+
+
+def test_top_level_sections_in_order():
+    text = REPORT.read_text(encoding="utf-8")
+    assert re.findall(r"^## (.+?) \{#sec-[\w-]+\}$", text, flags=re.M) == SECTIONS
+    # the first screen holds the question, the answer and the results table, before any other section
+    first = text[text.index("## Question and answer"):text.index("## Results")]
+    for needle in ("**Question.**", "**The original claim.**", "**Answer.** `{python} S.answer_text(d)`",
+                   "label: tbl-answer"):
+        assert needle in first
+    # per-problem tables only in the appendix
+    assert text.index("label: per-problem") > text.index("## Appendix")
+
+
+def test_quarto_never_serves_frozen_output():
+    config = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
+    assert re.search(r"^\s*freeze:\s*false\s*$", config, flags=re.M)
 
 
 def test_setup_reads_store_from_env_var():
@@ -81,31 +103,35 @@ def test_no_literal_pass_at_1_figure_in_prose():
 def test_preview_on_fixtures(preview):
     out, html, message = preview
     assert message.startswith("Quarto not found: wrote offline preview") and str(out) in message
-    assert "{python}" not in html and "Traceback" not in html.replace("Traceback (most recent call last):\nValueError", "")
-    assert html.count("<svg") >= 3  # headline, checkpoints, failure taxonomy
-    for n in range(1, 4):
+    assert "{python}" not in html and "class='error'" not in html
+    assert "OFFLINE PREVIEW, not the Quarto report" in html  # marked as what it is
+    assert html.count("<svg") >= 4  # arms, checkpoints, contest dates, failures
+    for n in range(1, 5):
         assert f"<b>Figure {n}:</b>" in html
     assert "Reported, not reproduced" in html and "https://atcoder.jp/contests/abc901/tasks/abc901_a" in html
-    assert "deep 2/6 (33.3%" in html  # inline expression evaluated in the kernel
+    assert "Deep 4.7 / 0.7 / 0" in html  # the generated answer, evaluated in the kernel
+    assert "EOFError" in html and "data:text/csv;base64," in html and "&lt;|im_start|&gt;user" in html
     assert "cdn." not in html and "<script src" not in html  # offline, self-contained
+    h2 = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<h2[^>]*>(.*?)</h2>", html, flags=re.S)]
+    assert h2 == SECTIONS
 
 
 def test_preview_on_a_partial_store(tmp_path):
     runs = tmp_path / "runs"
-    shutil.copytree(STORE / "fixture-base", runs / "fixture-base")  # one model, no losses, no corpus card
+    shutil.copytree(STORE / "base", runs / "base")  # one model, no adapters, no corpus card
     html = render_preview(runs, tmp_path / "r.html")
-    assert "base 0/" in html and "not run" in html and "no corpus card" in html
+    assert "class='error'" not in html and "not run" in html and "no corpus card" in html
 
 
 def test_preview_on_an_empty_store(tmp_path):
     html = render_preview(tmp_path / "empty", tmp_path / "r.html")
-    assert "No scoring runs were found" in html and "lcb41: not run" in html
+    assert "No scoring runs were found" in html and "class='error'" not in html
 
 
 @pytest.mark.skipif(not find_stores(ROOT / "data" / "runs"), reason="data/runs holds no runs yet")
 def test_preview_on_committed_runs(tmp_path):
     html = render_preview(ROOT / "data" / "runs", tmp_path / "r.html")
-    assert "{python}" not in html and html.count("<svg") >= 3
+    assert "{python}" not in html and "class='error'" not in html and html.count("<svg") >= 3
 
 
 # -- the page in a browser ------------------------------------------------------------------
@@ -167,3 +193,51 @@ def test_preview_screenshot_shows_charts(preview, tmp_path):
     blank.write_text(re.sub(r"<svg.*?</svg>", "", small.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
     without = chart_pixels(screenshot(blank, tmp_path / "nocharts.png", 640, 900))
     assert with_charts > 50 and without < with_charts / 10, (with_charts, without)
+
+
+#: run inside the page by Chromium: where the first screen ends and which tables stick out
+LAYOUT_PROBE = """<script>
+(function () {
+  var right = document.body.getBoundingClientRect().right;
+  var wide = Array.prototype.filter.call(document.querySelectorAll('table'), function (t) {
+    return t.getBoundingClientRect().right > right + 1;
+  }).map(function (t) { var f = t.closest('figure,div.chunk'); return f ? f.id : '?'; });
+  function bottom(sel) { var e = document.querySelector(sel); return e ? e.getBoundingClientRect().bottom : -1; }
+  var answer = Array.prototype.find.call(document.querySelectorAll('p'), function (p) {
+    return p.textContent.indexOf('Answer.') === 0; });
+  document.body.setAttribute('data-probe', JSON.stringify({wide: wide, table: bottom('#tbl-answer table'),
+    answer: answer ? answer.getBoundingClientRect().bottom : -1, question: bottom('#sec-answer + p')}));
+})();
+</script>"""
+
+
+def probe_layout(html: str, path: Path, width: int, height: int, extra_css: str = "") -> dict:
+    """Open `html` in headless Chromium at width x height and read back `LAYOUT_PROBE`'s findings."""
+    import json
+
+    path.write_text(html.replace("</head>", f"<style>{extra_css}</style></head>")
+                    .replace("</body>", LAYOUT_PROBE + "</body>"), encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                               f"--user-data-dir={profile}", f"--window-size={width},{height}", "--dump-dom",
+                               path.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-probe="([^"]*)"', proc.stdout)
+    assert found, proc.stderr[-2000:]
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)")
+def test_first_screen_shows_question_answer_and_results_table(preview, tmp_path):
+    _, html, _ = preview
+    probe = probe_layout(html, tmp_path / "first.html", 1280, 800)
+    assert 0 < probe["question"] < probe["answer"] < probe["table"] <= 800, probe
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)")
+def test_no_table_wider_than_a_printed_page(preview, tmp_path):
+    _, html, _ = preview
+    # A4 portrait at 96 dpi less the default print margins, with the page's own print rules applied
+    printed = "figure,.chunk{overflow:visible!important} body{max-width:none;margin:0}"
+    probe = probe_layout(html, tmp_path / "print.html", 718, 1000, printed)
+    assert probe["wide"] == [], probe["wide"]

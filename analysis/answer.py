@@ -1,0 +1,169 @@
+"""The report's answer, in two or three sentences chosen by the outcomes of its own tests.
+
+Why generated: the answer must follow the data it summarises whatever a rerun produces, and it
+must never claim a difference its test does not support. So every sentence is picked from the
+Holm-adjusted exact McNemar table (`significance.mcnemar_table`): a Deep-vs-Diverse difference is
+claimed for a held-out group only when it is significant in every seed-paired test, all in the
+same direction; otherwise the sentence says so, and a null names the smallest difference the
+test could have detected (`significance.power_table`). Words of comparison ("more", "fewer")
+appear only in sentences about significant results.
+
+Covers: `group_outcomes`, `base_outcomes`, `answer_sentences`. Does not cover: statistics.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.scores import subset_order
+
+GROUP_WORDS = {"both": "families both corpora trained on", "diverse_only": "families only Diverse trained on",
+               "unseen": "families neither trained on", "all": "the whole held-out benchmark"}
+SHORT_WORDS = {"both": "both-saw", "diverse_only": "only-Diverse-saw", "unseen": "unseen"}
+HELD_OUT = "heldout"
+
+
+def group_outcomes(mcnemar: pl.DataFrame, benchmark: str = HELD_OUT) -> pl.DataFrame:
+    """Per subset: deep-vs-diverse pairs, how many are significant, and the outcome word.
+
+    outcome: "diverse" / "deep" (every seed pair significant, all favouring that arm), "mixed"
+    (some significant, or directions disagree), "none" (no pair significant).
+    """
+    schema = {"subset": pl.Utf8, "pairs": pl.Int64, "significant": pl.Int64, "max_p_holm": pl.Float64,
+              "min_p_holm": pl.Float64, "outcome": pl.Utf8}
+    dvd = mcnemar.filter((pl.col("benchmark") == benchmark) & (pl.col("kind") == "deep vs diverse"))
+    out = []
+    for (subset,), g in dvd.group_by("subset", maintain_order=True):
+        sig = g.filter(pl.col("significant"))
+        directions = {"diverse" if b > a else "deep" for a, b in zip(sig["only_a"], sig["only_b"])}
+        if sig.height == 0:
+            outcome = "none"
+        elif sig.height == g.height and len(directions) == 1:
+            outcome = directions.pop()
+        else:
+            outcome = "mixed"
+        out.append(dict(subset=subset, pairs=g.height, significant=sig.height, max_p_holm=g["p_holm"].max(),
+                        min_p_holm=g["p_holm"].min(), outcome=outcome))
+    return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+
+
+def base_outcomes(mcnemar: pl.DataFrame, benchmark: str, subset: str = "all") -> dict[str, dict]:
+    """Per arm: adapters compared with base, how many differ significantly, and in which directions."""
+    rows = mcnemar.filter((pl.col("benchmark") == benchmark) & (pl.col("subset") == subset)
+                          & (pl.col("kind") == "base vs adapter"))
+    out: dict[str, dict] = {}
+    for r in rows.iter_rows(named=True):
+        arm = r["arm_b"] or r["model_b"]
+        o = out.setdefault(arm, {"adapters": 0, "significant": 0, "directions": set()})
+        o["adapters"] += 1
+        if r["significant"]:
+            o["significant"] += 1
+            o["directions"].add("more" if r["only_b"] > r["only_a"] else "fewer")
+    return out
+
+
+def _mean_solved(scores: pl.DataFrame, arm: str, subset: str, benchmark: str = HELD_OUT) -> tuple[str, int] | None:
+    row = scores.filter((pl.col("benchmark") == benchmark) & (pl.col("subset") == subset) & (pl.col("arm") == arm))
+    if row.height == 0:
+        return None
+    r = row.row(0, named=True)
+    return f"{r['solved_mean']:.1f}".removesuffix(".0"), r["problems"]
+
+
+def describe_sentence(scores: pl.DataFrame) -> str:
+    """Mean problems solved per arm and held-out group (over seeds); no comparison words."""
+    subsets = scores.filter(pl.col("benchmark") == HELD_OUT)["subset"].to_list()
+    present = [s for s in subset_order(subsets) if s != "all"] or [s for s in subsets if s == "all"][:1]
+    if not present:
+        return "The held-out benchmark was not run under the training prompt, so this study has no answer yet."
+    sizes = sorted({_first_size(scores, g) for g in present})
+    of = f"of {sizes[0]}" if len(sizes) == 1 else "of " + " / ".join(str(_first_size(scores, g)) for g in present)
+    parts = []
+    for arm, label in (("deep", "Deep"), ("diverse", "Diverse"), ("base", "base")):
+        cells = [_mean_solved(scores, arm, g) for g in present]
+        if any(c is not None for c in cells):
+            parts.append(f"{label} {' / '.join('not run' if c is None else c[0] for c in cells)}")
+    names = " / ".join(SHORT_WORDS.get(g, g) for g in present)
+    where = "the held-out benchmark" if present == ["all"] else f"{names} held-out families"
+    return f"Mean problems solved ({of}) on {where}, over training seeds: {', '.join(parts)}."
+
+
+def _first_size(scores: pl.DataFrame, subset: str) -> int:
+    return int(scores.filter((pl.col("benchmark") == HELD_OUT) & (pl.col("subset") == subset))["problems"].max())
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) -> str:
+    """Deep vs Diverse per held-out group, worded by the outcome of the seed-paired tests."""
+    if outcomes.height == 0:
+        return "Deep and Diverse adapters were not both evaluated, so they cannot be compared."
+    ordered = sorted(outcomes.iter_rows(named=True), key=lambda r: (r["subset"] == "all", r["subset"]))
+    groups = [r for r in ordered if r["subset"] != "all"] or ordered
+    by = {o: [r for r in groups if r["outcome"] == o] for o in ("diverse", "deep", "mixed", "none")}
+    parts = []
+    for arm, other in (("diverse", "Deep"), ("deep", "Diverse")):
+        if by[arm]:
+            names = _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by[arm]])
+            worst = max(r["max_p_holm"] for r in by[arm])
+            parts.append(f"{arm.capitalize()} adapters solve more problems than {other} adapters on {names} in every "
+                         f"seed-paired test (Holm-adjusted exact McNemar p ≤ {worst:.3g})")
+    if by["mixed"]:
+        names = _join([f"{GROUP_WORDS.get(r['subset'], r['subset'])} ({r['significant']} of {r['pairs']} seed pairs)"
+                       for r in by["mixed"]])
+        parts.append(f"a Deep-vs-Diverse difference on {names} is significant for some training seeds only, "
+                     "so it is not established")
+    if by["none"]:
+        names = ("any held-out group" if len(by["none"]) == len(groups) and len(groups) > 1
+                 else _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by["none"]]))
+        pw = power.filter((pl.col("benchmark") == HELD_OUT) & pl.col("subset").is_in([r["subset"] for r in by["none"]]))
+        detect = ""
+        if pw.height:
+            k, n = int(pw["min_table"].max()), int(pw["problems"].min())
+            detect = (f"; with {n} problems per group, the test could only have detected a gap of at least {k} "
+                      "problems, all solved by one arm and not the other" if k <= n else
+                      f"; with {n} problems per group no gap could have reached significance (the Holm threshold "
+                      f"needs at least {k} problems solved by one arm and not the other)")
+        parts.append(f"no Deep-vs-Diverse difference on {names} is distinguishable from noise (exact McNemar per "
+                     f"training seed, Holm-adjusted, α = {alpha:g}){detect}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def base_sentence(mcnemar: pl.DataFrame) -> str:
+    """Adapters vs the base model on the whole held-out benchmark and on lcb41."""
+    parts = []
+    for bench, label in ((HELD_OUT, "the whole held-out benchmark"), ("lcb41", "the LiveCodeBench problems")):
+        outcome = base_outcomes(mcnemar, bench)
+        cells = []
+        for arm in ("deep", "diverse"):
+            if arm in outcome:
+                o = outcome[arm]
+                way = ""
+                if o["significant"]:
+                    way = " (all solving more)" if o["directions"] == {"more"} else (
+                        " (all solving fewer)" if o["directions"] == {"fewer"} else " (in both directions)")
+                cells.append(f"{o['significant']} of {o['adapters']} {arm.capitalize()}{way}")
+        if cells:
+            parts.append(f"{_join(cells)} adapters on {label}")
+    if not parts:
+        return ""
+    return "Against the base model, " + "; ".join(parts) + " differ beyond noise (Holm-adjusted)."
+
+
+def answer_sentences(scores: pl.DataFrame, mcnemar: pl.DataFrame, power: pl.DataFrame,
+                     alpha: float = 0.05) -> list[str]:
+    """The answer: what was measured, Deep vs Diverse by the tests, and adapters vs base."""
+    sentences = [describe_sentence(scores)]
+    if scores.filter(pl.col("benchmark") == HELD_OUT).height:
+        sentences.append(verdict_sentence(group_outcomes(mcnemar), power, alpha))
+        base = base_sentence(mcnemar)
+        if base:
+            sentences.append(base)
+    return sentences
+
+
+def answer_text(scores: pl.DataFrame, mcnemar: pl.DataFrame, power: pl.DataFrame, alpha: float = 0.05) -> str:
+    return " ".join(answer_sentences(scores, mcnemar, power, alpha))
