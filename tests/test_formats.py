@@ -131,7 +131,8 @@ def _completion_store(root):
     for model in ("base", "deep-s1"):
         for r in read_jsonl(EXAMPLE_B.parent / "samples.jsonl"):
             text = r.get("completion") or f"```python\n{r['code']}```"
-            rows.append({"model": model, "step": 0 if model == "base" else 200, "benchmark": "example",
+            rows.append({"model": model, "arm": model.split("-")[0], "train_seed": None if model == "base" else 1,
+                         "step": 0 if model == "base" else 200, "benchmark": "example",
                          "prompt": "train", "decoding": "greedy", "question_id": r["question_id"],
                          "sample_id": r["sample_id"], "completion": text, "prompt_tokens": 1,
                          "completion_tokens": 1, "finish_reason": "stop", "seconds": 0.0})
@@ -168,7 +169,8 @@ def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, c
     texts = [whole.format("any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])"),
              whole.format("False"), body]
     Store(tmp_path / "run").append("completions", [
-        {"model": "base", "step": 0, "benchmark": "humaneval", "prompt": "train", "decoding": "sampling",
+        {"model": "base", "arm": "base", "train_seed": None, "step": 0, "benchmark": "humaneval", "prompt": "train",
+         "decoding": "sampling",
          "question_id": "HumanEval/0", "sample_id": i, "completion": t, "prompt_tokens": 1, "completion_tokens": 1,
          "finish_reason": "stop", "seconds": 0.0} for i, t in enumerate(texts)])
     native = tmp_path / "native.jsonl"
