@@ -108,8 +108,8 @@ class TrainConfig:
             raise ValueError("max_steps must be >= 1")
         if not self.epochs > 0:
             raise ValueError(f"epochs must be > 0, got {self.epochs}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not self.learning_rate >= 0:  # 0 is a frozen adapter: validation loss then measures the base
+            raise ValueError(f"learning_rate must be >= 0, got {self.learning_rate}")
         if self.lora_r < 1 or self.early_stopping_patience < 0 or self.eval_batch_size < 1:
             raise ValueError("lora_r and eval_batch_size must be >= 1, early_stopping_patience >= 0")
         for name in ("warmup_ratio", "lora_dropout"):

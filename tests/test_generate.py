@@ -314,8 +314,8 @@ def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
     rc = main(["evaluate", "--model", str(tiny["root"] / "model"), "--adapter", str(tiny["run"] / "checkpoint-step-4"),
                "--benchmark", f"tiny={TINY_LCB}", "--limit", "2", "--output-dir", str(out), "--score-only"])
     assert rc == 0
-    # the adapter is labelled by its training run's [run] name and step; nothing is loaded to score
-    assert f"evaluating base@0, tiny@4 on tiny (2) -> {out}" in capsys.readouterr().out
+    # the adapter is labelled by its training run's name and seed, and step; nothing is loaded to score
+    assert f"evaluating base@0, tiny-s7@4 on tiny (2) -> {out}" in capsys.readouterr().out
     written = read_toml(out / "config.toml")
     assert written["model"] == {"name_or_path": str(tiny["root"] / "model"), "precision": "fp32",
                                 "attn_implementation": "sdpa"}
