@@ -67,9 +67,24 @@ def problem_results(study) -> pl.DataFrame:
         .agg(n=pl.len(), c=pl.col("passed").fill_null(False).cast(pl.Int64).sum(),
              verdict=pl.col("verdict").first(), sample_id=pl.col("sample_id").first())
     )
-    out = per.join(study.runs.select(RUN_KEYS), on="run_id", how="inner")
+    out = common_sampled_problems(per.join(study.runs.select(RUN_KEYS), on="run_id", how="inner"))
     info = study.problems.select("benchmark", "question_id", "title", "url", "group", "family", "date")
     return out.join(info, on=["benchmark", "question_id"], how="left")
+
+
+def common_sampled_problems(per: pl.DataFrame) -> pl.DataFrame:
+    """`per` with sampled rows kept only for problems that every sampled run of the benchmark
+    holds in full (as many samples as the largest n), so sampled rates compare like with like
+    when a run's sampling stopped early; greedy rows are untouched."""
+    sampled = per.filter(pl.col("decoding") != GREEDY)
+    if sampled.height == 0:
+        return per
+    runs = sampled.group_by("benchmark").agg(runs=pl.col("run_id").n_unique(), n_max=pl.col("n").max())
+    full = (sampled.join(runs, on="benchmark").filter(pl.col("n") == pl.col("n_max"))
+            .group_by("benchmark", "question_id").agg(held=pl.col("run_id").n_unique(), runs=pl.col("runs").first())
+            .filter(pl.col("held") == pl.col("runs")).select("benchmark", "question_id"))
+    return pl.concat([per.filter(pl.col("decoding") == GREEDY),
+                      sampled.join(full, on=["benchmark", "question_id"], how="semi")], how="vertical_relaxed")
 
 
 def _with_subsets(per: pl.DataFrame) -> pl.DataFrame:

@@ -96,6 +96,15 @@ def test_greedy_run_scores_use_wilson(d):
     assert (row["lo"], row["hi"]) == pytest.approx(wilson_interval(2, 6))
 
 
+def test_sampled_rows_keep_only_problems_every_sampled_run_holds_in_full():
+    per = pl.DataFrame({
+        "run_id": ["a", "a", "b", "b", "g"], "benchmark": ["x"] * 5, "question_id": ["p", "q", "p", "q", "r"],
+        "decoding": ["sampling"] * 4 + ["greedy"], "n": [10, 10, 10, 4, 1]})
+    kept = scores.common_sampled_problems(per)
+    # q stopped early in run b, so no run keeps it; greedy rows stay as they are
+    assert sorted(zip(kept["run_id"], kept["question_id"])) == [("a", "p"), ("b", "p"), ("g", "r")]
+
+
 def test_sampled_zero_gets_rule_of_three_not_zero_width(d):
     row = d.scores.filter((pl.col("model") == "base") & (pl.col("benchmark") == "heldout")
                           & (pl.col("decoding") != "greedy")
