@@ -101,3 +101,43 @@ def sampled_status(d: Derived) -> str:
     count = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
     return (f"Sampled decoding ({describe(sorted(set(sampled['decoding'])))}) was run for "
             f"{describe(model_order(sampled['model'].to_list()))} with {count} samples per problem.")
+
+
+def coverage_sentence(d: Derived) -> str:
+    """What the store does not hold: checkpoints without greedy runs, problems dropped from the
+    sampled comparisons because a run's sampling stopped early. Empty when nothing is missing."""
+    runs, losses = d.study.runs, d.study.losses
+    parts = []
+    saved = (losses.filter(pl.col("split").str.to_lowercase().is_in(["valid", "validation", "val"]))
+             .group_by("model").agg(pl.col("step").unique().sort()))
+    greedy = (runs.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == PRIMARY_PROMPT))
+              .group_by("model").agg(pl.col("step").unique().sort()))
+    done = {m: set(s) for m, s in greedy.iter_rows()}
+    short = [(m, sorted(done.get(m, set())), len(s)) for m, s in saved.iter_rows() if not set(s) <= done.get(m, set())]
+    if short:
+        listed = "; ".join(f"{m}: steps {describe(steps, 'none')} of {n} checkpoints"
+                           for m, steps, n in sorted(short, key=lambda t: model_order([t[0]])[0]))
+        parts.append(f"Greedy runs do not cover every checkpoint ({listed}); checkpoint curves show what was run.")
+    sampled = d.per.filter(pl.col("decoding") != GREEDY)
+    if sampled.height:
+        kept = sampled.group_by("benchmark").agg(kept=pl.col("question_id").n_unique())
+        total = d.study.problems.group_by("benchmark").agg(total=pl.col("question_id").n_unique())
+        short = [(b, k, t) for b, k, t in kept.join(total, on="benchmark").iter_rows() if k < t]
+        if short:
+            parts.append("Sampling stopped early for some runs, so sampled comparisons use the problems every "
+                         "sampled run holds in full: " + ", ".join(f"{b} {k} of {t}" for b, k, t in short) + ".")
+    return " ".join(parts)
+
+
+def truncation_sentence(d: Derived) -> str:
+    """How much of the training data the context length cut, from each run's training.json."""
+    counts = [(name, info["data"]["train"]) for name, info in sorted(d.study.training.items())
+              if isinstance(info.get("data", {}).get("train"), dict)]
+    if not counts:
+        return ""
+    by_corpus: dict[str, tuple[int, int, int]] = {}
+    for name, c in counts:
+        arm = name.rsplit("-s", 1)[0]
+        by_corpus.setdefault(arm, (c.get("rows", 0), c.get("truncated", 0), c.get("dropped", 0)))
+    return "; ".join(f"{arm}: {t} of {r} training rows truncated at the context length, {dr} without any answer "
+                     f"token left (dropped)" for arm, (r, t, dr) in by_corpus.items()) + "."

@@ -105,6 +105,26 @@ def test_sampled_rows_keep_only_problems_every_sampled_run_holds_in_full():
     assert sorted(zip(kept["run_id"], kept["question_id"])) == [("a", "p"), ("b", "p"), ("g", "r")]
 
 
+def test_coverage_names_what_the_store_does_not_hold(d):
+    assert summary.coverage_sentence(d) == ""  # the fixture holds every checkpoint and every sample
+    runs = d.study.runs.filter(~((pl.col("model") == "deep-s1") & (pl.col("step") == 100)))
+    sampled = (pl.col("decoding") != "greedy") & (pl.col("benchmark") == "lcb41")
+    one = d.per.filter(sampled)["question_id"][0]
+    partial = dataclasses.replace(d, study=dataclasses.replace(d.study, runs=runs),
+                                  per=d.per.filter(~(sampled & (pl.col("question_id") == one))))
+    text = summary.coverage_sentence(partial)
+    assert "deep-s1: steps 200 of 2 checkpoints" in text and "deep-s2" not in text
+    total = d.study.problems.filter(pl.col("benchmark") == "lcb41").height
+    assert f"lcb41 {total - 1} of {total}" in text
+
+
+def test_truncation_is_read_from_training_records(d):
+    record = {"data": {"train": {"rows": 10, "truncated": 2, "dropped": 1}}}
+    study = dataclasses.replace(d.study, training={"deep-s1": record, "deep-s2": record})
+    text = summary.truncation_sentence(dataclasses.replace(d, study=study))
+    assert text == "deep: 2 of 10 training rows truncated at the context length, 1 without any answer token left (dropped)."
+
+
 def test_sampled_zero_gets_rule_of_three_not_zero_width(d):
     row = d.scores.filter((pl.col("model") == "base") & (pl.col("benchmark") == "heldout")
                           & (pl.col("decoding") != "greedy")
