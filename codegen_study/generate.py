@@ -145,6 +145,7 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
     """Write every missing completion to `store`; returns facts about the device for env.json."""
     from codegen_study import engine as eng
     from codegen_study.models import attach_adapter, load_model, use_adapter
+    from codegen_study.progress import Progress
     from codegen_study.prompts import SYSTEM_PROMPT, prompt_ids, stop_ids
 
     system = SYSTEM_PROMPT if system_prompt is None else system_prompt
@@ -180,6 +181,7 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys if k not in done)
         for dec, (kw, reqs) in by_decoding.items():
             t0, n_tok = time.perf_counter(), 0
+            shown = Progress(len(reqs), desc=f"{target.model}@{target.step} {dec}", unit="completion")
             for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
                                       batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
                                       seed=cfg.seed, stop_ids=stops, pad_id=pad):
@@ -187,6 +189,8 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
                                        target) for r in batch]
                 store.append("completions", rows)
                 n_tok += sum(len(r.tokens) for r in batch)
+                shown.update(len(batch))
+            shown.close()
             secs = time.perf_counter() - t0
             log(f"{target.model} step {target.step} {dec}: {len(reqs)} completions "
                 f"({', '.join(sorted({f'{k[2]}/{k[3]}' for k in (r.key for r in reqs)}))}), {n_tok} tokens "
@@ -258,7 +262,7 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
                                           adapter=adapters[(model, step, bench, prompt, dec)], prompt=prompt,
                                           arm=arm, train_seed=train_seed,
                                           config={"eval": to_dict(cfg)}, workers=cfg.workers,
-                                          timeout=cfg.timeout)
+                                          timeout=cfg.timeout, progress=True)
                 run_ids.append((run_id, len(samples), time.perf_counter() - t0))
         passed: dict[str, int] = {}
         for r in table_rows(store, "samples"):
@@ -423,6 +427,7 @@ def run(args) -> int:
     store = Store(out)
     out.mkdir(parents=True, exist_ok=True)
     write_config(out, cfg, model_cfg, raw)
+    started, before = time.perf_counter(), {t: len(store.done_keys(t)) for t in ("completions", "samples")}
     print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
           f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
     if not args.score_only:
@@ -435,4 +440,9 @@ def run(args) -> int:
         # scoring alone (on another machine) grades whatever the store holds, unless told which run
         facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)
         write_env(out, "scoring", facts)
+    from codegen_study.progress import duration
+
+    new = {t: len(store.done_keys(t)) - n for t, n in before.items()}
+    print(f"evaluate: {new['completions']} new completions and {new['samples']} new scored samples in {out} "
+          f"({duration(time.perf_counter() - started)})")
     return 0

@@ -240,7 +240,7 @@ def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     assert "generation" in env and "scoring" not in env
 
 
-def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
+def test_evaluate_end_to_end_with_scoring(tiny, tmp_path, capsys):
     pytest.importorskip("polars")
     from codegen_study.cli import main
     from codegen_study.config import read_toml
@@ -248,6 +248,7 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
     out = tmp_path / "out"
     args = ["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--limit", "2", "--output-dir", str(out)]
     assert main(args) == 0
+    assert f"evaluate: 24 new completions and 72 new scored samples in {out}" in capsys.readouterr().out
     store = Store(out)
     runs = store.read("runs")
     # (base, step 2, step 4) x greedy x 2 prompt styles x 4 grader/extraction pairs
