@@ -122,6 +122,8 @@ def run_identity(run_dir: Path, fallback: str | None) -> tuple[str, int | None]:
     """(arm, training seed) of a run: its own config.toml's `[run] name` (else `fallback`, else
     the folder name) and `[train] seed` (else `[run] seed`)."""
     cfg = run_dir / "config.toml"
+    if not cfg.exists() and CHECKPOINT_NAME.fullmatch(run_dir.name):  # one checkpoint of a run folder
+        cfg = run_dir.parent / "config.toml"
     tables = read_toml(cfg) if cfg.exists() else {}
     name = tables.get("run", {}).get("name") or fallback or run_dir.name
     seed = tables.get("train", {}).get("seed")

@@ -276,7 +276,7 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path, capsys):
 def _resolve(argv):
     import argparse
 
-    from codegen_study.generate import add_arguments, resolve
+    from codegen_study.evaluate import add_arguments, resolve
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
@@ -323,11 +323,27 @@ def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
     assert written["eval"]["benchmarks"] == ["tiny"] and written["eval"]["sources"]["tiny"] == str(TINY_LCB)
 
 
+def test_several_adapters_and_a_prompt_style_from_the_command_line(tiny, tmp_path, capsys):
+    pytest.importorskip("polars")
+    from codegen_study.cli import main
+    from codegen_study.config import read_toml
+
+    out = tmp_path / "out"
+    rc = main(["evaluate", "--model", str(tiny["root"] / "model"), "--adapter", str(tiny["run"] / "checkpoint-step-2"),
+               "--adapter", str(tiny["run"] / "checkpoint-step-4"), "--benchmark", f"tiny={TINY_LCB}", "--limit", "2",
+               "--prompt", "lcb", "--output-dir", str(out), "--score-only"])
+    assert rc == 0
+    assert f"evaluating base@0, tiny-s7@2, tiny-s7@4 on tiny (2) -> {out}" in capsys.readouterr().out
+    written = read_toml(out / "config.toml")["eval"]
+    assert written["prompts"] == ["lcb"] and written["sample_prompts"] == []
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--benchmark", "=x.jsonl"], "--benchmark '=x.jsonl': expected NAME or NAME=SOURCE"),
     (["--benchmark", "tiny=", "--model", "m"], "expected NAME or NAME=SOURCE"),
     (["--benchmark", "tiny", "--benchmarks", "tiny"], "not both"),
-    (["--adapter", "ADAPTER", "--adapter", "ADAPTER"], "one adapter per command"),
+    (["--adapter", "ADAPTER", "--adapter", "ADAPTER"], "two adapters are both tiny-s7 at step 4"),
+    (["--model", "m", "--prompt", "chatty"], "prompts: 'chatty' is not a prompt style"),
     (["--adapter", "RUN"], "no adapter_config.json there"),
     (["--adapter", "ADAPTER", "--run", "RUN"], "give --run or --adapter, not both"),
     (["--model", "m", "--precision", "fp8"], "invalid choice"),

@@ -1,0 +1,211 @@
+"""`codegen-study evaluate`: the command line of the evaluation stage (phases in `generate`).
+
+    codegen-study evaluate --config configs/offline-deep.toml --run DIR [--limit 3] [--output-dir DIR2]
+    codegen-study evaluate --model ID_OR_PATH [--gguf FILE] [--adapter DIR]... [--benchmark NAME=SOURCE]...
+
+Both routes resolve to the same config, written resolved into the output folder (`config.toml`,
+with the environment in `env.json`), then run generation (`--generate-only`), scoring
+(`--score-only`) or both, and end with a summary of what was written where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from codegen_study.config import (
+    atomic_write_text,
+    dump_toml,
+    load_section,
+    read_toml,
+    to_dict,
+)
+from codegen_study.errors import UserError
+from codegen_study.generate import (
+    DEFAULT_SOURCES,
+    EvalConfig,
+    generate_all,
+    load_problems,
+    score_all,
+)
+from codegen_study.results import Store
+from codegen_study.targets import (
+    device_precision,
+    model_from_flags,
+    plan_targets,
+    read_adapter,
+)
+
+
+def versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for pkg in ("codegen-study", "torch", "transformers", "peft", "accelerate", "bitsandbytes", "gguf", "polars"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+# -- CLI ------------------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
+    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
+    parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
+    parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
+    parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME=SPEC",
+                        help="where benchmark NAME comes from: a local LCB JSONL, 'humaneval', or HUB@VERSION[:IDS]")
+    parser.add_argument("--steps", help="comma-separated checkpoint steps to evaluate (numbers, final, best)")
+    parser.add_argument("--no-base", action="store_true", help="skip the base model")
+    phase = parser.add_mutually_exclusive_group()
+    phase.add_argument("--generate-only", action="store_true", help="write completions, do not score (GPU side)")
+    phase.add_argument("--score-only", action="store_true", help="score completions already stored (CPU side)")
+    parser.add_argument("--max-new-tokens", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--engine", choices=("hf", "static"))
+    parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
+    parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
+                        help="override [model] precision (default without one: bf16 on a GPU, fp32 on a CPU)")
+    # no TOML needed: these flags are the [model] table, an adapter and the benchmarks
+    parser.add_argument("--model", metavar="ID_OR_PATH",
+                        help="hub id, local folder or GGUF file (path or DIST:FILE.gguf); replaces [model]")
+    parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
+    parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
+                        help="a PEFT adapter folder, evaluated next to the base model (repeatable)")
+    parser.add_argument("--prompt", help="comma-separated prompt styles: train (the training conversation), "
+                                         "lcb (LiveCodeBench's wording); default [eval] prompts")
+    parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
+                        help="benchmark NAME (repeatable) from SOURCE, as --source takes it; replaces --benchmarks")
+
+
+def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
+    """(EvalConfig with flags applied, ModelConfig, the raw config tables). `--model`, `--gguf`, `--adapter`
+    and `--benchmark` fill the tables a TOML file would, so both routes give the same config."""
+    from codegen_study.config import from_dict
+    from codegen_study.models import ModelConfig
+
+    raw = read_toml(args.config) if args.config else {}
+    sources = dict(raw.get("eval", {}).get("sources", {}))
+    for item in args.source:
+        name, sep, spec = item.partition("=")
+        if not sep or not name or not spec:
+            raise UserError(f"--source {item!r}: expected NAME=SPEC")
+        sources[name] = spec
+    picked = []
+    for item in args.benchmark:
+        name, sep, spec = (part.strip() for part in item.partition("="))
+        if not name or (sep and not spec):
+            raise UserError(f"--benchmark {item!r}: expected NAME or NAME=SOURCE")
+        sources.update({name: spec} if spec else {})
+        picked.append(name)
+    if picked and args.benchmarks:
+        raise UserError("give --benchmark (repeated) or --benchmarks, not both")
+    benchmarks = picked or ([b.strip() for b in args.benchmarks.split(",") if b.strip()] if args.benchmarks else None)
+    run_table, model_table, output_dir = dict(raw.get("run", {})), dict(raw.get("model", {})), args.output_dir
+    if args.adapter:
+        if args.run:
+            raise UserError("give --run or --adapter, not both")
+        label, base = read_adapter(Path(args.adapter[0]))
+        for other in args.adapter[1:]:
+            read_adapter(Path(other))  # each must be an adapter folder
+        args.run = args.adapter[0]  # each adapter is a run with one checkpoint
+        run_table["name"] = run_table.get("name") or label
+        if base and not (args.model or args.gguf or model_table):  # the base it was trained on
+            model_table = {"name_or_path": base}
+    if args.model or args.gguf:
+        model_table = model_from_flags(args.model or model_table.get("name_or_path") or ModelConfig.name_or_path,
+                                       args.gguf)
+    if (args.model or args.gguf or args.adapter) and not (output_dir or raw.get("eval", {}).get("output_dir")):
+        label = run_table.get("name") or model_table["name_or_path"]
+        output_dir = str(Path("runs-local") / ("eval-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")))
+    precision = args.precision or model_table.get("precision") or \
+        ("fp32" if args.score_only else device_precision(args.device))  # scoring loads no model
+    model_table["precision"] = precision
+    prompts = [p.strip() for p in args.prompt.split(",") if p.strip()] if args.prompt else None
+    overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
+                 "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
+                 "sources": sources or None, "benchmarks": benchmarks, "prompts": prompts,
+                 "sample_prompts": [p for p in EvalConfig.sample_prompts if p in prompts] if prompts else None}
+    cfg = load_section(args.config, "eval", EvalConfig, overrides)
+    if args.model or args.gguf or not args.config:
+        model_cfg = from_dict(ModelConfig, model_table, where="--model")
+    else:  # the TOML route: errors name the file and line
+        model_cfg = load_section(args.config, "model", ModelConfig, {"precision": precision})
+    raw = {**raw, "model": to_dict(model_cfg), **({"run": run_table} if run_table else {})}  # as resolved
+    return cfg, model_cfg, raw
+
+
+def write_env(out: Path, part: str, facts: dict[str, Any]) -> None:
+    path = out / "env.json"
+    env = json.loads(path.read_text()) if path.exists() else {}
+    env[part] = {"versions": versions(), "platform": platform.platform(), "argv": sys.argv[1:], **facts}
+    atomic_write_text(path, json.dumps(env, indent=2, default=str) + "\n")
+
+
+def write_config(out: Path, cfg: EvalConfig, model_cfg, raw: dict[str, Any]) -> None:
+    """Resolved [eval] (and [model]) into out/config.toml, keeping a training run's other tables."""
+    path = out / "config.toml"
+    tables = {k: v for k, v in (read_toml(path) if path.exists() else raw).items() if isinstance(v, dict)}
+    tables.setdefault("model", model_cfg)
+    tables["eval"] = replace(cfg, sources={**DEFAULT_SOURCES, **cfg.sources})
+    atomic_write_text(path, dump_toml(tables, header="codegen-study " + " ".join(sys.argv[1:])))
+
+
+def run(args) -> int:
+    cfg, model_cfg, raw = resolve(args)
+    run_dir = Path(args.run) if args.run else None
+    if run_dir is not None and not run_dir.is_dir():
+        raise UserError(f"--run {run_dir}: no such folder")
+    fallback = raw.get("run", {}).get("output_dir")
+    out = Path(cfg.output_dir) if cfg.output_dir else run_dir or (Path(fallback) if fallback else None)
+    if out is None:
+        raise UserError("give --output-dir (or --run, or [eval]/[run] output_dir in the config)")
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
+    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base, steps=steps)
+    for other in (args.adapter or [])[1:]:
+        targets += plan_targets(cfg, Path(other), name=None, include_base=False, steps=steps)
+    seen = [(t.model, t.step) for t in targets]
+    if len(set(seen)) != len(seen):
+        twice = next(k for k in seen if seen.count(k) > 1)
+        raise UserError(f"--adapter: two adapters are both {twice[0]} at step {twice[1]}; rename one folder")
+    if not targets:
+        raise UserError("nothing to evaluate: --no-base and no checkpoints")
+    benchmarks = {}
+    for name in cfg.benchmarks:
+        problems = load_problems(cfg.source(name), cfg.limit)
+        if not problems:
+            raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
+        benchmarks[name] = {p.id: p for p in problems}
+    store = Store(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_config(out, cfg, model_cfg, raw)
+    started, before = time.perf_counter(), {t: len(store.done_keys(t)) for t in ("completions", "samples")}
+    print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
+          f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
+    if not args.score_only:
+        data = raw.get("data", {})
+        facts = generate_all(cfg, model_cfg, targets, {b: list(p.values()) for b, p in benchmarks.items()}, store,
+                             device=args.device, prompt_format=data.get("prompt_format", "chat"),
+                             system_prompt=data.get("system_prompt"))
+        write_env(out, "generation", facts)
+    if not args.generate_only:
+        # scoring alone (on another machine) grades whatever the store holds, unless told which run
+        facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)
+        write_env(out, "scoring", facts)
+    from codegen_study.progress import duration
+
+    new = {t: len(store.done_keys(t)) - n for t, n in before.items()}
+    print(f"evaluate: {new['completions']} new completions and {new['samples']} new scored samples in {out} "
+          f"({duration(time.perf_counter() - started)})")
+    return 0
