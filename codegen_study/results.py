@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.config import atomic_write_bytes
+from codegen_study.errors import UserError
 
 #: table -> (column names in order, key columns that identify a row)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -145,9 +146,12 @@ class Store:
         if not p.exists():
             return
         with open(p, "rb") as f:
-            for line in f:
+            for lineno, line in enumerate(f, 1):
                 if line.endswith(b"\n"):
-                    yield json.loads(line)
+                    try:
+                        yield json.loads(line)
+                    except ValueError as exc:  # JSONDecodeError and bad UTF-8 alike
+                        raise UserError(f"{p}:{lineno}: corrupt store line ({exc}); remove or repair it") from None
 
     def done_keys(self, table: str, key: Sequence[str] | None = None) -> set[tuple]:
         """Keys of rows already stored (JSONL and parquet parts): what a rerun should skip."""

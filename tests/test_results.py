@@ -87,3 +87,32 @@ def test_empty_table_has_schema_columns(tmp_path):
 
 def test_run_id_is_readable():
     assert make_run_id("deep-s1", 200, "lcb41", "train", "greedy", "lcb", "seed") == "deep-s1/step-200/lcb41/train/greedy/lcb/seed"
+
+
+def test_a_store_written_before_prompts_were_recorded_reads_as_lcb(tmp_path):
+    """Older stores lack the prompt, arm and training-seed columns; they were generated with the
+    LiveCodeBench wording, so that is what their rows stand for."""
+    old = {"model": "deep", "step": 100, "benchmark": "lcb41", "decoding": "greedy", "question_id": "q",
+           "sample_id": 0, "completion": "x", "prompt_tokens": 1, "completion_tokens": 1, "finish_reason": "stop",
+           "seconds": 0.0}
+    (tmp_path / "completions.jsonl").write_text(json.dumps(old) + "\n")
+    store = Store(tmp_path)
+    assert store.done_keys("completions") == {("deep", 100, "lcb41", "lcb", "greedy", "q", 0)}
+    df = store.read("completions")
+    assert df["prompt"].to_list() == ["lcb"] and df["train_seed"].to_list() == [None]
+    store.compact("completions")
+    assert Store(tmp_path).done_keys("completions") == {("deep", 100, "lcb41", "lcb", "greedy", "q", 0)}
+
+
+def test_a_corrupt_store_line_is_an_error_naming_file_and_line(tmp_path):
+    from codegen_study.cli import main
+    from codegen_study.errors import UserError
+
+    store = Store(tmp_path / "run")
+    store.append("losses", [{"model": "m", "step": 1, "split": "train", "loss": 1.0, "epoch": 0.1,
+                             "learning_rate": 0.0, "seconds": 0.0}])
+    with open(store.path("losses"), "ab") as f:
+        f.write(b'{"model": "m", "step": 2, oops\n')
+    with pytest.raises(UserError, match=r"losses.jsonl:2: corrupt store line"):
+        store.done_keys("losses")
+    assert main(["runs", str(tmp_path)]) == 2
