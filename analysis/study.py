@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from codegen_study.config import iter_jsonl
 from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
 
 #: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first
@@ -188,14 +189,8 @@ def _read_statements(folder: Path) -> dict[str, str]:
     """question_id -> statement from the benchmark files kept beside the runs (data/benchmarks)."""
     out: dict[str, str] = {}
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{number}: not JSON ({e.msg})") from None
-            if "question_id" in row and "question_content" in row:
+        for _, row in iter_jsonl(path, "benchmark"):
+            if isinstance(row, dict) and "question_id" in row and "question_content" in row:
                 out[str(row["question_id"])] = row["question_content"]
     return out
 

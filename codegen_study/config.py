@@ -294,17 +294,17 @@ def iter_jsonl(path: str | os.PathLike, what: str = "") -> Iterator[tuple[int, A
                     continue
                 try:
                     row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UserError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-                except (ValueError, RecursionError) as exc:  # an integer of > 4300 digits; deep nesting
-                    raise UserError(f"{path}:{lineno}: invalid JSON: {_json_problem(exc)}") from None
+                except (ValueError, RecursionError) as exc:  # bad JSON, an integer of > 4300 digits, deep nesting
+                    raise UserError(f"{path}:{lineno}: invalid JSON: {json_problem(exc)}") from None
                 yield lineno, row
         except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
             raise UserError(f"{cannot}: {exc}") from None
 
 
-def _json_problem(exc: BaseException) -> str:
-    """What is wrong with a JSON text that json.loads refused without a JSONDecodeError."""
+def json_problem(exc: BaseException) -> str:
+    """What is wrong with a JSON text that json.loads refused (decode error, depth, huge integer)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (column {exc.colno})"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     if "digits" in str(exc):

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from codegen_study.config import json_problem
 from codegen_study.errors import UserError
 from codegen_study.grading import Sample
 
@@ -70,12 +71,8 @@ def iter_records(path: Path, data: bytes) -> Iterator[tuple[int, Any]]:
             continue
         try:
             yield lineno, json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{lineno}: invalid JSON: {exc}") from None
-        except RecursionError:
-            raise UserError(f"{path}:{lineno}: invalid JSON: nested too deeply") from None
-        except ValueError as exc:  # e.g. an integer of more than 4300 digits
-            raise UserError(f"{path}:{lineno}: invalid JSON: {str(exc).split(':')[0]}") from None
+        except (ValueError, RecursionError) as exc:
+            raise UserError(f"{path}:{lineno}: invalid JSON: {json_problem(exc)}") from None
 
 
 _SPACE = re.compile(r"\s*")
@@ -95,12 +92,9 @@ def _iter_array(path: Path, text: str) -> Iterator[tuple[int, Any]]:
         while True:
             try:
                 value, end = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{line_at(exc.pos)}: invalid JSON: {exc.msg}") from None
-            except RecursionError:
-                raise UserError(f"{path}:{line_at(pos)}: invalid JSON: nested too deeply") from None
-            except ValueError as exc:  # e.g. an integer of more than 4300 digits
-                raise UserError(f"{path}:{line_at(pos)}: invalid JSON: {str(exc).split(':')[0]}") from None
+            except (ValueError, RecursionError) as exc:
+                where = line_at(exc.pos) if isinstance(exc, json.JSONDecodeError) else line_at(pos)
+                raise UserError(f"{path}:{where}: invalid JSON: {json_problem(exc)}") from None
             yield line_at(pos), value
             pos = _SPACE.match(text, end).end()
             if text.startswith(",", pos):

@@ -295,7 +295,6 @@ def _run(args: argparse.Namespace, sandbox) -> int:
         raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
     samples_path = Path(args.samples)
     layout, samples = read_sample_file(samples_path, problems)
-    print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     check_gradable(problems, samples, profile, bench)
     # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
@@ -307,6 +306,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
             _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
+    print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:
         print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
