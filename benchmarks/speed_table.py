@@ -33,7 +33,8 @@ def main(folder: str = "benchmarks/results") -> int:
         print(f"no train_*.json under {root}")
         return 1
     seed = next((v for v in variants if v["variant"].startswith("a_")), None)
-    print(f"{'training variant':36} {'samples/s':>10} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'x seed':>7} {'peak GiB':>8}")
+    print(f"{'training variant':36} {'samples/s':>10} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'x seed':>7} "
+          f"{'peak GiB':>8}")
     for v in variants:
         ratio = v["samples_per_s"] / seed["samples_per_s"] if seed else float("nan")
         print(f"{v['variant']:36} {v['samples_per_s']:10.2f} {v['tokens_per_s']:10.0f} {v['tflops_4x']:8.1f} "

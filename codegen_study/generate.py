@@ -34,12 +34,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from codegen_study.targets import SAMPLE_LABELS, Target, best_step, discover_checkpoints, plan_targets, table_rows
-from codegen_study.targets import device_precision, model_from_flags, read_adapter
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml, to_dict
 from codegen_study.errors import UserError
 from codegen_study.prompts import PROMPT_STYLES
 from codegen_study.results import Store
+from codegen_study.targets import (
+    SAMPLE_LABELS,
+    Target,
+    best_step,
+    device_precision,
+    discover_checkpoints,
+    model_from_flags,
+    plan_targets,
+    read_adapter,
+    table_rows,
+)
 
 __all__ = ["EvalConfig", "Target", "best_step", "discover_checkpoints", "plan_targets", "generate_all", "score_all"]
 
@@ -165,7 +174,8 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
         if model is None:
             t0 = time.perf_counter()
             model, tokenizer = load_model(model_cfg, device=device)
-            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
+            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on "
+                f"{next(model.parameters()).device}")
             record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
         if target.adapter is not None:
             model = attach_adapter(model, target.adapter, f"step-{target.step}")
@@ -174,7 +184,7 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
         by_decoding: dict[str, tuple[dict, list]] = {}  # one engine call per decoding: full batches
-        for bench, prompt, dec, kw, problems, keys in work:
+        for _bench, prompt, dec, kw, problems, keys in work:
             ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
                    for p in problems}
             by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys if k not in done)
@@ -214,7 +224,8 @@ def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, An
     model, step, bench, prompt, dec, qid, sid = r.key
     adapter = target.adapter
     return {"model": model, "arm": target.arm, "train_seed": target.train_seed, "step": step, "benchmark": bench,
-            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text, "prompt_tokens": r.prompt_tokens,
+            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text,
+                "prompt_tokens": r.prompt_tokens,
             "completion_tokens": len(r.tokens), "finish_reason": r.finish_reason,
             "seconds": r.seconds / max(batch_len, 1), "adapter": str(adapter) if adapter else None}
 
@@ -417,7 +428,8 @@ def run(args) -> int:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
     steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
-    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base, steps=steps)
+    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base,
+        steps=steps)
     if not targets:
         raise UserError("nothing to evaluate: --no-base and no checkpoints")
     store = Store(out)

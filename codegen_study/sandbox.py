@@ -80,8 +80,8 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import os
 import marshal
+import os
 import select
 import signal
 import struct
@@ -92,7 +92,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from codegen_study.sandbox_worker import recv_message, scrubbed_env, send_message
-
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ def _call(name: str, *args) -> bool:
 
 
 def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: bytes | None) -> bool:
-    enc = (lambda s: None if s is None else s.encode())
+    def enc(s: str | None) -> bytes | None:
+        return None if s is None else s.encode()
     return _call("mount", enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), data)
 
 

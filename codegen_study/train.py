@@ -51,7 +51,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml
 from codegen_study.datasets import DataConfig
 from codegen_study.errors import UserError
@@ -59,6 +58,7 @@ from codegen_study.models import ModelConfig
 from codegen_study.results import Store
 from codegen_study.targets import model_label
 from codegen_study.tracking import Tracker, check_backend, make_tracker
+from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -399,7 +399,8 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
 
     if d.main:
         atomic_write_text(out / "training.json", json.dumps(
-            {"data": counts, "steps_per_epoch": steps_per_epoch, "total_steps": total, "world_size": d.world}, indent=2) + "\n")
+            {"data": counts, "steps_per_epoch": steps_per_epoch, "total_steps": total, "world_size": d.world},
+                indent=2) + "\n")
     peft_model.train()
     bar = tqdm(total=total, initial=state["step"], desc=f"train {run_cfg.name}", unit="step", disable=not d.main,
                dynamic_ncols=True)

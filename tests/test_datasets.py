@@ -19,8 +19,8 @@ from codegen_study.datasets import (  # noqa: E402
     pack_examples,
     split_rows,
 )
-from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 
 
 @pytest.fixture(scope="module")
