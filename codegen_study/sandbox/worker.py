@@ -1,12 +1,12 @@
 """The worker half of `codegen_study.sandbox`: isolate once, then fork one child per job.
 
-Runs in a separate `python -s -P` process started by `sandbox.Sandbox`; talks to it over its
-stdin/stdout with length-prefixed `marshal` data (both ends are our code; the untrusted program never
-sees these pipes; several jobs may be queued in the pipe, they run one after another). Covers
-the worker's life (isolation via `sandbox_namespace`, preloading, preparing the child template
-of `sandbox_child`), and per job: the run dir, forking, supervision (CPU/wall limits, output
-caps), killing and reaping everything the run left, wiping its files, and the verdict. Does not
-cover pooling or the public types (`sandbox`).
+Runs in a separate `python -s -P` process started by `pool.Sandbox`; talks to it over a pair
+of pipes with the messages of `wire` (the untrusted program never sees these pipes; several
+jobs may be queued in the pipe, they run one after another). Covers the worker's life
+(isolation via `namespace`, preloading, preparing the child template of `child`), and per job:
+the run dir, forking, supervision (CPU/wall limits, output caps), killing and reaping
+everything the run left, wiping its files, and the verdict. Does not cover pooling or the
+public types (`pool`).
 
 CPU limits are checked from /proc only when the run could have used them up: a tree of
 processes can burn at most `ncpu` CPU seconds per wall second, so the next check is due after
@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import marshal
 import os
 import select
 import signal
-import struct
 import sys
 import time
 
-from codegen_study.sandbox_child import Template, fork, prepare_interpreter, rlimits, run_child
-from codegen_study.sandbox_namespace import MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
+from codegen_study.sandbox.child import RLIMITS, Template, fork, prepare_interpreter, rlimits, run_child
+from codegen_study.sandbox.namespace import MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
+from codegen_study.sandbox.wire import recv_message, send_message, write_all
 
 _MIN_CHECK_S = 0.005  # finest spacing of CPU-time checks near the limit
 _COMPILE_HERE_CHARS = 64 << 10  # larger programs could make compiling cost the worker gigabytes
@@ -37,54 +36,9 @@ _COMPILE_HERE_CHARS = 64 << 10  # larger programs could make compiling cost the 
 #: CPU limit, up to _HARD_WALL_FACTOR backstops (so load never turns a run into a timeout)
 _BUSY_SHARE = 0.5
 _HARD_WALL_FACTOR = 10
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_ENV_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_")
-_ENV_SUFFIXES = ("THREADS", "THREAD_LIMIT", "CORETYPE", "DYNAMIC", "PROC_BIND", "PLACES")
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 1, 36, 38
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
-_RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
 _libc = ctypes.CDLL(None, use_errno=True)
-
-
-# ----------------------------------------------------------------------------- framing, env
-
-
-def send_message(fd: int, obj) -> None:
-    data = marshal.dumps(obj)  # plain data only; cheaper than pickle (no pickler objects per message)
-    data = struct.pack("<I", len(data)) + data
-    while data:
-        data = data[os.write(fd, data):]
-
-
-def recv_message(fd: int):
-    """One framed message, or None at end of file."""
-    head = _read_exact(fd, 4)
-    body = None if head is None else _read_exact(fd, struct.unpack("<I", head)[0])
-    return None if body is None else marshal.loads(body)
-
-
-def _read_exact(fd: int, n: int) -> bytes | None:
-    chunks, got = [], 0
-    while got < n:
-        chunk = os.read(fd, n - got)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-def scrubbed_env() -> dict[str, str]:
-    """The allow-list: all a program may learn from the caller's environment."""
-    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "PYTHONHASHSEED": "0"}
-    for key, value in os.environ.items():
-        if key == "LANG" or key.startswith("LC_") or (
-                key.startswith(_ENV_PREFIXES) and key.endswith(_ENV_SUFFIXES)):
-            env[key] = value
-    env.setdefault("LANG", "C.UTF-8")
-    for key in _THREAD_VARS:  # one program per core: threaded BLAS would hit RLIMIT_NPROC
-        env.setdefault(key, "1")
-    return env
 
 
 # ----------------------------------------------------------------------------- worker loop
@@ -109,7 +63,7 @@ class _Context:
 
 
 def launch(startup_s: float, caller: int, specs: list[str]) -> None:
-    """Entry point of a launcher process (`sandbox._Launch`): forks one worker per spec.
+    """Entry point of a launcher process (`pool._Launch`): forks one worker per spec.
 
     A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
     result pipe held open would hide that sibling's death from the caller), dies with the
@@ -179,7 +133,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
         send_message(proto_out, {"fatal": "no_new_privs failed"})
         return
     prot["seccomp"] = deny_syscalls()
-    prot.update(rlimits=list(_RLIMITS), no_new_privs=True, env_scrubbed=True,
+    prot.update(rlimits=list(RLIMITS), no_new_privs=True, env_scrubbed=True,
                 cleanup="pid_namespace" if prot["pid_namespace"] else "subreaper",
                 memory_cgroup=f"v{cgroup.version}" if cgroup else None)
     base = "/tmp" if prot["private_tmp"] else _make_base_dir()
@@ -241,11 +195,11 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float, check
         os.chown(tpl.run_dir, tpl.uid, tpl.uid)
     fd = os.open(tpl.main_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
-        _write_all(fd, code.encode("utf-8", "surrogatepass"))
+        write_all(fd, code.encode("utf-8", "surrogatepass"))
     finally:
         os.close(fd)
     stdin_fd = os.memfd_create("stdin", 0)
-    _write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
+    write_all(stdin_fd, stdin.encode("utf-8", "surrogatepass"))
     os.lseek(stdin_fd, 0, os.SEEK_SET)
     limits = _rlimits(ctx, lim)
     if ctx.cgroup is not None:
@@ -301,12 +255,6 @@ def _compiled(ctx: _Context, code: str):
             ctx.programs.clear()
         ctx.programs[code] = hit
     return hit
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes = b"") -> dict:
