@@ -138,7 +138,8 @@ def bench_fast(args) -> dict:
     """(b) the training loop of codegen_study.train with the fast-path knobs."""
     import torch
 
-    from codegen_study.train import Dist, TrainConfig, _optimizer_step, prepare_for_training, window_loss
+    from codegen_study.distributed import Dist
+    from codegen_study.train import TrainConfig, _optimizer_step, prepare_for_training, window_loss
 
     mb = args.micro_batch
     accum = max(1, 16 // mb)

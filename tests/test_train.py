@@ -14,6 +14,7 @@ from tiny_lm import make_model, make_rows, make_tokenizer, save_tiny, write_rows
 
 from codegen_study import train as train_mod  # noqa: E402
 from codegen_study.datasets import DataConfig, collate, encode_example  # noqa: E402
+from codegen_study.distributed import Dist  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
 from codegen_study.train import TrainConfig, lr_factor, prepare_for_training, train  # noqa: E402
 
@@ -94,13 +95,15 @@ def _losses(out):
 def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     import argparse
 
-    # what `codegen-study train ...` dispatches to (cli.main -> train.add_arguments / train.run)
+    from codegen_study import train_cli
+
+    # what `codegen-study train ...` dispatches to (cli.main -> train_cli.add_arguments / train_cli.run)
     parser = argparse.ArgumentParser()
-    train_mod.add_arguments(parser)
+    train_cli.add_arguments(parser)
     cfg = write_config(tmp_path, tiny_dir)
     out = tmp_path / "cli-out"
     args = parser.parse_args(["--config", str(cfg), "--max-steps", "4", "--eval-every", "2", "--output-dir", str(out)])
-    assert train_mod.run(args) == 0
+    assert train_cli.run(args) == 0
     for step in (2, 4):
         ck = out / f"checkpoint-step-{step}"
         assert (ck / "adapter_model.safetensors").exists() and (ck / "adapter_config.json").exists()
@@ -204,7 +207,7 @@ def _gloo():
     import torch.distributed as dist
 
     dist.init_process_group("gloo", rank=0, world_size=1)
-    return train_mod.Dist(rank=0, world=1, device="cpu", distributed=True)
+    return Dist(rank=0, world=1, device="cpu", distributed=True)
 
 
 def test_tensorboard_tracker_gets_the_stored_losses(tmp_path, tiny_dir):
