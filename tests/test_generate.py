@@ -119,6 +119,7 @@ def test_left_padded_batch_equals_one_at_a_time(tiny):
     assert sum(len(toks) for toks, _ in batched.values()) >= 12  # real output, not empty stops
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_adapter", [False, True])
 def test_static_engine_gives_hf_greedy_tokens(tiny, with_adapter):
     model = tiny_model(len(tiny["tok"]))
@@ -196,6 +197,7 @@ def completions(out: Path) -> list[dict]:
     return list(Store(out).iter_rows("completions"))
 
 
+@pytest.mark.slow
 def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     from codegen_study.models import ModelConfig
 
@@ -229,6 +231,7 @@ def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     assert strip(again[-4:]) == strip(rows[-4:])  # same tokens: greedy, and sampling seeded per batch
 
 
+@pytest.mark.slow
 def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     from codegen_study.cli import main
 
@@ -246,6 +249,7 @@ def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     assert "generation" in env and "scoring" not in env
 
 
+@pytest.mark.slow
 def test_evaluate_end_to_end_with_scoring(tiny, tmp_path):
     pytest.importorskip("polars")
     from codegen_study.cli import main

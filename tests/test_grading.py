@@ -136,6 +136,7 @@ def test_runtime_error_timeout_and_first_failing_verdict(sandbox):
     assert "ValueError: boom" in v.tests[2].stderr
 
 
+@pytest.mark.slow
 def test_tests_after_a_timeout_are_skipped_not_paid_for(sandbox):
     """An endless loop costs one timeout per sample, not one per test."""
     import time

@@ -115,6 +115,7 @@ def test_timeout_override(tmp_path):
     assert time.monotonic() - t0 < 8
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill(tmp_path):
     # 24 samples of ~0.06 s CPU each on one worker: kill once some progress is on disk
     samples = tmp_path / "s.jsonl"

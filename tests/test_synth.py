@@ -355,6 +355,7 @@ def test_fixture_rows_follow_the_schemas():
     assert {json.loads(r["metadata"])["group"] for r in held} == set(GROUPS)
 
 
+@pytest.mark.slow
 def test_bytes_do_not_depend_on_the_hash_seed():
     """Families must not iterate sets of strings (their order changes with PYTHONHASHSEED)."""
     import os

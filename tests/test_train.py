@@ -55,6 +55,7 @@ def _train_steps(model, batch, n, lr=1e-2):
     return losses
 
 
+@pytest.mark.slow
 def test_lora_loss_falls_on_a_repeated_batch():
     tok = make_tokenizer()
     model = prepare_for_training(make_model(tok), TrainConfig(gradient_checkpointing=False, lora_dropout=0.0))
@@ -92,6 +93,7 @@ def _losses(out):
     return [json.loads(line) for line in (out / "losses.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     import argparse
 
@@ -122,6 +124,7 @@ def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     assert not list(out.glob(".*tmp"))
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
     cfg = write_config(tmp_path, tiny_dir, max_steps=4, eval_every=2, lora_dropout=0.1)
     full = train(cfg, overrides={"run": {"output_dir": str(tmp_path / "full")}})
@@ -163,6 +166,7 @@ def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
     assert len(_losses(killed)) == len(rows)
 
 
+@pytest.mark.slow
 def test_early_stopping_stops_after_patience(tmp_path, tiny_dir):
     cfg = write_config(tmp_path, tiny_dir, max_steps=20, eval_every=1, learning_rate=0.0,
                        early_stopping_patience=2, warmup_ratio=0.0)
@@ -185,6 +189,7 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path, tiny_dir, monkeypatch):
         train(cfg)
 
 
+@pytest.mark.slow
 def test_packing_and_gloo_ddp_with_world_size_one(tmp_path, tiny_dir, monkeypatch):
     import torch.distributed as dist
 
@@ -210,6 +215,7 @@ def _gloo():
     return Dist(rank=0, world=1, device="cpu", distributed=True)
 
 
+@pytest.mark.slow
 def test_tensorboard_tracker_gets_the_stored_losses(tmp_path, tiny_dir):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
