@@ -1,8 +1,8 @@
-"""The issue-5 speed table, computed from the JSON files the GPU benchmarks wrote.
+"""The training and generation speed table, computed from the JSON files the GPU benchmarks wrote.
 
     python benchmarks/speed_table.py [benchmarks/results]
 
-Inputs (all measured on the same H100 in one lease, see benchmarks/results/gpu.txt):
+Inputs (all measured on the same GPU, one after another; see benchmarks/results/gpu.txt):
 `train_a.json` (seed recipe: int8 base, fp16, batch 1 x 16, HF Trainer), `train_b_*.json`
 (the project's fast path variants), `gen_speed.json` (HF generate vs the static engine), all on a
 model of Qwen2.5-Coder-1.5B's shape with random weights. Prints samples/s, MFU (4 x matmul
