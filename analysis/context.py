@@ -28,8 +28,8 @@ from codegen_study.metrics import mcnemar_exact, mcnemar_min_discordant, wilson_
 
 # ---------------------------------------------------------------------------------------
 # REPORTED NUMBERS OF THE ORIGINAL STUDY -- the only hand-typed results in this package.
-# Source: the original Deep-vs-Diverse LoRA study's README (github.com/naholav/CodeGen, as
-# quoted in this project's issue 6): Qwen/Qwen2.5-Coder-1.5B-Instruct, 41 LiveCodeBench AtCoder
+# Source: the original Deep-vs-Diverse LoRA study's README (github.com/naholav/CodeGen):
+# Qwen/Qwen2.5-Coder-1.5B-Instruct, 41 LiveCodeBench AtCoder
 # easy problems (2024-08 .. 2025-02), public tests only, greedy Pass@1: base 8/41, deep 10/41,
 # diverse 12/41. Its own hand-written .docx report table gave 12 and 14 instead (read here as
 # deep and diverse: the two fine-tuned models); the two documents disagree, which is why our

@@ -184,7 +184,7 @@ def to_html(nb, values: dict[int, list[str]], banner: str = "") -> str:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             it = iter(values.get(i, []))
-            text = INLINE.sub(lambda m: next(it), cell.source)
+            text = INLINE.sub(lambda m, it=it: next(it), cell.source)
             parts.append(markdown.markdown(XREF.sub(xref, text), extensions=["attr_list", "tables", "fenced_code"]))
         elif cell.cell_type == "code" and not cell.metadata.get("codegen_inline"):
             opts = cell_options(cell.source)
@@ -220,7 +220,8 @@ def quarto_render(project: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.render", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="results store (folder of run folders); default $CODEGEN_STUDY_DATA or data/runs")
+    parser.add_argument("--data",
+                        help="results store (folder of run folders); default $CODEGEN_STUDY_DATA or data/runs")
     parser.add_argument("--out", default="preview/report.html", help="offline preview path (without Quarto)")
     parser.add_argument("--preview", action="store_true", help="write the offline preview even if Quarto is installed")
     args = parser.parse_args(argv)
@@ -229,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if shutil.which("quarto") and not args.preview:
         rc = quarto_render(ROOT)
-        print(f"quarto render finished (exit {rc}) in {time.perf_counter() - start:.1f} s: see report.html / report.pdf")
+        seconds = time.perf_counter() - start
+        print(f"quarto render finished (exit {rc}) in {seconds:.1f} s: see report.html / report.pdf")
         return rc
     banner = ("OFFLINE PREVIEW, not the Quarto report: every chunk was executed by `python -m analysis.render` "
               "without Quarto; run `quarto render` for the HTML + PDF report.")

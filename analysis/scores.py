@@ -211,7 +211,8 @@ def headline_table(head: pl.DataFrame, profiles: pl.DataFrame) -> GT:
             else f"{pct(r['sampled_pass1'])} {interval_text(r['sampled_lo'], r['sampled_hi'])} (n={r['samples']})",
             "pass@5": "not run" if r["sampled_pass1"] is None else pct(r["pass5"]),
         })
-    df = pl.DataFrame(rows) if rows else pl.DataFrame({"group": [], "model": []}, schema={"group": pl.Utf8, "model": pl.Utf8})
+    empty = pl.DataFrame({"group": [], "model": []}, schema={"group": pl.Utf8, "model": pl.Utf8})
+    df = pl.DataFrame(rows) if rows else empty
     return (GT(df, rowname_col="model", groupname_col="group")
             .tab_source_note("Greedy interval: Wilson 95%. Sampled interval: bootstrap over problems. "
                              "pass@5 needs >= 5 samples per problem (— otherwise). "

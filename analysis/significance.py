@@ -46,7 +46,8 @@ def model_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | 
 
 
 MCNEMAR_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "kind": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
-                  "arm_a": pl.Utf8, "arm_b": pl.Utf8, "problems": pl.Int64, "both": pl.Int64, "only_a": pl.Int64, "only_b": pl.Int64, "neither": pl.Int64,
+                  "arm_a": pl.Utf8, "arm_b": pl.Utf8, "problems": pl.Int64, "both": pl.Int64, "only_a": pl.Int64,
+                  "only_b": pl.Int64, "neither": pl.Int64,
                   "p_value": pl.Float64, "p_holm": pl.Float64, "tests": pl.Int64, "significant": pl.Boolean}
 
 

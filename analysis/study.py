@@ -179,7 +179,8 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
         if (folder / "env.json").exists():
             envs[folder.name] = json.loads((folder / "env.json").read_text(encoding="utf-8"))
         if (folder / "train-env.json").exists():
-            envs.setdefault(folder.name, {})["training"] = json.loads((folder / "train-env.json").read_text(encoding="utf-8"))
+            train_env = (folder / "train-env.json").read_text(encoding="utf-8")
+            envs.setdefault(folder.name, {})["training"] = json.loads(train_env)
     card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
     return Study(root=str(root), card=card, configs=configs, envs=envs, training=training,
                  statements=_read_statements(root.parent / "benchmarks"), **tables)

@@ -115,7 +115,8 @@ def main() -> int:
         if hf64:
             r["vs_hf_batch64"] = round(r["tokens_per_s"] / hf64, 2)
         print(f"{r['engine']:<24} b{r['batch']:<4} {r['tokens_per_s']:>9.0f} tok/s  "
-              f"x{r.get('vs_hf_batch1', float('nan')):>7} vs HF b1  x{r.get('vs_hf_batch64', float('nan')):>6} vs HF b64")
+                  f"x{r.get('vs_hf_batch1', float('nan')):>7} vs HF b1  x{r.get('vs_hf_batch64', float('nan')):>6} vs "
+                  "HF b64")
     # numerics check (information only): bf16 kernels differ, so random-weight greedy paths may
     # diverge after a while; the first tokens should mostly agree
     agree = None

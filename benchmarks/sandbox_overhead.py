@@ -6,7 +6,8 @@ Measured in one run on the same machine so that the ratio is meaningful:
   3. sandbox/N: Sandbox(workers=N).run_many (N = 2 by default)
 The program reads a number from stdin and prints a sum, like a tiny competitive-programming
 test. Wall rates depend on how busy the machine is; CPU ms per run (this process plus every
-child, workers included) is the load-independent cost. Usage: python benchmarks/sandbox_overhead.py [--runs 500] [--fresh-runs 100] [--workers 2]
+child, workers included) is the load-independent cost.
+Usage: python benchmarks/sandbox_overhead.py [--runs 500] [--fresh-runs 100] [--workers 2]
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The issue-5 speed table, computed from the JSON files the GPU benchmarks wrote.
+"""The training and generation speed table, computed from the JSON files the GPU benchmarks wrote.
 
     python benchmarks/speed_table.py [benchmarks/results]
 
-Inputs (all measured on the same H100 in one lease, see benchmarks/results/gpu.txt):
+Inputs (all measured on the same GPU, one after another; see benchmarks/results/gpu.txt):
 `train_a.json` (seed recipe: int8 base, fp16, batch 1 x 16, HF Trainer), `train_b_*.json`
 (the project's fast path variants), `gen_speed.json` (HF generate vs the static engine), all on a
 model of Qwen2.5-Coder-1.5B's shape with random weights. Prints samples/s, MFU (4 x matmul
@@ -33,7 +33,8 @@ def main(folder: str = "benchmarks/results") -> int:
         print(f"no train_*.json under {root}")
         return 1
     seed = next((v for v in variants if v["variant"].startswith("a_")), None)
-    print(f"{'training variant':36} {'samples/s':>10} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'x seed':>7} {'peak GiB':>8}")
+    print(f"{'training variant':36} {'samples/s':>10} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'x seed':>7} "
+          f"{'peak GiB':>8}")
     for v in variants:
         ratio = v["samples_per_s"] / seed["samples_per_s"] if seed else float("nan")
         print(f"{v['variant']:36} {v['samples_per_s']:10.2f} {v['tokens_per_s']:10.0f} {v['tflops_4x']:8.1f} "

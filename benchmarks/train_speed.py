@@ -93,8 +93,7 @@ def bench_seed(args) -> dict:
     """(a) int8 + fp16 + 1 x 16 + HF Trainer + peft LoRA r32, as the original study trained."""
     import torch
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-    from transformers import (AutoModelForCausalLM, BitsAndBytesConfig, Trainer, TrainerCallback,
-                              TrainingArguments)
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, Trainer, TrainerCallback, TrainingArguments
 
     tmp = tempfile.mkdtemp(prefix="train_speed_")
     model = random_model(torch.float16)
@@ -139,7 +138,8 @@ def bench_fast(args) -> dict:
     """(b) the training loop of codegen_study.train with the fast-path knobs."""
     import torch
 
-    from codegen_study.train import Dist, TrainConfig, _optimizer_step, prepare_for_training, window_loss
+    from codegen_study.distributed import Dist
+    from codegen_study.train import TrainConfig, _optimizer_step, prepare_for_training, window_loss
 
     mb = args.micro_batch
     accum = max(1, 16 // mb)

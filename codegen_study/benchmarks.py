@@ -183,7 +183,7 @@ def decode_test_cases(value: Any) -> list[dict]:
             except (ValueError, zlib.error, UnicodeEncodeError) as exc:
                 raise ValueError(f"neither JSON nor base64+zlib data ({exc})") from None
             if len(raw) > MAX_TEST_DATA_BYTES:
-                raise ValueError(f"compressed test data expands beyond {MAX_TEST_DATA_BYTES >> 20} MiB")
+                raise ValueError(f"compressed test data expands beyond {MAX_TEST_DATA_BYTES >> 20} MiB") from None
             try:
                 inner = safe_unpickle(raw)
             except Exception as exc:  # any unpickling failure is bad input, not a crash

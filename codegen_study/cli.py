@@ -19,7 +19,7 @@ from codegen_study.errors import UserError
 COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("codegen_study.scoring", "grade samples of code against a benchmark in the sandbox"),
     "synth": ("codegen_study.synth.cli", "generate the offline Deep/Diverse corpora and held-out benchmark"),
-    "train": ("codegen_study.train", "train a LoRA adapter from a TOML config"),
+    "train": ("codegen_study.train_cli", "train LoRA adapters from TOML configs (several: one cohort)"),
     "evaluate": ("codegen_study.evaluate", "generate completions for base + checkpoints and score them"),
     "runs": ("codegen_study.results", "list the runs stored under data/runs (or another folder)"),
     "export": ("codegen_study.export", "write a run's completions for EvalPlus/human-eval or LiveCodeBench"),

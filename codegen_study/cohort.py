@@ -210,7 +210,7 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     import torch
 
     from codegen_study.datasets import epoch_windows, prepare_data
-    from codegen_study.train import Dist
+    from codegen_study.distributed import Dist
     from codegen_study.train_state import checkpoints, environment
 
     m.out.mkdir(parents=True, exist_ok=True)
@@ -298,7 +298,8 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     n = len(members)
     counts = torch.zeros(n, device=device)
     for m in active:  # token count of each member's whole window: the loss is the window's token mean
-        counts[m.index] = float(sum(sum(1 for x in r["labels"][1:] if x != -100) for mb in windows[m.index] for r in mb))
+        counts[m.index] = float(sum(sum(1 for x in r["labels"][1:] if x != -100)
+                                for mb in windows[m.index] for r in mb))
     window_loss = torch.zeros(n, device=device)
     for k in range(max(len(w) for w in windows.values())):
         parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]

@@ -17,8 +17,9 @@ seed-format loss covers every token, for faithful replication.
 
 Packing (`packing = true`) concatenates examples into rows of at most `max_length` tokens and
 restarts `position_ids` at 0 for every example. Passed to a Hugging Face model *without* an
-attention mask and with `use_cache=False` (as training runs), transformers (>= 4.53) turns restarting position ids into a block-diagonal causal
-mask for SDPA/eager attention and into varlen calls for flash-attention, so a token attends only to
+attention mask and with `use_cache=False` (as training runs), transformers (>= 4.53) turns restarting
+position ids into a block-diagonal causal mask for SDPA/eager attention and into varlen calls for
+flash-attention, so a token attends only to
 earlier tokens of its own example (tests/test_datasets.py checks that packed logits equal unpacked
 ones). The first label of every packed example is -100 so no token is trained to predict the start
 of an unrelated example.

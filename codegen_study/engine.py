@@ -169,8 +169,10 @@ class StaticEngine:
         cfg = base.config
         kind = getattr(cfg, "model_type", "")
         if kind not in SUPPORTED_TYPES or not hasattr(base, "model") or not hasattr(base.model, "layers"):
-            raise NotImplementedError(f"the static engine supports {', '.join(SUPPORTED_TYPES)} models, not {kind!r}; use engine='hf'")
-        if getattr(cfg, "use_sliding_window", False) or any(t != "full_attention" for t in (getattr(cfg, "layer_types", None) or [])):
+            raise NotImplementedError(
+                f"the static engine supports {', '.join(SUPPORTED_TYPES)} models, not {kind!r}; use engine='hf'")
+        layer_types = getattr(cfg, "layer_types", None) or []
+        if getattr(cfg, "use_sliding_window", False) or any(t != "full_attention" for t in layer_types):
             raise NotImplementedError("the static engine does not do sliding-window attention; use engine='hf'")
         self.model, self.base, self.inner = model, base, base.model
         self.n_heads = cfg.num_attention_heads

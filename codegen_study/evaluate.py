@@ -172,7 +172,8 @@ def run(args) -> int:
     if out is None:
         raise UserError("give --output-dir (or --run, or [eval]/[run] output_dir in the config)")
     steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
-    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base, steps=steps)
+    targets = plan_targets(cfg, run_dir, name=raw.get("run", {}).get("name"), include_base=not args.no_base,
+                           steps=steps)
     for other in (args.adapter or [])[1:]:
         targets += plan_targets(cfg, Path(other), name=None, include_base=False, steps=steps)
     seen = [(t.model, t.step) for t in targets]

@@ -168,7 +168,8 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
         if model is None:
             t0 = time.perf_counter()
             model, tokenizer = load_model(model_cfg, device=device)
-            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
+            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on "
+                f"{next(model.parameters()).device}")
             record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
         if target.adapter is not None:
             model = attach_adapter(model, target.adapter, f"step-{target.step}")
@@ -177,7 +178,7 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
         by_decoding: dict[str, tuple[dict, list]] = {}  # one engine call per decoding: full batches
-        for bench, prompt, dec, kw, problems, keys in work:
+        for _bench, prompt, dec, kw, problems, keys in work:
             ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
                    for p in problems}
             by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys if k not in done)
@@ -220,7 +221,8 @@ def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, An
     model, step, bench, prompt, dec, qid, sid = r.key
     adapter = target.adapter
     return {"model": model, "arm": target.arm, "train_seed": target.train_seed, "step": step, "benchmark": bench,
-            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text, "prompt_tokens": r.prompt_tokens,
+            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text,
+                "prompt_tokens": r.prompt_tokens,
             "completion_tokens": len(r.tokens), "finish_reason": r.finish_reason,
             "seconds": r.seconds / max(batch_len, 1), "adapter": str(adapter) if adapter else None}
 

@@ -409,7 +409,8 @@ def grade(
 
     All test jobs go to the sandbox in one `iter_many` stream, so every worker stays busy
     across samples and no batch waits for its slowest test; verdicts are yielded as their
-    tests complete, which is what lets `scoring` save progress while a long run goes on. A sandbox is created (and closed) here unless one is passed in.
+    tests complete, which is what lets `scoring` save progress while a long run goes on. A
+sandbox is created (and closed) here unless one is passed in.
     Every test of every sample runs (`tests_passed` counts them) except after a timeout -- the
     sample's later tests are then `skipped` (each would cost the full limit again, and the
     sample has failed anyway) -- and, for profiles with `stop_on_failure` (lcb, as LiveCodeBench's

@@ -148,11 +148,13 @@ def score_into_store(
             protections = getattr(sandbox, "protections", None) if sandbox is not None else None
             store.append("runs", [{
                 "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
-                "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": grader, "extraction": profile.extraction,
+                "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": grader,
+                     "extraction": profile.extraction,
                 "tests_used": "public" if profile.public_only else "public+private",
                 "protections": json.dumps(protections, sort_keys=True, default=str),
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "config": json.dumps({"profile": dataclasses.asdict(profile), **(config or {})}, sort_keys=True, default=str),
+                "config": json.dumps({"profile": dataclasses.asdict(profile), **(config or {})}, sort_keys=True,
+                    default=str),
             }])
         have = store.done_keys("problems")
         wanted = dict.fromkeys(s.question_id for s in samples)
@@ -209,9 +211,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="results, one JSON object per sample (.jsonl or .parquet)")
     parser.add_argument("--grader", choices=sorted(PROFILES), default=None,
                         help="grader profile (default: humaneval for humaneval, else seed)")
-    parser.add_argument("--timeout", type=float, default=None, help="per-test limit in seconds (overrides the grader's)")
+    parser.add_argument("--timeout", type=float, default=None,
+        help="per-test limit in seconds (overrides the grader's)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: two per CPU)")
-    parser.add_argument("--extraction", choices=("seed", "lcb"), default=None, help="override the grader's extraction policy")
+    parser.add_argument("--extraction", choices=("seed", "lcb"), default=None,
+        help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
 
@@ -356,11 +360,13 @@ def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[
     if (run_id,) not in store.done_keys("runs"):
         store.append("runs", [{
             "run_id": run_id, "model": args.model, "arm": None, "train_seed": None, "adapter": None, "step": 0,
-            "benchmark": benchmark, "prompt": "given", "decoding": "given", "grader": profile.name, "extraction": profile.extraction,
+            "benchmark": benchmark, "prompt": "given", "decoding": "given", "grader": profile.name,
+                "extraction": profile.extraction,
             "tests_used": "public" if profile.public_only else "public+private",
             "protections": json.dumps(protections, sort_keys=True, default=str),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "config": json.dumps({"profile": dataclasses.asdict(profile), "samples": str(args.samples)}, sort_keys=True),
+            "config": json.dumps({"profile": dataclasses.asdict(profile), "samples": str(args.samples)},
+                sort_keys=True),
         }])
     have = store.done_keys("problems")
     qids = dict.fromkeys(r["question_id"] for r in rows)

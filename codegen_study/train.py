@@ -51,14 +51,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml
 from codegen_study.datasets import DataConfig
+from codegen_study.distributed import Dist, all_sum, setup_distributed
 from codegen_study.errors import UserError
 from codegen_study.models import ModelConfig
 from codegen_study.results import Store
 from codegen_study.targets import model_label
 from codegen_study.tracking import Tracker, check_backend, make_tracker
+from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -143,47 +144,6 @@ def _apply_overrides(configs: dict[str, Any], overrides: dict[str, dict] | None)
     return configs
 
 
-# -- distributed ------------------------------------------------------------------------------
-@dataclass
-class Dist:
-    rank: int = 0
-    world: int = 1
-    device: str = "cpu"
-    distributed: bool = False  # a process group is up (DDP, all-reduce), even with one process
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def setup_distributed(device: str | None) -> Dist:
-    import torch
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return Dist(0, 1, device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    import torch.distributed as dist
-
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() and (device is None or device.startswith("cuda"))
-    if use_cuda:
-        torch.cuda.set_device(local)
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
-    return Dist(dist.get_rank(), dist.get_world_size(), f"cuda:{local}" if use_cuda else "cpu", True)
-
-
-def _all_sum(values: list[float], d: Dist) -> list[float]:
-    if not d.distributed:
-        return values
-    import torch
-    import torch.distributed as dist
-
-    t = torch.tensor(values, dtype=torch.float64, device=d.device)
-    dist.all_reduce(t)
-    return t.tolist()
-
-
 # -- model ------------------------------------------------------------------------------------
 def prepare_for_training(model, tcfg: TrainConfig):
     """LoRA-wrapped model ready to train: liger patches, kbit prep, checkpointing, adapters."""
@@ -265,7 +225,7 @@ def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Di
     import torch
 
     n_tokens = sum(int((mb["labels"][:, 1:] != -100).sum()) for mb in window)
-    n_tokens = int(_all_sum([float(n_tokens)], d)[0])
+    n_tokens = int(all_sum([float(n_tokens)], d)[0])
     total = torch.zeros((), device=device)
     for i, mb in enumerate(window):
         mb = {k: v.to(device, non_blocking=True) for k, v in mb.items()}
@@ -293,7 +253,7 @@ def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d:
             count += float((mb["labels"][:, 1:] != -100).sum())
     if was_training:
         model.train()
-    loss_sum, count = _all_sum([loss_sum, count], d)
+    loss_sum, count = all_sum([loss_sum, count], d)
     return loss_sum / max(1.0, count)
 
 
@@ -399,7 +359,8 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
 
     if d.main:
         atomic_write_text(out / "training.json", json.dumps(
-            {"data": counts, "steps_per_epoch": steps_per_epoch, "total_steps": total, "world_size": d.world}, indent=2) + "\n")
+            {"data": counts, "steps_per_epoch": steps_per_epoch, "total_steps": total, "world_size": d.world},
+                indent=2) + "\n")
     peft_model.train()
     bar = tqdm(total=total, initial=state["step"], desc=f"train {run_cfg.name}", unit="step", disable=not d.main,
                dynamic_ncols=True)
@@ -472,63 +433,3 @@ def _optimizer_step(optimizer, scaler, params, tcfg: TrainConfig) -> None:
     else:
         optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-
-
-# -- CLI --------------------------------------------------------------------------------------
-FLAGS = {  # flag -> (section, key, type)
-    "--output-dir": ("run", "output_dir", str), "--name": ("run", "name", str), "--seed": ("run", "seed", int),
-    "--model": ("model", "name_or_path", str), "--gguf-file": ("model", "gguf_file", str),
-    "--precision": ("model", "precision", str), "--data-path": ("data", "path", str),
-    "--max-length": ("data", "max_length", int), "--max-steps": ("train", "max_steps", int),
-    "--epochs": ("train", "epochs", float), "--eval-every": ("train", "eval_every", int),
-    "--save-every": ("train", "save_every", int), "--logging-every": ("train", "logging_every", int),
-    "--learning-rate": ("train", "learning_rate", float), "--micro-batch-size": ("train", "micro_batch_size", int),
-    "--grad-accumulation": ("train", "grad_accumulation", int), "--autocast": ("train", "autocast", str),
-}
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--config", required=True, action="append",
-                        help="run config TOML (tables run, model, data, train); several train them as one cohort")
-    parser.add_argument("--seeds", help="comma-separated training seeds: one run per config and seed, trained "
-                                        "together (output folders get -s{seed})")
-    for flag, (section, key, typ) in FLAGS.items():
-        parser.add_argument(flag, type=typ, default=None, help=f"override [{section}] {key}")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                        help="override any config value (TOML syntax for the value), repeatable")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if available)")
-
-
-def parse_overrides(args) -> dict[str, dict]:
-    overrides: dict[str, dict] = {}
-    for flag, (section, key, _) in FLAGS.items():
-        value = getattr(args, flag.lstrip("-").replace("-", "_"))
-        if value is not None:
-            overrides.setdefault(section, {})[key] = value
-    for item in args.set:
-        target, sep, text = item.partition("=")
-        section, dot, key = target.strip().partition(".")
-        if not sep or not dot or section not in SECTIONS:
-            raise UserError(f"--set {item!r}: expected SECTION.KEY=VALUE with SECTION in {sorted(SECTIONS)}")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
-        overrides.setdefault(section, {})[key] = value
-    return overrides
-
-
-def run(args) -> int:
-    header = "codegen-study train " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
-    overrides = parse_overrides(args)
-    if len(args.config) == 1 and not args.seeds:
-        train(args.config[0], overrides=overrides, device=args.device, header=header)
-        return 0
-    from codegen_study.cohort import train_cohort
-
-    try:
-        seeds = [int(s) for s in args.seeds.split(",") if s.strip()] if args.seeds else None
-    except ValueError as exc:
-        raise UserError(f"--seeds {args.seeds!r}: expected comma-separated integers") from exc
-    train_cohort(args.config, seeds, overrides=overrides, device=args.device, header=header)
-    return 0

@@ -122,7 +122,8 @@ def test_truncation_is_read_from_training_records(d):
     record = {"data": {"train": {"rows": 10, "truncated": 2, "dropped": 1}}}
     study = dataclasses.replace(d.study, training={"deep-s1": record, "deep-s2": record})
     text = summary.truncation_sentence(dataclasses.replace(d, study=study))
-    assert text == "deep: 2 of 10 training rows truncated at the context length, 1 without any answer token left (dropped)."
+    assert text == ("deep: 2 of 10 training rows truncated at the context length, "
+                    "1 without any answer token left (dropped).")
 
 
 def test_sampled_zero_gets_rule_of_three_not_zero_width(d):

@@ -9,6 +9,7 @@ import types
 import zlib
 
 import pytest
+from conftest import FIXTURES, ROOT
 
 from codegen_study.benchmarks import (
     decode_test_cases,
@@ -20,8 +21,6 @@ from codegen_study.benchmarks import (
     safe_unpickle,
 )
 from codegen_study.errors import UserError
-
-from conftest import FIXTURES, ROOT
 
 MINI = FIXTURES / "lcb_mini.jsonl"
 

@@ -54,6 +54,7 @@ def quiet(*_):
     pass
 
 
+@pytest.mark.slow
 def test_a_cohort_of_one_matches_training_alone(tmp_path, tiny_dir):
     config = write_config(tmp_path / "alone", tiny_dir, "deep")
     alone = train(config, overrides={"run": {"output_dir": str(tmp_path / "alone" / "deep-s5")}, "train": {"seed": 5}},
@@ -69,6 +70,7 @@ def test_a_cohort_of_one_matches_training_alone(tmp_path, tiny_dir):
         assert torch.allclose(adapter(solo / "deep-s5", 4)[name], tensor, atol=1e-5), name
 
 
+@pytest.mark.slow
 def test_members_do_not_leak_into_each_other(tmp_path, tiny_dir):
     deep = write_config(tmp_path / "pair", tiny_dir, "deep")
     diverse = write_config(tmp_path / "pair", tiny_dir, "diverse", n_problems=9, packing=True)
@@ -83,6 +85,7 @@ def test_members_do_not_leak_into_each_other(tmp_path, tiny_dir):
     assert losses(tmp_path / "pair" / "deep-s1") != losses(tmp_path / "pair" / "deep-s2")
 
 
+@pytest.mark.slow
 def test_checkpoints_are_peft_adapters_with_the_run_identity(tmp_path, tiny_dir):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
@@ -111,6 +114,7 @@ def test_checkpoints_are_peft_adapters_with_the_run_identity(tmp_path, tiny_dir)
     assert [(t.model, t.arm, t.train_seed) for t in targets][1:] == [("deep-s7", "deep", 7)] * 2
 
 
+@pytest.mark.slow
 def test_a_killed_cohort_resumes_to_the_same_adapters(tmp_path, tiny_dir, monkeypatch):
     config = write_config(tmp_path / "whole", tiny_dir, "deep", save_every=1)
     cohort.train_cohort([str(config)], [1], device="cpu", log=quiet)

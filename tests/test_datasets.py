@@ -19,8 +19,8 @@ from codegen_study.datasets import (  # noqa: E402
     pack_examples,
     split_rows,
 )
-from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,7 @@ def test_collate_masks_padding_and_pad_is_not_eos(tok):
     assert (batch["labels"][1, :short] == torch.tensor(exs[1]["labels"])).all()
 
 
+@pytest.mark.slow
 def test_packed_rows_give_the_same_logits_as_separate_examples(tok):
     model = make_model(tok)
     cfg = DataConfig(path="x.jsonl", max_length=1024)

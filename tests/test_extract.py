@@ -71,7 +71,8 @@ def test_seed_drops_closed_think_block():
 
 
 def test_seed_unclosed_think_keeps_text_from_next_fence():
-    text = f"<think>\nI should loop over the input.\n{F}python\nfor line in open(0):\n    print(line.strip())\n{F}\nmore thoughts"
+    text = (f"<think>\nI should loop over the input.\n{F}python\nfor line in open(0):\n    print(line.strip())\n"
+            f"{F}\nmore thoughts")
     assert extract_code(text, "seed") == "for line in open(0):\n    print(line.strip())"
 
 

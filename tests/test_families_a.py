@@ -8,9 +8,14 @@ import random
 import string
 
 import pytest
-
-from family_checks import (assert_names_prefix_free, assert_solutions_match_reference, distinct_keys,
-                           families_in, lines, run_all)
+from family_checks import (
+    assert_names_prefix_free,
+    assert_solutions_match_reference,
+    distinct_keys,
+    families_in,
+    lines,
+    run_all,
+)
 
 MODULE_PREFIX = "codegen_study.synth.families.a_"
 EXPECTED_TOPICS = {"counting": 5, "simulation": 5, "sorting": 4, "minmax": 4, "prefix_sums": 3}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from family_checks import assert_names_prefix_free, assert_solutions_match_reference, distinct_keys, families_in
 
 MODULE_PREFIX = "codegen_study.synth.families.b_"

@@ -4,12 +4,11 @@ import json
 import os
 
 import pytest
+from conftest import FIXTURES
+from test_scoring_cli import EXAMPLE_B, read_jsonl, score
 
 from codegen_study.errors import UserError
 from codegen_study.formats import read_sample_file, render
-
-from conftest import FIXTURES
-from test_scoring_cli import EXAMPLE_B, read_jsonl, score
 
 PROBLEMS = {"ex_sum": None, "ex_vowels": None, "ex_average": None}
 

@@ -19,7 +19,11 @@ pytest.importorskip("peft")
 from codegen_study import engine as eng  # noqa: E402
 from codegen_study.benchmarks import load_lcb  # noqa: E402
 from codegen_study.generate import (  # noqa: E402
-    EvalConfig, best_step, discover_checkpoints, generate_all, plan_targets,
+    EvalConfig,
+    best_step,
+    discover_checkpoints,
+    generate_all,
+    plan_targets,
 )
 from codegen_study.results import Store  # noqa: E402
 
@@ -115,6 +119,7 @@ def test_left_padded_batch_equals_one_at_a_time(tiny):
     assert sum(len(toks) for toks, _ in batched.values()) >= 12  # real output, not empty stops
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_adapter", [False, True])
 def test_static_engine_gives_hf_greedy_tokens(tiny, with_adapter):
     model = tiny_model(len(tiny["tok"]))
@@ -131,7 +136,8 @@ def test_static_engine_stops_at_a_stop_token(tiny):
     toks, _ = free[0]
     stop = toks[3]  # make the 4th generated token a stop token: output is cut before it
     first = toks.index(stop)
-    cut = run_engine(tiny["model"], PROMPTS, engine="static", max_new_tokens=10, batch_size=4, stop_ids=[stop], pad_id=0)
+    cut = run_engine(tiny["model"], PROMPTS, engine="static", max_new_tokens=10, batch_size=4, stop_ids=[stop],
+        pad_id=0)
     assert cut[0] == (toks[:first], "stop")
 
 
@@ -191,6 +197,7 @@ def completions(out: Path) -> list[dict]:
     return list(Store(out).iter_rows("completions"))
 
 
+@pytest.mark.slow
 def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     from codegen_study.models import ModelConfig
 
@@ -205,7 +212,8 @@ def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     assert len(rows) == 3 * 3 * 2 + 3 * 2
     assert {(r["model"], r["step"]) for r in rows} == {("base", 0), ("tiny-s7", 2), ("tiny-s7", 4)}
     assert {(r["arm"], r["train_seed"]) for r in rows} == {("base", None), ("tiny", 7)}
-    assert {(r["prompt"], r["decoding"]) for r in rows} == {("train", "greedy"), ("lcb", "greedy"), ("train", "sampling")}
+    assert {(r["prompt"], r["decoding"]) for r in rows} == {("train", "greedy"), ("lcb", "greedy"), ("train",
+         "sampling")}
     by_model = {}
     for r in rows:
         if r["decoding"] == "greedy" and r["prompt"] == "train":
@@ -223,6 +231,7 @@ def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     assert strip(again[-4:]) == strip(rows[-4:])  # same tokens: greedy, and sampling seeded per batch
 
 
+@pytest.mark.slow
 def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     from codegen_study.cli import main
 
@@ -240,13 +249,15 @@ def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     assert "generation" in env and "scoring" not in env
 
 
+@pytest.mark.slow
 def test_evaluate_end_to_end_with_scoring(tiny, tmp_path, capsys):
     pytest.importorskip("polars")
     from codegen_study.cli import main
     from codegen_study.config import read_toml
 
     out = tmp_path / "out"
-    args = ["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--limit", "2", "--output-dir", str(out)]
+    args = ["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--limit", "2", "--output-dir",
+        str(out)]
     assert main(args) == 0
     assert f"evaluate: 24 new completions and 72 new scored samples in {out}" in capsys.readouterr().out
     store = Store(out)

@@ -6,9 +6,11 @@ Every program here runs in the real sandbox (one shared pool for the module).
 import os
 
 import pytest
+from conftest import FIXTURES
 
 from codegen_study.benchmarks import Problem, load_humaneval, load_lcb
 from codegen_study.benchmarks import TestCase as Case
+from codegen_study.errors import UserError
 from codegen_study.grading import (
     KEEP_CHARS,
     PRELOAD,
@@ -19,9 +21,6 @@ from codegen_study.grading import (
     grade,
     lcb_stdin_program,
 )
-from codegen_study.errors import UserError
-
-from conftest import FIXTURES
 
 F = "```"
 
@@ -66,7 +65,8 @@ def test_compare_lcb_decimal_lines():
 
 def test_profiles_and_overrides():
     seed, lcb = get_profile("seed"), get_profile("lcb")
-    assert (seed.timeout_s, seed.memory_mb, seed.public_only, seed.extraction, seed.prelude) == (10.0, 512, True, "seed", "")
+    assert (seed.timeout_s, seed.memory_mb, seed.public_only, seed.extraction, seed.prelude) == (10.0, 512, True,
+         "seed", "")
     assert (lcb.timeout_s, lcb.public_only, lcb.extraction) == (6.0, False, "lcb")
     assert "from math import *" in lcb.prelude and "sys.set_int_max_str_digits(50000)" in lcb.prelude
     assert get_profile("lcb", timeout=1.5, extraction="seed").timeout_s == 1.5
@@ -125,7 +125,8 @@ def test_lcb_prelude_provides_star_imports(sandbox):
 
 def test_runtime_error_timeout_and_first_failing_verdict(sandbox):
     p = stdin_problem(("1\n", "1\n", True), ("0\n", "0\n", True), ("2\n", "2\n", True))
-    code = "n = int(input())\nif n == 0:\n    while True:\n        pass\nif n == 2:\n    raise ValueError('boom')\nprint(n)\n"
+    code = ("n = int(input())\nif n == 0:\n    while True:\n        pass\n"
+            "if n == 2:\n    raise ValueError('boom')\nprint(n)\n")
     v = run(p, get_profile("seed", timeout=1.0), sandbox, code=code)
     assert [t.verdict for t in v.tests] == ["passed", "timeout", "skipped"]
     assert (v.verdict, v.tests_passed, v.passed) == ("timeout", 1, False)
@@ -135,6 +136,7 @@ def test_runtime_error_timeout_and_first_failing_verdict(sandbox):
     assert "ValueError: boom" in v.tests[2].stderr
 
 
+@pytest.mark.slow
 def test_tests_after_a_timeout_are_skipped_not_paid_for(sandbox):
     """An endless loop costs one timeout per sample, not one per test."""
     import time
@@ -196,11 +198,13 @@ def test_call_based(sandbox, body, verdict, passed_n):
 
 
 def test_call_based_missing_method_and_printing(sandbox):
-    v = run(functional(), get_profile("lcb"), sandbox, code="class Solution:\n    def other(self, a, b):\n        return a\n")
+    v = run(functional(), get_profile("lcb"), sandbox,
+        code="class Solution:\n    def other(self, a, b):\n        return a\n")
     assert v.verdict == "runtime_error"
     noisy = "class Solution:\n    def addTwo(self, a, b):\n        print('debug PASS')\n        return a + b\n"
     assert run(functional(), get_profile("lcb"), sandbox, code=noisy).verdict == "passed"
-    wrong = run(functional(), get_profile("lcb"), sandbox, code="class Solution:\n    def addTwo(self, a, b):\n        return 7\n")
+    wrong = run(functional(), get_profile("lcb"), sandbox,
+        code="class Solution:\n    def addTwo(self, a, b):\n        return 7\n")
     assert wrong.tests[0].actual == "7" and wrong.tests[0].expected == "3"
 
 
@@ -210,7 +214,8 @@ def test_humaneval_completion_and_whole_function(sandbox):
     prof = get_profile("humaneval")
     p0 = he["HumanEval/0"]
     canonical = p0.metadata["canonical_solution"]
-    whole = (f"Sure!\n{F}python\nfrom typing import List\n\ndef has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+    whole = (f"Sure!\n{F}python\nfrom typing import List\n\n"
+             "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
              "    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n" + F)
     samples = [
         Sample("HumanEval/0", "canonical", completion=canonical),

@@ -116,6 +116,7 @@ def test_preview_on_fixtures(preview):
     assert h2 == SECTIONS
 
 
+@pytest.mark.slow
 def test_preview_on_a_partial_store(tmp_path):
     runs = tmp_path / "runs"
     shutil.copytree(STORE / "base", runs / "base")  # one model, no adapters, no corpus card
@@ -123,11 +124,13 @@ def test_preview_on_a_partial_store(tmp_path):
     assert "class='error'" not in html and "not run" in html and "no corpus card" in html
 
 
+@pytest.mark.slow
 def test_preview_on_an_empty_store(tmp_path):
     html = render_preview(tmp_path / "empty", tmp_path / "r.html")
     assert "No scoring runs were found" in html and "class='error'" not in html
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not find_stores(ROOT / "data" / "runs"), reason="data/runs holds no runs yet")
 def test_preview_on_committed_runs(tmp_path):
     html = render_preview(ROOT / "data" / "runs", tmp_path / "r.html")
@@ -177,6 +180,7 @@ def chart_pixels(path: Path, rgb=(245, 133, 24), tol=40) -> int:
                if abs(row[i] - rgb[0]) + abs(row[i + 1] - rgb[1]) + abs(row[i + 2] - rgb[2]) < tol)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)")
 def test_preview_screenshot_shows_charts(preview, tmp_path):
     from tools.screenshot import screenshot

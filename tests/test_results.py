@@ -86,7 +86,8 @@ def test_empty_table_has_schema_columns(tmp_path):
 
 
 def test_run_id_is_readable():
-    assert make_run_id("deep-s1", 200, "lcb41", "train", "greedy", "lcb", "seed") == "deep-s1/step-200/lcb41/train/greedy/lcb/seed"
+    run_id = make_run_id("deep-s1", 200, "lcb41", "train", "greedy", "lcb", "seed")
+    assert run_id == "deep-s1/step-200/lcb41/train/greedy/lcb/seed"
 
 
 def test_a_store_written_before_prompts_were_recorded_reads_as_lcb(tmp_path):

@@ -673,6 +673,7 @@ def test_threads_and_subprocesses_still_work_under_the_filter(box):
     assert (out.status, out.stdout) == ("ok", "thread\nchild\n")
 
 
+@pytest.mark.slow
 def test_busy_programs_are_not_stopped_by_the_wall_backstop_under_load():
     """Programs using 60-90% of their CPU limit pass with both cores busy, even with a backstop
     equal to the CPU limit: a starved program is runnable, not asleep, and the CPU limit decides."""

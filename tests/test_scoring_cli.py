@@ -9,13 +9,12 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT
 
 from codegen_study.benchmarks import load_lcb
 from codegen_study.grading import Sample
 from codegen_study.results import Store
 from codegen_study.scoring import score_into_store
-
-from conftest import ROOT
 
 EXAMPLE_B = ROOT / "data" / "examples" / "benchmark.jsonl"
 EXAMPLE_S = ROOT / "data" / "examples" / "samples.jsonl"
@@ -76,10 +75,13 @@ def test_parquet_output_and_default_sample_ids(tmp_path):
 
 @pytest.mark.parametrize("content, where", [
     ('{"question_id": "ex_sum", "code": "print(1)"}\n{"question_id": "ex_sum", "code": \n', ":2:"),
-    ('{"question_id": "ex_sum", "code": "print(1)"}\n\n{"sample_id": 3, "code": "print(1)"}\n', ":3: missing field 'question_id'"),
+    ('{"question_id": "ex_sum", "code": "print(1)"}\n\n{"sample_id": 3, "code": "print(1)"}\n',
+         ":3: missing field 'question_id'"),
     ('{"question_id": "ex_sum"}\n', ":1: missing field 'code' or 'completion'"),
-    ('{"question_id": "ex_sum", "code": "print(1)"}\n{"question_id": "abc999_z", "code": "print(1)"}\n', ":2: unknown question_id"),
-    ('{"question_id": "ex_sum", "sample_id": 1, "code": "1"}\n{"question_id": "ex_sum", "sample_id": 1, "code": "2"}\n', ":2: duplicate sample"),
+    ('{"question_id": "ex_sum", "code": "print(1)"}\n{"question_id": "abc999_z", "code": "print(1)"}\n',
+         ":2: unknown question_id"),
+    ('{"question_id": "ex_sum", "sample_id": 1, "code": "1"}\n'
+     '{"question_id": "ex_sum", "sample_id": 1, "code": "2"}\n', ":2: duplicate sample"),
     ('[1, 2]\n', ":1: expected a JSON object"),
 ])
 def test_bad_samples_fail_cleanly(tmp_path, content, where):
@@ -113,6 +115,7 @@ def test_timeout_override(tmp_path):
     assert time.monotonic() - t0 < 8
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill(tmp_path):
     # 24 samples of ~0.06 s CPU each on one worker: kill once some progress is on disk
     samples = tmp_path / "s.jsonl"

@@ -50,9 +50,11 @@ class TinyAdd(Family):
     name = "tiny_add"
     topic = "arithmetic"
     title = "Add $c"
-    statements = ("Add $c to X.\n\nInput\n\nX\n\nOutput\n\nPrint X + $c.\n\nConstraints\n\n- 0 \\leq X \\leq 9\n\n$samples",)
+    statements = (
+        "Add $c to X.\n\nInput\n\nX\n\nOutput\n\nPrint X + $c.\n\nConstraints\n\n- 0 \\leq X \\leq 9\n\n$samples",)
     solutions = tuple(Solution(f"s{i}", "1. Read X.\n2. Add $c.", code) for i, code in enumerate([
-        "print(int(input()) + $c)\n", "x = int(input())\nx += $c\nprint(x)\n", "import sys\nprint(int(sys.stdin.read()) + $c)\n",
+        "print(int(input()) + $c)\n", "x = int(input())\nx += $c\nprint(x)\n",
+             "import sys\nprint(int(sys.stdin.read()) + $c)\n",
         "print(sum([int(input()), $c]))\n", "print(eval(input() + '+$c'))\n"]))
 
     def sample_params(self, rng):
@@ -276,7 +278,8 @@ def test_verifier_rejects_wrong_code_and_hosts_open0():
 def test_statement_check_catches_bad_samples():
     prob = instantiate(TinyAdd(), {"c": 1}, 0)
     assert check_statement(prob) is None
-    broken = type(prob)(**{**prob.__dict__, "statement": prob.statement.replace("Sample Output 1\n\n", "Sample Output 1\n\n9", 1)})
+    broken = type(prob)(**{**prob.__dict__, "statement": prob.statement.replace("Sample Output 1\n\n",
+         "Sample Output 1\n\n9", 1)})
     assert check_statement(broken) is not None
     assert outputs_match("1\n2\n", "1  \n2\n\n") and not outputs_match("1\n", "2\n")
 
@@ -352,6 +355,7 @@ def test_fixture_rows_follow_the_schemas():
     assert {json.loads(r["metadata"])["group"] for r in held} == set(GROUPS)
 
 
+@pytest.mark.slow
 def test_bytes_do_not_depend_on_the_hash_seed():
     """Families must not iterate sets of strings (their order changes with PYTHONHASHSEED)."""
     import os

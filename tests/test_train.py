@@ -14,6 +14,7 @@ from tiny_lm import make_model, make_rows, make_tokenizer, save_tiny, write_rows
 
 from codegen_study import train as train_mod  # noqa: E402
 from codegen_study.datasets import DataConfig, collate, encode_example  # noqa: E402
+from codegen_study.distributed import Dist  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
 from codegen_study.train import TrainConfig, lr_factor, prepare_for_training, train  # noqa: E402
 
@@ -54,6 +55,7 @@ def _train_steps(model, batch, n, lr=1e-2):
     return losses
 
 
+@pytest.mark.slow
 def test_lora_loss_falls_on_a_repeated_batch():
     tok = make_tokenizer()
     model = prepare_for_training(make_model(tok), TrainConfig(gradient_checkpointing=False, lora_dropout=0.0))
@@ -91,16 +93,19 @@ def _losses(out):
     return [json.loads(line) for line in (out / "losses.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     import argparse
 
-    # what `codegen-study train ...` dispatches to (cli.main -> train.add_arguments / train.run)
+    from codegen_study import train_cli
+
+    # what `codegen-study train ...` dispatches to (cli.main -> train_cli.add_arguments / train_cli.run)
     parser = argparse.ArgumentParser()
-    train_mod.add_arguments(parser)
+    train_cli.add_arguments(parser)
     cfg = write_config(tmp_path, tiny_dir)
     out = tmp_path / "cli-out"
     args = parser.parse_args(["--config", str(cfg), "--max-steps", "4", "--eval-every", "2", "--output-dir", str(out)])
-    assert train_mod.run(args) == 0
+    assert train_cli.run(args) == 0
     for step in (2, 4):
         ck = out / f"checkpoint-step-{step}"
         assert (ck / "adapter_model.safetensors").exists() and (ck / "adapter_config.json").exists()
@@ -119,6 +124,7 @@ def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     assert not list(out.glob(".*tmp"))
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
     cfg = write_config(tmp_path, tiny_dir, max_steps=4, eval_every=2, lora_dropout=0.1)
     full = train(cfg, overrides={"run": {"output_dir": str(tmp_path / "full")}})
@@ -160,6 +166,7 @@ def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
     assert len(_losses(killed)) == len(rows)
 
 
+@pytest.mark.slow
 def test_early_stopping_stops_after_patience(tmp_path, tiny_dir):
     cfg = write_config(tmp_path, tiny_dir, max_steps=20, eval_every=1, learning_rate=0.0,
                        early_stopping_patience=2, warmup_ratio=0.0)
@@ -182,6 +189,7 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path, tiny_dir, monkeypatch):
         train(cfg)
 
 
+@pytest.mark.slow
 def test_packing_and_gloo_ddp_with_world_size_one(tmp_path, tiny_dir, monkeypatch):
     import torch.distributed as dist
 
@@ -204,9 +212,10 @@ def _gloo():
     import torch.distributed as dist
 
     dist.init_process_group("gloo", rank=0, world_size=1)
-    return train_mod.Dist(rank=0, world=1, device="cpu", distributed=True)
+    return Dist(rank=0, world=1, device="cpu", distributed=True)
 
 
+@pytest.mark.slow
 def test_tensorboard_tracker_gets_the_stored_losses(tmp_path, tiny_dir):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

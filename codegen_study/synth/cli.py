@@ -21,7 +21,6 @@ Does not cover the card's numbers themselves (stats.py) or the families (familie
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 

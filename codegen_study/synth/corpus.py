@@ -34,12 +34,27 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
-from codegen_study.synth.assignment import (RESERVE_POOL, Assignment, assign_families, excluded_keys,
-                                            heldout_families, reserved_keys, spread, training_families)
+from codegen_study.synth.assignment import (
+    RESERVE_POOL,
+    Assignment,
+    assign_families,
+    excluded_keys,
+    heldout_families,
+    reserved_keys,
+    spread,
+    training_families,
+)
 from codegen_study.synth.family import Family, families
 from codegen_study.synth.verify import check_statement
-from codegen_study.synth.world import (SynthProblem, draw_keys, fenced_output, instantiate, instantiate_many, key_digest,
-                                       round_robin)
+from codegen_study.synth.world import (
+    SynthProblem,
+    draw_keys,
+    fenced_output,
+    instantiate,
+    instantiate_many,
+    key_digest,
+    round_robin,
+)
 
 KINDS = ("deep", "diverse", "heldout")
 DEFAULT_PROBLEMS = {"deep": 1000, "diverse": 5000, "heldout": 50}  # heldout: problems per group
@@ -87,7 +102,8 @@ class _Builder:
                                          "solution": solution, "reason": reason[:300]})
 
     def collect(self, candidates: Iterator[tuple[Family, dict]], need: int,
-                choose: Callable[[SynthProblem, int], list[int]], min_keep: int) -> list[tuple[SynthProblem, list[int]]]:
+                choose: Callable[[SynthProblem, int], list[int]], min_keep: int
+                ) -> list[tuple[SynthProblem, list[int]]]:
         """Verified (problem, solution indices) until `need` problems; `choose(problem, ordinal)`
         lists the solution indices to try in order, of which the first `min_keep` passing are kept."""
         kept: list[tuple[SynthProblem, list[int]]] = []
@@ -137,8 +153,9 @@ class _Builder:
         kept: list[list[tuple[SynthProblem, list[int]]]] = [[] for _ in requests]
         alive = [True] * len(requests)
         while True:
-            todo: list[tuple[int, Iterator, int]] = [(r, it, need - len(kept[r])) for r, (it, need) in enumerate(requests)
-                                                     if alive[r] and len(kept[r]) < need]
+            todo: list[tuple[int, Iterator, int]] = [
+                (r, it, need - len(kept[r])) for r, (it, need) in enumerate(requests)
+                if alive[r] and len(kept[r]) < need]
             if not todo:
                 return kept
             pending: list[tuple[int, Family, dict]] = []

@@ -76,7 +76,8 @@ def normalise_rows(rows: list[dict], path: Path) -> list[dict]:
                 out.append({"problem_id": r["question_id"], "family": meta.get("family", ""),
                             "input": r["question_content"], "solution": s, "output": s, "split": "test",
                             "group": meta.get("group", ""),
-                            "n_tests": len(json.loads(r["public_test_cases"])) + len(json.loads(r["private_test_cases"] or "[]"))})
+                            "n_tests": len(json.loads(r["public_test_cases"]))
+                            + len(json.loads(r["private_test_cases"] or "[]"))})
         return out
     for i, r in enumerate(rows, 1):
         for k in ("problem_id", "input", "solution", "output", "split"):
@@ -98,7 +99,8 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
     per = [len(v) for v in by_problem.values()] or [0]
     m |= {"solutions_per_problem_mean": sum(per) / len(per), "solutions_per_problem_min": min(per),
           "solutions_per_problem_max": max(per),
-          "distinct_solutions_per_problem_mean": sum(len({r["solution"] for r in v}) for v in by_problem.values()) / max(1, len(by_problem))}
+          "distinct_solutions_per_problem_mean":
+              sum(len({r["solution"] for r in v}) for v in by_problem.values()) / max(1, len(by_problem))}
     is_benchmark = bool(raw) and "question_content" in raw[0]
     splits: dict[str, set] = defaultdict(set)
     for r in rows:
@@ -106,7 +108,8 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
         if not is_benchmark:  # a benchmark's rows are problems, not (problem, solution) rows
             m[f"rows_{r['split']}"] = m.get(f"rows_{r['split']}", 0) + 1
     names = sorted(splits)
-    m["problems_in_two_splits"] = len({p for i, a in enumerate(names) for b in names[i + 1:] for p in splits[a] & splits[b]})
+    m["problems_in_two_splits"] = len({p for i, a in enumerate(names)
+                                         for b in names[i + 1:] for p in splits[a] & splits[b]})
     meta = json.loads(meta_path(path).read_text(encoding="utf-8")) if meta_path(path).exists() else {}
     assignment = meta.get("assignment") or {}
     if assignment and not is_benchmark:  # a corpus's rows take the group of their family

@@ -178,7 +178,8 @@ def _instantiate_registered(job: tuple[str, dict, int | str]) -> SynthProblem:
     return instantiate(REGISTRY[name], params, seed)
 
 
-def instantiate_many(pairs: list[tuple[Family, dict]], seed: int | str, workers: int | None = None) -> list[SynthProblem]:
+def instantiate_many(pairs: list[tuple[Family, dict]], seed: int | str,
+                     workers: int | None = None) -> list[SynthProblem]:
     """`instantiate` over many (family, params), in worker processes when that pays off.
 
     Why: a few families' oracles are slow (brute force over ranges), and a 5,000-problem

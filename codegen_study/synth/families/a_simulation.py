@@ -25,31 +25,48 @@ class SimulateScoreCommands(Family):
     _cons = [r"0 \leq X \leq $x_max", r"1 \leq P, Q \leq $pq_max", "X, P and Q are integers.",
              r"S is a string of length between 1 and $n_max, inclusive, consisting of $up and $down."]
     statements = (
-        statement("$person plays $game. The score starts at X.\nThe game has |S| rounds, and the result of the i-th round is the i-th character of S:\n"
+        statement("$person plays $game. The score starts at X.\n"
+                  "The game has |S| rounds, and the result of the i-th round is the i-th character of S:\n"
                   "- if it is $up, the score increases by P;\n- if it is $down, the score decreases by Q.\n"
                   "The score may become negative. Find the score after all rounds.",
                   "X P Q\nS", "Print the final score.", _cons),
-        statement("There is a counter showing the integer X. You are given a string S.\nFor i = 1, 2, \\ldots, |S| in this order, "
+        statement("There is a counter showing the integer X. You are given a string S.\n"
+                  "For i = 1, 2, \\ldots, |S| in this order, "
                   "add P to the counter if the i-th character of S is $up, and subtract Q from it if it is $down.\n"
                   "What does the counter show at the end?",
                   "X P Q\nS", "Print the final value of the counter.", _cons),
     )
     solutions = (
-        Solution("loop", "1. Start from X.\n2. For each character, add P on $up and subtract Q on $down.\n3. Print the final value.",
-                 'x, p, q = map(int, input().split())\ns = input()\nfor c in s:\n    if c == "$up":\n        x += p\n    else:\n        x -= q\nprint(x)\n'),
-        Solution("count-formula", "1. The order of the rounds does not matter, only how many of each kind there are.\n2. The answer is X + P * (number of $up) - Q * (number of $down).\n3. Print it.",
-                 'x, p, q = map(int, input().split())\ns = input()\nprint(x + p * s.count("$up") - q * s.count("$down"))\n'),
-        Solution("dict-sum", "1. Map each character to its change: $up to +P, $down to -Q.\n2. Sum the changes over S and add X.\n3. Print the result.",
-                 'x, p, q = map(int, input().split())\ndelta = {"$up": p, "$down": -q}\nprint(x + sum(delta[c] for c in input()))\n'),
-        Solution("reduce", "1. The process is a fold: value = step(value, character).\n2. functools.reduce applies the step to every character, starting from X.\n3. Print the folded value.",
-                 'from functools import reduce\nx, p, q = map(int, input().split())\ns = input()\nprint(reduce(lambda v, c: v + p if c == "$up" else v - q, s, x))\n'),
-        Solution("accumulate", "1. Turn S into the list of changes (+P or -Q).\n2. itertools.accumulate with initial X gives the score after every round.\n3. The last entry is the final score.",
-                 'from itertools import accumulate\nx, p, q = map(int, input().split())\nchanges = [p if c == "$up" else -q for c in input()]\nscores = list(accumulate(changes, initial=x))\nprint(scores[-1])\n'),
+        Solution("loop", "1. Start from X.\n2. For each character, add P on $up and subtract Q on $down.\n"
+                         "3. Print the final value.",
+                     'x, p, q = map(int, input().split())\ns = input()\nfor c in s:\n    if c == "$up":\n'
+                     '        x += p\n    else:\n        x -= q\nprint(x)\n'),
+        Solution("count-formula", "1. The order of the rounds does not matter, only how many of each kind there "
+                                  "are.\n2. The answer is X + P * (number of $up) - Q * (number of $down).\n"
+                                  "3. Print it.",
+                     'x, p, q = map(int, input().split())\ns = input()\n'
+                     'print(x + p * s.count("$up") - q * s.count("$down"))\n'),
+        Solution("dict-sum", "1. Map each character to its change: $up to +P, $down to -Q.\n"
+                             "2. Sum the changes over S and add X.\n3. Print the result.",
+                     'x, p, q = map(int, input().split())\ndelta = {"$up": p, "$down": -q}\n'
+                     'print(x + sum(delta[c] for c in input()))\n'),
+        Solution("reduce", "1. The process is a fold: value = step(value, character).\n"
+                           "2. functools.reduce applies the step to every character, starting from X.\n"
+                           "3. Print the folded value.",
+                     'from functools import reduce\nx, p, q = map(int, input().split())\ns = input()\n'
+                     'print(reduce(lambda v, c: v + p if c == "$up" else v - q, s, x))\n'),
+        Solution("accumulate", "1. Turn S into the list of changes (+P or -Q).\n"
+                               "2. itertools.accumulate with initial X gives the score after every round.\n"
+                               "3. The last entry is the final score.",
+                     'from itertools import accumulate\nx, p, q = map(int, input().split())\n'
+                     'changes = [p if c == "$up" else -q for c in input()]\n'
+                     'scores = list(accumulate(changes, initial=x))\nprint(scores[-1])\n'),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
         up, down = rng.choice(_COMMAND_CHARS)
-        return {"person": rng.choice(PEOPLE), "game": rng.choice(["Quiz Battle", "Rock Climbing", "Card Duel", "Darts", "Bingo Race"]),
+        return {"person": rng.choice(PEOPLE), "game": rng.choice(["Quiz Battle", "Rock Climbing", "Card Duel", "Darts",
+             "Bingo Race"]),
                 "up": up, "down": down, "x_max": rng.choice([0, 100, 10**9]), "pq_max": rng.choice([1, 100, 1000]),
                 "n_max": rng.choice([10, 100, 200])}
 
@@ -88,32 +105,69 @@ class SimulateRejectedWithdrawals(Family):
     statements = (
         statement("$person's account holds B $unit. Then N requests arrive in order; the i-th is (op_i, x_i).\n"
                   "- If op_i is $dep, x_i $unit are added to the account.\n"
-                  "- If op_i is $wd, x_i $unit are taken out, but only if the account holds at least x_i $unit; otherwise the request is rejected and nothing changes.\n"
+                      "- If op_i is $wd, x_i $unit are taken out, but only if the account holds at least x_i $unit; "
+                      "otherwise the request is rejected and nothing changes.\n"
                   "Find the final amount in the account and the number of rejected requests.",
                   "N B\nop_1 x_1\nop_2 x_2\n\\vdots\nop_N x_N",
-                  "Print the final amount and the number of rejected requests, in this order, separated by a space.", _cons),
-        statement("A wallet in $place starts with B $unit. Process N operations: \"$dep x\" puts x $unit in, and \"$wd x\" removes x $unit "
+                  "Print the final amount and the number of rejected requests, in this order, separated by a space.",
+                       _cons),
+        statement("A wallet in $place starts with B $unit. Process N operations: \"$dep x\" puts x $unit in, and "
+                  "\"$wd x\" removes x $unit "
                   "when the wallet has at least x $unit (if it has less, the operation fails and is skipped).\n"
                   "Report how much the wallet holds after all operations, and how many operations failed.",
                   "N B\nop_1 x_1\nop_2 x_2\n\\vdots\nop_N x_N",
-                  "Print two integers separated by a space: the final amount and the number of failed operations.", _cons),
+                  "Print two integers separated by a space: the final amount and the number of failed operations.",
+                       _cons),
     )
     solutions = (
-        Solution("loop", "1. Keep the balance and a rejection counter.\n2. For $dep add x; for $wd subtract x if x <= balance, else count a rejection.\n3. Print both numbers.",
-                 'n, b = map(int, input().split())\nrejected = 0\nfor _ in range(n):\n    op, v = input().split()\n    v = int(v)\n    if op == "$dep":\n        b += v\n    elif v <= b:\n        b -= v\n    else:\n        rejected += 1\nprint(b, rejected)\n'),
-        Solution("dispatch-table", "1. Write one function per operation, each mapping (balance, rejected) to the new state.\n2. A dict from the operation word to its function dispatches every request.\n3. Read all tokens with sys.stdin, apply the requests in order, print the state.",
-                 'import sys\n\n\ndef put(state, v):\n    return state[0] + v, state[1]\n\n\ndef take(state, v):\n    if v <= state[0]:\n        return state[0] - v, state[1]\n    return state[0], state[1] + 1\n\n\nactions = {"$dep": put, "$wd": take}\ndata = sys.stdin.read().split()\nn = int(data[0])\nstate = (int(data[1]), 0)\nfor i in range(n):\n    state = actions[data[2 + 2 * i]](state, int(data[3 + 2 * i]))\nprint(*state)\n'),
-        Solution("reduce", "1. Read the requests into a list.\n2. Define step((balance, rejected), request) and fold it over the list with functools.reduce.\n3. Print the final pair.",
-                 'from functools import reduce\nn, b = map(int, input().split())\nrequests = [input().split() for _ in range(n)]\n\n\ndef step(state, req):\n    bal, rej = state\n    v = int(req[1])\n    if req[0] == "$dep":\n        return bal + v, rej\n    return (bal - v, rej) if v <= bal else (bal, rej + 1)\n\n\nbal, rej = reduce(step, requests, (b, 0))\nprint(bal, rej)\n'),
-        Solution("recursion", "1. Let run(i, balance, rejected) process requests i..N-1.\n2. Each call handles request i and recurses on i + 1; at i = N it returns the state.\n3. N is at most $n_max, so the recursion depth is safe; print run(0, B, 0).",
-                 'import sys\nsys.setrecursionlimit(10000)\nn, b = map(int, input().split())\nreqs = [input().split() for _ in range(n)]\n\n\ndef run(i, bal, rej):\n    if i == n:\n        return bal, rej\n    op, v = reqs[i][0], int(reqs[i][1])\n    if op == "$dep":\n        return run(i + 1, bal + v, rej)\n    if v <= bal:\n        return run(i + 1, bal - v, rej)\n    return run(i + 1, bal, rej + 1)\n\n\nprint(*run(0, b, 0))\n'),
-        Solution("class", "1. Model the account as a class with a balance, a rejection counter and one method per operation.\n2. Call the method named by each request.\n3. Print the balance and the counter.",
-                 'class Account:\n    def __init__(self, balance):\n        self.balance = balance\n        self.rejected = 0\n\n    def put(self, v):\n        self.balance += v\n\n    def take(self, v):\n        if v > self.balance:\n            self.rejected += 1\n        else:\n            self.balance -= v\n\n\nn, b = map(int, input().split())\nacc = Account(b)\nfor _ in range(n):\n    op, v = input().split()\n    (acc.put if op == "$dep" else acc.take)(int(v))\nprint(acc.balance, acc.rejected)\n'),
+        Solution("loop", "1. Keep the balance and a rejection counter.\n"
+                         "2. For $dep add x; for $wd subtract x if x <= balance, else count a rejection.\n"
+                         "3. Print both numbers.",
+                     'n, b = map(int, input().split())\nrejected = 0\nfor _ in range(n):\n    op, v = input().split()\n'
+                     '    v = int(v)\n    if op == "$dep":\n        b += v\n    elif v <= b:\n        b -= v\n'
+                     '    else:\n        rejected += 1\nprint(b, rejected)\n'),
+        Solution("dispatch-table", "1. Write one function per operation, each mapping (balance, rejected) to the "
+                                   "new state.\n2. A dict from the operation word to its function dispatches every "
+                                   "request.\n3. Read all tokens with sys.stdin, apply the requests in order, "
+                                   "print the state.",
+                     'import sys\n\n\ndef put(state, v):\n    return state[0] + v, state[1]\n\n\ndef take(state, v):\n'
+                     '    if v <= state[0]:\n        return state[0] - v, state[1]\n'
+                     '    return state[0], state[1] + 1\n\n\nactions = {"$dep": put, "$wd": take}\n'
+                     'data = sys.stdin.read().split()\nn = int(data[0])\nstate = (int(data[1]), 0)\n'
+                     'for i in range(n):\n    state = actions[data[2 + 2 * i]](state, int(data[3 + 2 * i]))\n'
+                     'print(*state)\n'),
+        Solution("reduce", "1. Read the requests into a list.\n"
+                           "2. Define step((balance, rejected), request) and fold it over the list with "
+                           "functools.reduce.\n3. Print the final pair.",
+                     'from functools import reduce\nn, b = map(int, input().split())\n'
+                     'requests = [input().split() for _ in range(n)]\n\n\ndef step(state, req):\n'
+                     '    bal, rej = state\n    v = int(req[1])\n    if req[0] == "$dep":\n'
+                     '        return bal + v, rej\n    return (bal - v, rej) if v <= bal else (bal, rej + 1)\n\n\n'
+                     'bal, rej = reduce(step, requests, (b, 0))\nprint(bal, rej)\n'),
+        Solution("recursion", "1. Let run(i, balance, rejected) process requests i..N-1.\n"
+                              "2. Each call handles request i and recurses on i + 1; at i = N it returns the "
+                              "state.\n3. N is at most $n_max, so the recursion depth is safe; print run(0, B, 0).",
+                     'import sys\nsys.setrecursionlimit(10000)\nn, b = map(int, input().split())\n'
+                     'reqs = [input().split() for _ in range(n)]\n\n\ndef run(i, bal, rej):\n    if i == n:\n'
+                     '        return bal, rej\n    op, v = reqs[i][0], int(reqs[i][1])\n    if op == "$dep":\n'
+                     '        return run(i + 1, bal + v, rej)\n    if v <= bal:\n'
+                     '        return run(i + 1, bal - v, rej)\n    return run(i + 1, bal, rej + 1)\n\n\n'
+                     'print(*run(0, b, 0))\n'),
+        Solution("class", "1. Model the account as a class with a balance, a rejection counter and one method per "
+                          "operation.\n2. Call the method named by each request.\n"
+                          "3. Print the balance and the counter.",
+                     'class Account:\n    def __init__(self, balance):\n        self.balance = balance\n'
+                     '        self.rejected = 0\n\n    def put(self, v):\n        self.balance += v\n\n'
+                     '    def take(self, v):\n        if v > self.balance:\n            self.rejected += 1\n'
+                     '        else:\n            self.balance -= v\n\n\nn, b = map(int, input().split())\n'
+                     'acc = Account(b)\nfor _ in range(n):\n    op, v = input().split()\n'
+                     '    (acc.put if op == "$dep" else acc.take)(int(v))\nprint(acc.balance, acc.rejected)\n'),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
         dep, wd = rng.choice(_OPS)
-        return {"person": rng.choice(PEOPLE), "place": rng.choice(PLACES), "unit": rng.choice(["yen", "dollars", "points", "gold coins"]),
+        return {"person": rng.choice(PEOPLE), "place": rng.choice(PLACES), "unit": rng.choice(["yen", "dollars",
+             "points", "gold coins"]),
                 "dep": dep, "wd": wd, "n_max": rng.choice([10, 100, 200]), "v_max": rng.choice([100, 10000, 10**9])}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
@@ -154,35 +208,60 @@ class SimulateCircleElimination(Family):
     _cons = [r"1 \leq N \leq $n_max", r"1 \leq K \leq $k_max", "All input values are integers."]
     statements = (
         statement("N $group, numbered 1 to N clockwise, sit in a circle, and $person runs a game.\n"
-                  "Starting with $group_one 1, they count 1, 2, \\ldots clockwise; the one who says K leaves the circle, "
-                  "and counting restarts at 1 from the next remaining one.\nThis repeats until only one remains. Which number does the last one have?",
+                      "Starting with $group_one 1, they count 1, 2, \\ldots clockwise; the one who says K leaves the "
+                      "circle, "
+                      "and counting restarts at 1 from the next remaining one.\n"
+                      "This repeats until only one remains. Which number does the last one have?",
                   "N K", "Print the number of the last remaining one.", _cons),
         statement("The integers 1, 2, \\ldots, N are written around a circle in this order.\n"
-                  "Starting at 1, move clockwise over the remaining integers and erase every K-th one you reach (the first erased is the K-th counted from 1), "
-                  "continuing from the integer after the erased one, until one integer is left.\nFind the integer that is left.",
+                      "Starting at 1, move clockwise over the remaining integers and erase every K-th one you reach "
+                      "(the first erased is the K-th counted from 1), "
+                      "continuing from the integer after the erased one, until one integer is left.\n"
+                      "Find the integer that is left.",
                   "N K", "Print the remaining integer.", _cons),
     )
     solutions = (
-        Solution("list-index", "1. Keep the remaining numbers in a list and the index where counting starts.\n2. The K-th one is at (index + K - 1) mod size; pop it, and the next count starts at that same index.\n3. Repeat until one is left and print it.",
-                 "n, k = map(int, input().split())\npeople = list(range(1, n + 1))\nidx = 0\nwhile len(people) > 1:\n    idx = (idx + k - 1) % len(people)\n    people.pop(idx)\nprint(people[0])\n"),
-        Solution("deque-rotate", "1. Put the numbers in a deque with the counting start at the front.\n2. Rotating left by K - 1 brings the K-th one to the front; popleft removes it.\n3. Repeat until one remains and print it.",
-                 "from collections import deque\nn, k = map(int, input().split())\ncircle = deque(range(1, n + 1))\nwhile len(circle) > 1:\n    circle.rotate(-(k - 1))\n    circle.popleft()\nprint(circle[0])\n"),
-        Solution("recursive-formula", "1. Let J(m) be the 0-based survivor for m people.\n2. After the first removal the game is the same with m - 1 people, shifted by K: J(m) = (J(m - 1) + K) mod m, J(1) = 0.\n3. Compute it recursively and print J(N) + 1.",
-                 "import sys\nsys.setrecursionlimit(10000)\nn, k = map(int, input().split())\n\n\ndef survivor(m):\n    if m == 1:\n        return 0\n    return (survivor(m - 1) + k) % m\n\n\nprint(survivor(n) + 1)\n"),
-        Solution("iterative-formula", "1. Use the recurrence J(m) = (J(m - 1) + K) mod m with J(1) = 0.\n2. Evaluate it bottom-up for m = 2..N in a loop.\n3. Print J(N) + 1.",
-                 "n, k = map(int, input().split())\npos = 0\nfor m in range(2, n + 1):\n    pos = (pos + k) % m\nprint(pos + 1)\n"),
-        Solution("alive-flags", "1. Mark everyone alive in a boolean list and stand just before number 1.\n2. Step clockwise, counting only alive places, until the count reaches K; mark that one dead.\n3. After N - 1 removals the only alive index is the answer.",
-                 "n, k = map(int, input().split())\nalive = [True] * n\npos = n - 1\nfor _ in range(n - 1):\n    steps = 0\n    while steps < k:\n        pos = (pos + 1) % n\n        if alive[pos]:\n            steps += 1\n    alive[pos] = False\nprint(alive.index(True) + 1)\n"),
+        Solution("list-index", "1. Keep the remaining numbers in a list and the index where counting starts.\n"
+                               "2. The K-th one is at (index + K - 1) mod size; pop it, and the next count starts "
+                               "at that same index.\n3. Repeat until one is left and print it.",
+                     "n, k = map(int, input().split())\npeople = list(range(1, n + 1))\nidx = 0\n"
+                     "while len(people) > 1:\n    idx = (idx + k - 1) % len(people)\n    people.pop(idx)\n"
+                     "print(people[0])\n"),
+        Solution("deque-rotate", "1. Put the numbers in a deque with the counting start at the front.\n"
+                                 "2. Rotating left by K - 1 brings the K-th one to the front; popleft removes it.\n"
+                                 "3. Repeat until one remains and print it.",
+                     "from collections import deque\nn, k = map(int, input().split())\n"
+                     "circle = deque(range(1, n + 1))\nwhile len(circle) > 1:\n    circle.rotate(-(k - 1))\n"
+                     "    circle.popleft()\nprint(circle[0])\n"),
+        Solution("recursive-formula", "1. Let J(m) be the 0-based survivor for m people.\n"
+                                      "2. After the first removal the game is the same with m - 1 people, shifted "
+                                      "by K: J(m) = (J(m - 1) + K) mod m, J(1) = 0.\n"
+                                      "3. Compute it recursively and print J(N) + 1.",
+                     "import sys\nsys.setrecursionlimit(10000)\nn, k = map(int, input().split())\n\n\n"
+                     "def survivor(m):\n    if m == 1:\n        return 0\n    return (survivor(m - 1) + k) % m\n\n"
+                     "\nprint(survivor(n) + 1)\n"),
+        Solution("iterative-formula", "1. Use the recurrence J(m) = (J(m - 1) + K) mod m with J(1) = 0.\n"
+                                      "2. Evaluate it bottom-up for m = 2..N in a loop.\n3. Print J(N) + 1.",
+                     "n, k = map(int, input().split())\npos = 0\nfor m in range(2, n + 1):\n    pos = (pos + k) % m\n"
+                     "print(pos + 1)\n"),
+        Solution("alive-flags", "1. Mark everyone alive in a boolean list and stand just before number 1.\n"
+                                "2. Step clockwise, counting only alive places, until the count reaches K; mark "
+                                "that one dead.\n3. After N - 1 removals the only alive index is the answer.",
+                     "n, k = map(int, input().split())\nalive = [True] * n\npos = n - 1\nfor _ in range(n - 1):\n"
+                     "    steps = 0\n    while steps < k:\n        pos = (pos + 1) % n\n        if alive[pos]:\n"
+                     "            steps += 1\n    alive[pos] = False\nprint(alive.index(True) + 1)\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        group, one = rng.choice([["children", "child"], ["players", "player"], ["cats", "cat"], ["robots", "robot"], ["students", "student"]])
+        group, one = rng.choice([["children", "child"], ["players", "player"], ["cats", "cat"], ["robots", "robot"],
+            ["students", "student"]])
         return {"person": rng.choice(PEOPLE), "group": group, "group_one": one,
                 "n_max": rng.choice([10, 50, 100]), "k_max": rng.choice([5, 10, 100])}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
         n_max, k_max = params["n_max"], params["k_max"]
-        n, k = [(1, 1), (n_max, 1), (n_max, k_max)][edge] if edge is not None else (rng.randint(1, n_max), rng.randint(1, k_max))
+        n, k = [(1, 1), (n_max, 1), (n_max, k_max)][edge] if edge is not None else (rng.randint(1, n_max),
+            rng.randint(1, k_max))
         return f"{n} {k}\n"
 
     def reference(self, params: dict, stdin: str) -> str:
@@ -201,27 +280,50 @@ class SimulateToggledLamps(Family):
     title = "Flipping $things"
     n_edges = 3
     heldout = True
-    _cons = [r"1 \leq N \leq $n_max", r"1 \leq M \leq $m_max", r"1 \leq L_i \leq R_i \leq N", "All input values are integers."]
+    _cons = [r"1 \leq N \leq $n_max", r"1 \leq M \leq $m_max", r"1 \leq L_i \leq R_i \leq N",
+         "All input values are integers."]
     statements = (
         statement("In $place there are N $things in a row, numbered 1 to N; all of them are off at first.\n"
-                  "$person performs M operations. The i-th operation flips every one of the $things numbered L_i through R_i: those that are on turn off, and those that are off turn on.\n"
+                      "$person performs M operations. The i-th operation flips every one of the $things numbered L_i "
+                      "through R_i: those that are on turn off, and those that are off turn on.\n"
                   "How many $things are on after all operations?",
-                  "N M\nL_1 R_1\nL_2 R_2\n\\vdots\nL_M R_M", "Print the number of $things that are on at the end.", _cons),
-        statement("There is a sequence of N bits, all 0. For i = 1, \\ldots, M, invert the bits at positions L_i, L_i + 1, \\ldots, R_i.\n"
+                  "N M\nL_1 R_1\nL_2 R_2\n\\vdots\nL_M R_M", "Print the number of $things that are on at the end.",
+                       _cons),
+        statement("There is a sequence of N bits, all 0. For i = 1, \\ldots, M, invert the bits at positions L_i, "
+                  "L_i + 1, \\ldots, R_i.\n"
                   "(The bits stand for the $things of $place.) Find the number of bits equal to 1 at the end.",
                   "N M\nL_1 R_1\nL_2 R_2\n\\vdots\nL_M R_M", "Print the number of 1 bits.", _cons),
     )
     solutions = (
-        Solution("direct", "1. Keep one 0/1 state per position.\n2. For each operation flip every position from L to R with XOR 1.\n3. Print the sum of the states.",
-                 "n, m = map(int, input().split())\nstate = [0] * (n + 1)\nfor _ in range(m):\n    l, r = map(int, input().split())\n    for i in range(l, r + 1):\n        state[i] ^= 1\nprint(sum(state))\n"),
-        Solution("difference-array", "1. A position ends on iff it is covered by an odd number of operations.\n2. Record +1 at L and -1 at R + 1, then a running sum gives each position's cover count.\n3. Count the positions with an odd count.",
-                 "n, m = map(int, input().split())\ndiff = [0] * (n + 2)\nfor _ in range(m):\n    l, r = map(int, input().split())\n    diff[l] += 1\n    diff[r + 1] -= 1\ncover = 0\non = 0\nfor i in range(1, n + 1):\n    cover += diff[i]\n    on += cover % 2\nprint(on)\n"),
-        Solution("per-position", "1. Read all operations.\n2. For each position count the operations whose range contains it.\n3. The position is on iff that count is odd; print how many are.",
-                 "n, m = map(int, input().split())\nops = [tuple(map(int, input().split())) for _ in range(m)]\non = 0\nfor pos in range(1, n + 1):\n    hits = sum(1 for l, r in ops if l <= pos <= r)\n    if hits % 2 == 1:\n        on += 1\nprint(on)\n"),
-        Solution("bitmask", "1. Store the row as one big integer whose bit i is position i.\n2. An operation XORs a block of R - L + 1 ones shifted left by L.\n3. Print the number of 1 bits of the final integer.",
-                 "n, m = map(int, input().split())\nmask = 0\nfor _ in range(m):\n    l, r = map(int, input().split())\n    mask ^= ((1 << (r - l + 1)) - 1) << l\nprint(bin(mask).count(\"1\"))\n"),
-        Solution("set-xor", "1. Keep the set of positions that are on.\n2. Flipping a range is the symmetric difference with set(range(L, R + 1)).\n3. Print the size of the set.",
-                 "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, m = data[0], data[1]\non = set()\nfor i in range(m):\n    l, r = data[2 + 2 * i], data[3 + 2 * i]\n    on ^= set(range(l, r + 1))\nprint(len(on))\n"),
+        Solution("direct", "1. Keep one 0/1 state per position.\n"
+                           "2. For each operation flip every position from L to R with XOR 1.\n"
+                           "3. Print the sum of the states.",
+                     "n, m = map(int, input().split())\nstate = [0] * (n + 1)\nfor _ in range(m):\n"
+                     "    l, r = map(int, input().split())\n    for i in range(l, r + 1):\n        state[i] ^= 1\n"
+                     "print(sum(state))\n"),
+        Solution("difference-array", "1. A position ends on iff it is covered by an odd number of operations.\n"
+                                     "2. Record +1 at L and -1 at R + 1, then a running sum gives each position's "
+                                     "cover count.\n3. Count the positions with an odd count.",
+                     "n, m = map(int, input().split())\ndiff = [0] * (n + 2)\nfor _ in range(m):\n"
+                     "    l, r = map(int, input().split())\n    diff[l] += 1\n    diff[r + 1] -= 1\ncover = 0\n"
+                     "on = 0\nfor i in range(1, n + 1):\n    cover += diff[i]\n    on += cover % 2\nprint(on)\n"),
+        Solution("per-position", "1. Read all operations.\n2. For each position count the operations whose range "
+                                 "contains it.\n3. The position is on iff that count is odd; print how many are.",
+                     "n, m = map(int, input().split())\nops = [tuple(map(int, input().split())) for _ in range(m)]\n"
+                     "on = 0\nfor pos in range(1, n + 1):\n    hits = sum(1 for l, r in ops if l <= pos <= r)\n"
+                     "    if hits % 2 == 1:\n        on += 1\nprint(on)\n"),
+        Solution("bitmask", "1. Store the row as one big integer whose bit i is position i.\n"
+                            "2. An operation XORs a block of R - L + 1 ones shifted left by L.\n"
+                            "3. Print the number of 1 bits of the final integer.",
+                     "n, m = map(int, input().split())\nmask = 0\nfor _ in range(m):\n"
+                     "    l, r = map(int, input().split())\n    mask ^= ((1 << (r - l + 1)) - 1) << l\n"
+                     "print(bin(mask).count(\"1\"))\n"),
+        Solution("set-xor", "1. Keep the set of positions that are on.\n"
+                            "2. Flipping a range is the symmetric difference with set(range(L, R + 1)).\n"
+                            "3. Print the size of the set.",
+                     "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, m = data[0], data[1]\n"
+                     "on = set()\nfor i in range(m):\n    l, r = data[2 + 2 * i], data[3 + 2 * i]\n"
+                     "    on ^= set(range(l, r + 1))\nprint(len(on))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -261,27 +363,49 @@ class SimulateRoundRobinDeal(Family):
     topic = "simulation"
     title = "Dealing $item"
     n_edges = 3
-    _cons = [r"1 \leq N \leq $n_max", r"1 \leq K \leq $k_max", r"1 \leq A_i \leq $a_max", "All input values are integers."]
+    _cons = [r"1 \leq N \leq $n_max", r"1 \leq K \leq $k_max", r"1 \leq A_i \leq $a_max",
+         "All input values are integers."]
     statements = (
         statement("$person has a pile of N $item; the i-th from the top is worth A_i points.\n"
-                  "$person deals them from the top to K friends in turn: the 1st goes to friend 1, the 2nd to friend 2, \\ldots, the K-th to friend K, "
-                  "the (K+1)-th to friend 1 again, and so on, until the pile is empty.\nFind the total points each friend receives.",
-                  "N K\nA_1 A_2 \\ldots A_N", "Print K integers separated by spaces: the totals of friends 1, 2, \\ldots, K.", _cons),
-        statement("You are given N integers A_1, \\ldots, A_N and an integer K.\nFor each j = 1, 2, \\ldots, K, find the sum of A_i over all i "
+                      "$person deals them from the top to K friends in turn: the 1st goes to friend 1, the 2nd to "
+                      "friend 2, \\ldots, the K-th to friend K, "
+                      "the (K+1)-th to friend 1 again, and so on, until the pile is empty.\n"
+                      "Find the total points each friend receives.",
+                  "N K\nA_1 A_2 \\ldots A_N",
+                       "Print K integers separated by spaces: the totals of friends 1, 2, \\ldots, K.", _cons),
+        statement("You are given N integers A_1, \\ldots, A_N and an integer K.\n"
+                  "For each j = 1, 2, \\ldots, K, find the sum of A_i over all i "
                   "such that i - 1 leaves remainder j - 1 when divided by K (an empty sum is 0).",
                   "N K\nA_1 A_2 \\ldots A_N", "Print the K sums in order of j, separated by spaces.", _cons),
     )
     solutions = (
-        Solution("modulo-loop", "1. Card i (0-based) goes to friend i mod K.\n2. Add each value to that friend's total.\n3. Print the K totals.",
-                 "n, k = map(int, input().split())\na = list(map(int, input().split()))\ntotals = [0] * k\nfor i, x in enumerate(a):\n    totals[i % k] += x\nprint(*totals)\n"),
-        Solution("slicing", "1. Friend j (0-based) receives exactly the elements A[j], A[j + K], A[j + 2K], ...\n2. That is the extended slice A[j::K].\n3. Print the sum of each slice for j = 0..K-1.",
-                 "n, k = map(int, input().split())\na = list(map(int, input().split()))\nprint(*(sum(a[j::k]) for j in range(k)))\n"),
-        Solution("defaultdict", "1. Accumulate totals in a defaultdict keyed by the friend number.\n2. Deal with a counter that wraps back to 1 after K.\n3. Print the totals for 1..K (missing ones default to 0).",
-                 "from collections import defaultdict\nn, k = map(int, input().split())\ntotal = defaultdict(int)\nfriend = 1\nfor x in map(int, input().split()):\n    total[friend] += x\n    friend = friend + 1 if friend < k else 1\nprint(' '.join(str(total[j]) for j in range(1, k + 1)))\n"),
-        Solution("cycle-zip", "1. itertools.cycle(range(K)) yields the receiving friend for each card forever.\n2. zip it with the cards so dealing stops when the pile is empty.\n3. Add each card to its friend's total and print.",
-                 "from itertools import cycle\nn, k = map(int, input().split())\na = map(int, input().split())\ntotals = [0] * k\nfor friend, x in zip(cycle(range(k)), a):\n    totals[friend] += x\nprint(*totals)\n"),
-        Solution("chunk-columns", "1. Pad A with zeros to a multiple of K and cut it into rows of K cards (one round of dealing each).\n2. Friend j's cards form column j of that table.\n3. zip(*rows) transposes it; print the column sums.",
-                 "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, k = data[0], data[1]\na = data[2:2 + n]\na += [0] * (-len(a) % k)\nrows = [a[i:i + k] for i in range(0, len(a), k)]\nprint(*map(sum, zip(*rows)))\n"),
+        Solution("modulo-loop", "1. Card i (0-based) goes to friend i mod K.\n"
+                                "2. Add each value to that friend's total.\n3. Print the K totals.",
+                     "n, k = map(int, input().split())\na = list(map(int, input().split()))\ntotals = [0] * k\n"
+                     "for i, x in enumerate(a):\n    totals[i % k] += x\nprint(*totals)\n"),
+        Solution("slicing", "1. Friend j (0-based) receives exactly the elements A[j], A[j + K], A[j + 2K], ...\n"
+                            "2. That is the extended slice A[j::K].\n3. Print the sum of each slice for j = 0..K-1.",
+                     "n, k = map(int, input().split())\na = list(map(int, input().split()))\n"
+                     "print(*(sum(a[j::k]) for j in range(k)))\n"),
+        Solution("defaultdict", "1. Accumulate totals in a defaultdict keyed by the friend number.\n"
+                                "2. Deal with a counter that wraps back to 1 after K.\n"
+                                "3. Print the totals for 1..K (missing ones default to 0).",
+                     "from collections import defaultdict\nn, k = map(int, input().split())\ntotal = defaultdict(int)\n"
+                     "friend = 1\nfor x in map(int, input().split()):\n    total[friend] += x\n"
+                     "    friend = friend + 1 if friend < k else 1\n"
+                     "print(' '.join(str(total[j]) for j in range(1, k + 1)))\n"),
+        Solution("cycle-zip", "1. itertools.cycle(range(K)) yields the receiving friend for each card forever.\n"
+                              "2. zip it with the cards so dealing stops when the pile is empty.\n"
+                              "3. Add each card to its friend's total and print.",
+                     "from itertools import cycle\nn, k = map(int, input().split())\na = map(int, input().split())\n"
+                     "totals = [0] * k\nfor friend, x in zip(cycle(range(k)), a):\n    totals[friend] += x\n"
+                     "print(*totals)\n"),
+        Solution("chunk-columns", "1. Pad A with zeros to a multiple of K and cut it into rows of K cards (one "
+                                  "round of dealing each).\n2. Friend j's cards form column j of that table.\n"
+                                  "3. zip(*rows) transposes it; print the column sums.",
+                     "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, k = data[0], data[1]\n"
+                     "a = data[2:2 + n]\na += [0] * (-len(a) % k)\n"
+                     "rows = [a[i:i + k] for i in range(0, len(a), k)]\nprint(*map(sum, zip(*rows)))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

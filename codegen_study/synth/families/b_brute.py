@@ -39,7 +39,8 @@ Constraints
 - All input values are integers.
 
 $samples""",
-        r"""You are given a sequence of N positive integers A = (A_1, A_2, \ldots, A_N) from $person's ${item}s, and an integer K.
+        r"""You are given a sequence of N positive integers A = (A_1, A_2, \ldots, A_N) from $person's ${item}s, and """
+        r"""an integer K.
 Count the index pairs i < j such that the two values add up to exactly K.
 
 Input
@@ -62,16 +63,36 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("double-loop", "1. N is small, so try every pair i < j with two nested loops.\n2. Count the pairs whose sum equals K.\n3. Print the count.",
-                 "n, k = map(int, input().split())\na = list(map(int, input().split()))\ncnt = 0\nfor i in range(n):\n    for j in range(i + 1, n):\n        if a[i] + a[j] == k:\n            cnt += 1\nprint(cnt)\n"),
-        Solution("combinations", "1. itertools.combinations(A, 2) yields every unordered pair of positions exactly once.\n2. Count those whose two values sum to K.\n3. Print the count.",
-                 "from itertools import combinations\nn, k = map(int, input().split())\na = list(map(int, input().split()))\nprint(sum(1 for x, y in combinations(a, 2) if x + y == k))\n"),
-        Solution("one-pass-dict", "1. Scan left to right, remembering how often each value has appeared so far.\n2. For the current value x, every earlier occurrence of K - x forms a valid pair; add that count.\n3. Record x and continue; print the total.",
-                 "n, k = map(int, input().split())\nseen = {}\ncnt = 0\nfor x in map(int, input().split()):\n    cnt += seen.get(k - x, 0)\n    seen[x] = seen.get(x, 0) + 1\nprint(cnt)\n"),
-        Solution("counter-formula", "1. Count occurrences of each value with collections.Counter.\n2. For a value v with partner w = K - v: if v < w there are c[v] * c[w] pairs; if v = w there are c[v] * (c[v] - 1) / 2.\n3. Sum over all values (each unordered value pair once) and print.",
-                 "from collections import Counter\nn, k = map(int, input().split())\nc = Counter(map(int, input().split()))\nans = 0\nfor v in c:\n    w = k - v\n    if v < w:\n        ans += c[v] * c[w]\n    elif v == w:\n        ans += c[v] * (c[v] - 1) // 2\nprint(ans)\n"),
-        Solution("sort-bisect", "1. Sort A; for each position i, the partners must equal K - A_i and lie after i.\n2. bisect_left and bisect_right on the suffix give how many such partners exist.\n3. Sum these counts and print.",
-                 "import sys\nfrom bisect import bisect_left, bisect_right\ndata = list(map(int, sys.stdin.read().split()))\nn, k = data[0], data[1]\na = sorted(data[2:2 + n])\nans = 0\nfor i in range(n):\n    t = k - a[i]\n    ans += bisect_right(a, t, i + 1) - bisect_left(a, t, i + 1)\nprint(ans)\n"),
+        Solution("double-loop", "1. N is small, so try every pair i < j with two nested loops.\n"
+                                "2. Count the pairs whose sum equals K.\n3. Print the count.",
+                     "n, k = map(int, input().split())\na = list(map(int, input().split()))\ncnt = 0\n"
+                     "for i in range(n):\n    for j in range(i + 1, n):\n        if a[i] + a[j] == k:\n"
+                     "            cnt += 1\nprint(cnt)\n"),
+        Solution("combinations", "1. itertools.combinations(A, 2) yields every unordered pair of positions exactly "
+                                 "once.\n2. Count those whose two values sum to K.\n3. Print the count.",
+                     "from itertools import combinations\nn, k = map(int, input().split())\n"
+                     "a = list(map(int, input().split()))\n"
+                     "print(sum(1 for x, y in combinations(a, 2) if x + y == k))\n"),
+        Solution("one-pass-dict", "1. Scan left to right, remembering how often each value has appeared so far.\n"
+                                  "2. For the current value x, every earlier occurrence of K - x forms a valid "
+                                  "pair; add that count.\n3. Record x and continue; print the total.",
+                     "n, k = map(int, input().split())\nseen = {}\ncnt = 0\nfor x in map(int, input().split()):\n"
+                     "    cnt += seen.get(k - x, 0)\n    seen[x] = seen.get(x, 0) + 1\nprint(cnt)\n"),
+        Solution("counter-formula", "1. Count occurrences of each value with collections.Counter.\n"
+                                    "2. For a value v with partner w = K - v: if v < w there are c[v] * c[w] "
+                                    "pairs; if v = w there are c[v] * (c[v] - 1) / 2.\n"
+                                    "3. Sum over all values (each unordered value pair once) and print.",
+                     "from collections import Counter\nn, k = map(int, input().split())\n"
+                     "c = Counter(map(int, input().split()))\nans = 0\nfor v in c:\n    w = k - v\n    if v < w:\n"
+                     "        ans += c[v] * c[w]\n    elif v == w:\n        ans += c[v] * (c[v] - 1) // 2\n"
+                     "print(ans)\n"),
+        Solution("sort-bisect", "1. Sort A; for each position i, the partners must equal K - A_i and lie after i.\n"
+                                "2. bisect_left and bisect_right on the suffix give how many such partners exist.\n"
+                                "3. Sum these counts and print.",
+                     "import sys\nfrom bisect import bisect_left, bisect_right\n"
+                     "data = list(map(int, sys.stdin.read().split()))\nn, k = data[0], data[1]\n"
+                     "a = sorted(data[2:2 + n])\nans = 0\nfor i in range(n):\n    t = k - a[i]\n"
+                     "    ans += bisect_right(a, t, i + 1) - bisect_left(a, t, i + 1)\nprint(ans)\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -109,8 +130,11 @@ class BruteThreeSum(Family):
     title = "Three $Boxes"
     n_edges = 3
     statements = (
-        r"""$person will put ${item}s into three $boxes. Each $box must receive at least $lo and at most L ${item}s, and the three $boxes together must receive exactly S ${item}s.
-How many ways are there to decide the numbers of ${item}s in the three $boxes? Two ways are different if some $box receives a different number of ${item}s. (The ${item}s themselves are indistinguishable, and the $boxes are distinguishable.)
+        r"""$person will put ${item}s into three $boxes. Each $box must receive at least $lo and at most L ${item}s, """
+        r"""and the three $boxes together must receive exactly S ${item}s.
+How many ways are there to decide the numbers of ${item}s in the three $boxes? Two ways are different if some $box """
+        r"""receives a different number of ${item}s. (The ${item}s themselves are indistinguishable, and the $boxes """
+        r"""are distinguishable.)
 
 Input
 
@@ -128,7 +152,8 @@ Constraints
 - All input values are integers.
 
 $samples""",
-        r"""Given integers L and S, count the triples of integers (x, y, z) such that $lo \leq x, y, z \leq L and x + y + z = S.
+        r"""Given integers L and S, count the triples of integers (x, y, z) such that $lo \leq x, y, z \leq L and x """
+        r"""+ y + z = S.
 (This is the number of ways $person can fill three $boxes with ${item}s under these limits.)
 
 Input
@@ -149,22 +174,45 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("triple-loop", "1. L is at most $l_max, so all of the at most (L+1)^3 triples can be tried.\n2. Loop x, y, z over $lo..L and count those with x + y + z = S.\n3. Print the count.",
-                 "l, s = map(int, input().split())\ncnt = 0\nfor x in range($lo, l + 1):\n    for y in range($lo, l + 1):\n        for z in range($lo, l + 1):\n            if x + y + z == s:\n                cnt += 1\nprint(cnt)\n"),
-        Solution("double-loop", "1. Once x and y are fixed, z = S - x - y is forced.\n2. Loop over x and y only and check that z lies within $lo..L.\n3. Print the number of valid (x, y).",
-                 "l, s = map(int, input().split())\ncnt = 0\nfor x in range($lo, l + 1):\n    for y in range($lo, l + 1):\n        if $lo <= s - x - y <= l:\n            cnt += 1\nprint(cnt)\n"),
-        Solution("product", "1. itertools.product(range($lo, L + 1), repeat=3) enumerates every triple.\n2. Count the triples whose sum equals S.\n3. Print the count.",
-                 "from itertools import product\nl, s = map(int, input().split())\nprint(sum(1 for t in product(range($lo, l + 1), repeat=3) if sum(t) == s))\n"),
-        Solution("inclusion-exclusion", "1. Shift each variable down by $lo: now 0 <= x' <= M = L - $lo and the target is T = S - 3*$lo.\n2. Without the upper bound there are C(T+2, 2) solutions; subtract those where some variable exceeds M by inclusion-exclusion over how many variables do.\n3. Print the sum of (-1)^k C(3, k) C(T - k(M+1) + 2, 2) over k with T - k(M+1) >= 0.",
-                 "from math import comb\nl, s = map(int, input().split())\nm = l - $lo\nt = s - 3 * $lo\nans = 0\nfor k in range(4):\n    r = t - k * (m + 1)\n    if r >= 0:\n        ans += (-1) ** k * comb(3, k) * comb(r + 2, 2)\nprint(ans)\n"),
-        Solution("convolution", "1. ways[v] = number of ways to reach the total v with the boxes filled so far; start with ways[0] = 1.\n2. For each of the three boxes, add every amount $lo..L to every reachable total (a small DP convolution).\n3. Print ways[S].",
-                 "l, s = map(int, input().split())\nways = {0: 1}\nfor _ in range(3):\n    nxt = {}\n    for v, c in ways.items():\n        for add in range($lo, l + 1):\n            nxt[v + add] = nxt.get(v + add, 0) + c\n    ways = nxt\nprint(ways.get(s, 0))\n"),
+        Solution("triple-loop", "1. L is at most $l_max, so all of the at most (L+1)^3 triples can be tried.\n"
+                                "2. Loop x, y, z over $lo..L and count those with x + y + z = S.\n"
+                                "3. Print the count.",
+                     "l, s = map(int, input().split())\ncnt = 0\nfor x in range($lo, l + 1):\n"
+                     "    for y in range($lo, l + 1):\n        for z in range($lo, l + 1):\n"
+                     "            if x + y + z == s:\n                cnt += 1\nprint(cnt)\n"),
+        Solution("double-loop", "1. Once x and y are fixed, z = S - x - y is forced.\n"
+                                "2. Loop over x and y only and check that z lies within $lo..L.\n"
+                                "3. Print the number of valid (x, y).",
+                     "l, s = map(int, input().split())\ncnt = 0\nfor x in range($lo, l + 1):\n"
+                     "    for y in range($lo, l + 1):\n        if $lo <= s - x - y <= l:\n            cnt += 1\n"
+                     "print(cnt)\n"),
+        Solution("product", "1. itertools.product(range($lo, L + 1), repeat=3) enumerates every triple.\n"
+                            "2. Count the triples whose sum equals S.\n3. Print the count.",
+                     "from itertools import product\nl, s = map(int, input().split())\n"
+                     "print(sum(1 for t in product(range($lo, l + 1), repeat=3) if sum(t) == s))\n"),
+        Solution("inclusion-exclusion", "1. Shift each variable down by $lo: now 0 <= x' <= M = L - $lo and the "
+                                        "target is T = S - 3*$lo.\n"
+                                        "2. Without the upper bound there are C(T+2, 2) solutions; subtract those "
+                                        "where some variable exceeds M by inclusion-exclusion over how many "
+                                        "variables do.\n3. Print the sum of (-1)^k C(3, k) C(T - k(M+1) + 2, 2) "
+                                        "over k with T - k(M+1) >= 0.",
+                     "from math import comb\nl, s = map(int, input().split())\nm = l - $lo\nt = s - 3 * $lo\nans = 0\n"
+                     "for k in range(4):\n    r = t - k * (m + 1)\n    if r >= 0:\n"
+                     "        ans += (-1) ** k * comb(3, k) * comb(r + 2, 2)\nprint(ans)\n"),
+        Solution("convolution", "1. ways[v] = number of ways to reach the total v with the boxes filled so far; "
+                                "start with ways[0] = 1.\n2. For each of the three boxes, add every amount $lo..L "
+                                "to every reachable total (a small DP convolution).\n3. Print ways[S].",
+                     "l, s = map(int, input().split())\nways = {0: 1}\nfor _ in range(3):\n    nxt = {}\n"
+                     "    for v, c in ways.items():\n        for add in range($lo, l + 1):\n"
+                     "            nxt[v + add] = nxt.get(v + add, 0) + c\n    ways = nxt\nprint(ways.get(s, 0))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
         box, boxes = rng.choice([("box", "boxes"), ("basket", "baskets"), ("dish", "dishes"), ("pouch", "pouches")])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["button", "marble", "coin", "bead", "stamp", "chestnut"]),
-                "box": box, "boxes": boxes, "Boxes": boxes.capitalize(), "lo": rng.choice([0, 1]), "l_max": rng.choice([10, 20, 30, 40, 50])}
+        return {"person": rng.choice(PEOPLE), "item": rng.choice(["button", "marble", "coin", "bead", "stamp",
+             "chestnut"]),
+                "box": box, "boxes": boxes, "Boxes": boxes.capitalize(), "lo": rng.choice([0, 1]),
+                    "l_max": rng.choice([10, 20, 30, 40, 50])}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
         lm = params["l_max"]
@@ -195,7 +243,8 @@ class BruteCoinWays(Family):
     statements = (
         r"""$person has A coins of $d1 $currency, B coins of $d2 $currency and C coins of $d3 $currency.
 In how many ways can he select some of these coins so that their total value is exactly X $currency?
-Coins of the same value are indistinguishable. Two ways are different if, for some kind of coin, the numbers of selected coins of that kind differ.
+Coins of the same value are indistinguishable. Two ways are different if, for some kind of coin, the numbers of """
+        r"""selected coins of that kind differ.
 
 Input
 
@@ -219,7 +268,8 @@ Constraints
 
 $samples""",
         r"""A wallet contains A coins worth $d1, B coins worth $d2 and C coins worth $d3 (all in $currency).
-Count the triples (a, b, c) with 0 \leq a \leq A, 0 \leq b \leq B, 0 \leq c \leq C and $d1 a + $d2 b + $d3 c = X; that is how many ways $person can pay exactly X.
+Count the triples (a, b, c) with 0 \leq a \leq A, 0 \leq b \leq B, 0 \leq c \leq C and $d1 a + $d2 b + $d3 c = X; """
+        r"""that is how many ways $person can pay exactly X.
 
 Input
 
@@ -242,16 +292,38 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("triple-loop", "1. The counts are at most $c_max, so enumerate every (a, b, c) directly.\n2. Count the triples whose value $d1 a + $d2 b + $d3 c equals X.\n3. Print the count.",
-                 "A = int(input())\nB = int(input())\nC = int(input())\nX = int(input())\ncnt = 0\nfor a in range(A + 1):\n    for b in range(B + 1):\n        for c in range(C + 1):\n            if $d1 * a + $d2 * b + $d3 * c == X:\n                cnt += 1\nprint(cnt)\n"),
-        Solution("derive-third", "1. Fix a and b; the rest, X - $d1 a - $d2 b, must be paid with $d3 coins.\n2. It works when the rest is non-negative, divisible by $d3 and needs at most C coins.\n3. Count the valid (a, b) and print.",
-                 "A, B, C, X = (int(input()) for _ in range(4))\ncnt = 0\nfor a in range(A + 1):\n    for b in range(B + 1):\n        rest = X - $d1 * a - $d2 * b\n        if rest >= 0 and rest % $d3 == 0 and rest // $d3 <= C:\n            cnt += 1\nprint(cnt)\n"),
-        Solution("product", "1. itertools.product over range(A+1), range(B+1), range(C+1) gives every selection.\n2. Count the selections whose value is X.\n3. Print the count.",
-                 "import sys\nfrom itertools import product\nA, B, C, X = map(int, sys.stdin.read().split())\nprint(sum(1 for a, b, c in product(range(A + 1), range(B + 1), range(C + 1)) if $d1 * a + $d2 * b + $d3 * c == X))\n"),
-        Solution("dp-by-kind", "1. Keep a map from reachable totals to the number of ways, starting with {0: 1}.\n2. For each coin kind (value, count), extend every total by 0..count coins of that kind.\n3. Print the number of ways to reach X.",
-                 "A, B, C, X = (int(input()) for _ in range(4))\nways = {0: 1}\nfor value, count in (($d1, A), ($d2, B), ($d3, C)):\n    nxt = {}\n    for total, w in ways.items():\n        for k in range(count + 1):\n            t = total + value * k\n            nxt[t] = nxt.get(t, 0) + w\n    ways = nxt\nprint(ways.get(X, 0))\n"),
-        Solution("meet-in-middle", "1. Count how many (a, b) give each partial value $d1 a + $d2 b, using a Counter.\n2. For each c, the partial value must be X - $d3 c; look it up.\n3. Sum the lookups and print.",
-                 "from collections import Counter\nA, B, C, X = (int(input()) for _ in range(4))\npart = Counter($d1 * a + $d2 * b for a in range(A + 1) for b in range(B + 1))\nprint(sum(part[X - $d3 * c] for c in range(C + 1)))\n"),
+        Solution("triple-loop", "1. The counts are at most $c_max, so enumerate every (a, b, c) directly.\n"
+                                "2. Count the triples whose value $d1 a + $d2 b + $d3 c equals X.\n"
+                                "3. Print the count.",
+                     "A = int(input())\nB = int(input())\nC = int(input())\nX = int(input())\ncnt = 0\n"
+                     "for a in range(A + 1):\n    for b in range(B + 1):\n        for c in range(C + 1):\n"
+                     "            if $d1 * a + $d2 * b + $d3 * c == X:\n                cnt += 1\nprint(cnt)\n"),
+        Solution("derive-third", "1. Fix a and b; the rest, X - $d1 a - $d2 b, must be paid with $d3 coins.\n"
+                                 "2. It works when the rest is non-negative, divisible by $d3 and needs at most C "
+                                 "coins.\n3. Count the valid (a, b) and print.",
+                     "A, B, C, X = (int(input()) for _ in range(4))\ncnt = 0\nfor a in range(A + 1):\n"
+                     "    for b in range(B + 1):\n        rest = X - $d1 * a - $d2 * b\n"
+                     "        if rest >= 0 and rest % $d3 == 0 and rest // $d3 <= C:\n            cnt += 1\n"
+                     "print(cnt)\n"),
+        Solution("product", "1. itertools.product over range(A+1), range(B+1), range(C+1) gives every selection.\n"
+                            "2. Count the selections whose value is X.\n3. Print the count.",
+                     "import sys\nfrom itertools import product\nA, B, C, X = map(int, sys.stdin.read().split())\n"
+                     "print(sum(1 for a, b, c in product(range(A + 1), range(B + 1), range(C + 1)) if $d1 * a + "
+                     "$d2 * b + $d3 * c == X))\n"),
+        Solution("dp-by-kind", "1. Keep a map from reachable totals to the number of ways, starting with {0: 1}.\n"
+                               "2. For each coin kind (value, count), extend every total by 0..count coins of that "
+                               "kind.\n3. Print the number of ways to reach X.",
+                     "A, B, C, X = (int(input()) for _ in range(4))\nways = {0: 1}\n"
+                     "for value, count in (($d1, A), ($d2, B), ($d3, C)):\n    nxt = {}\n"
+                     "    for total, w in ways.items():\n        for k in range(count + 1):\n"
+                     "            t = total + value * k\n            nxt[t] = nxt.get(t, 0) + w\n    ways = nxt\n"
+                     "print(ways.get(X, 0))\n"),
+        Solution("meet-in-middle", "1. Count how many (a, b) give each partial value $d1 a + $d2 b, using a "
+                                   "Counter.\n2. For each c, the partial value must be X - $d3 c; look it up.\n"
+                                   "3. Sum the lookups and print.",
+                     "from collections import Counter\nA, B, C, X = (int(input()) for _ in range(4))\n"
+                     "part = Counter($d1 * a + $d2 * b for a in range(A + 1) for b in range(B + 1))\n"
+                     "print(sum(part[X - $d3 * c] for c in range(C + 1)))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

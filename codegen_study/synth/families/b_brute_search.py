@@ -39,7 +39,8 @@ Constraints
 - All input values are integers.
 
 $samples""",
-        r"""You are given N positive integers W_1, \ldots, W_N (the weights of $person's ${item}s, in $unit) and a target S.
+        r"""You are given N positive integers W_1, \ldots, W_N (the weights of $person's ${item}s, in $unit) and a """
+        r"""target S.
 Determine whether some non-empty subset of them sums to exactly S.
 
 Input
@@ -62,16 +63,39 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("bitmask", "1. With N <= $n_max there are at most 2^$n_max subsets; encode each as a bitmask.\n2. For every mask, add the weights whose bits are set and compare with S.\n3. Print $yes if some mask matches, else $no.",
-                 "n, s = map(int, input().split())\nw = list(map(int, input().split()))\nfound = False\nfor mask in range(1, 1 << n):\n    if sum(w[i] for i in range(n) if mask >> i & 1) == s:\n        found = True\n        break\nprint('$yes' if found else '$no')\n"),
-        Solution("combinations", "1. Try every subset size r from 1 to N.\n2. itertools.combinations(W, r) lists the subsets of that size; any() stops at the first one summing to S.\n3. Print the verdict.",
-                 "from itertools import combinations\nn, s = map(int, input().split())\nw = list(map(int, input().split()))\nok = any(sum(c) == s for r in range(1, n + 1) for c in combinations(w, r))\nprint('$yes' if ok else '$no')\n"),
-        Solution("recursion", "1. Decide the items one by one: each is either taken or skipped.\n2. Recurse on (index, remaining target); stop early when the target hits 0 or goes negative (all weights are positive, and S >= 1 so the chosen set is non-empty).\n3. Print $yes if some branch reaches 0.",
-                 "import sys\nsys.setrecursionlimit(10000)\nn, s = map(int, input().split())\nw = list(map(int, input().split()))\n\ndef can(i, rest):\n    if rest == 0:\n        return True\n    if rest < 0 or i == n:\n        return False\n    return can(i + 1, rest - w[i]) or can(i + 1, rest)\n\nprint('$yes' if can(0, s) else '$no')\n"),
-        Solution("reachable-set", "1. Keep the set of sums reachable with the items seen so far, starting from {0}.\n2. For each item, add its weight to every reachable sum and merge.\n3. S >= 1, so S in the final set means a non-empty subset works; print the verdict.",
-                 "n, s = map(int, input().split())\nreach = {0}\nfor x in map(int, input().split()):\n    reach |= {r + x for r in reach}\nprint('$yes' if s in reach else '$no')\n"),
-        Solution("bitset", "1. Use one Python integer as a bitset: bit v is set when the sum v is reachable; start with bit 0.\n2. For each weight x, bits |= bits << x adds x to every reachable sum at once.\n3. Test bit S and print the verdict.",
-                 "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, s = data[0], data[1]\nbits = 1\nfor x in data[2:2 + n]:\n    bits |= bits << x\nprint('$yes' if bits >> s & 1 else '$no')\n"),
+        Solution("bitmask", "1. With N <= $n_max there are at most 2^$n_max subsets; encode each as a bitmask.\n"
+                            "2. For every mask, add the weights whose bits are set and compare with S.\n"
+                            "3. Print $yes if some mask matches, else $no.",
+                     "n, s = map(int, input().split())\nw = list(map(int, input().split()))\nfound = False\n"
+                     "for mask in range(1, 1 << n):\n    if sum(w[i] for i in range(n) if mask >> i & 1) == s:\n"
+                     "        found = True\n        break\nprint('$yes' if found else '$no')\n"),
+        Solution("combinations", "1. Try every subset size r from 1 to N.\n"
+                                 "2. itertools.combinations(W, r) lists the subsets of that size; any() stops at "
+                                 "the first one summing to S.\n3. Print the verdict.",
+                     "from itertools import combinations\nn, s = map(int, input().split())\n"
+                     "w = list(map(int, input().split()))\n"
+                     "ok = any(sum(c) == s for r in range(1, n + 1) for c in combinations(w, r))\n"
+                     "print('$yes' if ok else '$no')\n"),
+        Solution("recursion", "1. Decide the items one by one: each is either taken or skipped.\n"
+                              "2. Recurse on (index, remaining target); stop early when the target hits 0 or goes "
+                              "negative (all weights are positive, and S >= 1 so the chosen set is non-empty).\n"
+                              "3. Print $yes if some branch reaches 0.",
+                     "import sys\nsys.setrecursionlimit(10000)\nn, s = map(int, input().split())\n"
+                     "w = list(map(int, input().split()))\n\ndef can(i, rest):\n    if rest == 0:\n"
+                     "        return True\n    if rest < 0 or i == n:\n        return False\n"
+                     "    return can(i + 1, rest - w[i]) or can(i + 1, rest)\n\n"
+                     "print('$yes' if can(0, s) else '$no')\n"),
+        Solution("reachable-set", "1. Keep the set of sums reachable with the items seen so far, starting from "
+                                  "{0}.\n2. For each item, add its weight to every reachable sum and merge.\n"
+                                  "3. S >= 1, so S in the final set means a non-empty subset works; print the "
+                                  "verdict.",
+                     "n, s = map(int, input().split())\nreach = {0}\nfor x in map(int, input().split()):\n"
+                     "    reach |= {r + x for r in reach}\nprint('$yes' if s in reach else '$no')\n"),
+        Solution("bitset", "1. Use one Python integer as a bitset: bit v is set when the sum v is reachable; start "
+                           "with bit 0.\n2. For each weight x, bits |= bits << x adds x to every reachable sum at "
+                           "once.\n3. Test bit S and print the verdict.",
+                     "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, s = data[0], data[1]\nbits = 1\n"
+                     "for x in data[2:2 + n]:\n    bits |= bits << x\nprint('$yes' if bits >> s & 1 else '$no')\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -115,7 +139,8 @@ class BruteClosestPair(Family):
     n_edges = 3
     statements = (
         r"""There are N $people in $person's class, and the $quantity of the i-th one is A_i.
-$person wants to choose two different $people whose ${quantity}s are as close as possible. Find the minimum possible value of |A_i - A_j| over all pairs i \neq j.
+$person wants to choose two different $people whose ${quantity}s are as close as possible. Find the minimum possible """
+        r"""value of |A_i - A_j| over all pairs i \neq j.
 
 Input
 
@@ -156,16 +181,34 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("double-loop", "1. N is at most $n_max, so checking all pairs is fast enough.\n2. Track the minimum of |A_i - A_j| over i < j with two nested loops.\n3. Print the minimum.",
-                 "n = int(input())\na = list(map(int, input().split()))\nbest = float('inf')\nfor i in range(n):\n    for j in range(i + 1, n):\n        best = min(best, abs(a[i] - a[j]))\nprint(best)\n"),
-        Solution("combinations-min", "1. itertools.combinations(A, 2) lists every pair once.\n2. Take min of the absolute differences with a generator.\n3. Print it.",
-                 "from itertools import combinations\nn = int(input())\na = list(map(int, input().split()))\nprint(min(abs(x - y) for x, y in combinations(a, 2)))\n"),
-        Solution("sort-adjacent", "1. After sorting, the closest pair is always two neighbours: anything farther apart has a neighbour pair inside it that is at least as close.\n2. Compute a[i+1] - a[i] for consecutive elements of the sorted list.\n3. Print the smallest gap.",
-                 "n = int(input())\na = sorted(map(int, input().split()))\nbest = a[1] - a[0]\nfor i in range(1, n - 1):\n    best = min(best, a[i + 1] - a[i])\nprint(best)\n"),
-        Solution("pairwise", "1. Sort the values.\n2. itertools.pairwise yields consecutive pairs of the sorted list; the minimum gap among them is the answer.\n3. Print it.",
-                 "import sys\nfrom itertools import pairwise\ndata = list(map(int, sys.stdin.read().split()))\na = sorted(data[1:1 + data[0]])\nprint(min(y - x for x, y in pairwise(a)))\n"),
-        Solution("insert-sorted", "1. Insert the values one by one into a sorted list with bisect.insort.\n2. Before inserting x, only its future neighbours (the elements just below and just above it) can be the closest earlier value; update the answer with them.\n3. Print the best difference.",
-                 "from bisect import bisect_left, insort\nn = int(input())\nseen = []\nbest = None\nfor x in map(int, input().split()):\n    k = bisect_left(seen, x)\n    for j in (k - 1, k):\n        if 0 <= j < len(seen):\n            d = abs(x - seen[j])\n            if best is None or d < best:\n                best = d\n    insort(seen, x)\nprint(best)\n"),
+        Solution("double-loop", "1. N is at most $n_max, so checking all pairs is fast enough.\n"
+                                "2. Track the minimum of |A_i - A_j| over i < j with two nested loops.\n"
+                                "3. Print the minimum.",
+                     "n = int(input())\na = list(map(int, input().split()))\nbest = float('inf')\nfor i in range(n):\n"
+                     "    for j in range(i + 1, n):\n        best = min(best, abs(a[i] - a[j]))\nprint(best)\n"),
+        Solution("combinations-min", "1. itertools.combinations(A, 2) lists every pair once.\n"
+                                     "2. Take min of the absolute differences with a generator.\n3. Print it.",
+                     "from itertools import combinations\nn = int(input())\na = list(map(int, input().split()))\n"
+                     "print(min(abs(x - y) for x, y in combinations(a, 2)))\n"),
+        Solution("sort-adjacent", "1. After sorting, the closest pair is always two neighbours: anything farther "
+                                  "apart has a neighbour pair inside it that is at least as close.\n"
+                                  "2. Compute a[i+1] - a[i] for consecutive elements of the sorted list.\n"
+                                  "3. Print the smallest gap.",
+                     "n = int(input())\na = sorted(map(int, input().split()))\nbest = a[1] - a[0]\n"
+                     "for i in range(1, n - 1):\n    best = min(best, a[i + 1] - a[i])\nprint(best)\n"),
+        Solution("pairwise", "1. Sort the values.\n2. itertools.pairwise yields consecutive pairs of the sorted "
+                             "list; the minimum gap among them is the answer.\n3. Print it.",
+                     "import sys\nfrom itertools import pairwise\ndata = list(map(int, sys.stdin.read().split()))\n"
+                     "a = sorted(data[1:1 + data[0]])\nprint(min(y - x for x, y in pairwise(a)))\n"),
+        Solution("insert-sorted", "1. Insert the values one by one into a sorted list with bisect.insort.\n"
+                                  "2. Before inserting x, only its future neighbours (the elements just below and "
+                                  "just above it) can be the closest earlier value; update the answer with them.\n"
+                                  "3. Print the best difference.",
+                     "from bisect import bisect_left, insort\nn = int(input())\nseen = []\nbest = None\n"
+                     "for x in map(int, input().split()):\n    k = bisect_left(seen, x)\n    for j in (k - 1, k):\n"
+                     "        if 0 <= j < len(seen):\n            d = abs(x - seen[j])\n"
+                     "            if best is None or d < best:\n                best = d\n    insort(seen, x)\n"
+                     "print(best)\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

@@ -19,7 +19,9 @@ class GreedyIntervalScheduling(Family):
     heldout = True
     statements = (
         r"""There are N ${event}s at the $venue today. The i-th $event starts at time S_i and ends at time T_i.
-$person wants to attend as many ${event}s as possible. He cannot attend two ${event}s at the same time, but he may attend a $event that starts exactly when another one he attends ends. He must attend each chosen $event from start to end.
+$person wants to attend as many ${event}s as possible. He cannot attend two ${event}s at the same time, but he may """
+        r"""attend a $event that starts exactly when another one he attends ends. He must attend each chosen $event """
+        r"""from start to end.
 Find the maximum number of ${event}s he can attend.
 
 Input
@@ -42,8 +44,10 @@ Constraints
 - All input values are integers.
 
 $samples""",
-        r"""The $venue has received N reservation requests; request i wants to use it during the half-open time interval [S_i, T_i).
-Accepted requests must not overlap (two intervals that only touch at an endpoint do not overlap). As the manager, $person wants to accept as many requests as possible. Find that number.
+        r"""The $venue has received N reservation requests; request i wants to use it during the half-open time """
+        r"""interval [S_i, T_i).
+Accepted requests must not overlap (two intervals that only touch at an endpoint do not overlap). As the manager, """
+        r"""$person wants to accept as many requests as possible. Find that number.
 
 Input
 
@@ -66,16 +70,43 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("earliest-end", "1. Among the ${event}s that fit, always take the one that ends first: it leaves the most room for the rest.\n2. Sort by end time and take every interval whose start is at least the end of the last taken one.\n3. Print the number taken.",
-                 "n = int(input())\niv = [tuple(map(int, input().split())) for _ in range(n)]\niv.sort(key=lambda p: p[1])\ncnt = 0\nlast = -1\nfor s, t in iv:\n    if s >= last:\n        cnt += 1\n        last = t\nprint(cnt)\n"),
-        Solution("swap-pairs", "1. Read all numbers at once and build (end, start) pairs, so plain tuple sorting orders by end time.\n2. Greedily keep each pair whose start is not before the current end.\n3. Print how many were kept.",
-                 "import sys\nv = list(map(int, sys.stdin.read().split()))\nn = v[0]\npairs = sorted(zip(v[2::2], v[1::2]))\nend = -1\nkept = 0\nfor t, s in pairs:\n    if s >= end:\n        end = t\n        kept += 1\nprint(kept)\n"),
-        Solution("dp-bisect", "1. Sort by end time; dp[i] is the best answer using only the first i intervals.\n2. For interval i, the intervals compatible before it are those with end <= S_i, found by bisect_right on the sorted ends; dp[i+1] = max(dp[i], dp[j] + 1).\n3. Print dp[N].",
-                 "from bisect import bisect_right\nn = int(input())\niv = sorted((tuple(map(int, input().split())) for _ in range(n)), key=lambda p: p[1])\nends = [t for _, t in iv]\ndp = [0] * (n + 1)\nfor i, (s, t) in enumerate(iv):\n    j = bisect_right(ends, s)\n    dp[i + 1] = max(dp[i], dp[j] + 1)\nprint(dp[n])\n"),
-        Solution("by-start-shrink", "1. Sort by start time and keep the end of the last chosen interval.\n2. If the next interval starts at or after that end, take it; otherwise it overlaps, so keep whichever of the two ends earlier (swap if the new one ends sooner).\n3. Print the number of chosen intervals.",
-                 "n = int(input())\niv = sorted(tuple(map(int, input().split())) for _ in range(n))\ncnt = 1\ncur_end = iv[0][1]\nfor s, t in iv[1:]:\n    if s >= cur_end:\n        cnt += 1\n        cur_end = t\n    else:\n        cur_end = min(cur_end, t)\nprint(cnt)\n"),
-        Solution("time-dp", "1. Compress the distinct times into indices and group the intervals by their end time.\n2. best[k] = the most intervals finishing by the k-th time: best[k] = max(best[k-1], best[index of S] + 1 over intervals ending there).\n3. Print best at the last time.",
-                 "n = int(input())\niv = [tuple(map(int, input().split())) for _ in range(n)]\ntimes = sorted({x for p in iv for x in p})\nidx = {x: k for k, x in enumerate(times)}\nending = [[] for _ in times]\nfor s, t in iv:\n    ending[idx[t]].append(idx[s])\nbest = [0] * len(times)\nfor k in range(1, len(times)):\n    best[k] = best[k - 1]\n    for j in ending[k]:\n        best[k] = max(best[k], best[j] + 1)\nprint(best[-1])\n"),
+        Solution("earliest-end", "1. Among the ${event}s that fit, always take the one that ends first: it leaves "
+                                 "the most room for the rest.\n"
+                                 "2. Sort by end time and take every interval whose start is at least the end of "
+                                 "the last taken one.\n3. Print the number taken.",
+                     "n = int(input())\niv = [tuple(map(int, input().split())) for _ in range(n)]\n"
+                     "iv.sort(key=lambda p: p[1])\ncnt = 0\nlast = -1\nfor s, t in iv:\n    if s >= last:\n"
+                     "        cnt += 1\n        last = t\nprint(cnt)\n"),
+        Solution("swap-pairs", "1. Read all numbers at once and build (end, start) pairs, so plain tuple sorting "
+                               "orders by end time.\n2. Greedily keep each pair whose start is not before the "
+                               "current end.\n3. Print how many were kept.",
+                     "import sys\nv = list(map(int, sys.stdin.read().split()))\nn = v[0]\n"
+                     "pairs = sorted(zip(v[2::2], v[1::2]))\nend = -1\nkept = 0\nfor t, s in pairs:\n"
+                     "    if s >= end:\n        end = t\n        kept += 1\nprint(kept)\n"),
+        Solution("dp-bisect", "1. Sort by end time; dp[i] is the best answer using only the first i intervals.\n"
+                              "2. For interval i, the intervals compatible before it are those with end <= S_i, "
+                              "found by bisect_right on the sorted ends; dp[i+1] = max(dp[i], dp[j] + 1).\n"
+                              "3. Print dp[N].",
+                     "from bisect import bisect_right\nn = int(input())\n"
+                     "iv = sorted((tuple(map(int, input().split())) for _ in range(n)), key=lambda p: p[1])\n"
+                     "ends = [t for _, t in iv]\ndp = [0] * (n + 1)\nfor i, (s, t) in enumerate(iv):\n"
+                     "    j = bisect_right(ends, s)\n    dp[i + 1] = max(dp[i], dp[j] + 1)\nprint(dp[n])\n"),
+        Solution("by-start-shrink", "1. Sort by start time and keep the end of the last chosen interval.\n"
+                                    "2. If the next interval starts at or after that end, take it; otherwise it "
+                                    "overlaps, so keep whichever of the two ends earlier (swap if the new one ends "
+                                    "sooner).\n3. Print the number of chosen intervals.",
+                     "n = int(input())\niv = sorted(tuple(map(int, input().split())) for _ in range(n))\ncnt = 1\n"
+                     "cur_end = iv[0][1]\nfor s, t in iv[1:]:\n    if s >= cur_end:\n        cnt += 1\n"
+                     "        cur_end = t\n    else:\n        cur_end = min(cur_end, t)\nprint(cnt)\n"),
+        Solution("time-dp", "1. Compress the distinct times into indices and group the intervals by their end "
+                            "time.\n2. best[k] = the most intervals finishing by the k-th time: best[k] = "
+                            "max(best[k-1], best[index of S] + 1 over intervals ending there).\n"
+                            "3. Print best at the last time.",
+                     "n = int(input())\niv = [tuple(map(int, input().split())) for _ in range(n)]\n"
+                     "times = sorted({x for p in iv for x in p})\nidx = {x: k for k, x in enumerate(times)}\n"
+                     "ending = [[] for _ in times]\nfor s, t in iv:\n    ending[idx[t]].append(idx[s])\n"
+                     "best = [0] * len(times)\nfor k in range(1, len(times)):\n    best[k] = best[k - 1]\n"
+                     "    for j in ending[k]:\n        best[k] = max(best[k], best[j] + 1)\nprint(best[-1])\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -123,7 +154,8 @@ class GreedyNonDecreasing(Family):
     statements = (
         r"""$person has N ${thing}s standing in a row. The height of the i-th $thing from the left is H_i.
 $person can perform the following operation any number of times: choose one $thing and increase its height by 1.
-Find the minimum number of operations needed so that the heights are non-decreasing from left to right, that is, H_1 \leq H_2 \leq \cdots \leq H_N.
+Find the minimum number of operations needed so that the heights are non-decreasing from left to right, that is, H_1 """
+        r"""\leq H_2 \leq \cdots \leq H_N.
 
 Input
 
@@ -142,8 +174,10 @@ Constraints
 - All input values are integers.
 
 $samples""",
-        r"""You are given a sequence H = (H_1, \ldots, H_N) of the heights of $person's ${thing}s. In one operation you may add 1 to any single element.
-Heights can never be decreased. What is the smallest number of operations after which H_i \leq H_{i+1} holds for every 1 \leq i < N?
+        r"""You are given a sequence H = (H_1, \ldots, H_N) of the heights of $person's ${thing}s. In one operation """
+        r"""you may add 1 to any single element.
+Heights can never be decreased. What is the smallest number of operations after which H_i \leq H_{i+1} holds for """
+        r"""every 1 \leq i < N?
 
 Input
 
@@ -164,16 +198,37 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("running-max", "1. Each element must reach at least the largest height before it, and raising it exactly to that running maximum is enough.\n2. Walk left to right keeping the running maximum; add (max - H_i) when H_i is lower, otherwise update the maximum.\n3. Print the total.",
-                 "n = int(input())\nh = list(map(int, input().split()))\nbest = 0\nops = 0\nfor x in h:\n    if x < best:\n        ops += best - x\n    else:\n        best = x\nprint(ops)\n"),
-        Solution("accumulate-max", "1. The final height of element i is the prefix maximum max(H_1..H_i).\n2. itertools.accumulate with max produces all prefix maxima.\n3. The answer is the sum of (prefix max - H_i).",
-                 "from itertools import accumulate\nn = int(input())\nh = list(map(int, input().split()))\nprint(sum(p - x for p, x in zip(accumulate(h, max), h)))\n"),
-        Solution("reduce-state", "1. Fold over the heights with functools.reduce, carrying the pair (current maximum, operations so far).\n2. Each step raises the new height to the maximum if needed and adds the difference.\n3. Print the operation count from the final pair.",
-                 "from functools import reduce\ninput()\nh = map(int, input().split())\nbest, ops = reduce(lambda st, x: (max(st[0], x), st[1] + max(0, st[0] - x)), h, (0, 0))\nprint(ops)\n"),
-        Solution("in-place", "1. Simulate the raising: for i from 2 to N, if H_i < H_{i-1}, raise H_i to H_{i-1} and count the difference.\n2. Since the list is modified in place, H_{i-1} is already the raised value.\n3. Print the count.",
-                 "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, h = data[0], data[1:]\nops = 0\nfor i in range(1, n):\n    if h[i] < h[i - 1]:\n        ops += h[i - 1] - h[i]\n        h[i] = h[i - 1]\nprint(ops)\n"),
-        Solution("sum-difference", "1. The cheapest final sequence is the prefix maximum sequence, and each operation adds exactly 1 to the total height.\n2. So the answer is sum(prefix maxima) - sum(H), computed with a generator that tracks the maximum.\n3. Print the difference.",
-                 "n = int(input())\nh = list(map(int, input().split()))\n\ndef prefix_max(xs):\n    m = 0\n    for x in xs:\n        m = max(m, x)\n        yield m\n\nprint(sum(prefix_max(h)) - sum(h))\n"),
+        Solution("running-max", "1. Each element must reach at least the largest height before it, and raising it "
+                                "exactly to that running maximum is enough.\n"
+                                "2. Walk left to right keeping the running maximum; add (max - H_i) when H_i is "
+                                "lower, otherwise update the maximum.\n3. Print the total.",
+                     "n = int(input())\nh = list(map(int, input().split()))\nbest = 0\nops = 0\nfor x in h:\n"
+                     "    if x < best:\n        ops += best - x\n    else:\n        best = x\nprint(ops)\n"),
+        Solution("accumulate-max", "1. The final height of element i is the prefix maximum max(H_1..H_i).\n"
+                                   "2. itertools.accumulate with max produces all prefix maxima.\n"
+                                   "3. The answer is the sum of (prefix max - H_i).",
+                     "from itertools import accumulate\nn = int(input())\nh = list(map(int, input().split()))\n"
+                     "print(sum(p - x for p, x in zip(accumulate(h, max), h)))\n"),
+        Solution("reduce-state", "1. Fold over the heights with functools.reduce, carrying the pair (current "
+                                 "maximum, operations so far).\n"
+                                 "2. Each step raises the new height to the maximum if needed and adds the "
+                                 "difference.\n3. Print the operation count from the final pair.",
+                     "from functools import reduce\ninput()\nh = map(int, input().split())\n"
+                     "best, ops = reduce(lambda st, x: (max(st[0], x), st[1] + max(0, st[0] - x)), h, (0, 0))\n"
+                     "print(ops)\n"),
+        Solution("in-place", "1. Simulate the raising: for i from 2 to N, if H_i < H_{i-1}, raise H_i to H_{i-1} "
+                             "and count the difference.\n2. Since the list is modified in place, H_{i-1} is "
+                             "already the raised value.\n3. Print the count.",
+                     "import sys\ndata = list(map(int, sys.stdin.read().split()))\nn, h = data[0], data[1:]\nops = 0\n"
+                     "for i in range(1, n):\n    if h[i] < h[i - 1]:\n        ops += h[i - 1] - h[i]\n"
+                     "        h[i] = h[i - 1]\nprint(ops)\n"),
+        Solution("sum-difference", "1. The cheapest final sequence is the prefix maximum sequence, and each "
+                                   "operation adds exactly 1 to the total height.\n"
+                                   "2. So the answer is sum(prefix maxima) - sum(H), computed with a generator "
+                                   "that tracks the maximum.\n3. Print the difference.",
+                     "n = int(input())\nh = list(map(int, input().split()))\n\ndef prefix_max(xs):\n    m = 0\n"
+                     "    for x in xs:\n        m = max(m, x)\n        yield m\n\n"
+                     "print(sum(prefix_max(h)) - sum(h))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

@@ -8,10 +8,17 @@ import random
 import string
 
 from codegen_study.synth.families.b_common import (
-    GRID_INPUT, PEOPLE, SIZES, grid_marks, grid_max_size, grid_size, grid_text, parse_grid, random_grid,
+    GRID_INPUT,
+    PEOPLE,
+    SIZES,
+    grid_marks,
+    grid_max_size,
+    grid_size,
+    grid_text,
+    parse_grid,
+    random_grid,
 )
 from codegen_study.synth.family import Family, Solution, register
-
 
 ALPHABETS = {"lowercase English letters": string.ascii_lowercase, "uppercase English letters": string.ascii_uppercase,
              "digits": string.digits}
@@ -25,7 +32,8 @@ class GridFindDifference(Family):
     n_edges = 3
     statements = (
         r"""$person copied a $board with H rows and W columns, but made exactly one mistake.
-The original is given by strings A_1, \ldots, A_H and the copy by strings B_1, \ldots, B_H; the j-th character of A_i (or B_i) is written in the square at the i-th row from the top and the j-th column from the left.
+The original is given by strings A_1, \ldots, A_H and the copy by strings B_1, \ldots, B_H; the j-th character of """
+        r"""A_i (or B_i) is written in the square at the i-th row from the top and the j-th column from the left.
 There is exactly one pair (i, j) such that the j-th character of A_i differs from the j-th character of B_i. Find it.
 
 Input
@@ -51,8 +59,10 @@ Constraints
 - There is exactly one pair (i, j) such that the j-th character of A_i and the j-th character of B_i are different.
 
 $samples""",
-        r"""Two $board grids A and B, each of size H \times W, are given. Every square contains one character from the $alphabet.
-They are identical except in exactly one square. Report the row number i (counted from the top, starting at 1) and the column number j (counted from the left, starting at 1) of that square.
+        r"""Two $board grids A and B, each of size H \times W, are given. Every square contains one character from """
+        r"""the $alphabet.
+They are identical except in exactly one square. Report the row number i (counted from the top, starting at 1) and """
+        r"""the column number j (counted from the left, starting at 1) of that square.
 
 Input
 
@@ -79,20 +89,45 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("nested-loop", "1. Read both grids.\n2. Compare them square by square with two nested loops.\n3. Print the first (and only) position where the characters differ, 1-indexed, and stop.",
-                 "def main():\n    h, w = map(int, input().split())\n    a = [input() for _ in range(h)]\n    b = [input() for _ in range(h)]\n    for i in range(h):\n        for j in range(w):\n            if a[i][j] != b[i][j]:\n                print(i + 1, j + 1)\n                return\n\nmain()\n"),
-        Solution("row-then-column", "1. Pair up the rows of A and B with zip and find the row that is not equal as a whole string.\n2. Inside that row, zip the characters and find the differing column with next().\n3. Print both indices, 1-indexed.",
-                 "h, w = map(int, input().split())\na = [input() for _ in range(h)]\nb = [input() for _ in range(h)]\ni = next(k for k, (ra, rb) in enumerate(zip(a, b)) if ra != rb)\nj = next(k for k, (x, y) in enumerate(zip(a[i], b[i])) if x != y)\nprint(i + 1, j + 1)\n"),
-        Solution("flatten-divmod", "1. Join each grid into one string of length H*W.\n2. Find the first index k where the two strings differ.\n3. divmod(k, W) converts k back to (row, column); print them 1-indexed.",
-                 "import sys\ndata = sys.stdin.read().split()\nh, w = int(data[0]), int(data[1])\nsa = ''.join(data[2:2 + h])\nsb = ''.join(data[2 + h:2 + 2 * h])\nk = next(k for k in range(h * w) if sa[k] != sb[k])\ni, j = divmod(k, w)\nprint(i + 1, j + 1)\n"),
-        Solution("set-difference", "1. Describe each grid as a set of triples (i, j, character).\n2. The set difference A - B contains exactly the one changed square.\n3. Unpack it and print its position, 1-indexed.",
-                 "h, w = map(int, input().split())\na = [input() for _ in range(h)]\nb = [input() for _ in range(h)]\nsa = {(i, j, a[i][j]) for i in range(h) for j in range(w)}\nsb = {(i, j, b[i][j]) for i in range(h) for j in range(w)}\n(i, j, _), = sa - sb\nprint(i + 1, j + 1)\n"),
-        Solution("collect-all", "1. Read all tokens; the first H rows after H, W belong to A, the next H to B.\n2. Build the list of every differing position with a comprehension.\n3. The list has one element; print it.",
-                 "import sys\nh, w, *rows = sys.stdin.read().split()\nh, w = int(h), int(w)\na, b = rows[:h], rows[h:]\ndiffs = [(i + 1, j + 1) for i in range(h) for j in range(w) if a[i][j] != b[i][j]]\nprint(*diffs[0])\n"),
+        Solution("nested-loop", "1. Read both grids.\n2. Compare them square by square with two nested loops.\n"
+                                "3. Print the first (and only) position where the characters differ, 1-indexed, "
+                                "and stop.",
+                     "def main():\n    h, w = map(int, input().split())\n    a = [input() for _ in range(h)]\n"
+                     "    b = [input() for _ in range(h)]\n    for i in range(h):\n        for j in range(w):\n"
+                     "            if a[i][j] != b[i][j]:\n                print(i + 1, j + 1)\n"
+                     "                return\n\nmain()\n"),
+        Solution("row-then-column", "1. Pair up the rows of A and B with zip and find the row that is not equal as "
+                                    "a whole string.\n2. Inside that row, zip the characters and find the "
+                                    "differing column with next().\n3. Print both indices, 1-indexed.",
+                     "h, w = map(int, input().split())\na = [input() for _ in range(h)]\n"
+                     "b = [input() for _ in range(h)]\n"
+                     "i = next(k for k, (ra, rb) in enumerate(zip(a, b)) if ra != rb)\n"
+                     "j = next(k for k, (x, y) in enumerate(zip(a[i], b[i])) if x != y)\nprint(i + 1, j + 1)\n"),
+        Solution("flatten-divmod", "1. Join each grid into one string of length H*W.\n"
+                                   "2. Find the first index k where the two strings differ.\n"
+                                   "3. divmod(k, W) converts k back to (row, column); print them 1-indexed.",
+                     "import sys\ndata = sys.stdin.read().split()\nh, w = int(data[0]), int(data[1])\n"
+                     "sa = ''.join(data[2:2 + h])\nsb = ''.join(data[2 + h:2 + 2 * h])\n"
+                     "k = next(k for k in range(h * w) if sa[k] != sb[k])\ni, j = divmod(k, w)\n"
+                     "print(i + 1, j + 1)\n"),
+        Solution("set-difference", "1. Describe each grid as a set of triples (i, j, character).\n"
+                                   "2. The set difference A - B contains exactly the one changed square.\n"
+                                   "3. Unpack it and print its position, 1-indexed.",
+                     "h, w = map(int, input().split())\na = [input() for _ in range(h)]\n"
+                     "b = [input() for _ in range(h)]\nsa = {(i, j, a[i][j]) for i in range(h) for j in range(w)}\n"
+                     "sb = {(i, j, b[i][j]) for i in range(h) for j in range(w)}\n(i, j, _), = sa - sb\n"
+                     "print(i + 1, j + 1)\n"),
+        Solution("collect-all", "1. Read all tokens; the first H rows after H, W belong to A, the next H to B.\n"
+                                "2. Build the list of every differing position with a comprehension.\n"
+                                "3. The list has one element; print it.",
+                     "import sys\nh, w, *rows = sys.stdin.read().split()\nh, w = int(h), int(w)\n"
+                     "a, b = rows[:h], rows[h:]\ndiffs = [(i + 1, j + 1) for i in range(h) for j in range(w) if "
+                     "a[i][j] != b[i][j]]\nprint(*diffs[0])\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        return {"person": rng.choice(PEOPLE), "board": rng.choice(["crossword", "letter board", "code sheet", "puzzle"]),
+        return {"person": rng.choice(PEOPLE), "board": rng.choice(["crossword", "letter board", "code sheet",
+            "puzzle"]),
                 "alphabet": rng.choice(sorted(ALPHABETS)), "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
@@ -120,8 +155,11 @@ class GridBoundingBox(Family):
     title = "Cover the ${stain}s"
     n_edges = 3
     statements = (
-        r"""$person spilled some ${stain}s on a sheet divided into a grid with H rows and W columns. The j-th character of S_i is $mark if the square at the i-th row from the top and the j-th column from the left has a $stain, and $empty otherwise.
-$person wants to cover all ${stain}s with one rectangular sticker whose sides are along the grid lines. What is the minimum number of squares the sticker must cover?
+        r"""$person spilled some ${stain}s on a sheet divided into a grid with H rows and W columns. The j-th """
+        r"""character of S_i is $mark if the square at the i-th row from the top and the j-th column from the left """
+        r"""has a $stain, and $empty otherwise.
+$person wants to cover all ${stain}s with one rectangular sticker whose sides are along the grid lines. What is the """
+        r"""minimum number of squares the sticker must cover?
 
 """ + GRID_INPUT + r"""
 
@@ -156,21 +194,53 @@ Constraints
 $samples""",
     )
     solutions = (
-        Solution("min-max-coordinates", "1. Collect the (row, column) of every $mark square.\n2. The rectangle spans from the minimum to the maximum row and from the minimum to the maximum column.\n3. Print (rows spanned) * (columns spanned).",
-                 "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\npts = [(i, j) for i in range(h) for j in range(w) if g[i][j] == '$mark']\nrs = [i for i, _ in pts]\ncs = [j for _, j in pts]\nprint((max(rs) - min(rs) + 1) * (max(cs) - min(cs) + 1))\n"),
-        Solution("rows-and-columns", "1. List the indices of rows that contain $mark.\n2. Transpose with zip(*g) and list the columns that contain $mark.\n3. The first and last entries of each list bound the rectangle; print its area.",
-                 "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\nrows = [i for i, r in enumerate(g) if '$mark' in r]\ncols = [j for j, c in enumerate(zip(*g)) if '$mark' in c]\nprint((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1))\n"),
-        Solution("running-bounds", "1. Keep four running bounds: top, bottom, left, right.\n2. Scan every square once and widen the bounds whenever a $mark square lies outside them.\n3. Print the area of the final bounds.",
-                 "h, w = map(int, input().split())\ntop, bottom, left, right = h, -1, w, -1\nfor i in range(h):\n    row = input()\n    for j in range(w):\n        if row[j] == '$mark':\n            top = min(top, i)\n            bottom = max(bottom, i)\n            left = min(left, j)\n            right = max(right, j)\nprint((bottom - top + 1) * (right - left + 1))\n"),
-        Solution("find-rfind", "1. For each row containing $mark, str.find gives its leftmost and str.rfind its rightmost $mark.\n2. The rectangle's left side is the minimum find, its right side the maximum rfind; its rows are the first and last such rows.\n3. Print the area.",
-                 "import sys\ndata = sys.stdin.read().split()\nh = int(data[0])\ng = data[2:2 + h]\nhit = [i for i in range(h) if g[i].find('$mark') >= 0]\nleft = min(g[i].find('$mark') for i in hit)\nright = max(g[i].rfind('$mark') for i in hit)\nprint((hit[-1] - hit[0] + 1) * (right - left + 1))\n"),
-        Solution("peel-borders", "1. Start with the whole grid as the rectangle.\n2. While the top row of the rectangle has no $mark, drop it; do the same for the bottom row, the left column and the right column.\n3. What remains is the smallest rectangle; print its area.",
-                 "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\nt, b, l, r = 0, h - 1, 0, w - 1\nwhile '$mark' not in g[t]:\n    t += 1\nwhile '$mark' not in g[b]:\n    b -= 1\nwhile all(g[i][l] != '$mark' for i in range(t, b + 1)):\n    l += 1\nwhile all(g[i][r] != '$mark' for i in range(t, b + 1)):\n    r -= 1\nprint((b - t + 1) * (r - l + 1))\n"),
+        Solution("min-max-coordinates", "1. Collect the (row, column) of every $mark square.\n"
+                                        "2. The rectangle spans from the minimum to the maximum row and from the "
+                                        "minimum to the maximum column.\n"
+                                        "3. Print (rows spanned) * (columns spanned).",
+                     "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\n"
+                     "pts = [(i, j) for i in range(h) for j in range(w) if g[i][j] == '$mark']\n"
+                     "rs = [i for i, _ in pts]\ncs = [j for _, j in pts]\n"
+                     "print((max(rs) - min(rs) + 1) * (max(cs) - min(cs) + 1))\n"),
+        Solution("rows-and-columns", "1. List the indices of rows that contain $mark.\n"
+                                     "2. Transpose with zip(*g) and list the columns that contain $mark.\n"
+                                     "3. The first and last entries of each list bound the rectangle; print its "
+                                     "area.",
+                     "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\n"
+                     "rows = [i for i, r in enumerate(g) if '$mark' in r]\n"
+                     "cols = [j for j, c in enumerate(zip(*g)) if '$mark' in c]\n"
+                     "print((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1))\n"),
+        Solution("running-bounds", "1. Keep four running bounds: top, bottom, left, right.\n"
+                                   "2. Scan every square once and widen the bounds whenever a $mark square lies "
+                                   "outside them.\n3. Print the area of the final bounds.",
+                     "h, w = map(int, input().split())\ntop, bottom, left, right = h, -1, w, -1\nfor i in range(h):\n"
+                     "    row = input()\n    for j in range(w):\n        if row[j] == '$mark':\n"
+                     "            top = min(top, i)\n            bottom = max(bottom, i)\n"
+                     "            left = min(left, j)\n            right = max(right, j)\n"
+                     "print((bottom - top + 1) * (right - left + 1))\n"),
+        Solution("find-rfind", "1. For each row containing $mark, str.find gives its leftmost and str.rfind its "
+                               "rightmost $mark.\n2. The rectangle's left side is the minimum find, its right side "
+                               "the maximum rfind; its rows are the first and last such rows.\n3. Print the area.",
+                     "import sys\ndata = sys.stdin.read().split()\nh = int(data[0])\ng = data[2:2 + h]\n"
+                     "hit = [i for i in range(h) if g[i].find('$mark') >= 0]\n"
+                     "left = min(g[i].find('$mark') for i in hit)\nright = max(g[i].rfind('$mark') for i in hit)\n"
+                     "print((hit[-1] - hit[0] + 1) * (right - left + 1))\n"),
+        Solution("peel-borders", "1. Start with the whole grid as the rectangle.\n"
+                                 "2. While the top row of the rectangle has no $mark, drop it; do the same for the "
+                                 "bottom row, the left column and the right column.\n"
+                                 "3. What remains is the smallest rectangle; print its area.",
+                     "h, w = map(int, input().split())\ng = [input() for _ in range(h)]\n"
+                     "t, b, l, r = 0, h - 1, 0, w - 1\nwhile '$mark' not in g[t]:\n    t += 1\n"
+                     "while '$mark' not in g[b]:\n    b -= 1\n"
+                     "while all(g[i][l] != '$mark' for i in range(t, b + 1)):\n    l += 1\n"
+                     "while all(g[i][r] != '$mark' for i in range(t, b + 1)):\n    r -= 1\n"
+                     "print((b - t + 1) * (r - l + 1))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
         mark, empty = grid_marks(rng)
-        return {"person": rng.choice(PEOPLE), "stain": rng.choice(["ink drop", "paint spot", "coffee stain", "sticker", "smudge"]),
+        return {"person": rng.choice(PEOPLE), "stain": rng.choice(["ink drop", "paint spot", "coffee stain", "sticker",
+             "smudge"]),
                 "mark": mark, "empty": empty, "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

@@ -25,21 +25,29 @@ class BoxesNeeded(Family):
                   "N K", "Print the minimum number of boxes.",
                   [r"1 \leq N \leq $n_max", r"1 \leq K \leq $k_max", "All input values are integers."]),
         statement("There are N $item to carry, and a trip can carry up to K of them at once.\n"
-                  "Find the smallest number of trips that carries all the $item, that is, the smallest integer x with xK \\geq N.",
+                      "Find the smallest number of trips that carries all the $item, that is, the smallest integer x "
+                      "with xK \\geq N.",
                   "N K", "Print the answer as an integer.",
                   [r"1 \leq N \leq $n_max", r"1 \leq K \leq $k_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("neg-floor", "1. Read N and K.\n2. Ceiling division equals minus the floor division of -N by K: -(-N // K).\n3. Print it.",
+        Solution("neg-floor", "1. Read N and K.\n2. Ceiling division equals minus the floor division of -N by K: "
+                              "-(-N // K).\n3. Print it.",
                  "n, k = map(int, input().split())\nprint(-(-n // k))\n"),
-        Solution("add-k-minus-1", "1. Read N and K.\n2. Adding K - 1 before the floor division rounds every partial box up: (N + K - 1) // K.\n3. Print it.",
+        Solution("add-k-minus-1", "1. Read N and K.\n2. Adding K - 1 before the floor division rounds every "
+                                  "partial box up: (N + K - 1) // K.\n3. Print it.",
                  "n, k = map(int, input().split())\nprint((n + k - 1) // k)\n"),
-        Solution("divmod", "1. Read N and K.\n2. divmod gives the full boxes q and the leftover r.\n3. A non-zero leftover needs one more box: print q + (r > 0).",
+        Solution("divmod", "1. Read N and K.\n2. divmod gives the full boxes q and the leftover r.\n"
+                           "3. A non-zero leftover needs one more box: print q + (r > 0).",
                  "n, k = map(int, input().split())\nq, r = divmod(n, k)\nprint(q + (1 if r else 0))\n"),
-        Solution("fraction-ceil", "1. Read N and K.\n2. Fraction(N, K) is the exact quotient (no floating-point error even for large N).\n3. math.ceil rounds it up; print.",
-                 "import math\nfrom fractions import Fraction\nn, k = map(int, input().split())\nprint(math.ceil(Fraction(n, k)))\n"),
-        Solution("binary-search", "1. Read N and K.\n2. x boxes suffice exactly when x * K >= N, a monotone condition in x.\n3. Binary search the smallest such x between 1 and N.",
-                 "n, k = map(int, input().split())\nlo, hi = 1, n\nwhile lo < hi:\n    mid = (lo + hi) // 2\n    if mid * k >= n:\n        hi = mid\n    else:\n        lo = mid + 1\nprint(lo)\n"),
+        Solution("fraction-ceil", "1. Read N and K.\n2. Fraction(N, K) is the exact quotient (no floating-point "
+                                  "error even for large N).\n3. math.ceil rounds it up; print.",
+                     "import math\nfrom fractions import Fraction\nn, k = map(int, input().split())\n"
+                     "print(math.ceil(Fraction(n, k)))\n"),
+        Solution("binary-search", "1. Read N and K.\n2. x boxes suffice exactly when x * K >= N, a monotone "
+                                  "condition in x.\n3. Binary search the smallest such x between 1 and N.",
+                     "n, k = map(int, input().split())\nlo, hi = 1, n\nwhile lo < hi:\n    mid = (lo + hi) // 2\n"
+                     "    if mid * k >= n:\n        hi = mid\n    else:\n        lo = mid + 1\nprint(lo)\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -74,27 +82,47 @@ class BorderTiles(Family):
     n_edges = 4
     statements = (
         statement("The floor of $person's room is covered with H \\times W square tiles: H rows and W columns.\n"
-                  "$person paints every tile that lies in the first row, the last row, the first column or the last column $color_low.\n"
+                      "$person paints every tile that lies in the first row, the last row, the first column or the "
+                      "last column $color_low.\n"
                   "How many tiles $question?",
                   "H W", "Print the number of tiles that $question.",
                   [r"1 \leq H, W \leq $s_max", "All input values are integers."]),
-        statement("Consider a grid with H rows and W columns. A cell is on the frame when it is in the top or bottom row "
+        statement(
+            "Consider a grid with H rows and W columns. A cell is on the frame when it is in the top or bottom row "
                   "or in the leftmost or rightmost column; the frame is painted $color_low.\n"
                   "Count the cells that $question.",
                   "H W", "Print the count.",
                   [r"1 \leq H \leq $s_max", r"1 \leq W \leq $s_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("subtract-inner", "1. Read H and W.\n2. The cells off the frame form an inner (H - 2) x (W - 2) block, empty when a side is below 2, so clamp at 0.\n3. Frame = H * W - inner; print $answer_text.",
-                 "h, w = map(int, input().split())\ninner = max(0, h - 2) * max(0, w - 2)\nframe = h * w - inner\nprint($answer)\n"),
-        Solution("cell-loop", "1. Read H and W (at most $s_max each, so visiting every cell is fast).\n2. A cell (i, j) is on the frame when i is 0 or H - 1, or j is 0 or W - 1.\n3. Count those cells as the frame and print $answer_text.",
-                 "h, w = map(int, input().split())\nframe = 0\nfor i in range(h):\n    for j in range(w):\n        if i == 0 or i == h - 1 or j == 0 or j == w - 1:\n            frame += 1\nprint($answer)\n"),
-        Solution("case-split", "1. Read H and W.\n2. A single row or column is all frame: H * W cells.\n3. Otherwise the frame has 2H + 2W - 4 cells (the four corners are shared); print $answer_text.",
-                 "h, w = map(int, input().split())\nif h == 1 or w == 1:\n    frame = h * w\nelse:\n    frame = 2 * (h + w) - 4\nprint($answer)\n"),
-        Solution("per-row", "1. Read H and W.\n2. The top and bottom rows are entirely frame (W cells each; one row if H = 1).\n3. Every middle row has its two end cells on the frame (one if W = 1); sum and print $answer_text.",
-                 "h, w = map(int, input().split())\nframe = 0\nfor i in range(h):\n    frame += w if i in (0, h - 1) else min(2, w)\nprint($answer)\n"),
-        Solution("coordinate-set", "1. Read H and W.\n2. Put the cells of the four sides into one set; the set removes the shared corners automatically.\n3. Its size is the frame; print $answer_text.",
-                 "h, w = map(int, input().split())\ncells = {(0, j) for j in range(w)} | {(h - 1, j) for j in range(w)}\ncells |= {(i, 0) for i in range(h)} | {(i, w - 1) for i in range(h)}\nframe = len(cells)\nprint($answer)\n"),
+        Solution("subtract-inner", "1. Read H and W.\n2. The cells off the frame form an inner (H - 2) x (W - 2) "
+                                   "block, empty when a side is below 2, so clamp at 0.\n"
+                                   "3. Frame = H * W - inner; print $answer_text.",
+                     "h, w = map(int, input().split())\ninner = max(0, h - 2) * max(0, w - 2)\nframe = h * w - inner\n"
+                     "print($answer)\n"),
+        Solution("cell-loop", "1. Read H and W (at most $s_max each, so visiting every cell is fast).\n"
+                              "2. A cell (i, j) is on the frame when i is 0 or H - 1, or j is 0 or W - 1.\n"
+                              "3. Count those cells as the frame and print $answer_text.",
+                     "h, w = map(int, input().split())\nframe = 0\nfor i in range(h):\n    for j in range(w):\n"
+                     "        if i == 0 or i == h - 1 or j == 0 or j == w - 1:\n            frame += 1\n"
+                     "print($answer)\n"),
+        Solution("case-split", "1. Read H and W.\n2. A single row or column is all frame: H * W cells.\n"
+                               "3. Otherwise the frame has 2H + 2W - 4 cells (the four corners are shared); print "
+                               "$answer_text.",
+                     "h, w = map(int, input().split())\nif h == 1 or w == 1:\n    frame = h * w\nelse:\n"
+                     "    frame = 2 * (h + w) - 4\nprint($answer)\n"),
+        Solution("per-row", "1. Read H and W.\n2. The top and bottom rows are entirely frame (W cells each; one "
+                            "row if H = 1).\n3. Every middle row has its two end cells on the frame (one if W = "
+                            "1); sum and print $answer_text.",
+                     "h, w = map(int, input().split())\nframe = 0\nfor i in range(h):\n"
+                     "    frame += w if i in (0, h - 1) else min(2, w)\nprint($answer)\n"),
+        Solution("coordinate-set", "1. Read H and W.\n2. Put the cells of the four sides into one set; the set "
+                                   "removes the shared corners automatically.\n"
+                                   "3. Its size is the frame; print $answer_text.",
+                     "h, w = map(int, input().split())\n"
+                     "cells = {(0, j) for j in range(w)} | {(h - 1, j) for j in range(w)}\n"
+                     "cells |= {(i, 0) for i in range(h)} | {(i, w - 1) for i in range(h)}\nframe = len(cells)\n"
+                     "print($answer)\n"),
     )
     _colors = ["Red", "Blue", "Green", "Yellow", "White", "Black"]
 
@@ -130,22 +158,33 @@ class EveryKthFree(Family):
                   "the K-th, the 2K-th, the 3K-th and so on cost nothing.\n"
                   "$person buys N $item. How many yen does $person pay?",
                   "N K P", "Print the total price in yen.",
-                  [r"1 \leq N \leq $n_max", r"1 \leq K \leq 100", r"1 \leq P \leq $p_max", "All input values are integers."]),
+                  [r"1 \leq N \leq $n_max", r"1 \leq K \leq 100", r"1 \leq P \leq $p_max",
+                       "All input values are integers."]),
         statement("$person buys N $item one after another. The price of one is P yen, "
-                  "except that the i-th one is free whenever i is a multiple of K.\nFind the total amount $person pays.",
+                      "except that the i-th one is free whenever i is a multiple of K.\n"
+                      "Find the total amount $person pays.",
                   "N K P", "Print the total amount.",
-                  [r"1 \leq N \leq $n_max", r"1 \leq K \leq 100", r"1 \leq P \leq $p_max", "All input values are integers."]),
+                  [r"1 \leq N \leq $n_max", r"1 \leq K \leq 100", r"1 \leq P \leq $p_max",
+                       "All input values are integers."]),
     )
     solutions = (
-        Solution("formula", "1. Read N, K and P.\n2. Exactly N // K of the N purchases are free.\n3. The rest, N - N // K, cost P each; print the product.",
+        Solution("formula", "1. Read N, K and P.\n2. Exactly N // K of the N purchases are free.\n"
+                            "3. The rest, N - N // K, cost P each; print the product.",
                  "n, k, p = map(int, input().split())\nprint((n - n // k) * p)\n"),
-        Solution("loop", "1. Read N, K and P.\n2. Go through purchases i = 1..N and add P unless i is a multiple of K.\n3. Print the total.",
-                 "n, k, p = map(int, input().split())\ntotal = 0\nfor i in range(1, n + 1):\n    if i % k != 0:\n        total += p\nprint(total)\n"),
-        Solution("groups", "1. Read N, K and P.\n2. Each complete group of K purchases costs (K - 1) * P; divmod gives the groups and the leftover purchases.\n3. Leftover purchases are all paid; add them and print.",
-                 "n, k, p = map(int, input().split())\ngroups, rest = divmod(n, k)\nprint(groups * (k - 1) * p + rest * p)\n"),
-        Solution("count-free-range", "1. Read N, K and P.\n2. range(K, N + 1, K) lists the free purchases; its len is their number.\n3. Pay for the others: (N - free) * P.",
+        Solution("loop", "1. Read N, K and P.\n2. Go through purchases i = 1..N and add P unless i is a multiple "
+                         "of K.\n3. Print the total.",
+                     "n, k, p = map(int, input().split())\ntotal = 0\nfor i in range(1, n + 1):\n    if i % k != 0:\n"
+                     "        total += p\nprint(total)\n"),
+        Solution("groups", "1. Read N, K and P.\n2. Each complete group of K purchases costs (K - 1) * P; divmod "
+                           "gives the groups and the leftover purchases.\n"
+                           "3. Leftover purchases are all paid; add them and print.",
+                     "n, k, p = map(int, input().split())\ngroups, rest = divmod(n, k)\n"
+                     "print(groups * (k - 1) * p + rest * p)\n"),
+        Solution("count-free-range", "1. Read N, K and P.\n2. range(K, N + 1, K) lists the free purchases; its len "
+                                     "is their number.\n3. Pay for the others: (N - free) * P.",
                  "n, k, p = map(int, input().split())\nfree = len(range(k, n + 1, k))\nprint((n - free) * p)\n"),
-        Solution("sum-generator", "1. Read N, K and P.\n2. The price of purchase i is P times (i % K != 0), as a bool counts 0 or 1.\n3. Sum the prices with a generator and print.",
+        Solution("sum-generator", "1. Read N, K and P.\n2. The price of purchase i is P times (i % K != 0), as a "
+                                  "bool counts 0 or 1.\n3. Sum the prices with a generator and print.",
                  "n, k, p = map(int, input().split())\nprint(sum(p * (i % k != 0) for i in range(1, n + 1)))\n"),
     )
     _singular = {"apples": "apple", "coins": "coin", "stones": "stone", "cards": "card", "cookies": "cookie",
@@ -186,25 +225,36 @@ class ProgressionSum(Family):
                   "A B D", "Print the sum.",
                   [r"1 \leq A \leq B \leq $b_max", r"1 \leq D \leq $d_max", "All input values are integers."]),
         statement("You are given integers A, B and D with A \\leq B.\n"
-                  "Find the sum of all terms of the arithmetic progression A, A + D, A + 2D, \\ldots that are at most B.",
+                      "Find the sum of all terms of the arithmetic progression A, A + D, A + 2D, \\ldots that are at "
+                      "most B.",
                   "A B D", "Print the sum as an integer.",
                   [r"1 \leq A \leq B \leq $b_max", r"1 \leq D \leq $d_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("closed-form", "1. Read A, B and D.\n2. The number of terms is n = (B - A) // D + 1 and the last term is A + (n - 1)D.\n3. The sum is n * (first + last) / 2, always an integer; print it.",
+        Solution("closed-form", "1. Read A, B and D.\n2. The number of terms is n = (B - A) // D + 1 and the last "
+                                "term is A + (n - 1)D.\n3. The sum is n * (first + last) / 2, always an integer; "
+                                "print it.",
                  "a, b, d = map(int, input().split())\nn = (b - a) // d + 1\nprint(n * (a + a + (n - 1) * d) // 2)\n"),
-        Solution("range-sum", "1. Read A, B and D.\n2. range(A, B + 1, D) yields exactly the terms.\n3. Sum them with the builtin sum.",
+        Solution("range-sum",
+             "1. Read A, B and D.\n2. range(A, B + 1, D) yields exactly the terms.\n3. Sum them with the builtin sum.",
                  "a, b, d = map(int, input().split())\nprint(sum(range(a, b + 1, d)))\n"),
-        Solution("while-loop", "1. Read A, B and D.\n2. Start at x = A and, while x <= B, add x to the total and step x by D.\n3. Print the total.",
-                 "a, b, d = map(int, input().split())\ntotal = 0\nx = a\nwhile x <= b:\n    total += x\n    x += d\nprint(total)\n"),
-        Solution("count-and-offsets", "1. Read A, B and D and count the terms n = (B - A) // D + 1.\n2. The terms are A plus D times 0, 1, ..., n - 1, and 0 + 1 + ... + (n - 1) = n(n - 1)/2.\n3. So the sum is n * A + D * n(n - 1)/2.",
+        Solution("while-loop", "1. Read A, B and D.\n2. Start at x = A and, while x <= B, add x to the total and "
+                               "step x by D.\n3. Print the total.",
+                     "a, b, d = map(int, input().split())\ntotal = 0\nx = a\nwhile x <= b:\n    total += x\n"
+                     "    x += d\nprint(total)\n"),
+        Solution("count-and-offsets", "1. Read A, B and D and count the terms n = (B - A) // D + 1.\n"
+                                      "2. The terms are A plus D times 0, 1, ..., n - 1, and 0 + 1 + ... + (n - 1) "
+                                      "= n(n - 1)/2.\n3. So the sum is n * A + D * n(n - 1)/2.",
                  "a, b, d = map(int, input().split())\nn = (b - a) // d + 1\nprint(n * a + d * (n * (n - 1) // 2))\n"),
-        Solution("reduce", "1. Read A, B and D.\n2. Fold the terms of range(A, B + 1, D) with functools.reduce and operator.add, starting from 0.\n3. Print the folded value.",
-                 "from functools import reduce\nimport operator\na, b, d = map(int, input().split())\nprint(reduce(operator.add, range(a, b + 1, d), 0))\n"),
+        Solution("reduce", "1. Read A, B and D.\n2. Fold the terms of range(A, B + 1, D) with functools.reduce and "
+                           "operator.add, starting from 0.\n3. Print the folded value.",
+                     "from functools import reduce\nimport operator\na, b, d = map(int, input().split())\n"
+                     "print(reduce(operator.add, range(a, b + 1, d), 0))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        return {"person": rng.choice(PEOPLE), "town": rng.choice(["AtCoder Town", "Snuke City", "Ringo Village", "Aoki Port", "Kenta Hills"]),
+        return {"person": rng.choice(PEOPLE), "town": rng.choice(["AtCoder Town", "Snuke City", "Ringo Village",
+             "Aoki Port", "Kenta Hills"]),
                 "b_max": rng.choice([100, 1000, 10000, 100000]), "d_max": rng.choice([5, 10, 100, 1000])}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

@@ -33,16 +33,29 @@ class ClockAfterMinutes(Family):
                   [r"0 \leq H < 24", r"0 \leq M < 60", r"0 \leq K \leq $k_max", "H, M and K are integers."]),
     )
     solutions = (
-        Solution("total-minutes", "1. Read H, M and K.\n2. Convert the time to minutes since midnight, add K and reduce modulo 1440 (minutes per day).\n3. divmod by 60 gives the new hour and minute; print them $out_desc.",
+        Solution("total-minutes", "1. Read H, M and K.\n2. Convert the time to minutes since midnight, add K and "
+                                  "reduce modulo 1440 (minutes per day).\n"
+                                  "3. divmod by 60 gives the new hour and minute; print them $out_desc.",
                  "$read\nk = int(input())\nh, m = divmod((h * 60 + m + k) % 1440, 60)\nprint($emit)\n"),
-        Solution("datetime", "1. Read H, M and K.\n2. Put the time on an arbitrary date with datetime and add timedelta(minutes=K % 1440) (whole days do not change the clock).\n3. Read hour and minute back and print them $out_desc.",
-                 "from datetime import datetime, timedelta\n$read\nk = int(input())\nt = datetime(2000, 1, 1, h, m) + timedelta(minutes=k % 1440)\nh, m = t.hour, t.minute\nprint($emit)\n"),
-        Solution("carry", "1. Read H, M and K.\n2. Add K to the minutes, carry whole hours (minutes // 60) into the hour and keep minutes % 60.\n3. Reduce the hour modulo 24 and print $out_desc.",
+        Solution("datetime", "1. Read H, M and K.\n2. Put the time on an arbitrary date with datetime and add "
+                             "timedelta(minutes=K % 1440) (whole days do not change the clock).\n"
+                             "3. Read hour and minute back and print them $out_desc.",
+                     "from datetime import datetime, timedelta\n$read\nk = int(input())\n"
+                     "t = datetime(2000, 1, 1, h, m) + timedelta(minutes=k % 1440)\nh, m = t.hour, t.minute\n"
+                     "print($emit)\n"),
+        Solution("carry", "1. Read H, M and K.\n2. Add K to the minutes, carry whole hours (minutes // 60) into "
+                          "the hour and keep minutes % 60.\n3. Reduce the hour modulo 24 and print $out_desc.",
                  "$read\nk = int(input())\nm += k\nh = (h + m // 60) % 24\nm %= 60\nprint($emit)\n"),
-        Solution("tick", "1. Read H, M and K; only K % 1440 matters because the clock repeats daily.\n2. Advance the clock one minute at a time that many times, rolling minutes into hours and hours past 23 to 0.\n3. Print the final time $out_desc.",
-                 "$read\nk = int(input()) % 1440\nfor _ in range(k):\n    m += 1\n    if m == 60:\n        m = 0\n        h += 1\n        if h == 24:\n            h = 0\nprint($emit)\n"),
-        Solution("split-hours-minutes", "1. Read H, M and K, then split K into whole hours K // 60 and leftover minutes K % 60.\n2. Add the leftover minutes; if they pass 59, move one more hour.\n3. Add the hours modulo 24 and print $out_desc.",
-                 "$read\nk = int(input())\nm += k % 60\nextra = 1 if m >= 60 else 0\nm -= 60 * extra\nh = (h + k // 60 + extra) % 24\nprint($emit)\n"),
+        Solution("tick", "1. Read H, M and K; only K % 1440 matters because the clock repeats daily.\n"
+                         "2. Advance the clock one minute at a time that many times, rolling minutes into hours "
+                         "and hours past 23 to 0.\n3. Print the final time $out_desc.",
+                     "$read\nk = int(input()) % 1440\nfor _ in range(k):\n    m += 1\n    if m == 60:\n        m = 0\n"
+                     "        h += 1\n        if h == 24:\n            h = 0\nprint($emit)\n"),
+        Solution("split-hours-minutes", "1. Read H, M and K, then split K into whole hours K // 60 and leftover "
+                                        "minutes K % 60.\n2. Add the leftover minutes; if they pass 59, move one "
+                                        "more hour.\n3. Add the hours modulo 24 and print $out_desc.",
+                     "$read\nk = int(input())\nm += k % 60\nextra = 1 if m >= 60 else 0\nm -= 60 * extra\n"
+                     "h = (h + k // 60 + extra) % 24\nprint($emit)\n"),
     )
     _in = {"colon": ("HH:MM", "h, m = map(int, input().split(\":\"))", "HH:MM"),
            "space": ("H M", "h, m = map(int, input().split())", "H M")}
@@ -96,21 +109,31 @@ class SecondsToClock(Family):
                   [r"0 \leq S \leq $s_max", "S is an integer."]),
     )
     solutions = (
-        Solution("divmod-chain", "1. Read S.\n2. divmod(S, 3600) gives the hours and the remaining seconds; divmod of those by 60 gives minutes and seconds.\n3. Print them $out_desc.",
+        Solution("divmod-chain", "1. Read S.\n2. divmod(S, 3600) gives the hours and the remaining seconds; divmod "
+                                 "of those by 60 gives minutes and seconds.\n3. Print them $out_desc.",
                  "s = int(input())\nh, rest = divmod(s, 3600)\nm, x = divmod(rest, 60)\nprint($emit)\n"),
-        Solution("floor-mod", "1. Read S.\n2. Hours are S // 3600, minutes are S // 60 % 60 and seconds are S % 60.\n3. Print them $out_desc.",
+        Solution("floor-mod", "1. Read S.\n2. Hours are S // 3600, minutes are S // 60 % 60 and seconds are S % "
+                              "60.\n3. Print them $out_desc.",
                  "s = int(input())\nh = s // 3600\nm = s // 60 % 60\nx = s % 60\nprint($emit)\n"),
-        Solution("timedelta", "1. Read S.\n2. str(timedelta(seconds=S)) writes a duration under one day as H:MM:SS.\n3. Split that text at the colons into integers and print them $out_desc.",
-                 "from datetime import timedelta\ns = int(input())\nh, m, x = map(int, str(timedelta(seconds=s)).split(\":\"))\nprint($emit)\n"),
-        Solution("gmtime", "1. Read S.\n2. time.gmtime(S) is the clock S seconds after midnight of 1970-01-01; since S is below one day, its hour, minute and second are the answer.\n3. Print them $out_desc.",
+        Solution("timedelta", "1. Read S.\n2. str(timedelta(seconds=S)) writes a duration under one day as "
+                              "H:MM:SS.\n3. Split that text at the colons into integers and print them $out_desc.",
+                     "from datetime import timedelta\ns = int(input())\n"
+                     "h, m, x = map(int, str(timedelta(seconds=s)).split(\":\"))\nprint($emit)\n"),
+        Solution("gmtime", "1. Read S.\n2. time.gmtime(S) is the clock S seconds after midnight of 1970-01-01; "
+                           "since S is below one day, its hour, minute and second are the answer.\n"
+                           "3. Print them $out_desc.",
                  "import time\nt = time.gmtime(int(input()))\nh, m, x = t.tm_hour, t.tm_min, t.tm_sec\nprint($emit)\n"),
-        Solution("subtract-loop", "1. Read S.\n2. Repeatedly take away 3600 seconds while possible, counting hours; then 60 at a time, counting minutes.\n3. What remains are the seconds; print $out_desc.",
-                 "s = int(input())\nh = m = 0\nwhile s >= 3600:\n    s -= 3600\n    h += 1\nwhile s >= 60:\n    s -= 60\n    m += 1\nx = s\nprint($emit)\n"),
+        Solution("subtract-loop", "1. Read S.\n2. Repeatedly take away 3600 seconds while possible, counting "
+                                  "hours; then 60 at a time, counting minutes.\n"
+                                  "3. What remains are the seconds; print $out_desc.",
+                     "s = int(input())\nh = m = 0\nwhile s >= 3600:\n    s -= 3600\n    h += 1\nwhile s >= 60:\n"
+                     "    s -= 60\n    m += 1\nx = s\nprint($emit)\n"),
     )
     _out = {"colon": ("in the format H:MM:SS (minutes and seconds with two digits)", "f\"{h}:{m:02d}:{x:02d}\""),
             "padded": ("in the format HH:MM:SS (two digits each)", "f\"{h:02d}:{m:02d}:{x:02d}\""),
             "space": ("as three integers separated by spaces", "h, m, x")}
-    _events = [("the race", "Race"), ("the exam", "Exam"), ("the movie", "Movie"), ("the hike", "Hike"), ("the meeting", "Meeting")]
+    _events = [("the race", "Race"), ("the exam", "Exam"), ("the movie", "Movie"), ("the hike", "Hike"),
+        ("the meeting", "Meeting")]
 
     def sample_params(self, rng: random.Random) -> dict:
         out = rng.choice(sorted(self._out))
@@ -138,28 +161,45 @@ class DayNumber(Family):
     title = "Day $what"
     n_edges = 3
     statements = (
-        statement("In the year $year, $person marks the date of the $occasion, $date_desc, on the calendar ($leap_note).\n"
+        statement(
+            "In the year $year, $person marks the date of the $occasion, $date_desc, on the calendar ($leap_note).\n"
                   "$question",
                   "$in_fmt", "Print the answer as an integer.",
-                  [r"1 \leq M \leq 12", "D is a valid day of month M in the year $year.", "All input values are integers."]),
-        statement("You are given a date of the year $year: month M, day D ($leap_note). January 1 is day 1 of the year.\n"
+                  [r"1 \leq M \leq 12", "D is a valid day of month M in the year $year.",
+                       "All input values are integers."]),
+        statement(
+            "You are given a date of the year $year: month M, day D ($leap_note). January 1 is day 1 of the year.\n"
                   "$question",
                   "$in_fmt", "Print the answer.",
-                  [r"1 \leq M \leq 12", r"1 \leq D \leq 31", "The date exists in the year $year.", "All input values are integers."]),
+                  [r"1 \leq M \leq 12", r"1 \leq D \leq 31", "The date exists in the year $year.",
+                       "All input values are integers."]),
     )
     solutions = (
-        Solution("month-table", "1. Read M and D and list the month lengths of $year (February has $feb days).\n2. The day number is the sum of the lengths of months 1..M-1 plus D.\n3. Print $answer_text.",
-                 "$read\ndays = [31, $feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]\nday = sum(days[:m - 1]) + d\nprint($answer)\n"),
-        Solution("date-diff", "1. Read M and D.\n2. Subtract date($year, 1, 1) from date($year, M, D); the difference in days plus 1 is the day number.\n3. Print $answer_text.",
-                 "from datetime import date\n$read\nday = (date($year, m, d) - date($year, 1, 1)).days + 1\nprint($answer)\n"),
-        Solution("timetuple", "1. Read M and D.\n2. date($year, M, D).timetuple().tm_yday is the day of the year directly.\n3. Print $answer_text.",
+        Solution("month-table", "1. Read M and D and list the month lengths of $year (February has $feb days).\n"
+                                "2. The day number is the sum of the lengths of months 1..M-1 plus D.\n"
+                                "3. Print $answer_text.",
+                     "$read\ndays = [31, $feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]\nday = sum(days[:m - 1]) + d\n"
+                     "print($answer)\n"),
+        Solution("date-diff", "1. Read M and D.\n2. Subtract date($year, 1, 1) from date($year, M, D); the "
+                              "difference in days plus 1 is the day number.\n3. Print $answer_text.",
+                     "from datetime import date\n$read\nday = (date($year, m, d) - date($year, 1, 1)).days + 1\n"
+                     "print($answer)\n"),
+        Solution("timetuple", "1. Read M and D.\n2. date($year, M, D).timetuple().tm_yday is the day of the year "
+                              "directly.\n3. Print $answer_text.",
                  "import datetime\n$read\nday = datetime.date($year, m, d).timetuple().tm_yday\nprint($answer)\n"),
-        Solution("calendar-loop", "1. Read M and D.\n2. calendar.monthrange($year, i)[1] is the length of month i; add it for every month before M.\n3. Add D and print $answer_text.",
-                 "import calendar\n$read\nday = d\nfor i in range(1, m):\n    day += calendar.monthrange($year, i)[1]\nprint($answer)\n"),
-        Solution("accumulate", "1. Precompute with itertools.accumulate how many days precede each month of $year.\n2. Read M and D; the day number is before[M - 1] + D.\n3. Print $answer_text.",
-                 "from itertools import accumulate\nbefore = [0] + list(accumulate([31, $feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]))\n$read\nday = before[m - 1] + d\nprint($answer)\n"),
+        Solution("calendar-loop", "1. Read M and D.\n2. calendar.monthrange($year, i)[1] is the length of month i; "
+                                  "add it for every month before M.\n3. Add D and print $answer_text.",
+                     "import calendar\n$read\nday = d\nfor i in range(1, m):\n"
+                     "    day += calendar.monthrange($year, i)[1]\nprint($answer)\n"),
+        Solution("accumulate", "1. Precompute with itertools.accumulate how many days precede each month of "
+                               "$year.\n2. Read M and D; the day number is before[M - 1] + D.\n"
+                               "3. Print $answer_text.",
+                     "from itertools import accumulate\n"
+                     "before = [0] + list(accumulate([31, $feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]))\n$read\n"
+                     "day = before[m - 1] + d\nprint($answer)\n"),
     )
-    _formats = {"space": ("M D", "m, d = map(int, input().split())"), "slash": ("M/D", "m, d = map(int, input().split(\"/\"))"),
+    _formats = {"space": ("M D", "m, d = map(int, input().split())"), "slash": ("M/D",
+         "m, d = map(int, input().split(\"/\"))"),
                 "lines": ("M\nD", "m = int(input())\nd = int(input())")}
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -219,16 +259,31 @@ class WeekdayLater(Family):
                   [r"S is one of $names_list.", r"0 \leq N \leq $n_max", "N is an integer."]),
     )
     solutions = (
-        Solution("index-mod", "1. Read S and N and list the seven names in order.\n2. Find S's position, add N and reduce modulo 7.\n3. Print the name at that position.",
+        Solution("index-mod", "1. Read S and N and list the seven names in order.\n"
+                              "2. Find S's position, add N and reduce modulo 7.\n"
+                              "3. Print the name at that position.",
                  "days = $names_py\ns = input().strip()\nn = int(input())\nprint(days[(days.index(s) + n) % 7])\n"),
-        Solution("dict-position", "1. Build a dict from each name to its position 0..6.\n2. Read S and N; the answer's position is (position of S + N) % 7.\n3. Print the name there.",
-                 "days = $names_py\npos = {name: i for i, name in enumerate(days)}\ns = input().strip()\nn = int(input())\nprint(days[(pos[s] + n) % 7])\n"),
-        Solution("deque-rotate", "1. Read S and N and put the names in a deque.\n2. Rotate until S is in front, then rotate left by N % 7 more.\n3. The front of the deque is the answer.",
-                 "from collections import deque\nd = deque($names_py)\ns = input().strip()\nn = int(input())\nd.rotate(-d.index(s))\nd.rotate(-(n % 7))\nprint(d[0])\n"),
-        Solution("step-reduced", "1. Read S and N; a week repeats every 7 days, so only N % 7 steps matter.\n2. Build the next-day mapping by zipping the list with itself shifted by one.\n3. Follow it N % 7 times and print.",
-                 "days = $names_py\nnxt = dict(zip(days, days[1:] + days[:1]))\ns = input().strip()\nn = int(input())\nfor _ in range(n % 7):\n    s = nxt[s]\nprint(s)\n"),
-        Solution("calendar-date", "1. Pick a real date that falls on S: 2024-01-01 was a Monday, so 2024-01-(1 + position of S) is S.\n2. Add N % 7 days with timedelta and read the weekday() (0 = Monday).\n3. Print the name of that weekday.",
-                 "from datetime import date, timedelta\ndays = $names_py\ns = input().strip()\nn = int(input())\nstart = date(2024, 1, 1 + days.index(s))\nprint(days[(start + timedelta(days=n % 7)).weekday()])\n"),
+        Solution("dict-position", "1. Build a dict from each name to its position 0..6.\n"
+                                  "2. Read S and N; the answer's position is (position of S + N) % 7.\n"
+                                  "3. Print the name there.",
+                     "days = $names_py\npos = {name: i for i, name in enumerate(days)}\ns = input().strip()\n"
+                     "n = int(input())\nprint(days[(pos[s] + n) % 7])\n"),
+        Solution("deque-rotate", "1. Read S and N and put the names in a deque.\n"
+                                 "2. Rotate until S is in front, then rotate left by N % 7 more.\n"
+                                 "3. The front of the deque is the answer.",
+                     "from collections import deque\nd = deque($names_py)\ns = input().strip()\nn = int(input())\n"
+                     "d.rotate(-d.index(s))\nd.rotate(-(n % 7))\nprint(d[0])\n"),
+        Solution("step-reduced", "1. Read S and N; a week repeats every 7 days, so only N % 7 steps matter.\n"
+                                 "2. Build the next-day mapping by zipping the list with itself shifted by one.\n"
+                                 "3. Follow it N % 7 times and print.",
+                     "days = $names_py\nnxt = dict(zip(days, days[1:] + days[:1]))\ns = input().strip()\n"
+                     "n = int(input())\nfor _ in range(n % 7):\n    s = nxt[s]\nprint(s)\n"),
+        Solution("calendar-date", "1. Pick a real date that falls on S: 2024-01-01 was a Monday, so 2024-01-(1 + "
+                                  "position of S) is S.\n2. Add N % 7 days with timedelta and read the weekday() "
+                                  "(0 = Monday).\n3. Print the name of that weekday.",
+                     "from datetime import date, timedelta\ndays = $names_py\ns = input().strip()\nn = int(input())\n"
+                     "start = date(2024, 1, 1 + days.index(s))\n"
+                     "print(days[(start + timedelta(days=n % 7)).weekday()])\n"),
     )
     _styles = {
         "full": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],

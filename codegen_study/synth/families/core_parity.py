@@ -43,16 +43,24 @@ class ProductParity(Family):
                   [r"1 \leq N \leq $n_max", r"1 \leq A_i \leq $a_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("any-even", "1. Read the N integers.\n2. A product is even exactly when at least one factor is even.\n3. any() checks for an even A_i; print $even or $odd.",
+        Solution("any-even", "1. Read the N integers.\n2. A product is even exactly when at least one factor is "
+                             "even.\n3. any() checks for an even A_i; print $even or $odd.",
                  "n = int(input())\na = $read_a\nprint(\"$even\" if any(x % 2 == 0 for x in a) else \"$odd\")\n"),
-        Solution("all-odd-bits", "1. Read the N integers.\n2. The product is odd only if every factor is odd, i.e. every lowest bit x & 1 is 1.\n3. all() over the bits decides; print the word.",
+        Solution("all-odd-bits", "1. Read the N integers.\n2. The product is odd only if every factor is odd, i.e. "
+                                 "every lowest bit x & 1 is 1.\n3. all() over the bits decides; print the word.",
                  "n = int(input())\na = $read_a\nprint(\"$odd\" if all(x & 1 for x in a) else \"$even\")\n"),
-        Solution("product-mod-2", "1. Read the N integers.\n2. Multiply them modulo 2 in a loop, so the running value stays 0 or 1.\n3. A final 0 means the product is even.",
-                 "n = int(input())\na = $read_a\np = 1\nfor x in a:\n    p = p * x % 2\nprint(\"$even\" if p == 0 else \"$odd\")\n"),
-        Solution("big-product", "1. Read the N integers.\n2. Python integers are exact, so math.prod computes the whole product.\n3. Check its remainder modulo 2 and print the word.",
-                 "import math\nn = int(input())\na = $read_a\nprint(\"$even\" if math.prod(a) % 2 == 0 else \"$odd\")\n"),
-        Solution("count-evens", "1. Read the N integers.\n2. Count the even ones with sum over a filter.\n3. If the count is positive the product has a factor 2, so it is even.",
-                 "n = int(input())\na = $read_a\nevens = sum(1 for x in a if x % 2 == 0)\nprint(\"$even\" if evens > 0 else \"$odd\")\n"),
+        Solution("product-mod-2", "1. Read the N integers.\n2. Multiply them modulo 2 in a loop, so the running "
+                                  "value stays 0 or 1.\n3. A final 0 means the product is even.",
+                     "n = int(input())\na = $read_a\np = 1\nfor x in a:\n    p = p * x % 2\n"
+                     "print(\"$even\" if p == 0 else \"$odd\")\n"),
+        Solution("big-product", "1. Read the N integers.\n2. Python integers are exact, so math.prod computes the "
+                                "whole product.\n3. Check its remainder modulo 2 and print the word.",
+                     "import math\nn = int(input())\na = $read_a\n"
+                     "print(\"$even\" if math.prod(a) % 2 == 0 else \"$odd\")\n"),
+        Solution("count-evens", "1. Read the N integers.\n2. Count the even ones with sum over a filter.\n"
+                                "3. If the count is positive the product has a factor 2, so it is even.",
+                     "n = int(input())\na = $read_a\nevens = sum(1 for x in a if x % 2 == 0)\n"
+                     "print(\"$even\" if evens > 0 else \"$odd\")\n"),
     )
     _words = [("Even", "Odd"), ("even", "odd"), ("EVEN", "ODD"), ("Yes", "No")]
 
@@ -98,16 +106,24 @@ class SumOfParity(Family):
                   [r"1 \leq N \leq $n_max", r"0 \leq A_i \leq $a_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("loop", "1. Read the N integers.\n2. Loop over them and add each one whose remainder modulo 2 is $rem.\n3. Print the total.",
-                 "n = int(input())\na = $read_a\ntotal = 0\nfor x in a:\n    if x % 2 == $rem:\n        total += x\nprint(total)\n"),
-        Solution("generator", "1. Read the N integers.\n2. A generator expression keeps the $kind ones (x % 2 == $rem).\n3. sum adds them; the sum of nothing is 0.",
+        Solution("loop", "1. Read the N integers.\n2. Loop over them and add each one whose remainder modulo 2 is "
+                         "$rem.\n3. Print the total.",
+                     "n = int(input())\na = $read_a\ntotal = 0\nfor x in a:\n    if x % 2 == $rem:\n"
+                     "        total += x\nprint(total)\n"),
+        Solution("generator", "1. Read the N integers.\n2. A generator expression keeps the $kind ones (x % 2 == "
+                              "$rem).\n3. sum adds them; the sum of nothing is 0.",
                  "n = int(input())\na = $read_a\nprint(sum(x for x in a if x % 2 == $rem))\n"),
-        Solution("filter", "1. Read the N integers.\n2. filter with a lambda keeps the values whose lowest bit is $rem.\n3. Sum the filtered values.",
+        Solution("filter", "1. Read the N integers.\n2. filter with a lambda keeps the values whose lowest bit is "
+                           "$rem.\n3. Sum the filtered values.",
                  "n = int(input())\na = $read_a\nprint(sum(filter(lambda x: x & 1 == $rem, a)))\n"),
-        Solution("weight", "1. Read the N integers.\n2. Weight every value by 1 if it is $kind and by 0 otherwise (a comparison is 0 or 1).\n3. The weighted sum is the answer.",
+        Solution("weight", "1. Read the N integers.\n2. Weight every value by 1 if it is $kind and by 0 otherwise "
+                           "(a comparison is 0 or 1).\n3. The weighted sum is the answer.",
                  "n = int(input())\na = $read_a\nprint(sum(x * (x % 2 == $rem) for x in a))\n"),
-        Solution("complement", "1. Read the N integers and take their total.\n2. Subtract the values of the other parity, collected with a list comprehension.\n3. What is left is the sum of the $kind values.",
-                 "n = int(input())\na = $read_a\nother = [x for x in a if x % 2 != $rem]\nprint(sum(a) - sum(other))\n"),
+        Solution("complement", "1. Read the N integers and take their total.\n"
+                               "2. Subtract the values of the other parity, collected with a list comprehension.\n"
+                               "3. What is left is the sum of the $kind values.",
+                     "n = int(input())\na = $read_a\nother = [x for x in a if x % 2 != $rem]\n"
+                     "print(sum(a) - sum(other))\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -150,19 +166,32 @@ class DivisibleByEither(Family):
         statement("You are given integers N, A and B.\n"
                   "Find how many integers x with 1 \\leq x \\leq N are divisible by at least one of A and B.",
                   "N A B", "Print the answer.",
-                  [r"1 \leq N \leq $n_max", r"1 \leq A \leq $ab_max", r"1 \leq B \leq $ab_max", "All input values are integers."]),
+                  [r"1 \leq N \leq $n_max", r"1 \leq A \leq $ab_max", r"1 \leq B \leq $ab_max",
+                       "All input values are integers."]),
     )
     solutions = (
-        Solution("inclusion-exclusion", "1. Read N, A and B.\n2. There are N // A multiples of A and N // B of B; the common ones are the multiples of lcm(A, B) = A * B / gcd(A, B), counted twice.\n3. Print N // A + N // B - N // lcm.",
-                 "import math\nn, a, b = map(int, input().split())\nl = a * b // math.gcd(a, b)\nprint(n // a + n // b - n // l)\n"),
-        Solution("loop", "1. Read N, A and B (N is at most $n_max).\n2. Test every x from 1 to N for x % A == 0 or x % B == 0.\n3. Count and print.",
-                 "n, a, b = map(int, input().split())\ncount = 0\nfor x in range(1, n + 1):\n    if x % a == 0 or x % b == 0:\n        count += 1\nprint(count)\n"),
-        Solution("set-union", "1. Read N, A and B.\n2. range(A, N + 1, A) and range(B, N + 1, B) list the multiples of each.\n3. The size of the union of the two sets is the answer.",
-                 "n, a, b = map(int, input().split())\nprint(len(set(range(a, n + 1, a)) | set(range(b, n + 1, b))))\n"),
-        Solution("mark-array", "1. Read N, A and B and make a boolean array for 1..N.\n2. Step through the multiples of A and of B, marking each.\n3. Count the marked entries.",
-                 "n, a, b = map(int, input().split())\nmarked = [False] * (n + 1)\nfor step in (a, b):\n    for x in range(step, n + 1, step):\n        marked[x] = True\nprint(sum(marked))\n"),
-        Solution("math-lcm", "1. Read N, A and B.\n2. Count the complement: numbers divisible by neither, N - N // A - N // B + N // lcm, using math.lcm.\n3. Subtract it from N.",
-                 "import math\nn, a, b = map(int, input().split())\nneither = n - n // a - n // b + n // math.lcm(a, b)\nprint(n - neither)\n"),
+        Solution("inclusion-exclusion", "1. Read N, A and B.\n2. There are N // A multiples of A and N // B of B; "
+                                        "the common ones are the multiples of lcm(A, B) = A * B / gcd(A, B), "
+                                        "counted twice.\n3. Print N // A + N // B - N // lcm.",
+                     "import math\nn, a, b = map(int, input().split())\nl = a * b // math.gcd(a, b)\n"
+                     "print(n // a + n // b - n // l)\n"),
+        Solution("loop", "1. Read N, A and B (N is at most $n_max).\n"
+                         "2. Test every x from 1 to N for x % A == 0 or x % B == 0.\n3. Count and print.",
+                     "n, a, b = map(int, input().split())\ncount = 0\nfor x in range(1, n + 1):\n"
+                     "    if x % a == 0 or x % b == 0:\n        count += 1\nprint(count)\n"),
+        Solution("set-union", "1. Read N, A and B.\n2. range(A, N + 1, A) and range(B, N + 1, B) list the "
+                              "multiples of each.\n3. The size of the union of the two sets is the answer.",
+                     "n, a, b = map(int, input().split())\n"
+                     "print(len(set(range(a, n + 1, a)) | set(range(b, n + 1, b))))\n"),
+        Solution("mark-array", "1. Read N, A and B and make a boolean array for 1..N.\n"
+                               "2. Step through the multiples of A and of B, marking each.\n"
+                               "3. Count the marked entries.",
+                     "n, a, b = map(int, input().split())\nmarked = [False] * (n + 1)\nfor step in (a, b):\n"
+                     "    for x in range(step, n + 1, step):\n        marked[x] = True\nprint(sum(marked))\n"),
+        Solution("math-lcm", "1. Read N, A and B.\n2. Count the complement: numbers divisible by neither, N - N // "
+                             "A - N // B + N // lcm, using math.lcm.\n3. Subtract it from N.",
+                     "import math\nn, a, b = map(int, input().split())\n"
+                     "neither = n - n // a - n // b + n // math.lcm(a, b)\nprint(n - neither)\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:
@@ -207,19 +236,43 @@ class MultipleLabels(Family):
                   "$both when A and B both divide i, $word_a when only A divides i, $word_b when only B divides i, "
                   "and the decimal notation of i when neither divides it.",
                   "N A B", "Print the N labels, one per line, in order of i.",
-                  [r"1 \leq N \leq $n_max", r"1 \leq A \leq 20", r"1 \leq B \leq 20", "All input values are integers."]),
+                  [r"1 \leq N \leq $n_max", r"1 \leq A \leq 20", r"1 \leq B \leq 20",
+                      "All input values are integers."]),
     )
     solutions = (
-        Solution("if-chain", "1. Read N, A and B.\n2. For each i test divisibility by both first, then by A alone, then by B alone.\n3. Print the matching label or i.",
-                 "n, a, b = map(int, input().split())\nfor i in range(1, n + 1):\n    if i % a == 0 and i % b == 0:\n        print(\"$both\")\n    elif i % a == 0:\n        print(\"$word_a\")\n    elif i % b == 0:\n        print(\"$word_b\")\n    else:\n        print(i)\n"),
-        Solution("lookup-table", "1. Read N, A and B.\n2. Encode the two divisibility tests as a number 0..3 (A gives 1, B gives 2).\n3. Index a table of the four labels with it, using i itself for 0.",
-                 "n, a, b = map(int, input().split())\nlines = []\nfor i in range(1, n + 1):\n    code = (i % a == 0) + 2 * (i % b == 0)\n    lines.append((str(i), \"$word_a\", \"$word_b\", \"$both\")[code])\nprint(\"\\n\".join(lines))\n"),
-        Solution("sieve", "1. Read N, A and B and start with every label equal to its number.\n2. Step over the multiples of A, then of B, and finally of lcm(A, B) to overwrite the labels.\n3. Print the labels in order.",
-                 "import math\nn, a, b = map(int, input().split())\nlabel = [str(i) for i in range(n + 1)]\nfor i in range(a, n + 1, a):\n    label[i] = \"$word_a\"\nfor i in range(b, n + 1, b):\n    label[i] = \"$word_b\"\nfor i in range(math.lcm(a, b), n + 1, math.lcm(a, b)):\n    label[i] = \"$both\"\nprint(\"\\n\".join(label[1:]))\n"),
-        Solution("match", "1. Read N, A and B.\n2. For each i build the pair of remainders (i % A, i % B).\n3. A match statement on the pair picks the label: (0, 0), then (0, _), then (_, 0), else i.",
-                 "n, a, b = map(int, input().split())\nfor i in range(1, n + 1):\n    match (i % a, i % b):\n        case (0, 0):\n            print(\"$both\")\n        case (0, _):\n            print(\"$word_a\")\n        case (_, 0):\n            print(\"$word_b\")\n        case _:\n            print(i)\n"),
-        Solution("function-map", "1. Read N, A and B.\n2. Write a function that returns the label of one number with conditional expressions.\n3. map it over 1..N and print one label per line.",
-                 "def label(i, a, b):\n    if i % a == 0:\n        return \"$both\" if i % b == 0 else \"$word_a\"\n    return \"$word_b\" if i % b == 0 else str(i)\n\n\nn, a, b = map(int, input().split())\nprint(*map(lambda i: label(i, a, b), range(1, n + 1)), sep=\"\\n\")\n"),
+        Solution("if-chain", "1. Read N, A and B.\n2. For each i test divisibility by both first, then by A alone, "
+                             "then by B alone.\n3. Print the matching label or i.",
+                     "n, a, b = map(int, input().split())\nfor i in range(1, n + 1):\n"
+                     "    if i % a == 0 and i % b == 0:\n        print(\"$both\")\n    elif i % a == 0:\n"
+                     "        print(\"$word_a\")\n    elif i % b == 0:\n        print(\"$word_b\")\n    else:\n"
+                     "        print(i)\n"),
+        Solution("lookup-table", "1. Read N, A and B.\n2. Encode the two divisibility tests as a number 0..3 (A "
+                                 "gives 1, B gives 2).\n3. Index a table of the four labels with it, using i "
+                                 "itself for 0.",
+                     "n, a, b = map(int, input().split())\nlines = []\nfor i in range(1, n + 1):\n"
+                     "    code = (i % a == 0) + 2 * (i % b == 0)\n"
+                     "    lines.append((str(i), \"$word_a\", \"$word_b\", \"$both\")[code])\n"
+                     "print(\"\\n\".join(lines))\n"),
+        Solution("sieve", "1. Read N, A and B and start with every label equal to its number.\n"
+                          "2. Step over the multiples of A, then of B, and finally of lcm(A, B) to overwrite the "
+                          "labels.\n3. Print the labels in order.",
+                     "import math\nn, a, b = map(int, input().split())\nlabel = [str(i) for i in range(n + 1)]\n"
+                     "for i in range(a, n + 1, a):\n    label[i] = \"$word_a\"\nfor i in range(b, n + 1, b):\n"
+                     "    label[i] = \"$word_b\"\nfor i in range(math.lcm(a, b), n + 1, math.lcm(a, b)):\n"
+                     "    label[i] = \"$both\"\nprint(\"\\n\".join(label[1:]))\n"),
+        Solution("match", "1. Read N, A and B.\n2. For each i build the pair of remainders (i % A, i % B).\n"
+                          "3. A match statement on the pair picks the label: (0, 0), then (0, _), then (_, 0), "
+                          "else i.",
+                     "n, a, b = map(int, input().split())\nfor i in range(1, n + 1):\n    match (i % a, i % b):\n"
+                     "        case (0, 0):\n            print(\"$both\")\n        case (0, _):\n"
+                     "            print(\"$word_a\")\n        case (_, 0):\n            print(\"$word_b\")\n"
+                     "        case _:\n            print(i)\n"),
+        Solution("function-map", "1. Read N, A and B.\n2. Write a function that returns the label of one number "
+                                 "with conditional expressions.\n3. map it over 1..N and print one label per line.",
+                     "def label(i, a, b):\n    if i % a == 0:\n"
+                     "        return \"$both\" if i % b == 0 else \"$word_a\"\n"
+                     "    return \"$word_b\" if i % b == 0 else str(i)\n\n\nn, a, b = map(int, input().split())\n"
+                     "print(*map(lambda i: label(i, a, b), range(1, n + 1)), sep=\"\\n\")\n"),
     )
     _words = ["Fizz", "Buzz", "Taka", "Hashi", "Snu", "Ke", "Pin", "Pon", "Tic", "Tac", "Ping", "Pong"]
 

@@ -28,20 +28,43 @@ class MissingFromSecond(Family):
         statement("You are given two integer sequences A = (A_1, \\ldots, A_N) and B = (B_1, \\ldots, B_M).\n"
                   "Consider the integers that occur in A but do not occur in B (each counted once).\n$question_plain",
                   "N M\nA_1 A_2 \\ldots A_N\nB_1 B_2 \\ldots B_M", "$output",
-                  [r"1 \leq N \leq $n_max", r"1 \leq M \leq $n_max", r"1 \leq A_i \leq $a_max", r"1 \leq B_j \leq $a_max",
+                  [r"1 \leq N \leq $n_max", r"1 \leq M \leq $n_max", r"1 \leq A_i \leq $a_max",
+                       r"1 \leq B_j \leq $a_max",
                    "All input values are integers."]),
     )
     solutions = (
-        Solution("set-difference", "1. Read both sequences.\n2. set(A) - set(B) is exactly the distinct values of A missing from B.\n3. $finish_text",
-                 "n, m = map(int, input().split())\na = list(map(int, input().split()))\nb = list(map(int, input().split()))\nvals = sorted(set(a) - set(b))\n$finish"),
-        Solution("membership-loop", "1. Read both sequences and put B in a set for O(1) membership tests.\n2. Walk through A and keep each value not in B and not kept yet.\n3. Sort what was kept. $finish_text",
-                 "n, m = map(int, input().split())\na = list(map(int, input().split()))\nin_b = set(map(int, input().split()))\nkept = []\nseen = set()\nfor x in a:\n    if x not in in_b and x not in seen:\n        seen.add(x)\n        kept.append(x)\nvals = sorted(kept)\n$finish"),
-        Solution("two-pointers", "1. Read both sequences and sort their distinct values.\n2. Sweep both sorted lists together: advance in B while its value is smaller; a value of A is missing when B's current value differs.\n3. The kept values come out in increasing order. $finish_text",
-                 "n, m = map(int, input().split())\na = sorted(set(map(int, input().split())))\nb = sorted(set(map(int, input().split())))\nvals = []\nj = 0\nfor x in a:\n    while j < len(b) and b[j] < x:\n        j += 1\n    if j == len(b) or b[j] != x:\n        vals.append(x)\n$finish"),
-        Solution("counter-subtract", "1. Read both sequences and count them with collections.Counter.\n2. Deleting every key of B's counter from A's leaves the values only in A.\n3. Sort the remaining keys. $finish_text",
-                 "from collections import Counter\nn, m = map(int, input().split())\nca = Counter(input().split())\nfor key in input().split():\n    ca.pop(key, None)\nvals = sorted(map(int, ca))\n$finish"),
-        Solution("dict-flags", "1. Read both sequences.\n2. Make a dict from each value of A to True, then set the flag to False for every value of B that is a key.\n3. Keep the keys still flagged, sorted. $finish_text",
-                 "n, m = map(int, input().split())\na = list(map(int, input().split()))\nb = list(map(int, input().split()))\nflag = dict.fromkeys(a, True)\nfor x in b:\n    if x in flag:\n        flag[x] = False\nvals = sorted(x for x, keep in flag.items() if keep)\n$finish"),
+        Solution("set-difference", "1. Read both sequences.\n2. set(A) - set(B) is exactly the distinct values of "
+                                   "A missing from B.\n3. $finish_text",
+                     "n, m = map(int, input().split())\na = list(map(int, input().split()))\n"
+                     "b = list(map(int, input().split()))\nvals = sorted(set(a) - set(b))\n$finish"),
+        Solution("membership-loop", "1. Read both sequences and put B in a set for O(1) membership tests.\n"
+                                    "2. Walk through A and keep each value not in B and not kept yet.\n"
+                                    "3. Sort what was kept. $finish_text",
+                     "n, m = map(int, input().split())\na = list(map(int, input().split()))\n"
+                     "in_b = set(map(int, input().split()))\nkept = []\nseen = set()\nfor x in a:\n"
+                     "    if x not in in_b and x not in seen:\n        seen.add(x)\n        kept.append(x)\n"
+                     "vals = sorted(kept)\n$finish"),
+        Solution("two-pointers", "1. Read both sequences and sort their distinct values.\n"
+                                 "2. Sweep both sorted lists together: advance in B while its value is smaller; a "
+                                 "value of A is missing when B's current value differs.\n"
+                                 "3. The kept values come out in increasing order. $finish_text",
+                     "n, m = map(int, input().split())\na = sorted(set(map(int, input().split())))\n"
+                     "b = sorted(set(map(int, input().split())))\nvals = []\nj = 0\nfor x in a:\n"
+                     "    while j < len(b) and b[j] < x:\n        j += 1\n    if j == len(b) or b[j] != x:\n"
+                     "        vals.append(x)\n$finish"),
+        Solution("counter-subtract", "1. Read both sequences and count them with collections.Counter.\n"
+                                     "2. Deleting every key of B's counter from A's leaves the values only in A.\n"
+                                     "3. Sort the remaining keys. $finish_text",
+                     "from collections import Counter\nn, m = map(int, input().split())\n"
+                     "ca = Counter(input().split())\nfor key in input().split():\n    ca.pop(key, None)\n"
+                     "vals = sorted(map(int, ca))\n$finish"),
+        Solution("dict-flags", "1. Read both sequences.\n2. Make a dict from each value of A to True, then set the "
+                               "flag to False for every value of B that is a key.\n"
+                               "3. Keep the keys still flagged, sorted. $finish_text",
+                     "n, m = map(int, input().split())\na = list(map(int, input().split()))\n"
+                     "b = list(map(int, input().split()))\nflag = dict.fromkeys(a, True)\nfor x in b:\n"
+                     "    if x in flag:\n        flag[x] = False\n"
+                     "vals = sorted(x for x, keep in flag.items() if keep)\n$finish"),
     )
     _targets = {
         "list": ("Print these integers in ascending order, separated by spaces. If there is none, print $none.",
@@ -102,24 +125,47 @@ class MostFrequentWord(Family):
                   "Find the answer given by the largest number of people. "
                   "If several answers are tied, choose the $tie_word one in dictionary order.",
                   "N\nS_1\nS_2\n\\vdots\nS_N", "Print the chosen answer.",
-                  [r"1 \leq N \leq $n_max", r"Each S_i is a string of length between 1 and $len_max consisting of lowercase English letters."]),
+                  [r"1 \leq N \leq $n_max", r"Each S_i is a string of length between 1 and $len_max consisting of "
+                                            r"lowercase English letters."]),
         statement("You are given N strings S_1, \\ldots, S_N.\n"
                   "Print the string that occurs most often among them; among strings with the same highest number of "
                   "occurrences, print the lexicographically $tie_word one.",
                   "N\nS_1\nS_2\n\\vdots\nS_N", "Print the answer.",
-                  [r"1 \leq N \leq $n_max", r"1 \leq |S_i| \leq $len_max", "S_i consists of lowercase English letters."]),
+                  [r"1 \leq N \leq $n_max", r"1 \leq |S_i| \leq $len_max",
+                       "S_i consists of lowercase English letters."]),
     )
     solutions = (
-        Solution("counter-key", "1. Read the N strings and count them with collections.Counter.\n2. The best string has the highest count and, among those, is the $tie_word; encode that as a sort key.\n3. Take $pick_fn over the counter's items with that key and print the string.",
-                 "from collections import Counter\nn = int(input())\ncnt = Counter(input().strip() for _ in range(n))\nbest = $pick_fn(cnt, key=lambda w: $key_expr)\nprint(best)\n"),
-        Solution("dict-then-filter", "1. Read the strings and count them in a plain dict with get.\n2. Find the largest count.\n3. Among the strings with that count, print the $tie_word with $pick_fn.",
-                 "n = int(input())\ncnt = {}\nfor _ in range(n):\n    w = input().strip()\n    cnt[w] = cnt.get(w, 0) + 1\ntop = max(cnt.values())\nprint($pick_fn(w for w, c in cnt.items() if c == top))\n"),
-        Solution("sort-runs", "1. Read the strings and sort them, so equal strings form consecutive runs in dictionary order.\n2. Scan the runs, measuring each run's length.\n3. Replace the best run when a run is longer$scan_note; print the best string.",
-                 "n = int(input())\nws = sorted(input().strip() for _ in range(n))\nbest, best_len = None, 0\ni = 0\nwhile i < n:\n    j = i\n    while j < n and ws[j] == ws[i]:\n        j += 1\n    if j - i $cmp best_len:\n        best, best_len = ws[i], j - i\n    i = j\nprint(best)\n"),
-        Solution("groupby", "1. Read and sort the strings; itertools.groupby yields each distinct string with its copies.\n2. Build (count, string) pairs.\n3. Sort them so the highest count comes first and, among equal counts, the $tie_word string; print the first string.",
-                 "from itertools import groupby\nn = int(input())\nws = sorted(input().strip() for _ in range(n))\npairs = [(len(list(g)), w) for w, g in groupby(ws)]\n$pair_sort\nprint(pairs[0][1])\n"),
-        Solution("set-count", "1. Read the strings (N is small, so list.count per distinct string is fast enough).\n2. Go through the distinct strings in $order_note dictionary order.\n3. Keep the first one whose count is strictly higher than the best so far; print it.",
-                 "n = int(input())\nws = [input().strip() for _ in range(n)]\nbest, best_c = \"\", 0\nfor w in sorted(set(ws)$rev):\n    c = ws.count(w)\n    if c > best_c:\n        best, best_c = w, c\nprint(best)\n"),
+        Solution("counter-key", "1. Read the N strings and count them with collections.Counter.\n"
+                                "2. The best string has the highest count and, among those, is the $tie_word; "
+                                "encode that as a sort key.\n"
+                                "3. Take $pick_fn over the counter's items with that key and print the string.",
+                     "from collections import Counter\nn = int(input())\n"
+                     "cnt = Counter(input().strip() for _ in range(n))\n"
+                     "best = $pick_fn(cnt, key=lambda w: $key_expr)\nprint(best)\n"),
+        Solution("dict-then-filter", "1. Read the strings and count them in a plain dict with get.\n"
+                                     "2. Find the largest count.\n"
+                                     "3. Among the strings with that count, print the $tie_word with $pick_fn.",
+                     "n = int(input())\ncnt = {}\nfor _ in range(n):\n    w = input().strip()\n"
+                     "    cnt[w] = cnt.get(w, 0) + 1\ntop = max(cnt.values())\n"
+                     "print($pick_fn(w for w, c in cnt.items() if c == top))\n"),
+        Solution("sort-runs", "1. Read the strings and sort them, so equal strings form consecutive runs in "
+                              "dictionary order.\n2. Scan the runs, measuring each run's length.\n"
+                              "3. Replace the best run when a run is longer$scan_note; print the best string.",
+                     "n = int(input())\nws = sorted(input().strip() for _ in range(n))\nbest, best_len = None, 0\n"
+                     "i = 0\nwhile i < n:\n    j = i\n    while j < n and ws[j] == ws[i]:\n        j += 1\n"
+                     "    if j - i $cmp best_len:\n        best, best_len = ws[i], j - i\n    i = j\nprint(best)\n"),
+        Solution("groupby", "1. Read and sort the strings; itertools.groupby yields each distinct string with its "
+                            "copies.\n2. Build (count, string) pairs.\n"
+                            "3. Sort them so the highest count comes first and, among equal counts, the $tie_word "
+                            "string; print the first string.",
+                     "from itertools import groupby\nn = int(input())\nws = sorted(input().strip() for _ in range(n))\n"
+                     "pairs = [(len(list(g)), w) for w, g in groupby(ws)]\n$pair_sort\nprint(pairs[0][1])\n"),
+        Solution("set-count", "1. Read the strings (N is small, so list.count per distinct string is fast "
+                              "enough).\n2. Go through the distinct strings in $order_note dictionary order.\n"
+                              "3. Keep the first one whose count is strictly higher than the best so far; print it.",
+                     "n = int(input())\nws = [input().strip() for _ in range(n)]\nbest, best_c = \"\", 0\n"
+                     "for w in sorted(set(ws)$rev):\n    c = ws.count(w)\n    if c > best_c:\n"
+                     "        best, best_c = w, c\nprint(best)\n"),
     )
     _subjects = ["Fruit", "Color", "Animal", "Song", "Sport", "Flower"]
 
@@ -127,14 +173,17 @@ class MostFrequentWord(Family):
         subject = rng.choice(self._subjects)
         small = rng.random() < 0.5
         p = {"person": rng.choice(PEOPLE), "subject": subject, "subject_low": subject.lower(),
-             "n_max": rng.choice([10, 100, 500]), "len_max": rng.choice([3, 5, 10]), "tie": "smallest" if small else "largest"}
+             "n_max": rng.choice([10, 100, 500]), "len_max": rng.choice([3, 5, 10]),
+                 "tie": "smallest" if small else "largest"}
         if small:
             p |= {"tie_word": "smallest", "pick_fn": "min", "key_expr": "(-cnt[w], w)", "cmp": ">",
-                  "scan_note": " (ties keep the earlier, smaller string)", "pair_sort": "pairs.sort(key=lambda p: (-p[0], p[1]))",
+                  "scan_note": " (ties keep the earlier, smaller string)",
+                      "pair_sort": "pairs.sort(key=lambda p: (-p[0], p[1]))",
                   "order_note": "increasing", "rev": ""}
         else:
             p |= {"tie_word": "largest", "pick_fn": "max", "key_expr": "(cnt[w], w)", "cmp": ">=",
-                  "scan_note": " or equally long (a later run is a larger string)", "pair_sort": "pairs.sort(reverse=True)",
+                  "scan_note": " or equally long (a later run is a larger string)",
+                      "pair_sort": "pairs.sort(reverse=True)",
                   "order_note": "decreasing", "rev": ", reverse=True"}
         return p
 
@@ -167,7 +216,8 @@ class FirstRepeat(Family):
     n_edges = 3
     statements = (
         statement("$person receives N $item one by one; the i-th one has the number A_i.\n"
-                  "Find the first moment $person receives a $item_one whose number $person has already received before, "
+                      "Find the first moment $person receives a $item_one whose number $person has already received "
+                      "before, "
                   "and print $what.",
                   "N\nA_1 A_2 \\ldots A_N", "Print $what. If no number repeats, print $none.",
                   [r"1 \leq N \leq $n_max", r"1 \leq A_i \leq $a_max", "All input values are integers."]),
@@ -177,16 +227,39 @@ class FirstRepeat(Family):
                   [r"1 \leq N \leq $n_max", r"1 \leq A_i \leq $a_max", "All input values are integers."]),
     )
     solutions = (
-        Solution("seen-set", "1. Read the sequence.\n2. Walk through it with a set of values seen so far; the first value already in the set is the first repeat.\n3. Print $what_code_text, or $none if the walk ends.",
-                 "n = int(input())\na = list(map(int, input().split()))\nseen = set()\nans = \"$none\"\nfor j, x in enumerate(a, 1):\n    if x in seen:\n        ans = $answer\n        break\n    seen.add(x)\nprint(ans)\n"),
-        Solution("first-index-dict", "1. Read the sequence.\n2. Record in a dict the first index of every value; at position j, a value already in the dict is a repeat.\n3. Stop at the first such j and print $what_code_text ($none if none).",
-                 "n = int(input())\na = list(map(int, input().split()))\nfirst = {}\nfor j, x in enumerate(a, 1):\n    if x in first:\n        print($answer)\n        break\n    first[x] = j\nelse:\n    print(\"$none\")\n"),
-        Solution("prefix-scan", "1. Read the sequence (N is at most $n_max).\n2. For each j, check whether A_j occurs in the prefix A_1..A_{j-1} with the in operator on a slice.\n3. The first j that passes is the answer; print $what_code_text or $none.",
-                 "n = int(input())\na = list(map(int, input().split()))\nans = \"$none\"\nfor j in range(2, n + 1):\n    x = a[j - 1]\n    if x in a[:j - 1]:\n        ans = $answer\n        break\nprint(ans)\n"),
-        Solution("index-compare", "1. Read the sequence.\n2. list.index returns a value's first position; at position j the value is a repeat exactly when that first position is earlier.\n3. Print $what_code_text at the first such j, or $none.",
-                 "n = int(input())\na = list(map(int, input().split()))\nfor j in range(1, n + 1):\n    x = a[j - 1]\n    if a.index(x) < j - 1:\n        print($answer)\n        break\nelse:\n    print(\"$none\")\n"),
-        Solution("distinct-prefix-length", "1. Read the sequence.\n2. The prefix A_1..A_j has j distinct values until the first repeat; grow a set and compare its size with j.\n3. The first j where the size falls behind is the answer; print $what_code_text or $none.",
-                 "import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\na = list(map(int, data[1:1 + n]))\nvals = set()\nfor j in range(1, n + 1):\n    x = a[j - 1]\n    vals.add(x)\n    if len(vals) < j:\n        print($answer)\n        break\nelse:\n    print(\"$none\")\n"),
+        Solution("seen-set", "1. Read the sequence.\n2. Walk through it with a set of values seen so far; the "
+                             "first value already in the set is the first repeat.\n"
+                             "3. Print $what_code_text, or $none if the walk ends.",
+                     "n = int(input())\na = list(map(int, input().split()))\nseen = set()\nans = \"$none\"\n"
+                     "for j, x in enumerate(a, 1):\n    if x in seen:\n        ans = $answer\n        break\n"
+                     "    seen.add(x)\nprint(ans)\n"),
+        Solution("first-index-dict", "1. Read the sequence.\n2. Record in a dict the first index of every value; "
+                                     "at position j, a value already in the dict is a repeat.\n"
+                                     "3. Stop at the first such j and print $what_code_text ($none if none).",
+                     "n = int(input())\na = list(map(int, input().split()))\nfirst = {}\nfor j, x in enumerate(a, 1):\n"
+                     "    if x in first:\n        print($answer)\n        break\n    first[x] = j\nelse:\n"
+                     "    print(\"$none\")\n"),
+        Solution("prefix-scan", "1. Read the sequence (N is at most $n_max).\n"
+                                "2. For each j, check whether A_j occurs in the prefix A_1..A_{j-1} with the in "
+                                "operator on a slice.\n3. The first j that passes is the answer; print "
+                                "$what_code_text or $none.",
+                     "n = int(input())\na = list(map(int, input().split()))\nans = \"$none\"\n"
+                     "for j in range(2, n + 1):\n    x = a[j - 1]\n    if x in a[:j - 1]:\n        ans = $answer\n"
+                     "        break\nprint(ans)\n"),
+        Solution("index-compare", "1. Read the sequence.\n2. list.index returns a value's first position; at "
+                                  "position j the value is a repeat exactly when that first position is earlier.\n"
+                                  "3. Print $what_code_text at the first such j, or $none.",
+                     "n = int(input())\na = list(map(int, input().split()))\nfor j in range(1, n + 1):\n"
+                     "    x = a[j - 1]\n    if a.index(x) < j - 1:\n        print($answer)\n        break\nelse:\n"
+                     "    print(\"$none\")\n"),
+        Solution("distinct-prefix-length", "1. Read the sequence.\n2. The prefix A_1..A_j has j distinct values "
+                                           "until the first repeat; grow a set and compare its size with j.\n"
+                                           "3. The first j where the size falls behind is the answer; print "
+                                           "$what_code_text or $none.",
+                     "import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\n"
+                     "a = list(map(int, data[1:1 + n]))\nvals = set()\nfor j in range(1, n + 1):\n"
+                     "    x = a[j - 1]\n    vals.add(x)\n    if len(vals) < j:\n        print($answer)\n"
+                     "        break\nelse:\n    print(\"$none\")\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

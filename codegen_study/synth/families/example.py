@@ -63,12 +63,19 @@ $samples""",
                  "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a))\n"),
         Solution("loop", "1. Read N and the values.\n2. Keep a running total, adding each A_i in a loop.\n3. Print it.",
                  "n = int(input())\ntotal = 0\nfor x in input().split():\n    total += int(x)\nprint(total)\n"),
-        Solution("stdin-read", "1. Read all tokens at once from sys.stdin.\n2. The first token is N; the next N are the values.\n3. Sum those N tokens and print.",
-                 "import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\nprint(sum(int(x) for x in data[1:1 + n]))\n"),
-        Solution("reduce", "1. Parse the values.\n2. Fold them with functools.reduce and operator.add (start 0).\n3. Print the result.",
-                 "from functools import reduce\nimport operator\ninput()\nvals = map(int, input().split())\nprint(reduce(operator.add, vals, 0))\n"),
-        Solution("prefix", "1. Parse the values.\n2. Build prefix sums with itertools.accumulate.\n3. The last prefix sum is the total (0 for an empty list).",
-                 "from itertools import accumulate\nn = int(input())\na = list(map(int, input().split()))\npre = [0] + list(accumulate(a))\nprint(pre[-1])\n"),
+        Solution("stdin-read", "1. Read all tokens at once from sys.stdin.\n"
+                               "2. The first token is N; the next N are the values.\n"
+                               "3. Sum those N tokens and print.",
+                     "import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\n"
+                     "print(sum(int(x) for x in data[1:1 + n]))\n"),
+        Solution("reduce", "1. Parse the values.\n2. Fold them with functools.reduce and operator.add (start 0).\n"
+                           "3. Print the result.",
+                     "from functools import reduce\nimport operator\ninput()\nvals = map(int, input().split())\n"
+                     "print(reduce(operator.add, vals, 0))\n"),
+        Solution("prefix", "1. Parse the values.\n2. Build prefix sums with itertools.accumulate.\n"
+                           "3. The last prefix sum is the total (0 for an empty list).",
+                     "from itertools import accumulate\nn = int(input())\na = list(map(int, input().split()))\n"
+                     "pre = [0] + list(accumulate(a))\nprint(pre[-1])\n"),
     )
 
     def sample_params(self, rng: random.Random) -> dict:

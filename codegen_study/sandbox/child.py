@@ -15,8 +15,8 @@ Covers: child-side setup (joining the worker's memory cgroup, fds 0-2 only, cwd,
 namespace where seccomp is missing, rlimits, uid/gid drop or capability drop) and running the
 program as `python main.py` would (exit status, traceback without harness frames, atexit,
 non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does
-not cover: isolation done once per worker (`sandbox_namespace`), supervision and verdicts
-(`sandbox_worker`).
+not cover: isolation done once per worker (`namespace`), supervision and verdicts
+(`worker`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import signal
 import sys
 import types
 
-_RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")
+RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")  # set on every run, in this order
 _CLONE_NEWIPC = 0x08000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc_gil = ctypes.PyDLL(None)  # calls keep the GIL: fork() happens with the interpreter quiescent
@@ -96,9 +96,11 @@ def rlimits(lim: dict, own_uid_nproc: bool) -> list[tuple[int, tuple[int, int]]]
     """The job's rlimits, computed in the worker so that the child only calls setrlimit."""
     cpu = int(lim["timeout_s"]) + 2  # kernel backstop; the worker stops the run at timeout_s
     nproc = lim["processes"] + (_count_own_processes() if own_uid_nproc else 0)
+    values = {"CPU": cpu, "AS": lim["memory_mb"] << 20, "FSIZE": lim["file_size_mb"] << 20,
+              "NOFILE": lim["open_files"], "NPROC": nproc, "CORE": 0}
     out = []
-    for name, value in (("CPU", cpu), ("AS", lim["memory_mb"] << 20), ("FSIZE", lim["file_size_mb"] << 20),
-                        ("NOFILE", lim["open_files"]), ("NPROC", nproc), ("CORE", 0)):
+    for name in RLIMITS:
+        value = values[name]
         kind = getattr(resource, "RLIMIT_" + name)
         hard = resource.getrlimit(kind)[1]
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)

@@ -7,8 +7,8 @@ project, no benchmark files, no homes, no host /tmp), a private /proc, private t
 dirs, and the seccomp filter every program runs under (`deny_syscalls`). Every step is best
 effort and reported in the returned protections dict, never silently assumed.
 
-Does not cover: the per-job child (`sandbox_child`), supervision (`sandbox_worker`), pooling
-(`sandbox`). Nothing here runs per job.
+Does not cover: the per-job child (`child`), supervision (`worker`), pooling (`pool`). Nothing
+here runs per job.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _call(name: str, *args) -> bool:
 
 
 def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: bytes | None) -> bool:
-    enc = (lambda s: None if s is None else s.encode())
+    def enc(s: str | None) -> bytes | None:
+        return None if s is None else s.encode()
     return _call("mount", enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), data)
 
 

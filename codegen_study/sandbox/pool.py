@@ -1,161 +1,36 @@
-"""Run untrusted Python programs (model-generated code) fast and contained. Linux only.
+"""The pool of warm sandbox workers (`Sandbox`) and its one-shot helpers.
 
-Design: `Sandbox` (this module: public types and the pool) starts two warm workers per CPU
-(`default_workers`). One launcher, a `python -s -P -c ...` process with a scrubbed environment,
-imports `sandbox_worker` once and forks them (`_Launch`: one interpreter start-up, not one per
-worker). A worker isolates itself once (`sandbox_namespace`), then waits for its setup
-(the `preload` modules, which a caller may choose while the workers boot: `add_preload`),
-imports them, prepares the interpreter state every program starts from, and then forks a fresh
-child per job (`sandbox_child`). The worker compiles each program once before forking (a
-sample's tests share it), so a job costs a fork and the run (about 1 ms of CPU in all, here)
-instead of an interpreter start-up (15-30 ms). With no more workers than CPUs each is pinned
-to its own CPU (cheaper copy-on-write after fork). Each worker has up to two jobs queued in its
-pipe, so it never waits for this process between jobs.
-
-Covered (`Sandbox.protections` reports what is active on this machine):
-- Channels: a program has stdin, stdout and stderr and no other inherited fd (the child's
-  setup report on fd 3 is closed before the program starts). What a grader needs beyond the
-  output is reported by the worker: `Job.check` runs after the program in its namespace, and
-  only when it returns does a per-run secret of the worker follow the output (`Outcome.checked`);
-  the secret is in no file and no global of the program, so printing or reading files cannot
-  forge it, and an early exit (exit(), sys.exit(0), os._exit(0)) never produces it.
-- As root: the worker unshares network (only a downed loopback: every connect fails), mount,
-  PID, IPC and UTS namespaces; as a normal user the same inside a user namespace when the
-  kernel allows one. The worker is PID 1 of its PID namespace with its own /proc, so after
-  every run it kills whatever the run left (daemons, double forks, setsid children, children
-  ignoring SIGTERM) with one `kill(-1, SIGKILL)`; nothing outlives its run, and a program's
-  `kill(-1, 9)` cannot reach anything outside that namespace. Workers die with their caller
-  (PR_SET_PDEATHSIG on the launcher and on each worker), and their runs with them.
-- As root each worker runs jobs under its own unprivileged uid/gid (no groups), so a program
-  cannot signal the worker nor write root's files; `no_new_privs` makes setuid binaries inert.
-- File view: the worker pivots into a new root that holds /usr, /bin, /lib*, the interpreter's
-  prefix with its standard library (every site-packages/dist-packages dir hidden but for the
-  code of `sandbox_namespace.ALLOWED_PACKAGES`: numpy, sortedcontainers), a few files
-  of /etc, /dev/null-like nodes and its own /proc, all read-only; /tmp, /var/tmp, /dev/shm and
-  /run/lock are private tmpfs wiped after every run. The project checkout, benchmark files,
-  homes and the host's /tmp are not in it (`file_view`). Each run works in a fresh temp dir
-  (HOME and TMPDIR point there) that is removed afterwards.
-- Memory: as root, one memory cgroup per worker (v1, or v2 where the controller is delegated)
-  that each run joins, limited to `memory_mb`: heap, tmpfs files, memfds and shared memory all
-  count, and a run over it is a "memory" verdict (`memory_cgroup`). RLIMIT_AS (the same size)
-  still turns large allocations into a clean MemoryError.
-- seccomp (installed through prctl, no extra package; `seccomp`): no user namespaces (clone/
-  unshare with CLONE_NEWUSER, setns; clone3 answers ENOSYS so libc uses clone), no io_uring,
-  keyrings, SysV IPC, POSIX message queues, bpf or userfaultfd; x32 syscalls are refused and
-  32-bit ones kill the program. So nothing of one run (shm, semaphores, queues, keys) is seen by the next;
-  without seccomp each run gets a fresh IPC namespace instead (`fresh_ipc_per_run`, ~1 ms).
-- rlimits per run: CPU seconds, address space, file size, open files, processes, no core.
-- Sizes: a program (with its check) longer than `Limits.code_chars` does not run ("code_limit");
-  one longer than 64 KiB is compiled by the child under the run's limits, not by the worker.
-- Environment: PATH, LANG/LC_*, OMP/OPENBLAS/MKL thread settings (default 1) and
-  PYTHONHASHSEED=0 only; nothing from the caller's secrets.
-- stdout/stderr go through pipes read by the worker: stdout beyond `stdout_bytes` stops the
-  run ("output_limit"); stderr beyond its cap is dropped. Memory use stays bounded.
-
-Timeouts are judged by CPU seconds (user+sys of the whole process tree: the program's own
-ITIMER_PROF stops it at the limit, the worker polls /proc for the tree, RLIMIT_CPU backs both),
-so a run's verdict does not change when the machine is busy. Programs that block or sleep are
-stopped by a wall-clock backstop, `Limits.wall_s` or by default max(3 * timeout_s, timeout_s + 5)
-seconds; a run that was on a CPU or waiting for one (/proc schedstat) at least half of that
-time is only starved by load, so it is left to the CPU limit, up to ten backstops in all.
-
-Not covered: without root and without user namespaces only rlimits, the temp dir, env
-scrubbing and subreaper-based cleanup apply (and a program's `kill(-1)` would reach the
-caller's processes); without root there is no memory cgroup, so tmpfs and memfd pages are
-bounded only by the tmpfs sizes (256 MiB each) and RLIMIT_FSIZE x RLIMIT_NOFILE. The seccomp
-filter is a deny-list for x86_64 and aarch64 (elsewhere: none); the rest of the syscall set
-stays reachable. The completion secret lives in the child's memory, so a program that
-deliberately walks the interpreter's frames or memory can find it (as it could subvert any
-in-process check, the reference harnesses' included); call-based results do not rely on it
-(the expected value never enters the sandbox). The standard library and system dirs stay
-readable. Worker state is forked, not fresh: `preload`ed modules are shared objects a program
-could mutate for itself (never for the next run, which forks again from the clean worker).
-Children are forked with libc's fork(), so Python-level at-fork hooks of preloaded modules do
-not run (the worker is single-threaded, so they have nothing to repair; `random` is reseeded by
-hand as its hook would); a fresh interpreter would differ only in such module-level state and
-in `sys.stdin` being a memfd.
+`Sandbox` starts two warm workers per CPU (`default_workers`). One launcher, a
+`python -s -P -c ...` process with a scrubbed environment, imports `worker` once and forks them
+(`_Launch`: one interpreter start-up, not one per worker). A worker isolates itself once
+(`namespace`), then waits for its setup (the `preload` modules, which a caller may choose while
+the workers boot: `add_preload`), imports them, prepares the interpreter state every program
+starts from, and then forks a fresh child per job (`child`). The worker compiles each program
+once before forking (a sample's tests share it), so a job costs a fork and the run (about 1 ms
+of CPU in all) instead of an interpreter start-up (15-30 ms). With no more workers than CPUs
+each is pinned to its own CPU (cheaper copy-on-write after fork). Each worker has up to two
+jobs queued in its pipe, so it never waits for this process between jobs.
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
 import os
-import marshal
 import select
 import signal
-import struct
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
 
-from codegen_study.sandbox_worker import recv_message, scrubbed_env, send_message
-
-
-
-@dataclass(frozen=True)
-class Limits:
-    timeout_s: float = 10.0  # CPU seconds of the run's process tree (see module docstring)
-    memory_mb: int = 1024  # RLIMIT_AS (address space)
-    file_size_mb: int = 16  # RLIMIT_FSIZE
-    open_files: int = 64  # RLIMIT_NOFILE
-    processes: int = 32  # RLIMIT_NPROC (threads count too)
-    stdout_bytes: int = 1 << 20  # beyond it the run stops with status "output_limit"
-    stderr_bytes: int = 64 << 10  # beyond it stderr is dropped
-    wall_s: float | None = None  # wall-clock backstop; None: max(3 * timeout_s, timeout_s + 5)
-    code_chars: int = 1 << 20  # longer programs (with their check) do not run: status "code_limit"
-    #: timeout_s includes a fresh interpreter's start-up, as when a harness times `python main.py`
-    #: (the seed harness): the program gets timeout_s minus the CPU the worker's own start-up took
-    startup_included: bool = False
-
-    @property
-    def wall_backstop_s(self) -> float:
-        return self.wall_s if self.wall_s is not None else max(3 * self.timeout_s, self.timeout_s + 5)
-
-    @property
-    def wall_hard_s(self) -> float:
-        """The longest a run can last: a busy run is let past the backstop (see the module docstring)."""
-        return 10 * self.wall_backstop_s
-
-
-@dataclass(frozen=True)
-class Job:
-    code: str  # complete Python 3 program, executed as `name` (by default __main__)
-    stdin: str = ""
-    limits: Limits = Limits()
-    #: run after the program, in its namespace; `Outcome.checked` says whether it ran to its end
-    #: (a program that exits early -- exit(), sys.exit(0), os._exit(0) -- never gets there)
-    check: str | None = None
-    name: str = "__main__"  # the program's `__name__`
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # ok | error | timeout | memory | output_limit | killed | code_limit | skipped
-    exit_code: int | None
-    signal: int | None
-    stdout: str
-    stderr: str
-    seconds: float  # CPU seconds (user+sys) of the run's process tree
-    wall_seconds: float
-    stdout_truncated: bool
-    checked: bool = False  # Job.check ran to its end (reported with a secret the program never sees)
-
+from codegen_study.sandbox.jobs import Job, Limits, Outcome, SandboxError, job_frame
+from codegen_study.sandbox.wire import recv_message, scrubbed_env, send_message, write_all
 
 _F_SETPIPE_SZ, _F_GETPIPE_SZ = 1031, 1032
 
 
-class SandboxError(RuntimeError):
-    """The sandbox itself failed (a worker could not isolate or drop privileges)."""
-
-
-# ----------------------------------------------------------------------------- parent side
-
-
 class _Launch:
-    """One interpreter start-up shared by several workers (`sandbox_worker.launch`).
+    """One interpreter start-up shared by several workers (`worker.launch`).
 
     The launcher process imports the worker code once and forks one worker per (uid, cpu)
     spec, each with its own pair of pipes to us, instead of paying a Python start-up and the
@@ -166,10 +41,11 @@ class _Launch:
     def __init__(self, specs: list[tuple[int, int]]):
         import subprocess
 
-        pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        # the folder holding codegen_study/ (this file is codegen_study/sandbox/pool.py)
+        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         # process_time() first: the CPU a fresh interpreter's start-up took (see Limits.startup_included)
         boot = ("import time; t = time.process_time(); import sys; sys.path.insert(0, sys.argv[1]); "
-                "import codegen_study.sandbox_worker as s; del sys.path[0]; "
+                "import codegen_study.sandbox.worker as s; del sys.path[0]; "
                 "s.launch(t, int(sys.argv[2]), sys.argv[3:])")
         ours, theirs, args = [], [], []
         for uid, cpu in specs:
@@ -439,7 +315,7 @@ class Sandbox:
                 skipped.append((j, Outcome("code_limit", None, None, "", f"program too large: {chars} characters "
                                            f"(limit {jobs[j].limits.code_chars})", 0.0, 0.0, False)))
                 continue
-            data = _frame(jobs[j])
+            data = job_frame(jobs[j])
             if queue and sum(size for _, size in queue) + len(data) > worker.pipe_bytes:
                 return  # would block while the worker may be blocked writing us a result
             todo.popleft()
@@ -447,7 +323,7 @@ class Sandbox:
                 since[w] = time.monotonic()
             queue.append((j, len(data)))
             try:
-                _write_all(worker.to_fd, data)
+                write_all(worker.to_fd, data)
             except OSError:
                 pass  # a dead worker is noticed (EOF) by the caller's loop
 
@@ -526,23 +402,6 @@ def default_workers() -> int:
     timeouts in a row stall every other run (measured on 2 cores: 0.98 s with 2 workers, 0.91 s
     with 4, 1.02 s with 6 on `benchmarks/scoring.py`)."""
     return 2 * max(1, len(os.sched_getaffinity(0)))
-
-
-def _frame(job: Job) -> bytes:
-    data = marshal.dumps((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s,
-                          job.check, job.name))
-    return struct.pack("<I", len(data)) + data
-
-
-@functools.lru_cache(maxsize=64)
-def _limits_dict(limits: Limits) -> dict:
-    return asdict(limits)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def run_program(code: str, stdin: str = "", limits: Limits = Limits()) -> Outcome:
