@@ -210,7 +210,7 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     import torch
 
     from codegen_study.datasets import epoch_windows, prepare_data
-    from codegen_study.train import Dist
+    from codegen_study.distributed import Dist
     from codegen_study.train_state import checkpoints, environment
 
     m.out.mkdir(parents=True, exist_ok=True)

@@ -31,9 +31,12 @@ Multi-GPU: run the same command under `torchrun --nproc-per-node N -m codegen_st
 `accelerate launch -m codegen_study train ...`. When WORLD_SIZE > 1 the loop initialises the
 process group (NCCL on CUDA, gloo on CPU), places rank r on cuda:LOCAL_RANK, wraps the model in
 DistributedDataParallel (gradient sync only on the last micro-batch of a window), gives rank r the
-micro-batches r, r+N, ... of each epoch (an epoch then takes 1/N of the steps), sums token counts
-and validation losses across ranks, and lets rank 0 alone write files. Not covered: FSDP/ZeRO
-sharding (a 1.5B LoRA fits one GPU), generation (see `generate`).
+micro-batches r, r+N, ... of each epoch (an epoch then takes 1/N of the steps), sums token counts,
+window losses and validation losses across ranks, and lets rank 0 alone write files. The global
+batch is N x micro_batch_size x grad_accumulation: divide micro_batch_size (or grad_accumulation)
+by N to train on exactly the batches, in the same order, that one GPU sees -- the gradient is then
+the same token mean (tests/test_distributed.py). Not covered: FSDP/ZeRO sharding (a 1.5B LoRA fits
+one GPU), generation (see `distributed` and `evaluate`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from typing import Any, Literal
 from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
 from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml
 from codegen_study.datasets import DataConfig
+from codegen_study.distributed import Dist, all_sum, setup_distributed
 from codegen_study.errors import UserError
 from codegen_study.models import ModelConfig
 from codegen_study.results import Store
@@ -143,47 +147,6 @@ def _apply_overrides(configs: dict[str, Any], overrides: dict[str, dict] | None)
     return configs
 
 
-# -- distributed ------------------------------------------------------------------------------
-@dataclass
-class Dist:
-    rank: int = 0
-    world: int = 1
-    device: str = "cpu"
-    distributed: bool = False  # a process group is up (DDP, all-reduce), even with one process
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def setup_distributed(device: str | None) -> Dist:
-    import torch
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return Dist(0, 1, device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    import torch.distributed as dist
-
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() and (device is None or device.startswith("cuda"))
-    if use_cuda:
-        torch.cuda.set_device(local)
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
-    return Dist(dist.get_rank(), dist.get_world_size(), f"cuda:{local}" if use_cuda else "cpu", True)
-
-
-def _all_sum(values: list[float], d: Dist) -> list[float]:
-    if not d.distributed:
-        return values
-    import torch
-    import torch.distributed as dist
-
-    t = torch.tensor(values, dtype=torch.float64, device=d.device)
-    dist.all_reduce(t)
-    return t.tolist()
-
-
 # -- model ------------------------------------------------------------------------------------
 def prepare_for_training(model, tcfg: TrainConfig):
     """LoRA-wrapped model ready to train: liger patches, kbit prep, checkpointing, adapters."""
@@ -260,12 +223,13 @@ def autocast_context(tcfg: TrainConfig, device: str):
 
 
 def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Dist, scaler=None):
-    """Forward + backward over one accumulation window; returns the window's mean token loss
-    (a tensor, not synchronised). Gradients sync across ranks on the last micro-batch only."""
+    """Forward + backward over one accumulation window; returns this rank's part of the window's
+    mean token loss (a tensor, not synchronised: the parts of all ranks sum to the loss of the
+    global window). Gradients sync across ranks on the last micro-batch only."""
     import torch
 
     n_tokens = sum(int((mb["labels"][:, 1:] != -100).sum()) for mb in window)
-    n_tokens = int(_all_sum([float(n_tokens)], d)[0])
+    n_tokens = int(all_sum([float(n_tokens)], d)[0])
     total = torch.zeros((), device=device)
     for i, mb in enumerate(window):
         mb = {k: v.to(device, non_blocking=True) for k, v in mb.items()}
@@ -293,7 +257,7 @@ def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d:
             count += float((mb["labels"][:, 1:] != -100).sum())
     if was_training:
         model.train()
-    loss_sum, count = _all_sum([loss_sum, count], d)
+    loss_sum, count = all_sum([loss_sum, count], d)
     return loss_sum / max(1.0, count)
 
 
@@ -415,7 +379,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
             group["lr"] = lr
         t0 = time.perf_counter()
         batch = [collate([train_ex[i] for i in mb], pad) for mb in windows[index]]
-        loss = float(window_loss(forward_model, batch, tcfg, d.device, d, scaler))
+        loss = all_sum([float(window_loss(forward_model, batch, tcfg, d.device, d, scaler))], d)[0]
         if not math.isfinite(loss):
             bar.close()
             raise UserError(f"step {step + 1}: training loss is {loss} (autocast {tcfg.autocast}, precision "

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from codegen_study.config import atomic_write_text
 
 if TYPE_CHECKING:
-    from codegen_study.train import Dist
+    from codegen_study.distributed import Dist
 
 
 def checkpoints(out: Path) -> list[tuple[int, Path]]:
