@@ -9,8 +9,11 @@ with the environment in `env.json`), then run generation (`--generate-only`), sc
 
 On several GPUs of one host, run the same command under a launcher:
 
-    torchrun --nproc-per-node 2 -m codegen_study evaluate --config ... --run ... [--generate-only]
+    torchrun --nproc-per-node 2 -m codegen_study evaluate --config ... --run-dir ... [--generate-only]
     accelerate launch --num_processes 2 -m codegen_study evaluate ...
+
+(`--run-dir` is `--run` spelled so that torchrun's parser, which reads every option it sees as
+possibly its own, does not stop at "ambiguous option: --run could match --run-path".)
 
 Each rank loads the model on its own device (cuda:LOCAL_RANK, else the CPU) and generates its
 share of every (model state, decoding) engine call (`distributed.share`), appending its rows to
@@ -81,7 +84,8 @@ def versions() -> dict[str, str | None]:
 # -- CLI ------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
-    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
+    parser.add_argument("--run", "--run-dir", dest="run",  # torchrun's own parser rejects --run as ambiguous
+                        help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
     parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
     parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
     parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")

@@ -197,12 +197,15 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
     pytest.importorskip("torch")
     from codegen_study.cli import main
 
-    flags = ["--config", str(tiny["config"]), "--run", str(tiny["run"]), "--generate-only", "--limit", "2",
+    flags = ["--config", str(tiny["config"]), "--run-dir", str(tiny["run"]), "--generate-only", "--limit", "2",
              "--steps", "4", "--device", "cpu"]
     one, two = tmp_path / "one", tmp_path / "two"
     assert main(["evaluate", *flags, "--output-dir", str(one)]) == 0
     done = _torchrun(["evaluate", *flags, "--output-dir", str(two)])
-    assert "rank 1/2: " in done.stdout and done.stdout.count("evaluating base@0, tiny-s7@4") == 1
+    assert done.stdout.count("evaluating base@0, tiny-s7@4") == 1  # rank 0 alone reports
+    for rank in range(2):  # each rank made half of every engine call's completions
+        for call in ("base step 0 greedy", "base step 0 sampling", "tiny-s7 step 4 greedy", "tiny-s7 step 4 sampling"):
+            assert f"rank {rank}/2: {call}: 2 completions" in done.stdout, done.stdout
     expected, got = _keyed(one), _keyed(two)
     assert len(expected) == 2 * (2 + 2) * 2  # 2 problems x (2 greedy styles + 2 samples) x 2 models
     assert got.keys() == expected.keys()
