@@ -47,7 +47,13 @@ from codegen_study.config import (
     read_toml,
     to_dict,
 )
-from codegen_study.distributed import Dist, barrier, setup_distributed, shutdown, world_size
+from codegen_study.distributed import (
+    Dist,
+    barrier,
+    setup_distributed,
+    shutdown,
+    world_size,
+)
 from codegen_study.errors import UserError
 from codegen_study.generate import (
     DEFAULT_SOURCES,
@@ -63,7 +69,6 @@ from codegen_study.targets import (
     plan_targets,
     read_adapter,
 )
-
 
 #: how long a rank that finished its share waits at the barrier for the others (see `distributed`)
 BARRIER_TIMEOUT = timedelta(hours=24)
