@@ -230,3 +230,30 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
     assert again.keys() == expected.keys()
     assert [again[k] for k in greedy] == [expected[k] for k in greedy]
     assert all(again[k] == v for k, v in kept.items())  # what survived the kill is not redone
+
+
+# -- train on two ranks -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_two_rank_training_has_the_one_process_loss_curve(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    from test_train import write_config
+    from tiny_lm import save_tiny
+
+    from codegen_study.train import train
+
+    model_dir = save_tiny(tmp_path / "model")
+    runs = {}
+    for world in (1, 2):  # the same 4 examples per step: 2 micro-batches of 2 on one rank, 1 each on two
+        folder = tmp_path / f"world{world}"
+        folder.mkdir()
+        cfg = write_config(folder, model_dir, max_steps=3, lora_dropout=0.0)
+        if world == 1:
+            train(cfg, device="cpu")
+        else:
+            _torchrun(["train", "--config", str(cfg), "--grad-accumulation", "1", "--device", "cpu"])
+        runs[world] = {(r["split"], r["step"]): r["loss"] for r in Store(folder / "out").iter_rows("losses")}
+        assert json.loads((folder / "out" / "training.json").read_text())["world_size"] == world
+    assert sorted(runs[2]) == sorted(runs[1]) == [("train", 1), ("train", 2), ("train", 3), ("valid", 2), ("valid", 3)]
+    for key, loss in runs[1].items():
+        assert runs[2][key] == pytest.approx(loss, rel=1e-4), key
