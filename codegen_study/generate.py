@@ -15,6 +15,8 @@ and runs on CPU. `--generate-only` writes completions (standard library + torch 
 on a bare GPU machine) and `--score-only` grades completions already stored; with neither flag
 both run. Both phases resume: completions are appended batch by batch and keyed by (model, step,
 benchmark, prompt, decoding, question_id, sample_id); scoring skips samples already in the store.
+Under torchrun / accelerate launch, `generate_all` runs in every rank and writes only that rank's
+share of each engine call (`distributed.share`) into the same store; see `evaluate`.
 
 Covers: the `[eval]` config and the two phases. Does not cover: the command line (`evaluate`),
 prompt text (`prompts`), decoding (`engine`), grading (`scoring`, `grading`).

@@ -233,6 +233,20 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
 
 
 # -- train on two ranks -------------------------------------------------------------------------
+def test_a_cohort_under_a_launcher_is_refused(monkeypatch, tmp_path):
+    import argparse
+
+    from codegen_study.errors import UserError
+    from codegen_study.train import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(UserError, match="one --config"):
+        run(parser.parse_args(["--config", str(tmp_path / "a.toml"), "--seeds", "1,2"]))
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.slow
 def test_two_rank_training_has_the_one_process_loss_curve(tmp_path):
     pytest.importorskip("torch")
