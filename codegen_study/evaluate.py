@@ -238,6 +238,8 @@ def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, 
     if d.main:
         out.mkdir(parents=True, exist_ok=True)
         write_config(out, cfg, model_cfg, raw)
+        if d.distributed:
+            store.repair("completions")  # before the other ranks read it
         before = {t: len(store.done_keys(t)) for t in ("completions", "samples")}
         print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
               f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")

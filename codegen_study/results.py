@@ -136,6 +136,20 @@ class Store:
             os.close(fd)
         return len(rows)
 
+    def repair(self, table: str) -> None:
+        """Cut a torn last line now (`append` does it before writing anyway). Done once before
+        several processes start reading and appending: a cut under a reader's feet could join its
+        last read to the next line."""
+        if not self.path(table).exists():
+            return
+        fd = os.open(self.path(table), os.O_RDWR)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _cut_torn_tail(fd)
+        finally:
+            os.close(fd)
+
     def iter_rows(self, table: str) -> Iterable[dict[str, Any]]:
         """Rows of the JSONL part of `table` (complete lines only), in order written."""
         p = self.path(table)
