@@ -1,13 +1,30 @@
-"""The process group of a training run: which rank this process is, how many there are, its device.
+"""Several processes of one job (torchrun / accelerate launch): who am I, on which device, and how
+the work is shared.
 
-Its own module because the trainer, its checkpoints and the cohort trainer all need it, and it
-needs none of them. torch is imported only inside the functions.
+Both launchers start one process per GPU and describe the job in the environment (WORLD_SIZE,
+RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT); nothing here launches processes. With WORLD_SIZE
+unset or 1 nothing is initialised and every helper is a no-op, so a single process behaves
+exactly as it did before these helpers existed.
+
+Training (`train`) uses a process group for DDP's gradient all-reduce: NCCL on CUDA, gloo on
+CPU. Evaluation (`evaluate`) needs no tensor traffic at all -- each rank generates its own share
+and appends it to the one store (whose `append` takes a file lock) -- only a barrier before
+scoring, so it always uses gloo, with a long timeout: a rank that finished its share waits there
+for the slowest one, which after a resumed run can be far longer than gloo's 30-minute default.
+
+Covers: the process group, the rank's device, sums across ranks, and `share` (which requests a
+rank generates). Does not cover: the training loop (`train`) or the phases (`generate`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -22,11 +39,20 @@ class Dist:
         return self.rank == 0
 
 
-def setup_distributed(device: str | None) -> Dist:
+def world_size() -> int:
+    """Processes in this job according to the launcher's environment (1 when not launched)."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 1
+
+
+def setup_distributed(device: str | None, *, backend: str | None = None, timeout: timedelta | None = None) -> Dist:
+    """This process's place in the job. Rank r runs on cuda:LOCAL_RANK when CUDA is there and
+    `device` does not ask for the CPU; `backend` None picks NCCL on CUDA and gloo on CPU."""
     import torch
 
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
+    if world_size() <= 1:
         return Dist(0, 1, device or ("cuda" if torch.cuda.is_available() else "cpu"))
     import torch.distributed as dist
 
@@ -35,16 +61,55 @@ def setup_distributed(device: str | None) -> Dist:
     if use_cuda:
         torch.cuda.set_device(local)
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
+        kwargs: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        dist.init_process_group(backend or ("nccl" if use_cuda else "gloo"), **kwargs)
     return Dist(dist.get_rank(), dist.get_world_size(), f"cuda:{local}" if use_cuda else "cpu", True)
 
 
 def all_sum(values: list[float], d: Dist) -> list[float]:
+    """`values` summed element-wise over the ranks (float64); unchanged without a process group."""
     if not d.distributed:
         return values
     import torch
     import torch.distributed as dist
 
-    t = torch.tensor(values, dtype=torch.float64, device=d.device)
+    device = d.device if dist.get_backend() == "nccl" else "cpu"
+    t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return t.tolist()
+
+
+def barrier(d: Dist) -> None:
+    if d.distributed:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def shutdown(d: Dist) -> None:
+    """Leave the process group (a clean exit without the 'destroy_process_group' warning)."""
+    if d.distributed:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def share(items: Sequence[T], rank: int, world: int, size: Callable[[T], int]) -> list[T]:
+    """Rank `rank`'s share of `items`: every `world`-th item of the list ordered by `size`, largest
+    first (a stable sort, so ties keep their order).
+
+    Why this split: dealing the length-ordered list like cards gives every rank the same number of
+    items and nearly the same total size (prompt tokens, hence work), and each rank still sorts its
+    share into full batches of similar lengths; handing out whole units instead (e.g. whole model
+    states round-robin) leaves ranks idle when there are few of them or they differ in size (a
+    sampled state has n times the requests of a greedy one). The share depends on the list alone,
+    so ranks that read the store at different moments still split the work exactly -- filter what
+    is already done *after* taking the share. With one process the list comes back unchanged.
+    """
+    if world <= 1:
+        return list(items)
+    if not 0 <= rank < world:
+        raise ValueError(f"rank {rank} is not in 0..{world - 1}")
+    ordered = sorted(items, key=lambda item: -size(item))
+    return ordered[rank::world]

@@ -6,17 +6,37 @@
 Both routes resolve to the same config, written resolved into the output folder (`config.toml`,
 with the environment in `env.json`), then run generation (`--generate-only`), scoring
 (`--score-only`) or both, and end with a summary of what was written where.
+
+On several GPUs of one host, run the same command under a launcher:
+
+    torchrun --nproc-per-node 2 -m codegen_study evaluate --config ... --run-dir ... [--generate-only]
+    accelerate launch --num_processes 2 -m codegen_study evaluate ...
+
+(`--run-dir` is `--run` spelled so that torchrun's parser, which reads every option it sees as
+possibly its own, does not stop at "ambiguous option: --run could match --run-path".)
+
+Each rank loads the model on its own device (cuda:LOCAL_RANK, else the CPU) and generates its
+share of every (model state, decoding) engine call (`distributed.share`), appending its rows to
+the one store (`results.Store.append` locks the file), so a killed job is resumed by rerunning it,
+with any number of GPUs. Rank 0 alone writes config.toml and env.json and, after a barrier once
+every rank is done, scores on the CPU as one process would: scoring is the sandbox's work, spread
+over `--workers` processes already, and splitting it by rank would add nothing but a second lock.
+Greedy completions are the same tokens whatever the number of ranks (up to the device's numerics
+for other batch shapes); sampled ones are seeded per batch, and the batches differ, so two ranks
+draw other (equally valid, reproducible) samples than one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import sys
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +46,13 @@ from codegen_study.config import (
     load_section,
     read_toml,
     to_dict,
+)
+from codegen_study.distributed import (
+    Dist,
+    barrier,
+    setup_distributed,
+    shutdown,
+    world_size,
 )
 from codegen_study.errors import UserError
 from codegen_study.generate import (
@@ -43,6 +70,9 @@ from codegen_study.targets import (
     read_adapter,
 )
 
+#: how long a rank that finished its share waits at the barrier for the others (see `distributed`)
+BARRIER_TIMEOUT = timedelta(hours=24)
+
 
 def versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
@@ -59,7 +89,8 @@ def versions() -> dict[str, str | None]:
 # -- CLI ------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML run config ([model], [eval], [run], [data] tables are read)")
-    parser.add_argument("--run", help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
+    parser.add_argument("--run", "--run-dir", dest="run",  # torchrun's own parser rejects --run as ambiguous
+                        help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
     parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
     parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
     parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
@@ -188,18 +219,43 @@ def run(args) -> int:
         if not problems:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
+    d = Dist()
+    if world_size() > 1:
+        if args.score_only and int(os.environ.get("RANK", "0")) > 0:
+            return 0  # scoring is rank 0's alone
+        if not args.score_only:
+            d = setup_distributed(args.device, backend="gloo", timeout=BARRIER_TIMEOUT)
+    try:
+        return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, d)
+    finally:
+        shutdown(d)
+
+
+def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, run_dir: Path | None,
+              targets: list, benchmarks: dict[str, dict], d: Dist) -> int:
+    """Generate (every rank its share), then, on rank 0 once all ranks are done, score and sum up."""
     store = Store(out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_config(out, cfg, model_cfg, raw)
-    started, before = time.perf_counter(), {t: len(store.done_keys(t)) for t in ("completions", "samples")}
-    print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
-          f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
+    started, before = time.perf_counter(), {}
+    if d.main:
+        out.mkdir(parents=True, exist_ok=True)
+        write_config(out, cfg, model_cfg, raw)
+        if d.distributed:
+            store.repair("completions")  # before the other ranks read it
+        before = {t: len(store.done_keys(t)) for t in ("completions", "samples")}
+        print(f"evaluating {', '.join(f'{t.model}@{t.step}' for t in targets)} on "
+              f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
+    barrier(d)  # nothing is written before rank 0 has counted what was there
     if not args.score_only:
         data = raw.get("data", {})
+        log = (lambda msg: print(f"rank {d.rank}/{d.world}: {msg}", flush=True)) if d.distributed else print
         facts = generate_all(cfg, model_cfg, targets, {b: list(p.values()) for b, p in benchmarks.items()}, store,
-                             device=args.device, prompt_format=data.get("prompt_format", "chat"),
-                             system_prompt=data.get("system_prompt"))
-        write_env(out, "generation", facts)
+                             device=d.device if d.distributed else args.device,
+                             prompt_format=data.get("prompt_format", "chat"), system_prompt=data.get("system_prompt"),
+                             log=log, rank=d.rank, world=d.world)
+        barrier(d)  # every rank's rows are in the store
+        if not d.main:
+            return 0
+        write_env(out, "generation", {**facts, "world_size": d.world} if d.distributed else facts)
     if not args.generate_only:
         # scoring alone (on another machine) grades whatever the store holds, unless told which run
         facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)

@@ -15,6 +15,8 @@ and runs on CPU. `--generate-only` writes completions (standard library + torch 
 on a bare GPU machine) and `--score-only` grades completions already stored; with neither flag
 both run. Both phases resume: completions are appended batch by batch and keyed by (model, step,
 benchmark, prompt, decoding, question_id, sample_id); scoring skips samples already in the store.
+Under torchrun / accelerate launch, `generate_all` runs in every rank and writes only that rank's
+share of each engine call (`distributed.share`) into the same store; see `evaluate`.
 
 Covers: the `[eval]` config and the two phases. Does not cover: the command line (`evaluate`),
 prompt text (`prompts`), decoding (`engine`), grading (`scoring`, `grading`).
@@ -143,9 +145,13 @@ def decodings(cfg: EvalConfig, target: Target, prompt: str) -> list[tuple[str, d
 # -- the two phases -------------------------------------------------------------------------
 def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list], store: Store, *,
                  device: str | None = None, prompt_format: str = "chat", system_prompt: str | None = None,
-                 log=print) -> dict[str, Any]:
-    """Write every missing completion to `store`; returns facts about the device for env.json."""
+                 log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
+    """Write every missing completion to `store`; returns facts about the device for env.json.
+
+    With `world` > 1 this process is rank `rank` of a job and writes only its share of each engine
+    call's requests (`distributed.share`), next to the other ranks in the same store."""
     from codegen_study import engine as eng
+    from codegen_study.distributed import share
     from codegen_study.models import attach_adapter, load_model, use_adapter
     from codegen_study.progress import Progress
     from codegen_study.prompts import SYSTEM_PROMPT, prompt_ids, stop_ids
@@ -160,9 +166,9 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
                 for dec, kw in decodings(cfg, target, prompt):
                     keys = [(target.model, target.step, bench, prompt, dec, p.id, s)
                             for p in problems for s in range(kw["n"])]
-                    if any(k not in done for k in keys):
+                    if world > 1 or any(k not in done for k in keys):  # all of them to take a share of
                         work.append((bench, prompt, dec, kw, problems, keys))
-        if not work:
+        if all(k in done for *_, keys in work for k in keys):
             log(f"{target.model} step {target.step}: all completions already stored")
             continue
         if model is None:
@@ -170,7 +176,8 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             model, tokenizer = load_model(model_cfg, device=device)
             log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on "
                 f"{next(model.parameters()).device}")
-            record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
+            if rank == 0:
+                record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
         if target.adapter is not None:
             model = attach_adapter(model, target.adapter, f"step-{target.step}")
             use_adapter(model, f"step-{target.step}")
@@ -181,10 +188,15 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
         for _bench, prompt, dec, kw, problems, keys in work:
             ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
                    for p in problems}
-            by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys if k not in done)
+            by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys
+                                                            if world > 1 or k not in done)
         for dec, (kw, reqs) in by_decoding.items():
+            if world > 1:  # the share is taken over every request, done or not (see `share`)
+                reqs = [r for r in share(reqs, rank, world, lambda r: len(r.prompt)) if r.key not in done]
             t0, n_tok = time.perf_counter(), 0
-            shown = Progress(len(reqs), desc=f"{target.model}@{target.step} {dec}", unit="completion")
+            where = f"rank {rank}/{world} " if world > 1 else ""
+            shown = Progress(len(reqs), desc=f"{where}{target.model}@{target.step} {dec}", unit="completion",
+                             tty=False if rank else None)
             for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
                                       batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
                                       seed=cfg.seed, stop_ids=stops, pad_id=pad):

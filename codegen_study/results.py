@@ -18,8 +18,13 @@ Column names are listed in `SCHEMAS`; the report reads only these tables.
 
 Why JSONL while running: appending one complete line per row with a single `write` and an
 `fsync` means a run killed with SIGKILL loses nothing already reported; a torn last line (the
-kill landed mid-write) is cut off when the table is next opened, so nothing is duplicated or
-half-read. `done_keys` lets a rerun skip what is done. Writing needs only the standard library
+kill landed mid-write) is cut off before the next append, so nothing is duplicated or
+half-read. Several processes may append to one table at once (the ranks of a multi-GPU
+`evaluate`): each append holds an exclusive `flock` on the file while it checks the tail and
+writes, so batches never interleave whatever their size (O_APPEND alone keeps one `write` whole
+only within the kernel's limits, and not across a short write's retry), and a line torn by a
+writer killed mid-write is cut before the next batch lands behind it. `done_keys` lets a rerun
+skip what is done. Writing needs only the standard library
 (the GPU machine has no polars); `compact` turns a finished table into zstd parquet (atomic
 temp + rename) for git. Readers accept either form, and both at once (parquet + newer JSONL).
 """
@@ -34,6 +39,11 @@ from typing import Any
 
 from codegen_study.config import atomic_write_bytes
 from codegen_study.errors import UserError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: appends there are not safe for concurrent writers
+    fcntl = None  # type: ignore[assignment]
 
 #: table -> (column names in order, key columns that identify a row)
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -94,29 +104,13 @@ class Store:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self._repaired: set[str] = set()
 
     def path(self, table: str, suffix: str = ".jsonl") -> Path:
         return self.root / f"{table}{suffix}"
 
     # -- writing (standard library only) ------------------------------------------------
-    def _repair(self, table: str) -> None:
-        """Cut a torn last line left by a kill in the middle of a write."""
-        if table in self._repaired:
-            return
-        self._repaired.add(table)
-        p = self.path(table)
-        if not p.exists() or p.stat().st_size == 0:
-            return
-        with open(p, "rb+") as f:
-            data = f.read()
-            if data.endswith(b"\n"):
-                return
-            cut = data.rfind(b"\n") + 1
-            f.truncate(cut)
-
     def append(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Append rows (dicts) to `table`; one write + fsync for the whole batch of lines."""
+        """Append rows (dicts) to `table`; one locked write + fsync for the whole batch of lines."""
         rows = list(rows)
         if not rows:
             return 0
@@ -127,10 +121,12 @@ class Store:
                 if missing:
                     raise ValueError(f"{table}: row lacks columns {missing}: {row}")
         self.root.mkdir(parents=True, exist_ok=True)
-        self._repair(table)
         blob = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows).encode("utf-8")
-        fd = os.open(self.path(table), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path(table), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released by close, or by the kernel if we are killed
+            _cut_torn_tail(fd)
             view = memoryview(blob)
             while view:
                 n = os.write(fd, view)
@@ -139,6 +135,20 @@ class Store:
         finally:
             os.close(fd)
         return len(rows)
+
+    def repair(self, table: str) -> None:
+        """Cut a torn last line now (`append` does it before writing anyway). Done once before
+        several processes start reading and appending: a cut under a reader's feet could join its
+        last read to the next line."""
+        if not self.path(table).exists():
+            return
+        fd = os.open(self.path(table), os.O_RDWR)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _cut_torn_tail(fd)
+        finally:
+            os.close(fd)
 
     def iter_rows(self, table: str) -> Iterable[dict[str, Any]]:
         """Rows of the JSONL part of `table` (complete lines only), in order written."""
@@ -207,6 +217,17 @@ class Store:
     def tables(self) -> list[str]:
         names = {p.stem for p in self.root.glob("*.jsonl")} | {p.stem for p in self.root.glob("*.parquet")}
         return sorted(names)
+
+
+def _cut_torn_tail(fd: int) -> None:
+    """Cut a torn last line (a writer was killed in the middle of its write) so the next batch
+    starts on a line of its own. Runs under the append lock, before every write: another process
+    may have torn the tail after this one last wrote."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    data = os.pread(fd, size, 0)
+    os.ftruncate(fd, data.rfind(b"\n") + 1)
 
 
 def _with_legacy(df, table: str):

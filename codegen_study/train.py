@@ -31,9 +31,12 @@ Multi-GPU: run the same command under `torchrun --nproc-per-node N -m codegen_st
 `accelerate launch -m codegen_study train ...`. When WORLD_SIZE > 1 the loop initialises the
 process group (NCCL on CUDA, gloo on CPU), places rank r on cuda:LOCAL_RANK, wraps the model in
 DistributedDataParallel (gradient sync only on the last micro-batch of a window), gives rank r the
-micro-batches r, r+N, ... of each epoch (an epoch then takes 1/N of the steps), sums token counts
-and validation losses across ranks, and lets rank 0 alone write files. Not covered: FSDP/ZeRO
-sharding (a 1.5B LoRA fits one GPU), generation (see `generate`).
+micro-batches r, r+N, ... of each epoch (an epoch then takes 1/N of the steps), sums token counts,
+window losses and validation losses across ranks, and lets rank 0 alone write files. The global
+batch is N x micro_batch_size x grad_accumulation: divide micro_batch_size (or grad_accumulation)
+by N to train on exactly the batches, in the same order, that one GPU sees -- the gradient is then
+the same token mean (tests/test_distributed.py). Not covered: FSDP/ZeRO sharding (a 1.5B LoRA fits
+one GPU), generation (see `distributed` and `evaluate`).
 """
 
 from __future__ import annotations
@@ -220,8 +223,9 @@ def autocast_context(tcfg: TrainConfig, device: str):
 
 
 def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Dist, scaler=None):
-    """Forward + backward over one accumulation window; returns the window's mean token loss
-    (a tensor, not synchronised). Gradients sync across ranks on the last micro-batch only."""
+    """Forward + backward over one accumulation window; returns this rank's part of the window's
+    mean token loss (a tensor, not synchronised: the parts of all ranks sum to the loss of the
+    global window). Gradients sync across ranks on the last micro-batch only."""
     import torch
 
     n_tokens = sum(int((mb["labels"][:, 1:] != -100).sum()) for mb in window)
@@ -376,7 +380,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
             group["lr"] = lr
         t0 = time.perf_counter()
         batch = [collate([train_ex[i] for i in mb], pad) for mb in windows[index]]
-        loss = float(window_loss(forward_model, batch, tcfg, d.device, d, scaler))
+        loss = all_sum([float(window_loss(forward_model, batch, tcfg, d.device, d, scaler))], d)[0]
         if not math.isfinite(loss):
             bar.close()
             raise UserError(f"step {step + 1}: training loss is {loss} (autocast {tcfg.autocast}, precision "

@@ -117,3 +117,16 @@ def test_a_corrupt_store_line_is_an_error_naming_file_and_line(tmp_path):
     with pytest.raises(UserError, match=r"losses.jsonl:2: corrupt store line"):
         store.done_keys("losses")
     assert main(["runs", str(tmp_path)]) == 2
+
+
+def test_repair_cuts_a_torn_tail_and_keeps_whole_lines(tmp_path):
+    store = Store(tmp_path)
+    store.repair("losses")  # no table yet: nothing to do
+    store.append("losses", [{"model": "m", "step": 1, "split": "train", "loss": 1.0, "epoch": 0.0,
+                             "learning_rate": 0.0, "seconds": 0.0}])
+    whole = store.path("losses").read_bytes()
+    store.repair("losses")
+    assert store.path("losses").read_bytes() == whole
+    store.path("losses").write_bytes(whole + b'{"model": "m", "st')
+    store.repair("losses")
+    assert store.path("losses").read_bytes() == whole
