@@ -237,7 +237,7 @@ def test_a_cohort_under_a_launcher_is_refused(monkeypatch, tmp_path):
     import argparse
 
     from codegen_study.errors import UserError
-    from codegen_study.train import add_arguments, run
+    from codegen_study.train_cli import add_arguments, run
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
