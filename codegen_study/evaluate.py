@@ -114,6 +114,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
     parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
                         help="a PEFT adapter folder, evaluated next to the base model (repeatable)")
+    parser.add_argument("--report-to", choices=("none", "tensorboard", "trackio"),
+                        help="also log each scoring run's pass@1 to this tracker (default [eval] report_to)")
     parser.add_argument("--prompt", help="comma-separated prompt styles: train (the training conversation), "
                                          "lcb (LiveCodeBench's wording); default [eval] prompts")
     parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
@@ -167,6 +169,7 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
     overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
                  "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
                  "sources": sources or None, "benchmarks": benchmarks, "prompts": prompts,
+                 "report_to": args.report_to,
                  "sample_prompts": [p for p in EvalConfig.sample_prompts if p in prompts] if prompts else None}
     cfg = load_section(args.config, "eval", EvalConfig, overrides)
     if args.model or args.gguf or not args.config:
@@ -191,6 +194,24 @@ def write_config(out: Path, cfg: EvalConfig, model_cfg, raw: dict[str, Any]) -> 
     tables.setdefault("model", model_cfg)
     tables["eval"] = replace(cfg, sources={**DEFAULT_SOURCES, **cfg.sources})
     atomic_write_text(path, dump_toml(tables, header="codegen-study " + " ".join(sys.argv[1:])))
+
+
+def log_pass_rates(store: Store, report_to: str, log_dir: Path) -> None:
+    """Each scoring run's pass@1 (mean over problems of passed / samples) to the tracker, one
+    tracker run per model, at the checkpoint's step, tagged benchmark/prompt/decoding/grader-extraction."""
+    import polars as pl
+
+    from codegen_study.tracking import make_tracker
+
+    rates = (store.read("samples").group_by("run_id", "question_id")
+             .agg(rate=pl.col("passed").cast(pl.Float64).mean()).group_by("run_id").agg(pass1=pl.col("rate").mean())
+             .join(store.read("runs"), on="run_id"))
+    for (model,), rows in rates.partition_by("model", as_dict=True, maintain_order=True).items():
+        tracker = make_tracker(report_to, log_dir=log_dir / model, name=model, where="--report-to")
+        for r in rows.sort("step").iter_rows(named=True):
+            tag = f"{r['benchmark']}/{r['prompt']}/{r['decoding']}/{r['grader']}-{r['extraction']}/pass@1"
+            tracker.log({tag: r["pass1"]}, step=int(r["step"]))
+        tracker.close()
 
 
 def run(args) -> int:
@@ -219,6 +240,10 @@ def run(args) -> int:
         if not problems:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
+    if cfg.report_to != "none":
+        from codegen_study.tracking import check_backend
+
+        check_backend(cfg.report_to, "--report-to")  # a missing extra fails before any work
     d = Dist()
     if world_size() > 1:
         if args.score_only and int(os.environ.get("RANK", "0")) > 0:
@@ -260,6 +285,8 @@ def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, 
         # scoring alone (on another machine) grades whatever the store holds, unless told which run
         facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)
         write_env(out, "scoring", facts)
+        if cfg.report_to != "none":
+            log_pass_rates(store, cfg.report_to, out / "tensorboard")
     from codegen_study.progress import duration
 
     new = {t: len(store.done_keys(t)) - n for t, n in before.items()}

@@ -82,6 +82,7 @@ class EvalConfig:
     # Sampled decodings are scored with matching grader/extraction pairs only (seed/seed,
     # lcb/lcb): the cross pairs measure extraction sensitivity, which greedy runs already show.
     cross_extraction_sampled: bool = False
+    report_to: str = "none"  # also log each scoring run's pass@1 to a tracker (see `tracking`)
     limit: int | None = None  # first N problems of each benchmark
     output_dir: str | None = None  # default: the run folder
 
@@ -92,6 +93,8 @@ class EvalConfig:
                 raise ValueError(f"{name}: {bad[0]!r} is not a prompt style ({', '.join(PROMPT_STYLES)})")
         if not self.prompts:
             raise ValueError("prompts: give at least one prompt style")
+        if self.report_to not in ("none", "tensorboard", "trackio"):
+            raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
         if self.engine not in ("hf", "static"):
             raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
         for name in ("n_samples", "max_new_tokens", "batch_size"):

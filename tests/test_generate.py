@@ -405,3 +405,26 @@ def test_repeated_prompts_share_one_prefill_and_still_sample_apart(tiny):
     assert shared == [alone[0]] * 3 + [alone[1]] * 2
     sampled = eng.StaticEngine(model)(repeated, **{**kw, "temperature": 1.0})
     assert len({tuple(r) for r in sampled[:3]}) > 1  # rows of one prompt draw different samples
+
+
+def test_pass_rates_go_to_tensorboard_per_model_and_step(tmp_path):
+    pytest.importorskip("tensorboard")
+    pytest.importorskip("polars")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from codegen_study.evaluate import log_pass_rates
+
+    store = Store(tmp_path)
+    for step, passed in ((100, [True, False]), (200, [True, True])):
+        run_id = f"deep-s1/step-{step}/lcb41/train/greedy/lcb/lcb"
+        store.append("runs", [{"run_id": run_id, "model": "deep-s1", "arm": "deep", "train_seed": 1, "adapter": None,
+                               "step": step, "benchmark": "lcb41", "prompt": "train", "decoding": "greedy",
+                               "grader": "lcb", "extraction": "lcb", "tests_used": "public", "protections": "{}",
+                               "created": "", "config": "{}"}])
+        store.append("samples", [{"run_id": run_id, "question_id": q, "sample_id": 0, "code": "", "passed": p,
+                                  "verdict": "passed" if p else "wrong_answer", "tests_passed": 1, "tests_total": 1,
+                                  "seconds": 0.0} for q, p in zip("ab", passed)])
+    log_pass_rates(store, "tensorboard", tmp_path / "tensorboard")
+    events = EventAccumulator(str(tmp_path / "tensorboard" / "deep-s1"))
+    events.Reload()
+    assert [(e.step, e.value) for e in events.Scalars("lcb41/train/greedy/lcb-lcb/pass@1")] == [(100, 0.5), (200, 1.0)]
