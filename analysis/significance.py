@@ -69,10 +69,21 @@ def mcnemar_table(rows: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
                               both=sum(x and y for x, y in zip(pa, pb)), only_a=only_a, only_b=only_b,
                               neither=sum(not x and not y for x, y in zip(pa, pb)),
                               p_value=mcnemar_exact(only_a, only_b)))
-        for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
-            row.update(p_holm=adjusted, tests=len(table), significant=adjusted < alpha)
-        out += table
-    df = pl.DataFrame(out, schema=MCNEMAR_SCHEMA, orient="row") if out else pl.DataFrame(schema=MCNEMAR_SCHEMA)
+        out += holm_adjusted(table, alpha)
+    return tests_frame(out, MCNEMAR_SCHEMA)
+
+
+def holm_adjusted(table: list[dict], alpha: float) -> list[dict]:
+    """One table of tests with Holm-adjusted p-values, the number of tests and the verdict."""
+    for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
+        row.update(p_holm=adjusted, tests=len(table), significant=adjusted < alpha)
+    return table
+
+
+def tests_frame(rows: list[dict], schema: dict) -> pl.DataFrame:
+    """Test rows as a frame in the report's row order (columns outside `schema` dropped)."""
+    rows = [{k: r.get(k) for k in schema} for r in rows]
+    df = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
     return sort_frame(df.with_columns(arm=pl.lit("")), "arm").drop("arm") if df.height else df
 
 
@@ -133,11 +144,8 @@ def sampled_table(rates: pl.DataFrame, n_boot: int = 1000, alpha: float = ALPHA)
             table.append(dict(benchmark=bench, subset=subset, model_a=a, model_b=b, problems=j.height,
                               pass1_a=j["ra"].mean(), pass1_b=j["rb"].mean(), diff=diff, lo=lo, hi=hi, p_value=p,
                               clustered=clusters is not None))
-        for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
-            row.update(p_holm=adjusted, significant=adjusted < alpha)
-        out += table
-    df = pl.DataFrame(out, schema=SAMPLED_SCHEMA, orient="row") if out else pl.DataFrame(schema=SAMPLED_SCHEMA)
-    return sort_frame(df.with_columns(arm=pl.lit("")), "arm").drop("arm") if df.height else df
+        out += holm_adjusted(table, alpha)
+    return tests_frame(out, SAMPLED_SCHEMA)
 
 
 def sampled_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
