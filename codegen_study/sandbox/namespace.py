@@ -30,6 +30,9 @@ _DEV_NODES = ("null", "zero", "full", "random", "urandom")
 #: third-party packages solutions may import, as under the harnesses being imitated (code only:
 #: every other installed package, and so every installed data set, stays hidden)
 ALLOWED_PACKAGES = ("numpy", "sortedcontainers")
+#: where ALLOWED_PACKAGES appear inside the view (on sys.path): outside every private scratch dir,
+#: so a checkout under /tmp, which the view replaces by an empty tmpfs, still provides them
+ALLOWED_SITE = "/opt/codegen-study-site"
 _SYS_MOUNT_SETATTR, _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -80,7 +83,8 @@ def private_mounts(prot: dict) -> None:
 
     A tmpfs becomes the root (pivot_root): the system dirs (/usr, /bin, /lib*), the
     interpreter's own prefix (its standard library; every site-packages/dist-packages dir is
-    covered by an empty tmpfs, in which only ALLOWED_PACKAGES reappear), a few files of /etc,
+    covered by an empty tmpfs; ALLOWED_PACKAGES reappear under ALLOWED_SITE, first on
+    sys.path), a few files of /etc,
     the harmless /dev nodes, a private /proc and private tmpfs scratch dirs. Everything else --
     the project checkout, benchmark files, home dirs, the host's /tmp -- is simply not there.
     When the new root cannot be built the host tree is remounted read-only instead (and
@@ -105,7 +109,11 @@ def private_mounts(prot: dict) -> None:
 def _new_root() -> bool:
     """Builds the view on a tmpfs at /tmp and pivots into it; False (nothing changed) on failure."""
     new = "/tmp"
+    # opened before the tmpfs hides /tmp: a package dir under /tmp stays reachable through its fd
+    allowed = [(os.path.basename(src), os.open(src, os.O_PATH | os.O_DIRECTORY)) for src in _allowed_packages()]
     if not _mount("tmpfs", new, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=755"):
+        for _, fd in allowed:
+            os.close(fd)
         return False
     try:
         for top in _SYSTEM_DIRS:
@@ -119,8 +127,8 @@ def _new_root() -> bool:
         for d in _site_dirs():
             if os.path.isdir(new + d) and not _mount("tmpfs", new + d, "tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k"):
                 raise OSError(f"cannot hide {d}")
-        for src in _allowed_packages():  # back into the hidden dirs, or alone on their path
-            _bind(src, new + src)
+        for name, fd in allowed:
+            _bind(f"/proc/self/fd/{fd}", f"{new}{ALLOWED_SITE}/{name}")
         os.makedirs(new + "/etc", 0o755)
         for name in _ETC_FILES:
             if os.path.isfile("/etc/" + name):
@@ -143,11 +151,16 @@ def _new_root() -> bool:
         if libc.umount2(b".", _MNT_DETACH) != 0:  # ... and is detached: gone from this namespace
             raise OSError(ctypes.get_errno(), "cannot detach the old root")
         os.chdir("/")
+        if allowed:
+            sys.path.insert(0, ALLOWED_SITE)
         return True
     except OSError:
         os.chdir("/")
         libc.umount2(new.encode(), _MNT_DETACH)
         return False
+    finally:
+        for _, fd in allowed:
+            os.close(fd)
 
 
 def _proc_placeholder(new: str) -> bool:
