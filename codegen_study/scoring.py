@@ -310,6 +310,11 @@ def _run(args: argparse.Namespace, sandbox) -> int:
             _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
+    if args.store:
+        try:
+            Path(args.store).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:

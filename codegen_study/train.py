@@ -285,6 +285,9 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     if d.device == "cpu" and tcfg.cpu_fp32 and (mcfg.precision in ("bf16", "fp16") or tcfg.autocast != "none"):
         # bf16/fp16 matmuls are emulated on CPUs without AMX (a 135M model took > 5 min per step);
         # the resolved config.toml records what actually ran.
+        from codegen_study.datasets import load_rows
+
+        load_rows(dcfg)  # a missing or broken data file is the one message, before any other line
         log(f"cpu: computing in fp32 instead of precision {mcfg.precision} / autocast {tcfg.autocast} "
             "(set train.cpu_fp32 = false to keep them)")
         mcfg = cfgs["model"] = dataclasses.replace(mcfg, precision="fp32")
