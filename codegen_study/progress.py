@@ -48,7 +48,7 @@ class Progress:
         self.done += n
         if self.bar is not None:
             self.bar.update(n)
-        elif self.clock() - self.last >= self.every_s:
+        elif self.clock() - self.last >= self.every_s and self.done < self.total:  # close() reports the end
             self.last = self.clock()
             print(self.line(), file=self.stream, flush=True)
 

@@ -237,6 +237,20 @@ def test_progress_is_plain_periodic_lines_without_a_terminal():
     assert stream.getvalue().splitlines()[-1] == "grading (seed): 100/100 samples (100%), 2.5 samples/s, in 40.0 s"
 
 
+def test_progress_reports_the_end_once():
+    import io
+
+    from codegen_study.progress import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    p = Progress(2, desc="gen", unit="completion", stream=stream, every_s=30, clock=lambda: now[0])
+    now[0] = 100.0
+    p.update(2)  # the last unit arrives long after the start: close() alone reports it
+    p.close()
+    assert stream.getvalue().splitlines() == ["gen: 2/2 completions (100%), 0.0 completions/s, in 1m40s"]
+
+
 def test_progress_draws_a_bar_with_rate_and_eta_on_a_terminal():
     import io
 
