@@ -208,9 +208,10 @@ def pack_examples(examples: list[dict], max_length: int) -> list[dict]:
     return packed
 
 
-def prepare_data(tok, dcfg: DataConfig, log=print) -> tuple[list[dict], list[dict], dict]:
-    """Encoded (and optionally packed) train/valid examples plus counts for training.json."""
-    splits = split_rows(load_rows(dcfg), dcfg)
+def prepare_data(tok, dcfg: DataConfig, log=print, splits: dict | None = None) -> tuple[list[dict], list[dict], dict]:
+    """Encoded (and optionally packed) train/valid examples plus counts for training.json
+    (`splits`: the rows already read and split, when the caller checked them first)."""
+    splits = split_rows(load_rows(dcfg), dcfg) if splits is None else splits
     train_ex, train_n = encode_rows(tok, splits["train"], dcfg)
     valid_ex, valid_n = encode_rows(tok, splits["valid"], dcfg)
     log(f"data: train {train_n['rows']} rows ({train_n['truncated']} truncated at {dcfg.max_length} tokens, "

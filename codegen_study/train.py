@@ -282,12 +282,12 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     d = setup_distributed(device)
     log = (lambda msg: tqdm.write(msg, file=sys.stderr)) if d.main else (lambda msg: None)
     check_backend(tcfg.report_to, "[train] report_to")  # a missing extra fails before any work
+    # The data's own errors come first, before any other line and before the model loads; nothing is
+    # written to the run folder until model and data are both ready (a failed start leaves nothing).
+    splits = split_rows(load_rows(dcfg), dcfg)
     if d.device == "cpu" and tcfg.cpu_fp32 and (mcfg.precision in ("bf16", "fp16") or tcfg.autocast != "none"):
         # bf16/fp16 matmuls are emulated on CPUs without AMX (a 135M model took > 5 min per step);
         # the resolved config.toml records what actually ran.
-        from codegen_study.datasets import load_rows
-
-        load_rows(dcfg)  # a missing or broken data file is the one message, before any other line
         log(f"cpu: computing in fp32 instead of precision {mcfg.precision} / autocast {tcfg.autocast} "
             "(set train.cpu_fp32 = false to keep them)")
         mcfg = cfgs["model"] = dataclasses.replace(mcfg, precision="fp32")
@@ -301,14 +301,10 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
         for section in ("model", "data"):
             if old.get(section) != new.get(section):
                 raise UserError(f"{previous}: [{section}] differs from this run's; use another --output-dir")
-    # The data's own errors come before the model loads, and nothing is written to the run
-    # folder until model and data are both ready: a failed start leaves no config.toml behind.
-    split_rows(load_rows(dcfg), dcfg)
-
     random.seed(seed + d.rank)
     torch.manual_seed(seed + d.rank)
     model, tok = load_model(mcfg, device=d.device, for_training=True)
-    train_ex, valid_ex, counts = prepare_data(tok, dcfg, log)
+    train_ex, valid_ex, counts = prepare_data(tok, dcfg, log, splits=splits)
     if d.main:
         try:
             out.mkdir(parents=True, exist_ok=True)
