@@ -1,0 +1,110 @@
+"""The batched pieces of cohort training: one LoRA pair per run chosen per row, padding-free
+rows, and a loss that reaches the output layer only at supervised positions.
+
+Why per row: the runs of a cohort share the frozen base weights, so their micro-batches go through
+the model as one batch; each row's LoRA term must use its own run's A and B, which a batched
+matmul over gathered per-row weights gives without a separate forward per run. Used by `cohort`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codegen_study.errors import UserError
+
+
+class Routing:
+    """Which cohort member each row of the current batch belongs to (shared by all layers)."""
+
+    index = None  # LongTensor (rows,)
+
+
+def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
+    """`base` (a frozen nn.Linear) plus one LoRA pair per member, chosen per row by `routing`."""
+    import torch
+    from torch import nn
+
+    class CohortLinear(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.base = base
+            self.lora_A = nn.ParameterList(
+                nn.Parameter(torch.zeros(r, base.in_features, device=base.weight.device)) for _ in range(n))
+            self.lora_B = nn.ParameterList(
+                nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device)) for _ in range(n))
+            self.scale = alpha / r
+            self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+        def forward(self, x):
+            idx = routing.index
+            a = torch.stack(list(self.lora_A))[idx].transpose(1, 2).to(x.dtype)  # (rows, in, r)
+            b = torch.stack(list(self.lora_B))[idx].transpose(1, 2).to(x.dtype)  # (rows, r, out)
+            return self.base(x) + self.scale * torch.bmm(torch.bmm(self.dropout(x), a), b)
+
+    return CohortLinear()
+
+
+def attach_lora(model, n: int, tcfg, routing: Routing) -> dict[str, Any]:
+    """Replace every target nn.Linear by a cohort layer; returns {module path: layer}."""
+    from torch import nn
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    found = {name: mod for name, mod in model.named_modules()
+             if name.rsplit(".", 1)[-1] in tcfg.target_modules and isinstance(mod, nn.Linear)}
+    if not found:
+        raise UserError(f"no nn.Linear named {list(tcfg.target_modules)} in the model")
+    layers = {}
+    for name, mod in found.items():
+        parent_name, _, attr = name.rpartition(".")
+        layer = cohort_linear(mod, n, tcfg.lora_r, tcfg.lora_alpha, tcfg.lora_dropout, routing)
+        setattr(model.get_submodule(parent_name) if parent_name else model, attr, layer)
+        layers[name] = layer
+    return layers
+
+
+def init_member(layers: dict[str, Any], i: int, seed: int) -> None:
+    """Member i's adapter initialised exactly as `train` initialises a run with this seed."""
+    from codegen_study.train import init_lora
+
+    init_lora([(layer.lora_A[i], layer.lora_B[i]) for layer in layers.values()], seed)
+
+
+# -- batches and loss ---------------------------------------------------------------------------
+def rows_of(examples: list[dict], dcfg) -> list[dict]:
+    """Padding-free rows: examples packed (restarting positions) or one per row."""
+    from codegen_study.datasets import pack_examples
+
+    if dcfg.packing:
+        return pack_examples(examples, dcfg.max_length)
+    return [{"input_ids": e["input_ids"], "labels": e["labels"], "position_ids": list(range(len(e["input_ids"])))}
+            for e in examples]
+
+
+def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
+    """One model batch from (member index, rows) parts: ids, labels, positions, row -> member."""
+    import torch
+
+    from codegen_study.datasets import collate
+
+    rows = [row for _, rs in parts for row in rs]
+    batch = {k: v.to(device, non_blocking=True) for k, v in collate(rows, pad_id).items()}
+    owner = torch.tensor([i for i, rs in parts for _ in rs], device=device)
+    return batch, owner
+
+
+def member_token_losses(model, batch: dict, owner, n: int):
+    """(sum of token losses per member, supervised token count per member) for one batch."""
+    import torch
+    import torch.nn.functional as F
+
+    decoder = model.get_decoder() if hasattr(model, "get_decoder") else model.model
+    hidden = decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)[0]
+    labels = batch["labels"][:, 1:]
+    mask = labels != -100
+    logits = model.get_output_embeddings()(hidden[:, :-1][mask]).float()
+    losses = F.cross_entropy(logits, labels[mask], reduction="none")
+    who = owner[:, None].expand_as(labels)[mask]
+    sums = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, losses)
+    counts = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, torch.ones_like(losses))
+    return sums, counts
