@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from codegen_study.config import iter_jsonl
+from codegen_study.files import iter_jsonl
 from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
 
 #: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first

@@ -82,7 +82,7 @@ def main() -> int:
         rates["cohort6"] = cohort_rate(args.steps, t / "c6", CONFIGS, SEEDS, False)
         rates["cohort6p"] = cohort_rate(args.steps, t / "c6p", CONFIGS, SEEDS, True)
     from codegen_study.cohort import plan_members
-    from codegen_study.datasets import load_rows, split_rows
+    from codegen_study.training_data import load_rows, split_rows
 
     total = 0
     for m in plan_members(list(CONFIGS), list(SEEDS), None):

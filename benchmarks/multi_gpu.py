@@ -146,7 +146,7 @@ def main() -> int:
     args.model_flags_train = ["--model", args.model, "--gguf-file", ""] if args.model else []
     args.model_flags_eval = ["--model", args.model] if args.model else []
 
-    from codegen_study.config import atomic_write_text
+    from codegen_study.files import atomic_write_text
 
     report: dict = {"gpu": torch.cuda.get_device_name(0), "gpus_on_host": gpus, "torch": torch.__version__,
                     "python": platform.python_version(), "config": str(args.config), "model": args.model,

@@ -7,8 +7,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from codegen_study.benchmarks import Problem, TestCase, load_humaneval, load_lcb
 from codegen_study.grading import Sample, get_profile, grade
+from codegen_study.problems import Problem, TestCase, load_humaneval, load_lcb
 from codegen_study.sandbox import Job, Limits, Sandbox
 
 ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[1])

@@ -41,9 +41,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen_study.cohort_batch import Routing, attach_lora, batch_of, init_member, member_token_losses, rows_of
-from codegen_study.config import atomic_write_text, dump_toml
+from codegen_study.cohort_batch import (
+    Routing,
+    attach_lora,
+    batch_of,
+    init_member,
+    member_token_losses,
+    rows_of,
+    to_device,
+)
+from codegen_study.config import dump_toml
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_text
 from codegen_study.results import Store
 from codegen_study.targets import model_label
 
@@ -112,9 +121,9 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m."""
     import torch
 
-    from codegen_study.datasets import epoch_windows, prepare_data
     from codegen_study.distributed import Dist
     from codegen_study.train_state import checkpoints, environment
+    from codegen_study.training_data import epoch_windows, prepare_data
 
     m.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
@@ -187,8 +196,8 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     """One optimizer step for every active member; returns the number of examples trained."""
     import torch
 
-    from codegen_study.datasets import epoch_windows
     from codegen_study.train import autocast_context, lr_factor
+    from codegen_study.training_data import epoch_windows
 
     active = [m for m in members if m.active]
     windows, examples = {}, 0
@@ -199,10 +208,11 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
         windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
         examples += sum(len(mb) for mb in window)
     n = len(members)
-    counts = torch.zeros(n, device=device)
+    counts = torch.zeros(n)
     for m in active:  # token count of each member's whole window: the loss is the window's token mean
         counts[m.index] = float(sum(sum(1 for x in r["labels"][1:] if x != -100)
                                 for mb in windows[m.index] for r in mb))
+    counts = to_device(counts, device)
     window_loss = torch.zeros(n, device=device)
     for k in range(max(len(w) for w in windows.values())):
         parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]

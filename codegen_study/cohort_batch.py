@@ -73,7 +73,7 @@ def init_member(layers: dict[str, Any], i: int, seed: int) -> None:
 # -- batches and loss ---------------------------------------------------------------------------
 def rows_of(examples: list[dict], dcfg) -> list[dict]:
     """Padding-free rows: examples packed (restarting positions) or one per row."""
-    from codegen_study.datasets import pack_examples
+    from codegen_study.training_data import pack_examples
 
     if dcfg.packing:
         return pack_examples(examples, dcfg.max_length)
@@ -85,12 +85,23 @@ def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
     """One model batch from (member index, rows) parts: ids, labels, positions, row -> member."""
     import torch
 
-    from codegen_study.datasets import collate
+    from codegen_study.training_data import collate
 
     rows = [row for _, rs in parts for row in rs]
-    batch = {k: v.to(device, non_blocking=True) for k, v in collate(rows, pad_id).items()}
-    owner = torch.tensor([i for i, rs in parts for _ in rs], device=device)
+    batch = {k: to_device(v, device) for k, v in collate(rows, pad_id).items()}
+    owner = to_device(torch.tensor([i for i, rs in parts for _ in rs]), device)
     return batch, owner
+
+
+def to_device(t, device: str):
+    """Copy a CPU tensor to `device` without waiting for the GPU: a copy from pageable memory
+    queues behind every kernel already launched, so the host could not prepare the next batch
+    while the GPU runs this one; from pinned memory it is asynchronous."""
+    import torch
+
+    if torch.device(device).type != "cuda":
+        return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
 
 
 def member_token_losses(model, batch: dict, owner, n: int):

@@ -334,7 +334,7 @@ class StaticEngine:
         step = self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
         for i in range(1, max_new):
             step()
-            nxt = pick(st.logits.float())
+            nxt = pick(st.logits)  # the sampler converts to float32; argmax needs no copy
             nxt = torch.where(done, pad_id, nxt)
             out[:, i] = nxt
             done |= torch.isin(nxt, stops)

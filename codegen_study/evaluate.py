@@ -40,13 +40,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from codegen_study.config import (
-    atomic_write_text,
-    dump_toml,
-    load_section,
-    read_toml,
-    to_dict,
-)
+from codegen_study.config import dump_toml, load_section, read_toml, to_dict
 from codegen_study.distributed import (
     Dist,
     barrier,
@@ -55,6 +49,7 @@ from codegen_study.distributed import (
     world_size,
 )
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_text
 from codegen_study.generate import (
     DEFAULT_SOURCES,
     EvalConfig,
@@ -232,7 +227,7 @@ def run(args) -> int:
     if len(set(seen)) != len(seen):
         twice = next(k for k in seen if seen.count(k) > 1)
         raise UserError(f"--adapter: two adapters are both {twice[0]} at step {twice[1]}; rename one folder")
-    if not targets:
+    if not targets and not args.score_only:  # scoring alone needs no model: it grades what the store holds
         raise UserError("nothing to evaluate: --no-base and no checkpoints")
     benchmarks = {}
     for name in cfg.benchmarks:

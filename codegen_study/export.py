@@ -24,9 +24,10 @@ import argparse
 import re
 from pathlib import Path
 
-from codegen_study.config import atomic_write_bytes, read_toml
+from codegen_study.config import read_toml
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES, extract_code
+from codegen_study.files import atomic_write_bytes
 from codegen_study.formats import EXPORT_FORMATS, LAYOUTS, render
 from codegen_study.results import Store
 
@@ -83,7 +84,7 @@ def export(run_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extrac
     policy = extraction or ("seed" if humaneval else "lcb")
     problems = {}
     if humaneval and fmt == "evalplus":
-        from codegen_study.benchmarks import load_humaneval
+        from codegen_study.problems import load_humaneval
 
         problems = {p.id: p for p in load_humaneval()}
     rows.sort(key=lambda r: (_natural(r["question_id"]), _natural(r["sample_id"])))

@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codegen_study.config import json_problem
 from codegen_study.errors import UserError
+from codegen_study.files import json_problem
 from codegen_study.grading import Sample
 
 #: layout -> how it is described in messages

@@ -124,7 +124,7 @@ class EvalConfig:
 
 def load_problems(spec: str, limit: int | None = None):
     """Problems of a benchmark spec (see DEFAULT_SOURCES), the first `limit` of them."""
-    from codegen_study.benchmarks import load_benchmark, load_lcb
+    from codegen_study.problems import load_benchmark, load_lcb
 
     if "@" in spec and not Path(spec).exists():
         hub, _, rest = spec.partition("@")

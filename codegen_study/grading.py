@@ -54,9 +54,9 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from codegen_study.benchmarks import Problem, TestCase
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES, extract_code
+from codegen_study.problems import Problem, TestCase
 
 VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code",
             "code_limit")

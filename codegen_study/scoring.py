@@ -46,11 +46,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from codegen_study.benchmarks import Problem, load_benchmark
-from codegen_study.config import atomic_write_bytes, check_output
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_bytes, check_output
 from codegen_study.formats import LAYOUTS, read_sample_file
 from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
+from codegen_study.problems import Problem, load_benchmark
 from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
 

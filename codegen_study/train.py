@@ -54,15 +54,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml
-from codegen_study.datasets import DataConfig
+from codegen_study.config import dump_toml, load_section, read_toml
 from codegen_study.distributed import Dist, all_sum, setup_distributed
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_text
 from codegen_study.models import ModelConfig
 from codegen_study.results import Store
 from codegen_study.targets import model_label
 from codegen_study.tracking import Tracker, check_backend, make_tracker
 from codegen_study.train_state import checkpoints, environment, load_checkpoint, save_checkpoint
+from codegen_study.training_data import DataConfig
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -268,8 +269,8 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     import torch
     from tqdm.auto import tqdm
 
-    from codegen_study.datasets import collate, epoch_windows, load_rows, prepare_data, split_rows
     from codegen_study.models import load_model
+    from codegen_study.training_data import collate, epoch_windows, load_rows, prepare_data, split_rows
 
     if isinstance(config, dict):
         cfgs = _apply_overrides(config, overrides)

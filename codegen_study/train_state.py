@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codegen_study.config import atomic_write_text
+from codegen_study.files import atomic_write_text
 
 if TYPE_CHECKING:
     from codegen_study.distributed import Dist

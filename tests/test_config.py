@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from codegen_study.config import atomic_write_text, dump_toml, load_section, read_toml
+from codegen_study.config import dump_toml, load_section, read_toml
 from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,9 @@ def test_atomic_write_never_replaces_a_special_file(tmp_path):
 def test_train_checks_its_data_before_the_model_and_leaves_nothing(tmp_path):
     """A missing data file fails before the model loads (which would take minutes) and before
     anything is written to the run folder."""
-    from codegen_study.datasets import DataConfig
     from codegen_study.models import ModelConfig
     from codegen_study.train import RunConfig, TrainConfig, train
+    from codegen_study.training_data import DataConfig
 
     run_dir = tmp_path / "run"
     configs = {"run": RunConfig(output_dir=str(run_dir)), "data": DataConfig(path=str(tmp_path / "missing.jsonl")),

@@ -92,13 +92,13 @@ def _lora_model_and_examples(model_dir: Path):
     from tiny_lm import make_rows
     from transformers import AutoTokenizer, Qwen2ForCausalLM
 
-    from codegen_study.datasets import DataConfig, encode_example
     from codegen_study.train import (
         TrainConfig,
         init_lora,
         lora_pairs,
         prepare_for_training,
     )
+    from codegen_study.training_data import DataConfig, encode_example
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = Qwen2ForCausalLM.from_pretrained(model_dir)
@@ -120,9 +120,9 @@ def _step_gradients(model_dir: Path, rank: int, world: int, d) -> tuple[float, d
     micro-batches per rank divided by the world size: the same 8 examples whatever `world`."""
     import dataclasses
 
-    from codegen_study.datasets import collate, epoch_windows
     from codegen_study.distributed import all_sum
     from codegen_study.train import window_loss
+    from codegen_study.training_data import collate, epoch_windows
 
     model, tcfg, examples, pad = _lora_model_and_examples(model_dir)
     tcfg = dataclasses.replace(tcfg, grad_accumulation=tcfg.grad_accumulation // world)

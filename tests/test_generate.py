@@ -17,7 +17,6 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
 from codegen_study import engine as eng  # noqa: E402
-from codegen_study.benchmarks import load_lcb  # noqa: E402
 from codegen_study.generate import (  # noqa: E402
     EvalConfig,
     best_step,
@@ -25,6 +24,7 @@ from codegen_study.generate import (  # noqa: E402
     generate_all,
     plan_targets,
 )
+from codegen_study.problems import load_lcb  # noqa: E402
 from codegen_study.results import Store  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"

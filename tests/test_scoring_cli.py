@@ -11,8 +11,8 @@ import time
 import pytest
 from conftest import ROOT
 
-from codegen_study.benchmarks import load_lcb
 from codegen_study.grading import Sample
+from codegen_study.problems import load_lcb
 from codegen_study.results import Store
 from codegen_study.scoring import score_into_store
 

@@ -13,10 +13,10 @@ pytest.importorskip("peft")
 from tiny_lm import make_model, make_rows, make_tokenizer, save_tiny, write_rows  # noqa: E402
 
 from codegen_study import train as train_mod  # noqa: E402
-from codegen_study.datasets import DataConfig, collate, encode_example  # noqa: E402
 from codegen_study.distributed import Dist  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
 from codegen_study.train import TrainConfig, lr_factor, prepare_for_training, train  # noqa: E402
+from codegen_study.training_data import DataConfig, collate, encode_example  # noqa: E402
 
 
 @pytest.fixture(scope="module")

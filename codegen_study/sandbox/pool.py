@@ -400,7 +400,7 @@ def default_workers() -> int:
     Timeouts are judged by CPU time, so sharing a core never changes a verdict; it keeps the
     cores busy while runs block or burn a whole time limit. With one worker per core, two
     timeouts in a row stall every other run (measured on 2 cores: 0.98 s with 2 workers, 0.91 s
-    with 4, 1.02 s with 6 on `benchmarks/scoring.py`)."""
+    with 4, 1.02 s with 6 on `benchmarks/scoring_speed.py`)."""
     return 2 * max(1, len(os.sched_getaffinity(0)))
 
 

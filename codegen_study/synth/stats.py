@@ -22,8 +22,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
+from codegen_study.files import iter_jsonl
 from codegen_study.synth.assignment import GROUPS
 
 _WORD = re.compile(r"\w+|[^\w\s]")

@@ -9,7 +9,9 @@ pytest.importorskip("transformers")
 
 from tiny_lm import make_model, make_rows, make_tokenizer, write_rows  # noqa: E402
 
-from codegen_study.datasets import (  # noqa: E402
+from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
+from codegen_study.training_data import (  # noqa: E402
     IGNORE,
     DataConfig,
     collate,
@@ -19,8 +21,6 @@ from codegen_study.datasets import (  # noqa: E402
     pack_examples,
     split_rows,
 )
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
 
 
 @pytest.fixture(scope="module")

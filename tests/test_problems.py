@@ -11,7 +11,8 @@ import zlib
 import pytest
 from conftest import FIXTURES, ROOT
 
-from codegen_study.benchmarks import (
+from codegen_study.errors import UserError
+from codegen_study.problems import (
     decode_test_cases,
     lcb_version_files,
     load_benchmark,
@@ -20,7 +21,6 @@ from codegen_study.benchmarks import (
     read_ids_file,
     safe_unpickle,
 )
-from codegen_study.errors import UserError
 
 MINI = FIXTURES / "lcb_mini.jsonl"
 

@@ -35,8 +35,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
+from codegen_study.files import iter_jsonl
 
 TestType = Literal["stdin", "functional", "humaneval"]
 

@@ -20,7 +20,7 @@ restarts `position_ids` at 0 for every example. Passed to a Hugging Face model *
 attention mask and with `use_cache=False` (as training runs), transformers (>= 4.53) turns restarting
 position ids into a block-diagonal causal mask for SDPA/eager attention and into varlen calls for
 flash-attention, so a token attends only to
-earlier tokens of its own example (tests/test_datasets.py checks that packed logits equal unpacked
+earlier tokens of its own example (tests/test_training_data.py checks that packed logits equal unpacked
 ones). The first label of every packed example is -100 so no token is trained to predict the start
 of an unrelated example.
 """
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.config import iter_jsonl
 from codegen_study.errors import UserError
+from codegen_study.files import iter_jsonl
 from codegen_study.prompts import SYSTEM_PROMPT, encode, statement_message
 
 VALID_NAMES = ("valid", "validation", "val", "dev")

@@ -13,7 +13,7 @@ start-up and output writing all counted), with default workers (two per core). T
 byte-compiled first, as `pip install` does (an editable install under PYTHONDONTWRITEBYTECODE=1
 would otherwise recompile it at every start).
 
-Run:  .venv/bin/python benchmarks/scoring.py   [--timeout 0.5] [--timeouts 3] [--keep DIR]
+Run:  .venv/bin/python benchmarks/scoring_speed.py   [--timeout 0.5] [--timeouts 3] [--keep DIR]
 
 The target is stated for the default (three busy-loop timeouts). Each costs the seed way its
 limit in wall time on one core, and costs us the same limit in CPU time (a timeout is only
