@@ -142,6 +142,11 @@ def data_root() -> str:
     return os.environ.get("CODEGEN_STUDY_DATA", DEFAULT_ROOT)
 
 
+def rerun_root(root: str | os.PathLike | None = None) -> Path:
+    """Where an earlier making of some of the study's models is kept: `reruns/` beside its root."""
+    return Path(root if root is not None else data_root()).parent / "reruns"
+
+
 def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathLike | None = None) -> Study:
     """Read every run folder under `root` (and the corpus card) into a `Study`.
 

@@ -10,6 +10,7 @@ Covers: wiring the pure functions together and wording. Does not cover: any new 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import polars as pl
@@ -141,3 +142,20 @@ def truncation_sentence(d: Derived) -> str:
         by_corpus.setdefault(arm, (c.get("rows", 0), c.get("truncated", 0), c.get("dropped", 0)))
     return "; ".join(f"{arm}: {t} of {r} training rows truncated at the context length, {dr} without any answer "
                      f"token left (dropped)" for arm, (r, t, dr) in by_corpus.items()) + "."
+
+
+def trainings_sentence(d: Derived) -> str:
+    """Which trained models came out of which training job (their training.json `cohort` records:
+    a cohort trains its runs together, so runs with the same record were trained together).
+    Empty when every trained model came out of one job."""
+    jobs: dict[str, list[str]] = {}
+    for name, info in d.study.training.items():
+        cohort = info.get("cohort")
+        if isinstance(cohort, dict):
+            jobs.setdefault(json.dumps(cohort, sort_keys=True), []).append(name)
+    if len(jobs) < 2:
+        return ""
+    listed = "; ".join(f"{describe(model_order(names))} (a job of {json.loads(key).get('wall_seconds')} s)"
+                       for key, names in sorted(jobs.items(), key=lambda kv: model_order(kv[1])[0]))
+    return (f"The trained models come from {len(jobs)} training jobs of the same configs and seeds: {listed}. "
+            "How far two trainings of one model land is measured in the section on models made twice.")

@@ -446,3 +446,34 @@ def test_analysis_never_imports_torch():
     code = ("import sys, analysis.render, analysis.summary, analysis.cases, analysis.context; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_reruns_count_what_a_second_making_changed(study):
+    from analysis import reruns
+
+    same = reruns.rerun_frame(study, study)
+    assert same.height and (same["differ"] == 0).all() and (same["first"] == same["second"]).all()
+    assert "moved by up to 0 of" in reruns.rerun_sentence(same)
+    # the second making of deep-s1 fails every greedy held-out answer it passed before
+    runs = study.runs.filter((pl.col("model") == "deep-s1") & (pl.col("decoding") == "greedy")
+                             & (pl.col("benchmark") == "heldout"))["run_id"]
+    flipped = study.samples.with_columns(
+        passed=pl.when(pl.col("run_id").is_in(runs.to_list())).then(False).otherwise(pl.col("passed")))
+    frame = reruns.rerun_frame(study, dataclasses.replace(study, samples=flipped))
+    moved = frame.filter((pl.col("model") == "deep-s1") & (pl.col("benchmark") == "heldout"))
+    assert moved.height and (moved["second"] == 0).all() and (moved["differ"] == moved["first"]).all()
+    assert frame.filter(pl.col("model") != "deep-s1")["differ"].sum() == 0
+    top = moved.filter(pl.col("subset") != "all")["first"].max()
+    assert f"moved by up to {top} of" in reruns.rerun_sentence(frame) and "(deep-s1" in reruns.rerun_sentence(frame)
+    assert "not measured" in reruns.rerun_sentence(frame.clear())
+    reruns.rerun_table(frame)  # renders
+
+
+def test_trainings_sentence_names_models_of_other_training_jobs(d):
+    assert summary.trainings_sentence(d) == ""  # the fixture's runs have no cohort records
+    training = {m: {"cohort": {"wall_seconds": 300.0 if m.startswith("deep") else 250.0}}
+                for m in MODELS if m != "base"}
+    two = dataclasses.replace(d, study=dataclasses.replace(d.study, training=training))
+    text = summary.trainings_sentence(two)
+    assert text.startswith("The trained models come from 2 training jobs") and "a job of 300.0 s" in text
+    assert "deep-s1" in text and "diverse-s3" in text

@@ -390,12 +390,12 @@ def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
     import base64
     import zlib
 
-    from codegen_study import benchmarks
+    from codegen_study import problems
 
-    monkeypatch.setattr(benchmarks, "MAX_TEST_DATA_BYTES", 1 << 20)
+    monkeypatch.setattr(problems, "MAX_TEST_DATA_BYTES", 1 << 20)
     bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()
     with pytest.raises(ValueError, match="expands beyond 1 MiB"):
-        benchmarks.decode_test_cases(bomb)
+        problems.decode_test_cases(bomb)
 
 
 def test_call_based_numpy_scalar_compares_by_value(sandbox):
