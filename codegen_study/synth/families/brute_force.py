@@ -1,13 +1,17 @@
-"""Brute force over small ranges, counting flavour: pairs with a given sum, triples with a fixed
-sum and coin combinations. Constraints keep the exhaustive solutions well under a second in
-Python, and every family also has a smarter solution (counting, formula, DP, meet in the
-middle). Subset sums and closest pairs live in b_brute_search."""
+"""Topic: brute_force.
+
+Families: brute_pairs_with_sum, brute_three_boxes_sum, brute_coin_ways.
+What varies: two phrasings each; names, items, boxes and currencies; the coin denominations; bounds
+small enough for exhaustive loops in Python to finish well under a second.
+Solutions: five per family: exhaustive loops (double, triple, itertools.product) next to smarter counts
+(hashing, sorting with bisect, inclusion-exclusion, convolution, DP, meet in the middle).
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import PEOPLE, ints
+from codegen_study.synth.families.common import PEOPLE_ALT, ints
 from codegen_study.synth.family import Family, Solution, register
 
 
@@ -97,7 +101,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         a_max = rng.choice([10, 100, 1000])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["card", "ball", "block", "token", "tile", "badge"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "item": rng.choice(["card", "ball", "block", "token", "tile", "badge"]),
                 "n_max": rng.choice([10, 50, 100, 200]), "a_max": a_max, "k_max": 2 * a_max}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
@@ -209,7 +214,7 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         box, boxes = rng.choice([("box", "boxes"), ("basket", "baskets"), ("dish", "dishes"), ("pouch", "pouches")])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["button", "marble", "coin", "bead", "stamp",
+        return {"person": rng.choice(PEOPLE_ALT), "item": rng.choice(["button", "marble", "coin", "bead", "stamp",
              "chestnut"]),
                 "box": box, "boxes": boxes, "Boxes": boxes.capitalize(), "lo": rng.choice([0, 1]),
                     "l_max": rng.choice([10, 20, 30, 40, 50])}
@@ -329,7 +334,7 @@ $samples""",
     def sample_params(self, rng: random.Random) -> dict:
         d1, d2, d3 = rng.choice(COIN_TRIPLES)
         c_max = rng.choice([10, 20, 30, 50])
-        return {"person": rng.choice(PEOPLE), "currency": rng.choice(["yen", "gold", "credits", "pesos", "cents"]),
+        return {"person": rng.choice(PEOPLE_ALT), "currency": rng.choice(["yen", "gold", "credits", "pesos", "cents"]),
                 "x_word": rng.choice(["Exactly", "with Coins", "the Bill"]), "d1": d1, "d2": d2, "d3": d3,
                 "c_max": c_max, "x_max": c_max * (d1 + d2 + d3)}
 

@@ -1,8 +1,10 @@
-"""Date and time families: a clock K minutes later, seconds as hours/minutes/seconds, the day
-number within a year (or days left), and the weekday N days later (held out).
+"""Topic: dates.
 
-Solutions differ in method: modular arithmetic, the datetime/calendar/time modules, cumulative
-month tables, step-by-step simulation of a reduced count, and rotating sequences.
+Families: clock_after_minutes, seconds_to_clock, day_number, weekday_later (held out).
+What varies: two phrasings each; names and events; the time formats read and printed, the year (leap or
+not), day number or days left, the weekday notation; the bounds.
+Solutions: five per family: modular arithmetic, the datetime, time and calendar modules, cumulative
+month tables, simulation of a reduced count, rotated sequences.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from codegen_study.synth.families.core_common import PEOPLE, statement
+from codegen_study.synth.families.common import PEOPLE, statement
 from codegen_study.synth.family import Family, Solution, register
 
 EVENTS = ["the train leaves", "the movie starts", "the bakery opens", "the contest begins", "the bus arrives"]

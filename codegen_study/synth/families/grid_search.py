@@ -1,15 +1,21 @@
-"""Grid families that locate something: the one square where two grids differ, and the smallest
-rectangle covering every marked square. Same grid conventions as b_grids (shared helpers in
-b_common); no path-walking or rook-style families, which would paraphrase evaluation problems."""
+"""Topic: grids.
+
+Families: grid_find_difference, grid_bounding_rectangle.
+What varies: two phrasings each; names and the kind of board or stain; the alphabet or the mark and
+empty characters; the bounds promised for H and W.
+Solutions: five per family: nested loops, row-then-column scans, flattening with divmod, set
+differences, min/max over coordinates, find/rfind, peeling borders.
+"""
 
 from __future__ import annotations
 
 import random
 import string
 
-from codegen_study.synth.families.b_common import (
+from codegen_study.synth.families.common import (
+    ALPHABETS,
     GRID_INPUT,
-    PEOPLE,
+    PEOPLE_ALT,
     SIZES,
     grid_marks,
     grid_max_size,
@@ -20,8 +26,9 @@ from codegen_study.synth.families.b_common import (
 )
 from codegen_study.synth.family import Family, Solution, register
 
-ALPHABETS = {"lowercase English letters": string.ascii_lowercase, "uppercase English letters": string.ascii_uppercase,
-             "digits": string.digits}
+# Left out on purpose: path-walking and rook-style grid families, which would paraphrase evaluation problems.
+
+GRID_ALPHABETS = {**ALPHABETS, "digits": string.digits}
 
 
 @register
@@ -126,12 +133,12 @@ $samples""",
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        return {"person": rng.choice(PEOPLE), "board": rng.choice(["crossword", "letter board", "code sheet",
+        return {"person": rng.choice(PEOPLE_ALT), "board": rng.choice(["crossword", "letter board", "code sheet",
             "puzzle"]),
-                "alphabet": rng.choice(sorted(ALPHABETS)), "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
+                "alphabet": rng.choice(sorted(GRID_ALPHABETS)), "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
-        letters = ALPHABETS[params["alphabet"]][: rng.choice([2, 3, 5, 10])]
+        letters = GRID_ALPHABETS[params["alphabet"]][: rng.choice([2, 3, 5, 10])]
         hm, wm = grid_max_size(params)
         h, w = {0: (1, 1), 1: (hm, wm), 2: (hm, wm)}.get(edge, grid_size(params, rng))
         a = [[rng.choice(letters) for _ in range(w)] for _ in range(h)]
@@ -239,8 +246,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         mark, empty = grid_marks(rng)
-        return {"person": rng.choice(PEOPLE), "stain": rng.choice(["ink drop", "paint spot", "coffee stain", "sticker",
-             "smudge"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "stain": rng.choice(["ink drop", "paint spot", "coffee stain", "sticker", "smudge"]),
                 "mark": mark, "empty": empty, "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

@@ -1,8 +1,10 @@
-"""Sorting families: print a sequence in order, rank contestants by score (held out), the
-median, and the smallest gap between two values.
+"""Topic: sorting.
 
-Solutions range over builtin sorts, hand-written insertion/merge/counting sorts, heaps,
-selection without a full sort, comparator functions and brute force over pairs.
+Families: sort_sequence_order, sort_ranking_by_score (held out), sort_median_value, sort_min_pair_gap.
+What varies: two phrasings each; names, items and events; ascending or descending order; the bounds and
+whether values may be negative; lists in a row or a column.
+Solutions: five per family: builtin sorts, hand-written insertion, merge and counting sorts, heaps,
+selection without a full sort, comparators, brute force over pairs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 import statistics
 from itertools import combinations
 
-from codegen_study.synth.families.a_common import ITEMS, PEOPLE, format_list, layout_params, rand_len, statement
+from codegen_study.synth.families.common import ITEMS, PEOPLE, format_list, layout_params, rand_len, statement
 from codegen_study.synth.family import Family, Solution, register
 
 

@@ -1,17 +1,20 @@
-"""Grid families about the whole picture: counting marked squares, rotating a grid and counting
-marked neighbours of every square. Generated grids stay within 20 x 20 (statements may promise
-more), so every listed solution runs in milliseconds. No path-walking or rook-style families:
-those would paraphrase evaluation problems. Comparing two grids and locating marks live in
-b_grid_search."""
+"""Topic: grids.
+
+Families: grid_count_marked, grid_rotate_clockwise, grid_neighbor_mines (held out).
+What varies: two phrasings each; names and what the marks stand for; the mark and empty characters; the
+bounds promised for H and W (generated grids stay within 20 x 20).
+Solutions: five per family: nested loops, string methods, Counter, zip and index formulas for the
+rotation, padding, offsets and prefix sums for the neighbours.
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import (
+from codegen_study.synth.families.common import (
     EMPTIES,
     GRID_INPUT,
-    PEOPLE,
+    PEOPLE_ALT,
     SIZES,
     grid_marks,
     grid_max_size,
@@ -21,6 +24,8 @@ from codegen_study.synth.families.b_common import (
     random_grid,
 )
 from codegen_study.synth.family import Family, Solution, register
+
+# Left out on purpose: path-walking and rook-style grid families, which would paraphrase evaluation problems.
 
 
 @register
@@ -93,7 +98,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         mark, empty = grid_marks(rng)
-        return {"person": rng.choice(PEOPLE), "thing": rng.choice(["flower", "rock", "tree", "lamp", "tent", "statue"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "thing": rng.choice(["flower", "rock", "tree", "lamp", "tent", "statue"]),
                 "mark": mark, "empty": empty, "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
@@ -189,7 +195,7 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         mark, empty = grid_marks(rng)
-        return {"person": rng.choice(PEOPLE), "picture": rng.choice(["pixel art", "tile pattern", "mosaic",
+        return {"person": rng.choice(PEOPLE_ALT), "picture": rng.choice(["pixel art", "tile pattern", "mosaic",
              "stamp design", "cross-stitch"]),
                 "mark": mark, "empty": empty, "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
@@ -303,8 +309,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         obj = rng.choice(["mine", "bomb", "trap", "hole", "crystal"])
-        return {"person": rng.choice(PEOPLE), "obj": obj, "Obj": obj.capitalize(), "mine": rng.choice(["#", "*", "@",
-             "X"]),
+        return {"person": rng.choice(PEOPLE_ALT), "obj": obj, "Obj": obj.capitalize(),
+                "mine": rng.choice(["#", "*", "@", "X"]),
                 "empty": rng.choice(EMPTIES), "h_max": rng.choice(SIZES), "w_max": rng.choice(SIZES)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

@@ -1,8 +1,10 @@
-"""Set and map families: values of A missing from B, the most frequent word, and the first
-value that repeats.
+"""Topic: sets_maps.
 
-Solutions differ in data structure: hash sets, dicts, Counter, sorting with two pointers or
-run scanning, boolean arrays and quadratic rescans.
+Families: missing_from_second, most_frequent_word, first_repeat.
+What varies: two phrasings each; names, items and subjects; listing or counting the missing values, the
+tie rule, the repeated value or its position, the word for none; the bounds.
+Solutions: five per family: hash sets, dicts, Counter, sorting with two pointers or run scans, boolean
+flags, quadratic rescans.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from codegen_study.synth.families.core_common import ITEMS, PEOPLE, statement, word
+from codegen_study.synth.families.common import ITEMS, PEOPLE, statement, word
 from codegen_study.synth.family import Family, Solution, register
 
 

@@ -1,8 +1,10 @@
-"""Parity and divisibility families: parity of a product, sum of the even (or odd) values,
-numbers divisible by A or B (inclusion-exclusion), and labelling multiples (held out).
+"""Topic: parity.
 
-Solutions differ in method: short-circuit tests, bit operations, exact big products,
-inclusion-exclusion with the lcm, sieve-style marking, lookup tables and pattern matching.
+Families: product_parity, sum_of_parity, divisible_by_either, multiple_labels (held out).
+What varies: two phrasings each; names and items; the answer and label words, even or odd; the bounds;
+lists in a row or a column.
+Solutions: five per family: short-circuit tests, bit operations, exact big products, inclusion-exclusion
+with the lcm, sieve-style marking, lookup tables, pattern matching.
 """
 
 from __future__ import annotations
@@ -10,21 +12,8 @@ from __future__ import annotations
 import math
 import random
 
-from codegen_study.synth.families.core_common import ITEMS, PEOPLE, statement
+from codegen_study.synth.families.common import ITEMS, PEOPLE, format_list, layout_params, statement
 from codegen_study.synth.family import Family, Solution, register
-
-LAYOUTS = {"row": ("A_1 A_2 \\ldots A_N", "list(map(int, input().split()))"),
-           "column": ("A_1\nA_2\n\\vdots\nA_N", "[int(input()) for _ in range(n)]")}
-
-
-def _layout(rng: random.Random) -> dict:
-    name = rng.choice(sorted(LAYOUTS))
-    return {"layout": name, "a_format": LAYOUTS[name][0], "read_a": LAYOUTS[name][1]}
-
-
-def _fmt_list(params: dict, values: list[int]) -> str:
-    sep = " " if params["layout"] == "row" else "\n"
-    return f"{len(values)}\n" + sep.join(map(str, values)) + "\n"
 
 
 @register
@@ -67,7 +56,7 @@ class ProductParity(Family):
     def sample_params(self, rng: random.Random) -> dict:
         even, odd = rng.choice(self._words)
         return {"person": rng.choice(PEOPLE), "item": rng.choice(ITEMS), "n_max": rng.choice([10, 100, 200]),
-                "a_max": rng.choice([9, 100, 10**9]), "even": even, "odd": odd, **_layout(rng)}
+                "a_max": rng.choice([9, 100, 10**9]), "even": even, "odd": odd, **layout_params(rng)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
         n_max, a_max = params["n_max"], params["a_max"]
@@ -81,7 +70,7 @@ class ProductParity(Family):
         else:
             n = rng.randint(1, min(n_max, 15))
             vals = [odd() for _ in range(n)] if rng.random() < 0.5 else [rng.randint(1, a_max) for _ in range(n)]
-        return _fmt_list(params, vals)
+        return f"{len(vals)}\n" + format_list(params, vals)
 
     def reference(self, params: dict, stdin: str) -> str:
         vals = list(map(int, stdin.split()[1:]))
@@ -131,7 +120,7 @@ class SumOfParity(Family):
         return {"person": rng.choice(PEOPLE), "item": rng.choice(ITEMS), "n_max": rng.choice([10, 100, 1000]),
                 "a_max": rng.choice([100, 10**4, 10**9]), "kind": "even" if even else "odd",
                 "Kind": "Even" if even else "Odd", "rem": 0 if even else 1,
-                **_layout(rng)}
+                **layout_params(rng)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
         a_max = params["a_max"]
@@ -144,7 +133,7 @@ class SumOfParity(Family):
             vals = [a_max - rng.randint(0, 1) for _ in range(min(params["n_max"], 200))]
         else:
             vals = [rng.randint(0, a_max) for _ in range(rng.randint(1, min(params["n_max"], 15)))]
-        return _fmt_list(params, vals)
+        return f"{len(vals)}\n" + format_list(params, vals)
 
     def reference(self, params: dict, stdin: str) -> str:
         vals = list(map(int, stdin.split()[1:]))

@@ -1,15 +1,17 @@
-"""Prefix-sum families: range-sum queries, the best window of K consecutive values, and the
-number of ways to split a sequence into two parts with equal sums.
+"""Topic: prefix_sums.
 
-Solutions contrast prefix arrays (hand-built or itertools.accumulate) with sliding windows,
-Fenwick trees, hashing of prefix sums and plain brute force over slices.
+Families: prefix_range_sum_queries, prefix_best_window_sum, prefix_equal_split_count.
+What varies: two phrasings each; names, items and measures; the bounds and whether values may be
+negative; lists in a row or a column.
+Solutions: five per family: prefix arrays (by hand or itertools.accumulate), sliding windows, Fenwick
+trees, counted prefix sums, brute force over slices.
 """
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.a_common import ITEMS, PEOPLE, format_list, layout_params, rand_len, statement
+from codegen_study.synth.families.common import ITEMS, PEOPLE, format_list, layout_params, rand_len, statement
 from codegen_study.synth.family import Family, Solution, register
 
 

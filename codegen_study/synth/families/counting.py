@@ -1,16 +1,18 @@
-"""Counting families: multiples in a range, distinct values, pairs with a given sum, passing
-scores, mismatched positions (held out).
+"""Topic: counting.
 
-Each family counts something in a small input; the five solutions per family count it in
-genuinely different ways (formula, loop, builtin, hashing, sorting + binary search, recursion).
-Input sizes in tests stay at a few hundred tokens; the framework, not this module, verifies them.
+Families: count_multiples_in_range, count_distinct_values, count_pairs_with_sum, count_passing_scores,
+count_mismatched_positions (held out).
+What varies: two phrasings each; names, items and places; the bounds on N, values, K and scores; lists
+in a row or a column; the alphabet of the compared strings.
+Solutions: five per family, each counting another way: formula, loop, builtin, hashing, sorting with
+binary search, recursion.
 """
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.a_common import ITEMS, PEOPLE, PLACES, format_list, layout_params, rand_len, statement
+from codegen_study.synth.families.common import ITEMS, PEOPLE, PLACES, format_list, layout_params, rand_len, statement
 from codegen_study.synth.family import Family, Solution, register
 
 

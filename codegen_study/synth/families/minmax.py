@@ -1,15 +1,18 @@
-"""Min/max families: is the spread within a limit, the cheapest total with free shipping,
-the largest product of two elements, and the value closest to a target (held out).
+"""Topic: minmax.
 
-Solutions differ in how the extreme is found: builtins, a single tracking pass, sorting,
-folding with reduce, heaps, binary search and exhaustive pair checks.
+Families: minmax_spread_within_limit, minmax_cheapest_total_cost, minmax_max_pair_product,
+minmax_closest_to_target (held out).
+What varies: two phrasings each; names, places and the measured quantity or product; the bounds; lists
+in a row or a column; the yes/no words.
+Solutions: five per family, finding the extreme by builtins, one tracking pass, sorting, reduce, heaps,
+binary search or all pairs.
 """
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.a_common import (
+from codegen_study.synth.families.common import (
     PEOPLE,
     PLACES,
     format_list,

@@ -1,8 +1,10 @@
-"""String families: counting letters of a set, Caesar shifts, swapping case, reversing word
-order, and acronyms of word lists (held out).
+"""Topic: strings.
 
-Each family transforms or measures one short string; the five solutions per family use
-different idioms (loops, builtins, translation tables, regular expressions, itertools).
+Families: count_letter_set, caesar_shift, swap_case, reverse_word_order, acronym (held out).
+What varies: two phrasings each; names and things; the letter set, shift direction, input order,
+separator, alphabet (with or without digits) and acronym style; the bounds.
+Solutions: five per family (six for count_letter_set) in different idioms: loops, builtins, translation
+tables, regular expressions, itertools, deques.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import random
 import string
 
-from codegen_study.synth.families.core_common import PEOPLE, statement, word
+from codegen_study.synth.families.common import PEOPLE, and_list, statement, word
 from codegen_study.synth.family import Family, Solution, register
 
 THINGS = ["string", "word", "message", "password", "note"]
@@ -64,7 +66,7 @@ class CountLetterSet(Family):
     def sample_params(self, rng: random.Random) -> dict:
         letters = rng.choice(self._sets)
         return {"person": rng.choice(PEOPLE), "thing": rng.choice(THINGS), "n_max": rng.choice(N_MAXES),
-                "letters": letters, "letters_disp": ", ".join(letters[:-1]) + " and " + letters[-1]}
+                "letters": letters, "letters_disp": and_list(letters)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
         letters = params["letters"]

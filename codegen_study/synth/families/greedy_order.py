@@ -1,12 +1,16 @@
-"""Greedy families where order matters: interval scheduling (earliest end first) and raising a
-sequence until it is non-decreasing (running maximum). Both have DP or fold-based alternative
-solutions, so the five solutions of a family differ in algorithm, not just in spelling."""
+"""Topic: greedy.
+
+Families: greedy_interval_scheduling (held out), greedy_raise_to_nondecreasing.
+What varies: two phrasings each; names, events, venues and things; the bounds on N, times and heights.
+Solutions: five per family: earliest end first or a running maximum, next to DP (with bisect or over
+time), folds and in-place passes.
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import PEOPLE, ints, num_text
+from codegen_study.synth.families.common import PEOPLE_ALT, ints, num_text
 from codegen_study.synth.family import Family, Solution, register
 
 
@@ -111,7 +115,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         n_max, t_max = rng.choice([10, 100, 1000, 200000]), rng.choice([100, 1000, 10**9])
-        return {"person": rng.choice(PEOPLE), "event": rng.choice(["meeting", "show", "lecture", "game", "concert"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "event": rng.choice(["meeting", "show", "lecture", "game", "concert"]),
                 "venue": rng.choice(["community hall", "stadium", "festival", "conference center"]),
                 "n_max_t": num_text(n_max), "t_max_t": num_text(t_max), "n_max": n_max, "t_max": t_max}
 
@@ -233,7 +238,8 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         n_max, h_max = rng.choice([10, 100, 1000, 200000]), rng.choice([100, 1000, 10**9])
-        return {"person": rng.choice(PEOPLE), "thing": rng.choice(["plant", "tower", "fence post", "candle", "pillar"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "thing": rng.choice(["plant", "tower", "fence post", "candle", "pillar"]),
                 "n_max": n_max, "h_max": h_max, "n_max_t": num_text(n_max), "h_max_t": num_text(h_max)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

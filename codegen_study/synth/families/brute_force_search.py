@@ -1,12 +1,17 @@
-"""Brute force over small ranges, search flavour: does some subset hit a target sum, and which two
-values are closest. The exhaustive solutions (bitmasks, all pairs) sit next to set/bitset DP and
-sorting-based ones, so the solutions differ in algorithm."""
+"""Topic: brute_force.
+
+Families: brute_subset_sum (held out), brute_closest_values.
+What varies: two phrasings each; names, items, units and the compared quantity; the casing of yes/no;
+the bounds (at most 15 items for the subset search).
+Solutions: five per family: exhaustive search (bitmasks, combinations, recursion, all pairs) next to
+reachable-set and bitset DP, and sorting (adjacent pairs, sorted insertion).
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import PEOPLE, YES_NO, ints, num_text
+from codegen_study.synth.families.common import PEOPLE_ALT, YES_NO_CASINGS, ints, num_text
 from codegen_study.synth.family import Family, Solution, register
 
 
@@ -99,9 +104,9 @@ $samples""",
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        yes, no = rng.choice(YES_NO)
+        yes, no = rng.choice(YES_NO_CASINGS)
         n_max, w_max = rng.choice([8, 10, 12, 15]), rng.choice([10, 100, 1000])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["weight", "stone", "package", "gift", "bag"]),
+        return {"person": rng.choice(PEOPLE_ALT), "item": rng.choice(["weight", "stone", "package", "gift", "bag"]),
                 "unit": rng.choice(["grams", "kilograms", "units"]), "yes": yes, "no": no,
                 "n_max": n_max, "w_max": w_max, "s_max": n_max * w_max}
 
@@ -215,7 +220,7 @@ $samples""",
         people, quantity = rng.choice([("students", "height"), ("students", "score"), ("runners", "time"),
                                        ("players", "rating"), ("children", "weight")])
         a_max = rng.choice([100, 10**4, 10**9])
-        return {"person": rng.choice(PEOPLE), "people": people, "quantity": quantity,
+        return {"person": rng.choice(PEOPLE_ALT), "people": people, "quantity": quantity,
                 "n_max": rng.choice([10, 50, 100, 300]), "a_max": a_max, "a_max_t": num_text(a_max)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:

@@ -1,22 +1,21 @@
-"""Palindromes and string patterns: the fewest changes that make a string a palindrome, the
-longest palindromic substring, and run-length encoding. Strings are plain letters; families
-built on special-character palindromes or doubled-letter patterns are left out because they
-would paraphrase evaluation problems."""
+"""Topic: strings.
+
+Families: palindrome_min_changes, palindrome_longest_substring (held out), run_length_encoding.
+What varies: two phrasings each; names and things; lowercase or uppercase letters; character-first or
+count-first encoding; the bounds.
+Solutions: five per family: half loops, two pointers and slices, all substrings, expanding centres, a DP
+table, Manacher; scans, groupby and a regex for runs.
+"""
 
 from __future__ import annotations
 
 import random
-import string
 
-from codegen_study.synth.families.b_common import PEOPLE
+from codegen_study.synth.families.common import ALPHABETS, PEOPLE_ALT, word
 from codegen_study.synth.family import Family, Solution, register
 
-ALPHABETS = {"lowercase English letters": string.ascii_lowercase, "uppercase English letters": string.ascii_uppercase}
-
-
-def _word(rng: random.Random, letters: str, n: int, k: int) -> str:
-    pool = letters[:k]
-    return "".join(rng.choice(pool) for _ in range(n))
+# Left out on purpose: palindromes of special characters and doubled-letter patterns, which would paraphrase
+# evaluation problems.
 
 
 @register
@@ -95,7 +94,7 @@ $samples""",
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        return {"person": rng.choice(PEOPLE), "thing": rng.choice(["banner", "password", "poem", "necklace label",
+        return {"person": rng.choice(PEOPLE_ALT), "thing": rng.choice(["banner", "password", "poem", "necklace label",
              "name tag"]),
                 "alphabet": rng.choice(sorted(ALPHABETS)), "n_max": rng.choice([10, 100, 200, 1000])}
 
@@ -104,14 +103,14 @@ $samples""",
         if edge == 0:
             return rng.choice(letters) + "\n"
         if edge == 1:  # every mirror pair differs
-            half = _word(rng, letters[:2], nm // 2, 2)
+            half = word(rng, nm // 2, letters[:2])
             flipped = "".join(letters[1] if c == letters[0] else letters[0] for c in half)
             return half + ("" if nm % 2 == 0 else letters[2]) + flipped + "\n"
         if edge == 2:  # already a palindrome of maximal length
-            half = _word(rng, letters, nm // 2, 26)
+            half = word(rng, nm // 2, letters)
             return half + ("" if nm % 2 == 0 else letters[0]) + half[::-1] + "\n"
         n = rng.randint(1, nm)
-        base = _word(rng, letters, (n + 1) // 2, rng.choice([2, 3, 26]))
+        base = word(rng, (n + 1) // 2, letters[:rng.choice([2, 3, 26])])
         s = list(base + base[: n // 2][::-1])
         for _ in range(rng.randint(0, n)):
             s[rng.randrange(n)] = rng.choice(letters[:3])
@@ -208,7 +207,7 @@ $samples""",
     )
 
     def sample_params(self, rng: random.Random) -> dict:
-        return {"person": rng.choice(PEOPLE), "source": rng.choice(["ancient scroll", "DNA-like code", "song lyric",
+        return {"person": rng.choice(PEOPLE_ALT), "source": rng.choice(["ancient scroll", "DNA-like code", "song lyric",
              "secret message"]),
                 "part": rng.choice(["substring", "segment", "piece"]), "alphabet": rng.choice(sorted(ALPHABETS)),
                 "n_max": rng.choice([10, 20, 50, 100])}
@@ -222,7 +221,7 @@ $samples""",
         if edge == 2:  # period-3 pattern: no palindrome longer than 1
             return (letters[:3] * nm)[:nm] + "\n"
         n = rng.randint(1, nm)
-        s = _word(rng, letters, n, rng.choice([2, 3, 4, 26]))
+        s = word(rng, n, letters[:rng.choice([2, 3, 4, 26])])
         if n >= 4 and rng.random() < 0.5:  # plant a palindrome
             k = rng.randint(2, n)
             i = rng.randint(0, n - k)
@@ -322,7 +321,7 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         order = rng.choice(sorted(ORDERS))
-        return {"person": rng.choice(PEOPLE), "tool": rng.choice(["RunPack", "Squeezer", "ShortText", "Zipline",
+        return {"person": rng.choice(PEOPLE_ALT), "tool": rng.choice(["RunPack", "Squeezer", "ShortText", "Zipline",
              "Condenser"]),
                 "alphabet": rng.choice(sorted(ALPHABETS)), "n_max": rng.choice([10, 100, 200, 1000]),
                 "order": order, "piece": ORDERS[order][0], "order_text": ORDERS[order][1]}

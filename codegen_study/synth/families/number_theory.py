@@ -1,15 +1,20 @@
-"""Digits and elementary number theory: digit sums over a range, the GCD of a list (as packing
-identical gift sets) and divisor counting (as rectangle layouts). Bounds are chosen so the
-slowest listed solution (divisor trial up to sqrt(N), a digit-sum table) runs in well under a
-second. Digit-pattern checks on a fixed-length number are left out on purpose: they would sit
-too close to evaluation problems."""
+"""Topic: number_theory.
+
+Families: digits_sum_in_range, gcd_gift_sets, divisor_rectangle_layouts.
+What varies: two phrasings each; names, items and things; whether the sum or the count of qualifying
+integers is asked; the bounds, written the AtCoder way (10^5).
+Solutions: five per family: digit sums by str, divmod, recursion, a table or an odometer; the gcd by
+reduce, math.gcd or Euclid; divisors by trial up to sqrt(N), factorisation or isqrt.
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import PEOPLE, ints, num_text
+from codegen_study.synth.families.common import PEOPLE_ALT, ints, num_text
 from codegen_study.synth.family import Family, Solution, register
+
+# Left out on purpose: digit-pattern checks on a fixed-length number, which sit too close to evaluation problems.
 
 MODES = {  # mode -> (term added per qualifying x, what the statement asks for)
     "sum": ("x", "the sum of all such integers"),
@@ -101,7 +106,7 @@ $samples""",
     def sample_params(self, rng: random.Random) -> dict:
         mode = rng.choice(sorted(MODES))
         n_max = rng.choice([100, 500, 1000, 5000, 10**4])
-        return {"person": rng.choice(PEOPLE), "mode": mode, "term": MODES[mode][0], "ask": MODES[mode][1],
+        return {"person": rng.choice(PEOPLE_ALT), "mode": mode, "term": MODES[mode][0], "ask": MODES[mode][1],
                 "things": rng.choice(["tickets", "houses", "pages", "lockers", "seats"]), "n_max": n_max,
                     "n_max_t": num_text(n_max)}
 
@@ -207,7 +212,7 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         a_max = rng.choice([1000, 10**5, 10**9])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["cookie", "marble", "pencil", "sticker", "flower",
+        return {"person": rng.choice(PEOPLE_ALT), "item": rng.choice(["cookie", "marble", "pencil", "sticker", "flower",
              "balloon"]),
                 "bundle": rng.choice(["gift set", "party bag", "package", "basket"]), "n_max": rng.choice([10, 100,
                      1000]),
@@ -314,7 +319,7 @@ $samples""",
 
     def sample_params(self, rng: random.Random) -> dict:
         n_max = rng.choice([10**4, 10**6, 10**9])
-        return {"person": rng.choice(PEOPLE), "thing": rng.choice(["tile", "chair", "flower pot", "desk",
+        return {"person": rng.choice(PEOPLE_ALT), "thing": rng.choice(["tile", "chair", "flower pot", "desk",
              "solar panel", "lantern"]),
                 "N_word": rng.choice(["N", "the", "All"]), "n_max": n_max, "n_max_t": num_text(n_max)}
 

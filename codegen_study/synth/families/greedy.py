@@ -1,14 +1,17 @@
-"""Simple greedy families on multisets: paying with canonical coin systems, buying the most items
-within a budget and picking the K largest values. Each family's greedy choice is provably
-optimal, and at least one solution per family reaches the answer another way (DP, BFS, binary
-search, heaps), which cross-checks the greedy. Greedy over ordered data (intervals, running
-maxima) lives in b_greedy_order."""
+"""Topic: greedy.
+
+Families: greedy_min_coins, greedy_max_items_budget, greedy_top_k_sum.
+What varies: two phrasings each; names, items and currencies; the canonical coin system; the bounds (up
+to 10^18) and whether values may be negative.
+Solutions: five per family: the greedy choice (divmod, subtraction, sorting, heaps, nlargest) next to at
+least one other route to the answer (DP, recursion, BFS, binary search).
+"""
 
 from __future__ import annotations
 
 import random
 
-from codegen_study.synth.families.b_common import PEOPLE, ints, num_text
+from codegen_study.synth.families.common import PEOPLE_ALT, and_list, ints, num_text
 from codegen_study.synth.family import Family, Solution, register
 
 # Canonical coin systems (the greedy choice is optimal for each), largest first.
@@ -16,11 +19,6 @@ COIN_SYSTEMS = [
     [500, 100, 50, 10, 5, 1], [200, 100, 50, 20, 10, 5, 2, 1], [1000, 100, 10, 1], [243, 81, 27, 9, 3, 1],
     [100, 25, 10, 5, 1], [64, 32, 16, 8, 4, 2, 1], [125, 25, 5, 1],
 ]
-
-
-def _and_list(xs: list[int]) -> str:
-    xs = [str(x) for x in xs]
-    return ", ".join(xs[:-1]) + " and " + xs[-1]
 
 
 @register
@@ -102,8 +100,8 @@ $samples""",
     def sample_params(self, rng: random.Random) -> dict:
         coins = rng.choice(COIN_SYSTEMS)
         x_max = rng.choice([1000, 5000, 10000])
-        return {"person": rng.choice(PEOPLE), "currency": rng.choice(["yen", "gold", "credits", "pesos"]),
-                "coins": ", ".join(map(str, coins)), "coin_text": _and_list(coins[::-1]),
+        return {"person": rng.choice(PEOPLE_ALT), "currency": rng.choice(["yen", "gold", "credits", "pesos"]),
+                "coins": ", ".join(map(str, coins)), "coin_text": and_list(coins[::-1]),
                 "x_max": x_max, "x_max_t": num_text(x_max)}
 
     def make_input(self, params: dict, rng: random.Random, edge: int | None) -> str:
@@ -206,7 +204,7 @@ $samples""",
     def sample_params(self, rng: random.Random) -> dict:
         n_max, p_max, m_max = rng.choice([10, 100, 1000, 200000]), rng.choice([100, 1000, 10**9]), rng.choice([10**4,
             10**9, 10**18])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["souvenir", "book", "snack", "toy", "sticker",
+        return {"person": rng.choice(PEOPLE_ALT), "item": rng.choice(["souvenir", "book", "snack", "toy", "sticker",
              "plant"]),
                 "currency": rng.choice(["yen", "dollars", "coins"]), "m_word": rng.choice(["a Budget", "M Coins",
                      "Pocket Money"]),
@@ -324,7 +322,8 @@ $samples""",
     def sample_params(self, rng: random.Random) -> dict:
         a_hi = rng.choice([100, 1000, 10**9])
         a_lo = rng.choice([0, 1, -a_hi])
-        return {"person": rng.choice(PEOPLE), "item": rng.choice(["card", "gem", "song", "coin", "painting", "ticket"]),
+        return {"person": rng.choice(PEOPLE_ALT),
+                "item": rng.choice(["card", "gem", "song", "coin", "painting", "ticket"]),
                 "K_word": rng.choice(["K", "the Best", "Exactly K"]), "n_max": rng.choice([10, 100, 1000]),
                 "a_lo": a_lo, "a_hi": a_hi, "a_lo_t": ("-" + num_text(a_hi)) if a_lo < 0 else str(a_lo),
                     "a_hi_t": num_text(a_hi)}
