@@ -6,10 +6,14 @@ errors. Draws stay small (seconds)."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from codegen_study.cli import main
 from codegen_study.errors import UserError
@@ -365,3 +369,14 @@ def test_bytes_do_not_depend_on_the_hash_seed():
         outs.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True,
                                    cwd=Path(__file__).resolve().parents[1]).stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 10000
+
+
+def test_closest_title_of_a_tie_is_the_first_evaluation_statement():
+    """Two evaluation statements overlap a statement equally: the earlier one is named, whatever
+    the process's hash seed (the n-grams are counted in a set's order)."""
+    code = ("from codegen_study.synth.contamination import OverlapIndex\n"
+            "index = OverlapIndex([('first', 'aa bb cc dd'), ('second', 'cc dd ee ff')], ns=(3,))\n"
+            "print(index.score('aa bb cc dd ee ff', 3)[1])")
+    named = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(8)}
+    assert named == {"first"}

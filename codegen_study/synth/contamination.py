@@ -76,7 +76,7 @@ class OverlapIndex:
                 hits[j] += 1
         if not hits:
             return 0.0, ""
-        j, c = hits.most_common(1)[0]
+        j, c = max(hits.items(), key=lambda jc: (jc[1], -jc[0]))  # ties: the first evaluation statement
         return c / len(grams), self.titles[j]
 
 
