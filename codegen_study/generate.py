@@ -244,8 +244,11 @@ def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, An
 
 def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[str, list], store: Store, *,
               log=print) -> dict[str, Any]:
-    """Grade the stored completions of `targets` (all stored models when None) on `benchmarks`."""
-    from codegen_study.grading import PRELOAD, Sample
+    """Grade the stored completions of `targets` (all stored models when None) on `benchmarks`.
+
+    One scoring pass: its runs share a sandbox and a verdict cache, so a program that recurs (a
+    repeated sample, or the same code extracted by another policy under one grader) runs once."""
+    from codegen_study.grading import PRELOAD, Sample, VerdictCache
     from codegen_study.sandbox import Sandbox
     from codegen_study.scoring import score_into_store
 
@@ -265,6 +268,7 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
         identity[key[:2]] = (row.get("arm") or row["model"], row.get("train_seed"))
     sandbox = Sandbox(workers=cfg.workers, preload=PRELOAD) if groups else None
     run_ids: list[tuple[str, int, float]] = []
+    cache = VerdictCache()
     try:
         for (model, step, bench, prompt, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
             problems = benchmarks[bench]
@@ -281,7 +285,7 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
                                           adapter=adapters[(model, step, bench, prompt, dec)], prompt=prompt,
                                           arm=arm, train_seed=train_seed,
                                           config={"eval": to_dict(cfg)}, workers=cfg.workers,
-                                          timeout=cfg.timeout, progress=True)
+                                          timeout=cfg.timeout, progress=True, cache=cache)
                 run_ids.append((run_id, len(samples), time.perf_counter() - t0))
         passed: dict[str, int] = {}
         for r in table_rows(store, "samples"):

@@ -17,25 +17,24 @@ CLI contract (outside checks rely on it)::
 
 Why it is built this way: every input line is validated before anything runs, so bad input
 (broken JSON, missing field, unknown question id, duplicate sample) exits non-zero naming the
-file and line and leaves no output at all. Progress goes to a side file ``R.partial``: complete
-JSON lines appended with single `write` calls, so a process killed with SIGKILL loses nothing
-already written (the page cache keeps it; no fsync per batch, which cost more than the grading of
-small programs). A rerun skips what the side file holds, cuts a torn or unreadable tail, and so
-neither reruns nor duplicates a sample. The final file appears only at the end, by temp + rename
-(fsynced). The side file starts with a fingerprint of the inputs and the grader, so changed
-inputs never mix with stale progress.
+file and line and leaves no output at all. Progress goes to a side file ``R.partial`` (`journal`:
+SIGKILL-safe appends, fingerprinted inputs); a rerun skips what it holds, so it neither reruns nor
+duplicates a sample. The final file appears only at the end, by temp + rename (fsynced).
 
 `score_into_store` is the same pipeline for other stages (`generate`): it writes the runs,
 samples, tests and problems tables of a `results.Store`, skipping samples already stored.
 
-Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`).
+Each scoring run grades a program once (`grading.VerdictCache`): the command makes one cache per
+run; callers of `score_into_store` pass one to share it across the runs of one scoring pass.
+
+Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`),
+the side file's format (`journal`).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import io
 import json
 import os
@@ -47,9 +46,20 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.errors import UserError
+from codegen_study.extract import POLICIES
 from codegen_study.files import atomic_write_bytes, check_output
 from codegen_study.formats import LAYOUTS, read_sample_file
-from codegen_study.grading import PROFILES, GraderProfile, Sample, SampleVerdict, get_profile, grade, selected_tests
+from codegen_study.grading import (
+    PROFILES,
+    GraderProfile,
+    Sample,
+    SampleVerdict,
+    VerdictCache,
+    get_profile,
+    grade,
+    selected_tests,
+)
+from codegen_study.journal import append_rows, fingerprint_of, read_journal
 from codegen_study.problems import Problem, load_benchmark
 from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
@@ -74,19 +84,21 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
 
 # -- rows ------------------------------------------------------------------------------
 def sample_row(v: SampleVerdict) -> dict[str, Any]:
+    """A graded sample as the side file holds it: the OUT_FIELDS plus each test's verdict in full."""
     return {
         "question_id": v.question_id, "sample_id": v.sample_id, "passed": v.passed, "verdict": v.verdict,
         "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": v.code,
-        "test_verdicts": [t.verdict for t in v.tests],
+        "test_verdicts": [t.verdict for t in v.tests], "tests": [dataclasses.asdict(t) for t in v.tests],
     }
 
 
-def test_rows(run_id: str, v: SampleVerdict) -> list[dict[str, Any]]:
+def test_rows(run_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The store's tests rows of one `sample_row`."""
     return [
-        {"run_id": run_id, "question_id": v.question_id, "sample_id": v.sample_id, "test_index": t.index,
-         "public": t.public, "verdict": t.verdict, "seconds": t.seconds, "input": t.input,
-         "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
-        for t in v.tests
+        {"run_id": run_id, "question_id": row["question_id"], "sample_id": row["sample_id"], "test_index": t["index"],
+         "public": t["public"], "verdict": t["verdict"], "seconds": t["seconds"], "input": t["input"],
+         "expected": t["expected"], "actual": t["actual"], "stderr": t["stderr"]}
+        for t in row["tests"]
     ]
 
 
@@ -97,6 +109,28 @@ def problem_row(benchmark: str, p: Problem) -> dict[str, Any]:
         "family": p.metadata.get("family"),
         "n_public": len(p.public_tests), "n_private": len(p.tests) - len(p.public_tests),
     }
+
+
+def run_row(run_id: str, profile: GraderProfile, protections: dict | None, config: dict, *, model: str,
+            step: int, benchmark: str, prompt: str, decoding: str, adapter: str | None = None,
+            arm: str | None = None, train_seed: int | None = None) -> dict[str, Any]:
+    """The store's runs row: who was graded, how, and under which sandbox protections."""
+    return {
+        "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
+        "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": profile.name,
+        "extraction": profile.extraction,
+        "tests_used": "public" if profile.public_only else "public+private",
+        "protections": json.dumps(protections, sort_keys=True, default=str),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": json.dumps({"profile": dataclasses.asdict(profile), **config}, sort_keys=True, default=str),
+    }
+
+
+def _store_rows(store: Store, run_id: str, rows: list[dict[str, Any]]) -> None:
+    """Each sample's test rows go before its sample row, so a stored sample always has its tests."""
+    store.append("tests", [t for row in rows for t in test_rows(run_id, row)])
+    store.append("samples", [{"run_id": run_id, **{k: row[k] for k in OUT_FIELDS if k != "test_verdicts"}}
+                             for row in rows])
 
 
 def _key(qid: Any, sid: Any) -> tuple[str, str]:
@@ -124,12 +158,14 @@ def score_into_store(
     timeout: float | None = None,
     workers: int | None = None,
     progress: bool = False,
+    cache: VerdictCache | None = None,
 ) -> str:
     """Grade `samples` into `store` (runs/samples/tests/problems tables); returns the run id.
 
     Samples already stored under this run id are skipped, so calling it again after a crash
     finishes the run without duplicates. Each sample's test rows are written before its sample
-    row, so a stored sample always has its tests.
+    row, so a stored sample always has its tests. `cache`: the scoring pass's verdicts (a fresh
+    one when not given).
     """
     profile = get_profile(grader, timeout=timeout, extraction=extraction)
     run_id = make_run_id(model, step, benchmark, prompt, decoding, grader, profile.extraction)
@@ -146,38 +182,23 @@ def score_into_store(
     try:
         if (run_id,) not in store.done_keys("runs"):
             protections = getattr(sandbox, "protections", None) if sandbox is not None else None
-            store.append("runs", [{
-                "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
-                "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": grader,
-                     "extraction": profile.extraction,
-                "tests_used": "public" if profile.public_only else "public+private",
-                "protections": json.dumps(protections, sort_keys=True, default=str),
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "config": json.dumps({"profile": dataclasses.asdict(profile), **(config or {})}, sort_keys=True,
-                    default=str),
-            }])
+            store.append("runs", [run_row(run_id, profile, protections, config or {}, model=model, step=step,
+                                          benchmark=benchmark, prompt=prompt, decoding=decoding, adapter=adapter,
+                                          arm=arm, train_seed=train_seed)])
         have = store.done_keys("problems")
         wanted = dict.fromkeys(s.question_id for s in samples)
         store.append("problems", [problem_row(benchmark, problems[q]) for q in wanted if (benchmark, q) not in have])
         if todo:
-            _grade_to(todo, problems, profile, sandbox, progress, lambda batch: _store_batch(store, run_id, batch))
+            _grade_to(todo, problems, profile, sandbox, VerdictCache() if cache is None else cache, progress,
+                      lambda batch: _store_rows(store, run_id, [sample_row(v) for v in batch]))
     finally:
         if own and sandbox is not None:
             sandbox.close()
     return run_id
 
 
-def _store_batch(store: Store, run_id: str, batch: list[SampleVerdict]) -> None:
-    store.append("tests", [r for v in batch for r in test_rows(run_id, v)])
-    rows = []
-    for v in batch:
-        row = sample_row(v)
-        row.pop("test_verdicts")
-        rows.append({"run_id": run_id, **row})
-    store.append("samples", rows)
-
-
-def _grade_to(samples, problems, profile, sandbox, progress, write, every_s: float = 0.25, every_n: int = 64) -> int:
+def _grade_to(samples, problems, profile, sandbox, cache: VerdictCache, progress, write, every_s: float = 0.25,
+              every_n: int = 64) -> int:
     """Grade and hand verdicts to `write` in batches (by count or time), the last one included.
 
     With `progress`, a bar (terminal) or periodic lines (logs) on stderr count the samples.
@@ -187,7 +208,7 @@ def _grade_to(samples, problems, profile, sandbox, progress, write, every_s: flo
     n = 0
     shown = Progress(len(samples), desc=f"grading ({profile.name})", unit="sample") if progress else None
     try:
-        for v in grade(problems, samples, profile, sandbox=sandbox):
+        for v in grade(problems, samples, profile, sandbox=sandbox, cache=cache):
             batch.append(v)
             n += 1
             if shown is not None:
@@ -214,58 +235,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None,
         help="per-test limit in seconds (overrides the grader's)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: two per CPU)")
-    parser.add_argument("--extraction", choices=("seed", "lcb"), default=None,
+    parser.add_argument("--extraction", choices=POLICIES, default=None,
         help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
 
 
 def _fingerprint(bench: str, samples_path: Path, profile: GraderProfile) -> str:
-    h = hashlib.sha256()
+    """The side file's header: the benchmark's bytes (or name), the samples' bytes and the grader."""
     bpath = Path(bench)
-    h.update(bpath.read_bytes() if bpath.is_file() else bench.encode())
-    h.update(b"\0")
-    h.update(samples_path.read_bytes())
-    h.update(b"\0")
-    h.update(json.dumps(dataclasses.asdict(profile), sort_keys=True).encode())
-    return h.hexdigest()
-
-
-def _read_partial(path: Path, fingerprint: str) -> dict[tuple[str, str], dict]:
-    """Rows already scored by an earlier, interrupted run with the same inputs.
-
-    Reads complete, decodable lines up to the first bad one and truncates the file there, so
-    a torn last line (a kill mid-write) is cut before anything is appended after it.
-    """
-    if not path.exists():
-        return {}
-    rows, good = [], 0
-    with open(path, "rb") as f:
-        for line in f:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                rows.append(json.loads(line))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                break
-            good += len(line)
-    if not rows or not isinstance(rows[0], dict) or rows[0].get("fingerprint") != fingerprint:
-        path.unlink()  # stale progress from other inputs (or no header): start over
-        return {}
-    os.truncate(path, good)
-    return {_key(r["question_id"], r["sample_id"]): r for r in rows[1:]}
-
-
-def _append_lines(path: Path, rows: list[dict]) -> None:
-    """Append complete JSON lines with one write (SIGKILL-safe; see the module docstring)."""
-    blob = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    try:
-        view = memoryview(blob)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+    return fingerprint_of(bpath.read_bytes() if bpath.is_file() else bench.encode(), samples_path.read_bytes(),
+                          json.dumps(dataclasses.asdict(profile), sort_keys=True).encode())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -305,9 +285,9 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     fp = _fingerprint(bench, samples_path, profile)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        done = _read_partial(partial, fp)
+        done = {_key(r["question_id"], r["sample_id"]): r for r in read_journal(partial, fp)}
         if not partial.exists():
-            _append_lines(partial, [{"fingerprint": fp, "grader": profile.name}])
+            append_rows(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
     if args.store:
@@ -321,15 +301,9 @@ def _run(args: argparse.Namespace, sandbox) -> int:
         print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
 
     def write(batch: list[SampleVerdict]) -> None:
-        rows = []
-        for v in batch:
-            row = sample_row(v)
-            row["tests"] = [{"index": t.index, "public": t.public, "verdict": t.verdict, "seconds": t.seconds,
-                             "input": t.input, "expected": t.expected, "actual": t.actual, "stderr": t.stderr}
-                            for t in v.tests]
-            rows.append(row)
+        rows = [sample_row(v) for v in batch]
         try:
-            _append_lines(partial, rows)
+            append_rows(partial, rows)
         except OSError as exc:  # e.g. the disk filled up: what was written so far resumes
             raise UserError(f"--out {partial}: cannot write progress: {exc.strerror or exc}") from None
         for row in rows:
@@ -338,7 +312,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     protections = None
     try:
         if todo:
-            _grade_to(todo, problems, profile, sandbox, True, write)
+            _grade_to(todo, problems, profile, sandbox, VerdictCache(), True, write)
             protections = sandbox.protections
     finally:
         sandbox.close()
@@ -363,28 +337,13 @@ def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[
     benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
     run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
     if (run_id,) not in store.done_keys("runs"):
-        store.append("runs", [{
-            "run_id": run_id, "model": args.model, "arm": None, "train_seed": None, "adapter": None, "step": 0,
-            "benchmark": benchmark, "prompt": "given", "decoding": "given", "grader": profile.name,
-                "extraction": profile.extraction,
-            "tests_used": "public" if profile.public_only else "public+private",
-            "protections": json.dumps(protections, sort_keys=True, default=str),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "config": json.dumps({"profile": dataclasses.asdict(profile), "samples": str(args.samples)},
-                sort_keys=True),
-        }])
+        store.append("runs", [run_row(run_id, profile, protections, {"samples": str(args.samples)}, model=args.model,
+                                      step=0, benchmark=benchmark, prompt="given", decoding="given")])
     have = store.done_keys("problems")
     qids = dict.fromkeys(r["question_id"] for r in rows)
     store.append("problems", [problem_row(benchmark, problems[q]) for q in qids if (benchmark, q) not in have])
     done = {_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
-    new = [r for r in rows if _key(r["question_id"], r["sample_id"]) not in done]
-    store.append("tests", [
-        {"run_id": run_id, "question_id": r["question_id"], "sample_id": r["sample_id"], "test_index": t["index"],
-         "public": t["public"], "verdict": t["verdict"], "seconds": t["seconds"], "input": t["input"],
-         "expected": t["expected"], "actual": t["actual"], "stderr": t["stderr"]}
-        for r in new for t in r["tests"]
-    ])
-    store.append("samples", [{"run_id": run_id, **{k: r[k] for k in OUT_FIELDS if k != "test_verdicts"}} for r in new])
+    _store_rows(store, run_id, [r for r in rows if _key(r["question_id"], r["sample_id"]) not in done])
 
 
 def _write_out(out: Path, rows: list[dict]) -> None:

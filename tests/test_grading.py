@@ -9,16 +9,8 @@ import pytest
 from conftest import FIXTURES
 
 from codegen_study.errors import UserError
-from codegen_study.grading import (
-    KEEP_CHARS,
-    PRELOAD,
-    Sample,
-    compare_lcb,
-    compare_seed,
-    get_profile,
-    grade,
-    lcb_stdin_program,
-)
+from codegen_study.grading import KEEP_CHARS, PRELOAD, Sample, VerdictCache, get_profile, grade
+from codegen_study.harnesses import compare_lcb, compare_seed, lcb_stdin_program
 from codegen_study.problems import Problem, load_humaneval, load_lcb
 from codegen_study.problems import TestCase as Case
 
@@ -291,7 +283,7 @@ def test_call_based_starter_code_types_need_the_prelude(sandbox):
 
 
 def test_identical_programs_are_graded_once_with_their_own_ids(sandbox):
-    """Repeated samples (and the same code under another extraction) reuse one grading."""
+    """Repeated samples within one call reuse one grading."""
     import time
 
     p = stdin_problem(("1\n", "1\n", True), ("2\n", "2\n", True), pid="dup")
@@ -302,9 +294,39 @@ def test_identical_programs_are_graded_once_with_their_own_ids(sandbox):
     assert [v.sample_id for v in out] == list(range(6))
     assert all(v.passed and v.tests_passed == 2 for v in out)
     assert time.monotonic() - start < 6 * 2 * 0.3 / 2  # not 12 runs of 0.3 CPU-s on 2 workers
-    again = list(grade({"dup": p}, [Sample("dup", "x", completion=f"```python\n{slow}```")],
-                       get_profile("seed", extraction="lcb"), sandbox=sandbox))
-    assert again[0].sample_id == "x" and again[0].passed
+
+
+class CountingSandbox:
+    """The module's sandbox, counting the jobs sent to it."""
+
+    def __init__(self, box):
+        self.box, self.jobs = box, 0
+
+    def iter_many(self, jobs, skip=None):
+        jobs = list(jobs)
+        self.jobs += len(jobs)
+        return self.box.iter_many(jobs, skip)
+
+
+def test_verdict_cache_runs_a_program_once_per_scoring_run(sandbox):
+    p = stdin_problem(("1\n", "1\n", True), ("2\n", "2\n", True), pid="cached")
+    problems, code = {"cached": p}, "print(input())"
+    box, run_one = CountingSandbox(sandbox), VerdictCache()
+    out = list(grade(problems, [Sample("cached", i, code=code) for i in range(3)], get_profile("seed"),
+                     sandbox=box, cache=run_one))
+    assert [(v.sample_id, v.passed, v.tests_passed) for v in out] == [(0, True, 2), (1, True, 2), (2, True, 2)]
+    assert box.jobs == 2  # one program on two tests; the repeats take its verdict
+    # later in the same run: the same code, extracted under another policy, runs nothing
+    [again] = grade(problems, [Sample("cached", "x", completion=f"```python\n{code}\n```")],
+                    get_profile("seed", extraction="lcb"), sandbox=box, cache=run_one)
+    assert (again.sample_id, again.passed, again.code, box.jobs) == ("x", True, code, 2)
+    # another grader is another verdict
+    list(grade(problems, [Sample("cached", 0, code=code)], get_profile("lcb"), sandbox=box, cache=run_one))
+    assert box.jobs == 4
+    # a new scoring run starts with a fresh cache: the program runs again
+    [fresh] = grade(problems, [Sample("cached", 0, code=code)], get_profile("seed"), sandbox=box,
+                    cache=VerdictCache())
+    assert fresh.passed and box.jobs == 6
 
 
 def test_lcb_stops_at_first_failure_seed_runs_all(sandbox):

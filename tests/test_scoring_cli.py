@@ -203,15 +203,15 @@ def test_score_into_store_skips_done_samples(tmp_path):
 
 def test_unreadable_progress_tail_is_cut(tmp_path):
     """Rows after a garbage line (e.g. zeroed blocks after a power cut) are redone, not trusted."""
-    from codegen_study.scoring import _read_partial
+    from codegen_study.journal import read_journal
 
     partial = tmp_path / "r.jsonl.partial"
     rows = [{"fingerprint": "fp"}, {"question_id": "q", "sample_id": 0, "passed": True}]
     good = "".join(json.dumps(r) + "\n" for r in rows)
     partial.write_text(good + "\x00\x00\x00\n" + json.dumps({"question_id": "q", "sample_id": 1}) + "\n")
-    assert list(_read_partial(partial, "fp")) == [("q", "0")]
+    assert read_journal(partial, "fp") == rows[1:]
     assert partial.read_text() == good
-    assert _read_partial(partial, "other-inputs") == {} and not partial.exists()
+    assert read_journal(partial, "other-inputs") == [] and not partial.exists()
 
 
 def test_progress_is_plain_periodic_lines_without_a_terminal():

@@ -1,10 +1,10 @@
 """Run untrusted Python programs (model-generated code) fast and contained. Linux only.
 
 Public entry: `Sandbox` (a pool of warm workers), `Job`, `Limits`, `Outcome`, `prestart`.
-Inside: `pool` (the caller's side), `worker` (isolates once, forks one child per job),
-`supervise` (limits, cleanup and verdict of one run), `child` (from fork to exit), `namespace`
-(namespaces, file view, seccomp, memory cgroup), `wire` (the messages between caller and
-worker), `jobs` (the public types).
+Inside: `pool` (the caller's side), `launcher` (starting workers; the caller's handle on each),
+`worker` (isolates once, forks one child per job), `supervise` (limits, cleanup and verdict of
+one run), `child` (from fork to exit), `namespace` (namespaces, file view, seccomp, memory
+cgroup), `wire` (the messages between caller and worker), `jobs` (the public types).
 
 Covered (`Sandbox.protections` reports what is active on this machine):
 - Channels: stdin, stdout and stderr only. `Job.check` runs after the program in its namespace;

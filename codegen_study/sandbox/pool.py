@@ -2,7 +2,7 @@
 
 `Sandbox` starts two warm workers per CPU (`default_workers`). One launcher, a
 `python -s -P -c ...` process with a scrubbed environment, imports `worker` once and forks them
-(`_Launch`: one interpreter start-up, not one per worker). A worker isolates itself once
+(`launcher`: one interpreter start-up, not one per worker). A worker isolates itself once
 (`namespace`), then waits for its setup (the `preload` modules, which a caller may choose while
 the workers boot: `add_preload`), imports them, prepares the interpreter state every program
 starts from, and then forks a fresh child per job (`child`). The worker compiles each program
@@ -14,121 +14,15 @@ jobs queued in its pipe, so it never waits for this process between jobs.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import select
-import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from codegen_study.sandbox.jobs import Job, Limits, Outcome, SandboxError, job_frame
-from codegen_study.sandbox.wire import recv_message, scrubbed_env, send_message, write_all
-
-_F_SETPIPE_SZ, _F_GETPIPE_SZ = 1031, 1032
-
-
-class _Launch:
-    """One interpreter start-up shared by several workers (`worker.launch`).
-
-    The launcher process imports the worker code once and forks one worker per (uid, cpu)
-    spec, each with its own pair of pipes to us, instead of paying a Python start-up and the
-    imports per worker (about 30 ms of CPU each). Each forked worker then isolates itself
-    exactly as a worker started on its own would. The launcher only waits for its workers.
-    """
-
-    def __init__(self, specs: list[tuple[int, int]]):
-        import subprocess
-
-        # the folder holding codegen_study/ (this file is codegen_study/sandbox/pool.py)
-        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        # process_time() first: the CPU a fresh interpreter's start-up took (see Limits.startup_included)
-        boot = ("import time; t = time.process_time(); import sys; sys.path.insert(0, sys.argv[1]); "
-                "import codegen_study.sandbox.worker as s; del sys.path[0]; "
-                "s.launch(t, int(sys.argv[2]), sys.argv[3:])")
-        ours, theirs, args = [], [], []
-        for uid, cpu in specs:
-            job_r, job_w = os.pipe()
-            res_r, res_w = os.pipe()
-            ours.append((job_w, res_r))
-            theirs += [job_r, res_w]
-            args.append(f"{uid}:{cpu}:{job_r}:{res_w}")
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-P", "-c", boot, pkg_root, str(os.getpid()), *args], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, pass_fds=theirs, env=scrubbed_env(), cwd="/",
-                start_new_session=True)
-        except BaseException:
-            for fd in theirs + [fd for pair in ours for fd in pair]:
-                os.close(fd)
-            raise
-        for fd in theirs:
-            os.close(fd)
-        self.workers = [_Worker(self.proc, to_fd, from_fd) for to_fd, from_fd in ours]
-
-    def wait(self, timeout: float) -> None:
-        """After every worker was hung up: waits for the launcher, then kills what is left."""
-        try:
-            self.proc.wait(timeout=timeout)
-        except Exception:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # launcher and workers share its group
-            except OSError:
-                pass
-            self.proc.wait()
-
-
-class _Worker:
-    def __init__(self, proc, to_fd: int, from_fd: int):
-        self.proc, self.to_fd, self.from_fd = proc, to_fd, from_fd
-        try:  # room for queued jobs with large stdin (1 MiB is the unprivileged maximum)
-            self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            self.pipe_bytes = fcntl.fcntl(self.to_fd, _F_GETPIPE_SZ)
-        self.protections: dict | None = None
-        self.pidfd: int | None = None
-        self.open = True
-
-    def setup(self, preload: list[str]) -> None:
-        """The worker's first message: what to import before it prepares the child template."""
-        try:
-            send_message(self.to_fd, {"preload": list(preload)})
-        except OSError:
-            pass  # a worker that died at start-up is reported by handshake()
-
-    def handshake(self) -> dict:
-        msg = recv_message(self.from_fd)
-        if not msg or "fatal" in msg:
-            raise SandboxError(f"sandbox worker failed to start: {msg and msg['fatal']}")
-        self.protections = msg["protections"]
-        try:  # a handle on this very process (no pid reuse race) for kill()
-            self.pidfd = os.pidfd_open(msg["pid"])
-        except (AttributeError, OSError):
-            self.pidfd = None
-        return self.protections
-
-    def hang_up(self) -> None:
-        """Closes our ends of the pipes (and our handle on it): the worker finishes its job in
-        hand and exits."""
-        if self.open:
-            self.open = False
-            for fd in (self.to_fd, self.from_fd, self.pidfd):
-                try:
-                    if fd is not None:
-                        os.close(fd)
-                except OSError:
-                    pass
-            self.pidfd = None
-
-    def kill(self) -> None:
-        """Stops this worker now (it died or hung); its launcher and siblings go on."""
-        if self.pidfd is not None:
-            try:
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)  # its runs die with it (PDEATHSIG)
-            except OSError:
-                pass
-        self.hang_up()
+from codegen_study.sandbox.launcher import Launcher, WorkerHandle
+from codegen_study.sandbox.wire import recv_message, write_all
 
 
 class Sandbox:
@@ -154,7 +48,7 @@ class Sandbox:
         # flush TLBs on other CPUs (IPIs, costly in VMs). Verdicts do not depend on it (CPU time).
         cpus = sorted(os.sched_getaffinity(0))
         self._cpus = cpus[:self._n] if self._n <= len(cpus) else [-1] * self._n
-        launch = _Launch([(self._uid_base + i, self._cpus[i]) for i in range(self._n)])
+        launch = Launcher([(self._uid_base + i, self._cpus[i]) for i in range(self._n)])
         self._launches = [launch]
         self._workers = launch.workers
         self._protections: dict[str, object] | None = None  # set once every worker has answered
@@ -294,13 +188,13 @@ class Sandbox:
                     if queues[w]:
                         self._restart(w)
 
-    def _live_workers(self) -> list[_Worker]:
+    def _live_workers(self) -> list[WorkerHandle]:
         workers = self._workers
         if len(workers) != self._n:
             raise SandboxError("sandbox was closed while running")
         return workers
 
-    def _feed(self, worker: _Worker, queue: deque, since: list, w: int, todo: deque, jobs: list,
+    def _feed(self, worker: WorkerHandle, queue: deque, since: list, w: int, todo: deque, jobs: list,
               skip: Callable[[int], bool] | None = None, skipped: list | None = None) -> None:
         """Sends jobs while the worker's queue is short and the pipe surely has room (no blocking)."""
         while todo and len(queue) < _DEPTH:
@@ -329,7 +223,7 @@ class Sandbox:
 
     def _restart(self, w_idx: int) -> None:
         self._workers[w_idx].kill()
-        launch = _Launch([(self._uid_base + w_idx, self._cpus[w_idx])])
+        launch = Launcher([(self._uid_base + w_idx, self._cpus[w_idx])])
         self._launches.append(launch)
         self._workers[w_idx] = launch.workers[0]
         self._workers[w_idx].setup(self._preload)

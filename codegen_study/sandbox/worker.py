@@ -46,7 +46,7 @@ class _Context:
 
 
 def launch(startup_s: float, caller: int, specs: list[str]) -> None:
-    """Entry point of a launcher process (`pool._Launch`): forks one worker per spec.
+    """Entry point of a launcher process (`launcher.Launcher`): forks one worker per spec.
 
     A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
     result pipe held open would hide that sibling's death from the caller), dies with the
