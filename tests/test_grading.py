@@ -412,12 +412,12 @@ def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
     import base64
     import zlib
 
-    from codegen_study import problems
+    from codegen_study import encoded_tests
 
-    monkeypatch.setattr(problems, "MAX_TEST_DATA_BYTES", 1 << 20)
+    monkeypatch.setattr(encoded_tests, "MAX_TEST_DATA_BYTES", 1 << 20)
     bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()
     with pytest.raises(ValueError, match="expands beyond 1 MiB"):
-        problems.decode_test_cases(bomb)
+        encoded_tests.decode_test_cases(bomb)
 
 
 def test_call_based_numpy_scalar_compares_by_value(sandbox):

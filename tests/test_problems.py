@@ -11,15 +11,14 @@ import zlib
 import pytest
 from conftest import FIXTURES, ROOT
 
+from codegen_study.encoded_tests import decode_test_cases, safe_unpickle
 from codegen_study.errors import UserError
 from codegen_study.problems import (
-    decode_test_cases,
     lcb_version_files,
     load_benchmark,
     load_humaneval,
     load_lcb,
     read_ids_file,
-    safe_unpickle,
 )
 
 MINI = FIXTURES / "lcb_mini.jsonl"
