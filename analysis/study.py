@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from codegen_study.files import iter_jsonl
+from codegen_study.provenance import stage_record
 from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
 
 #: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first
@@ -183,9 +184,10 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
             configs[folder.name] = {**configs.get(folder.name, {}), **{k: v for k, v in trained.items() if k != "eval"}}
         if (folder / "env.json").exists():
             envs[folder.name] = json.loads((folder / "env.json").read_text(encoding="utf-8"))
-        if (folder / "train-env.json").exists():
-            train_env = (folder / "train-env.json").read_text(encoding="utf-8")
-            envs.setdefault(folder.name, {})["training"] = json.loads(train_env)
+        if (folder / "train-env.json").exists():  # the run folder's env.json: its training record, either shape
+            record = stage_record(json.loads((folder / "train-env.json").read_text(encoding="utf-8")), "training")
+            if record is not None:
+                envs.setdefault(folder.name, {})["training"] = record
     card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
     return Study(root=str(root), card=card, configs=configs, envs=envs, training=training,
                  statements=_read_statements(root.parent / "benchmarks"), **tables)

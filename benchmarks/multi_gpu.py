@@ -67,7 +67,7 @@ def jsonl(path: Path) -> list[dict]:
 
 def split_batch(config: Path, n: int) -> list[str]:
     """Flags giving each of `n` ranks 1/n of the config's global batch."""
-    from codegen_study.train import load_configs
+    from codegen_study.train_config import load_configs
 
     tcfg = load_configs(config)["train"]
     if tcfg.micro_batch_size % n == 0:

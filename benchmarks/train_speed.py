@@ -7,8 +7,8 @@ CodeGen examples (the first 128 tokens are prompt, masked out of the loss).
 
 (a) seed recipe: int8 base (bitsandbytes LLM.int8), fp16 AMP, micro-batch 1 x accumulation 16,
     gradient checkpointing, peft LoRA r 32 on all linear layers, HF `Trainer`.
-(b) fast path: `codegen_study.train` internals (`prepare_for_training`, `window_loss`,
-    `_optimizer_step`) -- bf16 base + autocast, micro-batch `--micro-batch`, SDPA, no gradient
+(b) fast path: the training loop's pieces (`lora.prepare_for_training`, `train_step.window_loss`,
+    `train_step.optimizer_step`) -- bf16 base + autocast, micro-batch `--micro-batch`, SDPA, no gradient
     checkpointing unless asked, optional liger-kernel (`--liger`) and torch.compile (`--compile`).
 
 Each variant runs warm-up optimizer steps, then times optimizer steps for `--seconds` seconds.
@@ -139,7 +139,9 @@ def bench_fast(args) -> dict:
     import torch
 
     from codegen_study.distributed import Dist
-    from codegen_study.train import TrainConfig, _optimizer_step, prepare_for_training, window_loss
+    from codegen_study.lora import prepare_for_training
+    from codegen_study.train_config import TrainConfig
+    from codegen_study.train_step import optimizer_step, window_loss
 
     mb = args.micro_batch
     accum = max(1, 16 // mb)
@@ -162,7 +164,7 @@ def bench_fast(args) -> dict:
     step, t0, samples = 0, None, 0
     while True:
         loss = float(window_loss(forward, windows[step % 4], tcfg, "cuda", d))
-        _optimizer_step(opt, None, trainable, tcfg)
+        optimizer_step(opt, None, trainable, tcfg)
         step += 1
         if step == args.warmup:
             torch.cuda.synchronize()

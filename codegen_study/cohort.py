@@ -32,15 +32,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import random
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen_study.checkpoints import latest_checkpoint, read_checkpoint, write_checkpoint
 from codegen_study.cohort_batch import (
     Routing,
     attach_lora,
@@ -53,8 +52,12 @@ from codegen_study.cohort_batch import (
 from codegen_study.config import dump_toml
 from codegen_study.errors import UserError
 from codegen_study.files import atomic_write_text
+from codegen_study.provenance import device_facts, write_environment
 from codegen_study.results import Store
 from codegen_study.targets import model_label
+from codegen_study.train_config import load_configs
+from codegen_study.train_state import TrainState
+from codegen_study.train_step import autocast_context, lr_factor
 
 
 @dataclass
@@ -74,8 +77,8 @@ class Member:
     steps_per_epoch: int = 0
     total: int = 0
     warmup: int = 0
-    state: dict = field(default_factory=dict)
-    loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step)
+    state: TrainState = field(default_factory=TrainState)
+    loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step), not `state`'s window
     loss_count: int = 0
 
     @property
@@ -88,14 +91,12 @@ class Member:
 
     @property
     def active(self) -> bool:
-        return not self.state["finished"]
+        return not self.state.finished
 
 
 # -- set-up ---------------------------------------------------------------------------------------
 def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: dict | None) -> list[Member]:
     """One member per (config, seed); output folders get `-s{seed}`; all must share one base model."""
-    from codegen_study.train import load_configs
-
     members: list[Member] = []
     for path in config_paths:
         base = load_configs(path, overrides)
@@ -121,13 +122,11 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m."""
     import torch
 
-    from codegen_study.distributed import Dist
-    from codegen_study.train_state import checkpoints, environment
     from codegen_study.training_data import epoch_windows, prepare_data
 
     m.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
-    Store(m.out).write_json("env.json", environment(Dist(0, 1, device)))
+    write_environment(m.out, "training", {**device_facts(device), "world_size": 1})
     dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
     m.train_ex, m.valid_ex, m.counts = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
     t = m.tcfg
@@ -137,17 +136,16 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     init_member(layers, m.index, m.seed)
     m.params = [p for layer in layers.values() for p in (layer.lora_A[m.index], layer.lora_B[m.index])]
     m.optimizer = torch.optim.AdamW(m.params, lr=t.learning_rate, weight_decay=t.weight_decay)
-    m.state = {"step": 0, "best_val_loss": None, "best_step": None, "patience_count": 0, "seconds": 0.0,
-               "finished": False, "stop_reason": None}
-    done = checkpoints(m.out)
-    if done:
-        load_member(done[-1][1], m, layers, device)
-        if m.state.get("stop_reason") == "early_stopping" or m.state["step"] >= m.total:
-            m.state["finished"] = True
-            log(f"{m.label}: already complete at step {m.state['step']}")
+    m.state = TrainState()
+    last = latest_checkpoint(m.out)
+    if last is not None:
+        load_member(last, m, layers, device)
+        if m.state.is_complete(m.total):
+            m.state.finished = True
+            log(f"{m.label}: already complete at step {m.state.step}")
         else:
-            m.state.update(finished=False, stop_reason=None)
-            log(f"{m.label}: resuming from {done[-1][1].name}")
+            m.state.resume()
+            log(f"{m.label}: resuming from {last.name}")
     atomic_write_text(m.out / "training.json", json.dumps(
         {"data": m.counts, "steps_per_epoch": m.steps_per_epoch, "total_steps": m.total, "world_size": 1,
          "cohort": True}, indent=2) + "\n")
@@ -156,26 +154,22 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
 # -- checkpoints ------------------------------------------------------------------------------------
 def save_member(m: Member, layers: dict[str, Any], base_name: str) -> None:
     """checkpoint-step-N/: a PEFT adapter (config + safetensors) and the state to resume from."""
-    import torch
     from peft import LoraConfig
     from safetensors.torch import save_file
 
-    final = m.out / f"checkpoint-step-{m.state['step']}"
-    tmp = m.out / f".{final.name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    t = m.tcfg
-    LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, task_type="CAUSAL_LM",
-               target_modules=list(t.target_modules), base_model_name_or_path=base_name).save_pretrained(str(tmp))
-    tensors = {}
-    for name, layer in layers.items():
-        tensors[f"base_model.model.{name}.lora_A.weight"] = layer.lora_A[m.index].detach().float().cpu().contiguous()
-        tensors[f"base_model.model.{name}.lora_B.weight"] = layer.lora_B[m.index].detach().float().cpu().contiguous()
-    save_file(tensors, str(tmp / "adapter_model.safetensors"))
-    torch.save({"optimizer": m.optimizer.state_dict()}, tmp / "trainer_state.pt")
-    atomic_write_text(tmp / "trainer_state.json", json.dumps(m.state, indent=2) + "\n")
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+    def write_adapter(folder) -> None:
+        t = m.tcfg
+        lora = LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, task_type="CAUSAL_LM",
+                          target_modules=list(t.target_modules), base_model_name_or_path=base_name)
+        lora.save_pretrained(str(folder))
+        tensors = {}
+        for name, layer in layers.items():
+            for key, weights in (("lora_A", layer.lora_A), ("lora_B", layer.lora_B)):
+                tensors[f"base_model.model.{name}.{key}.weight"] = weights[m.index].detach().float().cpu().contiguous()
+        save_file(tensors, str(folder / "adapter_model.safetensors"))
+
+    # the logging window stays on the device (Member.loss_sum): a resumed run starts a new one
+    write_checkpoint(m.out, m.state, write_adapter, {"optimizer": m.optimizer.state_dict()}, window=False)
 
 
 def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> None:
@@ -187,8 +181,8 @@ def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> N
         for name, layer in layers.items():
             layer.lora_A[m.index].copy_(tensors[f"base_model.model.{name}.lora_A.weight"])
             layer.lora_B[m.index].copy_(tensors[f"base_model.model.{name}.lora_B.weight"])
-    m.optimizer.load_state_dict(torch.load(path / "trainer_state.pt", map_location=device)["optimizer"])
-    m.state = json.loads((path / "trainer_state.json").read_text())
+    m.state, blob = read_checkpoint(path, device)
+    m.optimizer.load_state_dict(blob["optimizer"])
 
 
 # -- the loop ---------------------------------------------------------------------------------------
@@ -196,13 +190,12 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     """One optimizer step for every active member; returns the number of examples trained."""
     import torch
 
-    from codegen_study.train import autocast_context, lr_factor
     from codegen_study.training_data import epoch_windows
 
     active = [m for m in members if m.active]
     windows, examples = {}, 0
     for m in active:
-        epoch, index = divmod(m.state["step"], m.steps_per_epoch)
+        epoch, index = divmod(m.state.step, m.steps_per_epoch)
         t = m.tcfg
         window = epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation)[index]
         windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
@@ -224,17 +217,17 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
         window_loss += loss.detach()
     for m in active:
         t = m.tcfg
-        lr = t.learning_rate * lr_factor(m.state["step"], m.total, m.warmup, t.lr_scheduler)
+        lr = t.learning_rate * lr_factor(m.state.step, m.total, m.warmup, t.lr_scheduler)
         for group in m.optimizer.param_groups:
             group["lr"] = lr
         if t.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(m.params, t.max_grad_norm)
         m.optimizer.step()
         m.optimizer.zero_grad(set_to_none=True)
-        m.state["step"] += 1
+        m.state.step += 1
         m.loss_sum = m.loss_sum + window_loss[m.index]
         m.loss_count += 1
-        m.state["lr"] = lr
+        m.state.lr = lr
     for m in members:  # members that sat this step out must not keep zero gradients
         m.optimizer.zero_grad(set_to_none=True)
     return examples
@@ -244,8 +237,6 @@ def validation_losses(model, members: list[Member], routing: Routing, pad_id: in
                       batch_rows: int = 64) -> dict[int, float]:
     """Mean validation token loss of each given member (dropout off)."""
     import torch
-
-    from codegen_study.train import autocast_context
 
     model.eval()
     n = max(m.index for m in members) + 1
@@ -301,25 +292,25 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
         stepping += dt
         due = []
         for m in members:
-            if not m.active or m.state["step"] == 0:
+            if not m.active or m.state.step == 0:
                 continue
-            m.state["seconds"] += dt
-            step, t = m.state["step"], m.tcfg
+            m.state.seconds += dt
+            step, t = m.state.step, m.tcfg
             last = step >= m.total
             if step % t.logging_every == 0 or last:
                 record(m, "train", float(m.loss_sum) / m.loss_count)
                 m.loss_sum, m.loss_count = 0.0, 0
             if step % t.eval_every == 0 or last or step % t.save_every == 0:
                 due.append(m)
-        evaluated = [m for m in due if m.state["step"] % m.tcfg.eval_every == 0 or m.state["step"] >= m.total]
+        evaluated = [m for m in due if m.state.step % m.tcfg.eval_every == 0 or m.state.step >= m.total]
         for i, val in (validation_losses(model, evaluated, routing, tok.pad_token_id, device).items()
                        if evaluated else ()):
             judge(members[i], val, log)
         for m in due:
-            if m.state["step"] >= m.total and not m.state["finished"]:
-                m.state.update(finished=True, stop_reason="max_steps" if m.tcfg.max_steps else "epochs")
+            if m.state.step >= m.total and not m.state.finished:
+                m.state.stop("max_steps" if m.tcfg.max_steps else "epochs")
             save_member(m, layers, mcfg.name_or_path)
-            if m.state["finished"]:
+            if m.state.finished:
                 finish(m, log)
     loop = time.perf_counter() - t_loop
     summary = {"runs": [m.label for m in members], "examples": examples, "loop_seconds": round(loop, 2),
@@ -336,31 +327,27 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
 
 def record(m: Member, split: str, loss: float) -> None:
     if not math.isfinite(loss):
-        raise UserError(f"{m.label} step {m.state['step']}: {split} loss is {loss}; use autocast = \"bf16\"")
+        raise UserError(f"{m.label} step {m.state.step}: {split} loss is {loss}; use autocast = \"bf16\"")
     store = Store(m.out)
-    if (m.label, m.state["step"], split) in store.done_keys("losses"):
+    if (m.label, m.state.step, split) in store.done_keys("losses"):
         return
-    store.append("losses", [{"model": m.label, "step": m.state["step"], "split": split, "loss": loss,
-                             "epoch": round(m.state["step"] / m.steps_per_epoch, 4),
-                             "learning_rate": m.state.get("lr", 0.0), "seconds": round(m.state["seconds"], 3)}])
+    store.append("losses", [{"model": m.label, "step": m.state.step, "split": split, "loss": loss,
+                             "epoch": round(m.state.step / m.steps_per_epoch, 4),
+                             "learning_rate": m.state.lr if m.state.lr is not None else 0.0,
+                             "seconds": round(m.state.seconds, 3)}])
 
 
 def judge(m: Member, val: float, log) -> None:
-    """Validation bookkeeping: best loss and step, early-stopping patience."""
+    """Validation bookkeeping: the losses row, best loss and step, early stopping."""
     record(m, "valid", val)
     s = m.state
-    if s["best_val_loss"] is None or val < s["best_val_loss"]:
-        s.update(best_val_loss=val, best_step=s["step"], patience_count=0)
-    else:
-        s["patience_count"] += 1
-    log(f"{m.label} step {s['step']}: valid loss {val:.4f} (best {s['best_val_loss']:.4f} at step {s['best_step']})")
-    if m.tcfg.early_stopping_patience and s["patience_count"] >= m.tcfg.early_stopping_patience:
-        s.update(finished=True, stop_reason="early_stopping")
+    s.judge(val, m.tcfg.early_stopping_patience)
+    log(f"{m.label} step {s.step}: valid loss {val:.4f} (best {s.best_val_loss:.4f} at step {s.best_step})")
 
 
 def finish(m: Member, log) -> None:
     summary = json.loads((m.out / "training.json").read_text())
-    summary.update({k: m.state[k] for k in ("step", "best_step", "best_val_loss", "stop_reason", "seconds")})
+    summary.update(m.state.summary())
     atomic_write_text(m.out / "training.json", json.dumps(summary, indent=2) + "\n")
-    log(f"{m.label}: {m.state['stop_reason']} at step {m.state['step']}, best valid loss "
-        f"{m.state['best_val_loss']:.4f} at step {m.state['best_step']}; run folder {m.out}")
+    log(f"{m.label}: {m.state.stop_reason} at step {m.state.step}, best valid loss "
+        f"{m.state.best_val_loss:.4f} at step {m.state.best_step}; run folder {m.out}")

@@ -65,7 +65,7 @@ def attach_lora(model, n: int, tcfg, routing: Routing) -> dict[str, Any]:
 
 def init_member(layers: dict[str, Any], i: int, seed: int) -> None:
     """Member i's adapter initialised exactly as `train` initialises a run with this seed."""
-    from codegen_study.train import init_lora
+    from codegen_study.lora import init_lora
 
     init_lora([(layer.lora_A[i], layer.lora_B[i]) for layer in layers.values()], seed)
 

@@ -4,8 +4,8 @@
     codegen-study evaluate --model ID_OR_PATH [--gguf FILE] [--adapter DIR]... [--benchmark NAME=SOURCE]...
 
 Both routes resolve to the same config, written resolved into the output folder (`config.toml`,
-with the environment in `env.json`), then run generation (`--generate-only`), scoring
-(`--score-only`) or both, and end with a summary of what was written where.
+with each stage's environment in `env.json`: see `provenance`), then run generation
+(`--generate-only`), scoring (`--score-only`) or both, and end with a summary of what was written where.
 
 On several GPUs of one host, run the same command under a launcher:
 
@@ -29,9 +29,7 @@ draw other (equally valid, reproducible) samples than one.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import re
 import sys
 import time
@@ -57,6 +55,7 @@ from codegen_study.generate import (
     load_problems,
     score_all,
 )
+from codegen_study.provenance import write_environment
 from codegen_study.results import Store
 from codegen_study.targets import (
     device_precision,
@@ -67,18 +66,6 @@ from codegen_study.targets import (
 
 #: how long a rank that finished its share waits at the barrier for the others (see `distributed`)
 BARRIER_TIMEOUT = timedelta(hours=24)
-
-
-def versions() -> dict[str, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in ("codegen-study", "torch", "transformers", "peft", "accelerate", "bitsandbytes", "gguf", "polars"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = None
-    return out
 
 
 # -- CLI ------------------------------------------------------------------------------------
@@ -175,13 +162,6 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
     return cfg, model_cfg, raw
 
 
-def write_env(out: Path, part: str, facts: dict[str, Any]) -> None:
-    path = out / "env.json"
-    env = json.loads(path.read_text()) if path.exists() else {}
-    env[part] = {"versions": versions(), "platform": platform.platform(), "argv": sys.argv[1:], **facts}
-    atomic_write_text(path, json.dumps(env, indent=2, default=str) + "\n")
-
-
 def write_config(out: Path, cfg: EvalConfig, model_cfg, raw: dict[str, Any]) -> None:
     """Resolved [eval] (and [model]) into out/config.toml, keeping a training run's other tables."""
     path = out / "config.toml"
@@ -275,11 +255,11 @@ def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, 
         barrier(d)  # every rank's rows are in the store
         if not d.main:
             return 0
-        write_env(out, "generation", {**facts, "world_size": d.world} if d.distributed else facts)
+        write_environment(out, "generation", {**facts, "world_size": d.world} if d.distributed else facts)
     if not args.generate_only:
         # scoring alone (on another machine) grades whatever the store holds, unless told which run
         facts = score_all(cfg, targets if (run_dir is not None or not args.score_only) else None, benchmarks, store)
-        write_env(out, "scoring", facts)
+        write_environment(out, "scoring", facts)
         if cfg.report_to != "none":
             log_pass_rates(store, cfg.report_to, out / "tensorboard")
     from codegen_study.progress import duration

@@ -35,17 +35,17 @@ from codegen_study.config import (
 )
 from codegen_study.errors import UserError
 from codegen_study.prompts import PROMPT_STYLES
+from codegen_study.provenance import device_facts
 from codegen_study.results import Store
 from codegen_study.targets import (
     SAMPLE_LABELS,
     Target,
     best_step,
-    discover_checkpoints,
     plan_targets,
     table_rows,
 )
 
-__all__ = ["EvalConfig", "Target", "best_step", "discover_checkpoints", "plan_targets", "generate_all", "score_all"]
+__all__ = ["EvalConfig", "Target", "best_step", "plan_targets", "generate_all", "score_all"]
 
 LCB_HUB_SPEC = "livecodebench/code_generation_lite@release_v5:data/benchmarks/lcb_seed41.txt"
 #: benchmark name -> spec: "humaneval", a local LCB-format file, or "HUB_ID@VERSION[:IDS_FILE]"
@@ -213,7 +213,7 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
             log(f"{target.model} step {target.step} {dec}: {len(reqs)} completions "
                 f"({', '.join(sorted({f'{k[2]}/{k[3]}' for k in (r.key for r in reqs)}))}), {n_tok} tokens "
                 f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
-    return device_facts(model)
+    return device_facts(model=model)
 
 
 def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, *, system: str,
@@ -297,18 +297,3 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
         if sandbox is not None:
             sandbox.close()
 
-
-def device_facts(model=None) -> dict[str, Any]:
-    facts: dict[str, Any] = {}
-    try:
-        import torch
-
-        facts["cuda"] = torch.cuda.is_available()
-        if torch.cuda.is_available():
-            facts["gpu"] = torch.cuda.get_device_name(0)
-        if model is not None:
-            facts["device"] = str(next(model.parameters()).device)
-            facts["dtype"] = str(next(model.parameters()).dtype)
-    except ImportError:
-        pass
-    return facts

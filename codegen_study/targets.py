@@ -1,9 +1,7 @@
 """Which models an evaluation covers: the base, and the checkpoints of a training run.
 
-A run folder (written by `train`) holds `checkpoint-step-N/` folders; Hugging Face Trainer and
-TRL write `checkpoint-N/`, and both are read (the former wins when a step has both). Those with a
-PEFT adapter inside are checkpoints (a folder without `adapter_config.json` is unfinished or
-foreign). "final" is the highest step; "best" the step with the lowest validation loss in the
+A run folder's checkpoints are what `checkpoints.discover_checkpoints` finds (ours and Hugging
+Face Trainer's). "final" is the highest step; "best" the step with the lowest validation loss in the
 run's `losses` table (earliest on ties), i.e. what early stopping keeps; a Trainer run without
 that table gives its `eval_loss` history (`trainer_state.json` of its latest checkpoint). The model
 label of a checkpoint is the run's `[run] name` from its `config.toml`.
@@ -19,10 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen_study.checkpoints import CHECKPOINT_NAME, discover_checkpoints, trainer_eval_losses
 from codegen_study.config import read_toml
 from codegen_study.errors import UserError
 from codegen_study.results import Store
@@ -41,57 +39,6 @@ class Target:
     sampled: bool  # also run the sampling decoding
     arm: str = "base"  # the run's `[run] name` ("deep", "diverse"); "base" for the untrained model
     train_seed: int | None = None  # the training seed (LoRA initialisation and data order)
-
-
-CHECKPOINT_NAME = re.compile(r"checkpoint-(step-)?(\d+)")
-
-
-def discover_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
-    """step -> folder for every `checkpoint-step-N/` or `checkpoint-N/` of `run_dir` holding an adapter.
-
-    A folder without such subfolders that holds an adapter itself (`evaluate --adapter DIR`) is
-    one checkpoint, at the step its name or `trainer_state.json` gives (else 0).
-    """
-    found: dict[int, Path] = {}
-    for p in sorted(Path(run_dir).glob("checkpoint-*"), key=lambda p: "step-" not in p.name):
-        m = CHECKPOINT_NAME.fullmatch(p.name)
-        if m and p.is_dir() and (p / "adapter_config.json").exists():
-            found.setdefault(int(m[2]), p)
-    if not found and (Path(run_dir) / "adapter_config.json").exists():
-        return {adapter_step(Path(run_dir)): Path(run_dir)}
-    return dict(sorted(found.items()))
-
-
-def adapter_step(folder: Path) -> int:
-    """The training step an adapter folder was saved at: from its name, its trainer state, else 0."""
-    m = CHECKPOINT_NAME.fullmatch(folder.name)
-    if m:
-        return int(m[2])
-    state = folder / "trainer_state.json"
-    if state.is_file():
-        try:
-            data = json.loads(state.read_text())
-        except (OSError, ValueError):
-            raise UserError(f"{state}: unreadable trainer state") from None
-        step = data.get("step", data.get("global_step")) if isinstance(data, dict) else None
-        if isinstance(step, int):
-            return step
-    return 0
-
-
-def trainer_eval_losses(run_dir: str | os.PathLike) -> list[dict]:
-    """`eval_loss` entries of the newest Hugging Face `trainer_state.json` under `run_dir`, as losses rows."""
-    states = sorted((int(m[2]), p / "trainer_state.json") for p in Path(run_dir).glob("checkpoint-*")
-                    if (m := CHECKPOINT_NAME.fullmatch(p.name)) and (p / "trainer_state.json").is_file())
-    if not states:
-        return []
-    path = states[-1][1]
-    try:
-        history = json.loads(path.read_text()).get("log_history", [])
-    except (OSError, ValueError, AttributeError) as exc:
-        raise UserError(f"{path}: unreadable trainer state ({exc})") from None
-    return [{"split": "valid", "step": h["step"], "loss": h["eval_loss"]} for h in history
-            if isinstance(h, dict) and "eval_loss" in h and isinstance(h.get("step"), int)]
 
 
 def table_rows(store: Store, table: str) -> list[dict]:

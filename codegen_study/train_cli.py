@@ -7,7 +7,8 @@ import sys
 import tomllib
 
 from codegen_study.errors import UserError
-from codegen_study.train import SECTIONS, train
+from codegen_study.train import train
+from codegen_study.train_config import SECTIONS
 
 FLAGS = {  # flag -> (section, key, type)
     "--output-dir": ("run", "output_dir", str), "--name": ("run", "name", str), "--seed": ("run", "seed", int),

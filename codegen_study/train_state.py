@@ -1,99 +1,73 @@
-"""Training checkpoints: atomic save, discovery and exact resume; plus the run's environment record.
+"""The progress of one training run: step, time, validation record and why it stopped.
 
-A checkpoint `checkpoint-step-N/` holds the PEFT adapter (`adapter_model.safetensors`,
-`adapter_config.json` -- what `models.attach_adapter` loads), `trainer_state.pt` (optimizer and
-GradScaler state, Python/torch/CUDA RNG states of every rank) and `trainer_state.json` (step, best
-validation loss and its step, early-stopping patience count, stop reason). It is written into a
-hidden temp folder and renamed into place, so a folder named `checkpoint-step-N` with a
-`trainer_state.json` is always complete; a kill mid-save leaves only the temp folder, which the
-next save replaces. Restoring the RNG states makes a resumed run draw the same dropout masks as an
-uninterrupted one. Not covered: the training loop itself (`train`).
+Why a dataclass: `train` and every run of a `cohort` keep the same counters and take the same
+decisions from them (best validation loss, early-stopping patience, when a run is complete); here
+they are written once. The state goes into each checkpoint as `trainer_state.json` with these field
+names, so a run saved by an older version resumes unchanged (`from_json` fills what an older file
+lacks with the defaults). Not covered: writing or finding checkpoints (`checkpoints`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import random
-import shutil
-import sys
-import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
 
-from codegen_study.files import atomic_write_text
-
-if TYPE_CHECKING:
-    from codegen_study.distributed import Dist
+#: the train-loss logging window: `train` keeps it across a resume, a cohort keeps it on the device
+WINDOW = ("log_loss_sum", "log_loss_count")
 
 
-def checkpoints(out: Path) -> list[tuple[int, Path]]:
-    """Complete checkpoints (step, folder), oldest first."""
-    found = []
-    for p in out.glob("checkpoint-step-*"):
-        if p.is_dir() and (p / "trainer_state.json").exists():
-            try:
-                found.append((int(p.name.rsplit("-", 1)[1]), p))
-            except ValueError:
-                continue
-    return sorted(found)
+@dataclass
+class TrainState:
+    step: int = 0  # optimizer steps taken
+    best_val_loss: float | None = None
+    best_step: int | None = None
+    patience_count: int = 0  # evaluations since the best one
+    seconds: float = 0.0  # time spent in optimizer steps
+    log_loss_sum: float = 0.0  # train losses since the last logged row
+    log_loss_count: int = 0
+    finished: bool = False
+    stop_reason: str | None = None  # "early_stopping", "max_steps" or "epochs"
+    lr: float | None = None  # learning rate of the last step (cohort runs record it)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainState:
+        """The state a `trainer_state.json` holds; keys it lacks keep their defaults, unknown keys are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
-def save_checkpoint(out: Path, peft_model, optimizer, scaler, state: dict, d: Dist) -> None:
-    import torch
-    import torch.distributed
+    def to_json(self, *, window: bool = True) -> dict[str, Any]:
+        """The `trainer_state.json` content: every field (`lr` once set), the logging window only with `window`."""
+        out = dataclasses.asdict(self)
+        if self.lr is None:
+            del out["lr"]
+        if not window:
+            for name in WINDOW:
+                del out[name]
+        return out
 
-    rng = {"python": random.getstate(), "torch": torch.get_rng_state(),
-           "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-    rngs = [rng]
-    if d.distributed:
-        rngs = [None] * d.world
-        torch.distributed.all_gather_object(rngs, rng)
-    if d.main:
-        final = out / f"checkpoint-step-{state['step']}"
-        tmp = out / f".{final.name}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        peft_model.save_pretrained(str(tmp), save_embedding_layers=False)  # LoRA never trains embeddings
-        torch.save({"optimizer": optimizer.state_dict(), "scaler": scaler.state_dict() if scaler else None,
-                    "rng": rngs}, tmp / "trainer_state.pt")
-        atomic_write_text(tmp / "trainer_state.json", json.dumps(state, indent=2) + "\n")
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-    if d.distributed:
-        torch.distributed.barrier()
+    def is_complete(self, total: int) -> bool:
+        """Nothing left to train: stopped early, or all `total` steps taken."""
+        return self.stop_reason == "early_stopping" or self.step >= total
 
+    def resume(self) -> None:
+        """Continue a run saved as finished (e.g. with more steps now allowed)."""
+        self.finished, self.stop_reason = False, None
 
-def load_checkpoint(path: Path, peft_model, optimizer, scaler, d: Dist) -> dict:
-    import torch
-    from peft import set_peft_model_state_dict
-    from safetensors.torch import load_file
+    def judge(self, val: float, patience: int) -> None:
+        """Validation bookkeeping after evaluating at this step: best loss and step, and early
+        stopping once `patience` evaluations (0 = never) brought no lower loss."""
+        if self.best_val_loss is None or val < self.best_val_loss:
+            self.best_val_loss, self.best_step, self.patience_count = val, self.step, 0
+        else:
+            self.patience_count += 1
+        if patience and self.patience_count >= patience:
+            self.stop("early_stopping")
 
-    set_peft_model_state_dict(peft_model, load_file(str(path / "adapter_model.safetensors")))
-    blob = torch.load(path / "trainer_state.pt", map_location=d.device, weights_only=False)
-    optimizer.load_state_dict(blob["optimizer"])
-    if scaler is not None and blob["scaler"]:
-        scaler.load_state_dict(blob["scaler"])
-    rng = blob["rng"][d.rank] if d.rank < len(blob["rng"]) else blob["rng"][0]
-    random.setstate(rng["python"])
-    torch.set_rng_state(rng["torch"].cpu())
-    if rng["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in rng["cuda"]])
-    return json.loads((path / "trainer_state.json").read_text())
+    def stop(self, reason: str) -> None:
+        self.finished, self.stop_reason = True, reason
 
-
-def environment(d: Dist) -> dict[str, Any]:
-    import importlib.metadata as md
-
-    import torch
-
-    versions = {}
-    for pkg in ("torch", "transformers", "peft", "accelerate", "bitsandbytes", "liger-kernel", "gguf", "safetensors"):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions,
-            "device": d.device, "gpu": gpu, "cuda": torch.version.cuda, "world_size": d.world,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    def summary(self) -> dict[str, Any]:
+        """What `training.json` records of the end of the run."""
+        return {"step": self.step, "best_step": self.best_step, "best_val_loss": self.best_val_loss,
+                "stop_reason": self.stop_reason, "seconds": self.seconds}

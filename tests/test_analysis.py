@@ -87,6 +87,24 @@ def test_load_missing_store_gives_typed_empty_frames(tmp_path):
         assert "not run" in chart.to_json() or "no failing" in chart.to_json()
 
 
+def test_training_environment_is_read_in_either_shape(tmp_path):
+    """train-env.json as `train` wrote it before and after env.json held one record per stage."""
+    import json
+
+    from codegen_study.results import Store
+
+    record = {"python": "3.12.3", "gpu": "NVIDIA H200", "packages": {"torch": "2.11.0"}}
+    for folder, env in (("deep-s1", record), ("deep-s2", {"training": record})):
+        Store(tmp_path / folder).append("losses", [{"model": folder, "step": 1, "split": "train", "loss": 1.0,
+                                                     "epoch": 0.1, "learning_rate": 0.0, "seconds": 1.0}])
+        (tmp_path / folder / "train-env.json").write_text(json.dumps(env))
+        (tmp_path / folder / "env.json").write_text(json.dumps({"scoring": {"python": "3.11.7"}}))
+    s = load_study(tmp_path)
+    assert s.envs["deep-s1"] == s.envs["deep-s2"] == {"scoring": {"python": "3.11.7"}, "training": record}
+    shared = context.shared_settings(context.settings_frame(s.envs))
+    assert "training.gpu" in shared["setting"].to_list()
+
+
 # -- scores and arms ---------------------------------------------------------------------
 def test_greedy_run_scores_use_wilson(d):
     row = d.scores.filter((pl.col("model") == "deep-s1") & (pl.col("step") == 200) & (pl.col("benchmark") == "lcb41")

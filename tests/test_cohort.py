@@ -123,7 +123,7 @@ def test_a_killed_cohort_resumes_to_the_same_adapters(tmp_path, tiny_dir, monkey
 
     def save_then_die(m, layers, base):
         real_save(m, layers, base)
-        if m.state["step"] == 2:
+        if m.state.step == 2:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(cohort, "save_member", save_then_die)

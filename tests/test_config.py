@@ -94,7 +94,7 @@ def test_non_finite_number_is_an_error(tmp_path, value):
 
 
 def test_negative_epochs_are_an_error(tmp_path):
-    from codegen_study.train import TrainConfig
+    from codegen_study.train_config import TrainConfig
 
     p = tmp_path / "c.toml"
     p.write_text("[train]\nepochs = -1\n")
@@ -124,7 +124,8 @@ def test_train_checks_its_data_before_the_model_and_leaves_nothing(tmp_path):
     """A missing data file fails before the model loads (which would take minutes) and before
     anything is written to the run folder."""
     from codegen_study.models import ModelConfig
-    from codegen_study.train import RunConfig, TrainConfig, train
+    from codegen_study.train import train
+    from codegen_study.train_config import RunConfig, TrainConfig
     from codegen_study.training_data import DataConfig
 
     run_dir = tmp_path / "run"

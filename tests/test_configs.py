@@ -9,7 +9,7 @@ import pytest
 
 from codegen_study.config import load_section, read_toml
 from codegen_study.generate import EvalConfig
-from codegen_study.train import load_configs
+from codegen_study.train_config import load_configs
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
 

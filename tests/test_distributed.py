@@ -92,12 +92,8 @@ def _lora_model_and_examples(model_dir: Path):
     from tiny_lm import make_rows
     from transformers import AutoTokenizer, Qwen2ForCausalLM
 
-    from codegen_study.train import (
-        TrainConfig,
-        init_lora,
-        lora_pairs,
-        prepare_for_training,
-    )
+    from codegen_study.lora import init_lora, lora_pairs, prepare_for_training
+    from codegen_study.train_config import TrainConfig
     from codegen_study.training_data import DataConfig, encode_example
 
     tok = AutoTokenizer.from_pretrained(model_dir)
@@ -121,7 +117,7 @@ def _step_gradients(model_dir: Path, rank: int, world: int, d) -> tuple[float, d
     import dataclasses
 
     from codegen_study.distributed import all_sum
-    from codegen_study.train import window_loss
+    from codegen_study.train_step import window_loss
     from codegen_study.training_data import collate, epoch_windows
 
     model, tcfg, examples, pad = _lora_model_and_examples(model_dir)

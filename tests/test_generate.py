@@ -17,10 +17,10 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
 from codegen_study import engine as eng  # noqa: E402
+from codegen_study.checkpoints import discover_checkpoints  # noqa: E402
 from codegen_study.generate import (  # noqa: E402
     EvalConfig,
     best_step,
-    discover_checkpoints,
     generate_all,
     plan_targets,
 )

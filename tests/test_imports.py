@@ -77,3 +77,25 @@ def test_library_has_no_import_cycle():
     assert len(modules) > 20, modules
     graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in graph[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
+
+
+def test_training_pieces_never_import_a_training_loop():
+    """`train` and `cohort` import their pieces (state, checkpoints, environment record, configs,
+    step, LoRA); no piece imports a loop back, not even through another module."""
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    loops = {"codegen_study.train", "codegen_study.cohort", "codegen_study.cohort_batch", "codegen_study.train_cli"}
+    pieces = ["codegen_study." + name for name in ("train_state", "checkpoints", "provenance", "train_config",
+                                                   "train_step", "lora")]
+    assert {"codegen_study.train_state", "codegen_study.checkpoints"} <= graph["codegen_study.train"]
+    for piece in pieces:
+        assert not _reachable(graph, piece) & loops, piece

@@ -1,4 +1,5 @@
-"""train: LoRA learns, checkpointing trains adapters, resume is exact, NaN stops, CLI contract."""
+"""train: LoRA learns, checkpointing trains adapters, resume is exact (old state files too), NaN stops,
+the environment record, CLI contract."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from tiny_lm import make_model, make_rows, make_tokenizer, save_tiny, write_rows
 from codegen_study import train as train_mod  # noqa: E402
 from codegen_study.distributed import Dist  # noqa: E402
 from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.train import TrainConfig, lr_factor, prepare_for_training, train  # noqa: E402
+from codegen_study.lora import prepare_for_training  # noqa: E402
+from codegen_study.train import train  # noqa: E402
+from codegen_study.train_config import TrainConfig, load_configs  # noqa: E402
+from codegen_study.train_state import TrainState  # noqa: E402
+from codegen_study.train_step import lr_factor  # noqa: E402
 from codegen_study.training_data import DataConfig, collate, encode_example  # noqa: E402
 
 
@@ -89,6 +94,78 @@ def test_lr_schedule_warms_up_then_decays_to_zero():
     assert lr_factor(5, 10, 0, "constant") == 1.0
 
 
+def test_an_old_trainer_state_json_resumes_into_train_state(tmp_path):
+    """trainer_state.json as `train` and a cohort wrote it before TrainState: found as the last
+    complete checkpoint, read with every counter (missing fields at their defaults), written back
+    byte for byte."""
+    from codegen_study.checkpoints import latest_checkpoint, read_checkpoint
+
+    old_train = {"step": 4, "best_val_loss": 1.25, "best_step": 2, "patience_count": 1, "seconds": 3.5,
+                 "log_loss_sum": 0.75, "log_loss_count": 1, "finished": False, "stop_reason": None}
+    old_cohort = {"step": 2, "best_val_loss": 1.5, "best_step": 2, "patience_count": 0, "seconds": 1.0,
+                  "finished": True, "stop_reason": "max_steps", "lr": 0.005}
+    for name, old in (("train", old_train), ("cohort", old_cohort)):
+        run = tmp_path / name
+        (run / "checkpoint-step-9").mkdir(parents=True)  # no trainer_state.json: never completed
+        (run / ".checkpoint-step-8.tmp").mkdir()  # a save killed midway
+        ck = run / f"checkpoint-step-{old['step']}"
+        ck.mkdir()
+        text = json.dumps(old, indent=2) + "\n"
+        (ck / "trainer_state.json").write_text(text)
+        torch.save({"optimizer": {"state": {}, "param_groups": []}}, ck / "trainer_state.pt")
+        assert latest_checkpoint(run) == ck
+        state, blob = read_checkpoint(ck, "cpu")
+        assert isinstance(state, TrainState) and blob["optimizer"]["state"] == {}
+        assert (state.step, state.best_val_loss, state.best_step, state.patience_count, state.seconds) == (
+            old["step"], old["best_val_loss"], old["best_step"], old["patience_count"], old["seconds"])
+        assert (state.finished, state.stop_reason) == (old["finished"], old["stop_reason"])
+        written = state.to_json(window="log_loss_sum" in old)
+        assert json.dumps(written, indent=2) + "\n" == text
+    train_state, _ = read_checkpoint(tmp_path / "train" / "checkpoint-step-4", "cpu")
+    assert (train_state.log_loss_sum, train_state.log_loss_count, train_state.lr) == (0.75, 1, None)
+    assert not train_state.is_complete(total=6) and train_state.is_complete(total=4)
+    cohort_state, _ = read_checkpoint(tmp_path / "cohort" / "checkpoint-step-2", "cpu")
+    assert (cohort_state.log_loss_sum, cohort_state.log_loss_count, cohort_state.lr) == (0.0, 0, 0.005)
+    cohort_state.resume()  # more steps allowed now: the run goes on
+    assert (cohort_state.finished, cohort_state.stop_reason) == (False, None)
+    assert TrainState.from_json({"step": 3, "unknown": 1}) == TrainState(step=3)
+
+
+def test_train_state_judges_validation_losses():
+    state = TrainState(step=1)
+    for step, val in ((1, 2.0), (2, 1.5), (3, 1.6), (4, 1.5)):
+        state.step = step
+        state.judge(val, patience=2)
+    assert (state.best_val_loss, state.best_step, state.patience_count) == (1.5, 2, 2)
+    assert state.finished and state.stop_reason == "early_stopping"
+    never = TrainState()
+    for step in range(1, 6):
+        never.step = step
+        never.judge(1.0, patience=0)  # 0: no early stopping
+    assert not never.finished and never.best_step == 1
+
+
+def test_env_json_keeps_one_record_per_stage_and_reads_the_older_flat_shape(tmp_path):
+    from codegen_study.provenance import stage_record, write_environment
+
+    flat = {"python": "3.12.3", "platform": "Linux", "packages": {"torch": "2.11.0"}, "device": "cuda",
+            "gpu": "NVIDIA H200", "cuda": "13.0", "world_size": 1, "created": "2026-11-28T08:34:18+0000"}
+    assert stage_record(flat, "training") == flat and stage_record(flat, "generation") is None
+    (tmp_path / "env.json").write_text(json.dumps(flat))
+    write_environment(tmp_path, "generation", {"device": "cuda:0", "dtype": "torch.bfloat16"})
+    env = json.loads((tmp_path / "env.json").read_text())
+    assert env["training"] == flat and env["generation"]["device"] == "cuda:0"
+    write_environment(tmp_path, "training", {"device": "cpu", "world_size": 1})  # a resumed run: its own record
+    env = json.loads((tmp_path / "env.json").read_text())
+    assert set(env) == {"training", "generation"} and env["training"]["device"] == "cpu"
+    for record in env.values():
+        assert {"python", "platform", "packages", "git_commit", "argv", "created"} <= set(record)
+        assert record["packages"]["torch"]
+        assert stage_record(env, "generation") == env["generation"]
+    with pytest.raises(ValueError, match="stage"):
+        write_environment(tmp_path, "report", {})
+
+
 def _losses(out):
     return [json.loads(line) for line in (out / "losses.jsonl").read_text().splitlines()]
 
@@ -116,10 +193,10 @@ def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     assert [(r["step"], r["split"]) for r in rows if r["split"] == "valid"] == [(2, "valid"), (4, "valid")]
     assert [r["step"] for r in rows if r["split"] == "train"] == [1, 2, 3, 4]
     assert all(r["model"] == "tiny-s3" and r["loss"] > 0 for r in rows)
-    resolved = train_mod.load_configs(out / "config.toml")
+    resolved = load_configs(out / "config.toml")
     assert resolved["train"].max_steps == 4 and resolved["run"].output_dir == str(out)
     assert resolved["eval"] == {"benchmarks": ["x"]}
-    env = json.loads((out / "env.json").read_text())
+    env = json.loads((out / "env.json").read_text())["training"]
     assert env["packages"]["torch"] and env["device"] == "cpu"
     assert not list(out.glob(".*tmp"))
 
@@ -129,7 +206,7 @@ def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
     cfg = write_config(tmp_path, tiny_dir, max_steps=4, eval_every=2, lora_dropout=0.1)
     full = train(cfg, overrides={"run": {"output_dir": str(tmp_path / "full")}})
 
-    real_step = train_mod._optimizer_step
+    real_step = train_mod.optimizer_step
     calls = {"n": 0}
 
     def dying_step(*args, **kwargs):  # the process "dies" in the 4th optimizer step
@@ -138,13 +215,13 @@ def test_resume_after_a_kill_continues_exactly(tmp_path, tiny_dir, monkeypatch):
             raise KeyboardInterrupt
         return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(train_mod, "_optimizer_step", dying_step)
+    monkeypatch.setattr(train_mod, "optimizer_step", dying_step)
     killed = tmp_path / "killed"
     with pytest.raises(KeyboardInterrupt):
         train(cfg, overrides={"run": {"output_dir": str(killed)}})
     assert sorted(p.name for p in killed.glob("checkpoint-step-*")) == ["checkpoint-step-2"]
     assert [r["step"] for r in _losses(killed) if r["split"] == "train"] == [1, 2, 3]  # step 3 logged, not saved
-    monkeypatch.setattr(train_mod, "_optimizer_step", real_step)
+    monkeypatch.setattr(train_mod, "optimizer_step", real_step)
     calls["n"] = 0
     train(cfg, overrides={"run": {"output_dir": str(killed)}})
 

@@ -1,0 +1,92 @@
+"""One optimizer step of `train`, and the validation loss: learning-rate schedule, autocast,
+the accumulation window's token-mean loss, gradient clipping.
+
+Why the window's token count comes first: the loss of one optimizer step is the mean over all
+supervised tokens of its accumulation window (the count is summed over the window, and over the
+ranks under DDP, then passed as `num_items_in_batch`), so micro-batch size, packing and the number
+of GPUs do not change what is optimised. `cohort` uses the schedule and autocast too.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import nullcontext
+
+from codegen_study.distributed import Dist, all_sum
+from codegen_study.train_config import TrainConfig
+
+
+def lr_factor(step: int, total: int, warmup: int, kind: str) -> float:
+    """Multiplier of the peak learning rate at 0-based optimizer step `step` (HF schedules)."""
+    if step < warmup:
+        return step / max(1, warmup)
+    if kind == "constant":
+        return 1.0
+    progress = (step - warmup) / max(1, total - warmup)
+    if kind == "cosine":
+        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
+    return max(0.0, 1.0 - progress)
+
+
+def autocast_context(tcfg: TrainConfig, device: str):
+    import torch
+
+    if tcfg.autocast == "none":
+        return nullcontext()
+    dtype = torch.float16 if tcfg.autocast == "fp16" else torch.bfloat16
+    return torch.autocast(device_type=device.split(":")[0], dtype=dtype)
+
+
+def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Dist, scaler=None):
+    """Forward + backward over one accumulation window; returns this rank's part of the window's
+    mean token loss (a tensor, not synchronised: the parts of all ranks sum to the loss of the
+    global window). Gradients sync across ranks on the last micro-batch only."""
+    import torch
+
+    n_tokens = sum(int((mb["labels"][:, 1:] != -100).sum()) for mb in window)
+    n_tokens = int(all_sum([float(n_tokens)], d)[0])
+    total = torch.zeros((), device=device)
+    for i, mb in enumerate(window):
+        mb = {k: v.to(device, non_blocking=True) for k, v in mb.items()}
+        sync = nullcontext() if not d.distributed or i == len(window) - 1 else model.no_sync()
+        with sync:
+            with autocast_context(tcfg, device):
+                loss = model(**mb, num_items_in_batch=max(1, n_tokens)).loss * d.world
+            (scaler.scale(loss) if scaler is not None else loss).backward()
+        total += loss.detach().float() / d.world
+    return total
+
+
+def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d: Dist) -> float:
+    """Mean token loss over validation batches (summed across ranks)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    loss_sum, count = 0.0, 0.0
+    with torch.no_grad():
+        for mb in batches:
+            mb = {k: v.to(device) for k, v in mb.items()}
+            with autocast_context(tcfg, device):
+                loss_sum += float(model(**mb, num_items_in_batch=1).loss.float())
+            count += float((mb["labels"][:, 1:] != -100).sum())
+    if was_training:
+        model.train()
+    loss_sum, count = all_sum([loss_sum, count], d)
+    return loss_sum / max(1.0, count)
+
+
+def optimizer_step(optimizer, scaler, params, tcfg: TrainConfig) -> None:
+    """Unscale (fp16), clip the gradient norm, step, and clear the gradients."""
+    import torch
+
+    if scaler is not None:
+        scaler.unscale_(optimizer)
+    if tcfg.max_grad_norm > 0:
+        torch.nn.utils.clip_grad_norm_(params, tcfg.max_grad_norm)
+    if scaler is not None:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
