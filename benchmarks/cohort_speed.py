@@ -32,15 +32,31 @@ CONFIGS = ("configs/offline-deep.toml", "configs/offline-diverse.toml")
 SEEDS = (1, 2, 3)
 
 
-def overrides(steps: int, folder: Path, packing: bool) -> dict:
+def overrides(steps: int, packing: bool) -> dict:
     return {"train": {"max_steps": steps, "eval_every": 10**9, "save_every": 10**9, "logging_every": 10**9},
-            "data": {"packing": packing}, "run": {"output_dir": str(folder / "run")}}
+            "data": {"packing": packing}}
+
+
+def local_configs(configs, folder: Path) -> list[str]:
+    """Copies of `configs` whose runs write under `folder`, each into its own output folder (a
+    cohort refuses two runs with one folder, and the study's own run folders must stay untouched)."""
+    from codegen_study.config import dump_toml, read_toml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in configs:
+        data = read_toml(path)
+        data["run"] = {**data.get("run", {}), "output_dir": str(folder / Path(path).stem)}
+        local = folder / Path(path).name
+        local.write_text(dump_toml(data))
+        out.append(str(local))
+    return out
 
 
 def plain_rate(steps: int, folder: Path) -> float:
     from codegen_study.train import train
 
-    out = train(CONFIGS[0], overrides=overrides(steps, folder, False))
+    out = train(local_configs(CONFIGS[:1], folder)[0], overrides=overrides(steps, False))
     info = json.loads((out / "training.json").read_text())
     examples = steps * 16
     return examples / info["seconds"]
@@ -49,7 +65,8 @@ def plain_rate(steps: int, folder: Path) -> float:
 def cohort_rate(steps: int, folder: Path, configs, seeds, packing: bool) -> float:
     from codegen_study.cohort import train_cohort
 
-    summary = train_cohort(list(configs), list(seeds), overrides=overrides(steps, folder, packing), log=lambda *_: None)
+    summary = train_cohort(local_configs(configs, folder), list(seeds), overrides=overrides(steps, packing),
+                           log=lambda *_: None)
     return summary["examples_per_step_second"]
 
 
