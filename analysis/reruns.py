@@ -33,10 +33,10 @@ SHOWN = (("heldout", "both"), ("heldout", "diverse_only"), ("heldout", "unseen")
 def _final_rows(study) -> pl.DataFrame:
     per = problem_results(study)
     roles = checkpoint_roles(study.runs, study.losses)
+    # the final checkpoints' rows carry the base model's too (each comparison shows it)
     rows = primary_rows(per, roles, primary_profiles(study.runs), role="final", prompt=None)
-    base = primary_rows(per, roles, primary_profiles(study.runs), role="base", prompt=None)
-    return pl.concat([rows, base], how="vertical_relaxed").select(
-        "model", "benchmark", "subset", "prompt", "question_id", "ok")
+    return rows.select("model", "benchmark", "subset", "prompt", "question_id", "ok").unique(
+        subset=["model", "benchmark", "subset", "prompt", "question_id"], keep="first", maintain_order=True)
 
 
 def rerun_frame(first, second) -> pl.DataFrame:

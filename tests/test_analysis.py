@@ -471,6 +471,11 @@ def test_reruns_count_what_a_second_making_changed(study):
 
     same = reruns.rerun_frame(study, study)
     assert same.height and (same["differ"] == 0).all() and (same["first"] == same["second"]).all()
+    held_out = study.problems.filter(pl.col("benchmark") == "heldout").height
+    for model in ("base", "deep-s1"):  # each problem once per model and prompt
+        row = same.filter((pl.col("model") == model) & (pl.col("benchmark") == "heldout") & (pl.col("subset") == "all")
+                          & (pl.col("prompt") == "train"))
+        assert row["problems"].to_list() == [held_out]
     assert "moved by up to 0 of" in reruns.rerun_sentence(same)
     # the second making of deep-s1 fails every greedy held-out answer it passed before
     runs = study.runs.filter((pl.col("model") == "deep-s1") & (pl.col("decoding") == "greedy")
