@@ -232,6 +232,7 @@ def test_many_samples_keep_order_across_batches(sandbox):
     assert [v.passed for v in out] == [bool(i % 3) for i in range(40)]
 
 
+@pytest.mark.slow
 def test_verdicts_under_load_equal_verdicts_when_idle(sandbox):
     """Timeouts are CPU-time based: two busy cores must not turn slow passes into timeouts."""
     import subprocess

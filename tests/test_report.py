@@ -100,6 +100,7 @@ def test_no_literal_pass_at_1_figure_in_prose():
 
 
 # -- executing every chunk ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_preview_on_fixtures(preview):
     out, html, message = preview
     assert message.startswith("Quarto not found: wrote offline preview") and str(out) in message
@@ -231,6 +232,7 @@ def probe_layout(html: str, path: Path, width: int, height: int, extra_css: str 
     return json.loads(found.group(1).replace("&quot;", '"'))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)")
 def test_first_screen_shows_question_answer_and_results_table(preview, tmp_path):
     _, html, _ = preview
@@ -238,6 +240,7 @@ def test_first_screen_shows_question_answer_and_results_table(preview, tmp_path)
     assert 0 < probe["question"] < probe["answer"] < probe["table"] <= 800, probe
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (apt-get install -y chromium)")
 def test_no_table_wider_than_a_printed_page(preview, tmp_path):
     _, html, _ = preview

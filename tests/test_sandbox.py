@@ -129,6 +129,7 @@ def test_fresh_interpreter_state_per_run(box):
     assert run(box, "import helper").status == "error"  # the file went with its run
 
 
+@pytest.mark.slow
 def test_queued_jobs_survive_a_dead_worker_and_big_messages():
     """Jobs queued behind one whose worker dies still run; big stdin/stdout never deadlock."""
     import threading
@@ -267,6 +268,7 @@ def test_run_program_one_shot():
     assert (out.status, out.stdout) == ("ok", "5\n")
 
 
+@pytest.mark.slow
 def test_verdicts_do_not_change_when_both_cores_are_busy(box):
     """CPU-time limits: near-limit programs get the same verdict idle and under load."""
     burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < {}: pass\nprint('done')"
@@ -704,6 +706,7 @@ def test_large_program_is_compiled_under_the_runs_limits(box):
     assert broken.status == "error" and "SyntaxError" in broken.stderr and "Traceback" not in broken.stderr
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_caller():
     """A scorer killed with SIGKILL leaves no launcher, worker or run behind."""
     token = f"{uuid.uuid4().int % 10**6}.{os.getpid()}3"

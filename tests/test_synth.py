@@ -87,6 +87,7 @@ def test_at_least_60_families_and_10_heldout():
     assert len(held) >= 10, f"only {len(held)} held-out families (need >= 10)"
 
 
+@pytest.mark.slow
 def test_parameter_spaces_are_large():
     for name, fam in FAMS.items():
         rng = random.Random(0)
@@ -94,6 +95,7 @@ def test_parameter_spaces_are_large():
         assert len(keys) >= 300, f"{name}: only {len(keys)} distinct problems in 3000 draws"
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_and_seeds_differ():
     a, _ = build_corpus("deep", 7, 6)
     b, _ = build_corpus("deep", 7, 6)
@@ -102,6 +104,7 @@ def test_same_seed_same_bytes_and_seeds_differ():
     assert dump_jsonl(a) != dump_jsonl(c)
 
 
+@pytest.mark.slow
 def test_assignment_is_deterministic_per_seed_and_differs_across_seeds():
     a, b, c = assign_families(0), assign_families(0), assign_families(1)
     assert a == b and a.as_dict() == b.as_dict()
@@ -120,6 +123,7 @@ def test_assignment_groups_are_disjoint_and_cover_the_families(seed):
     assert all(a.group_of(n) == g for g in GROUPS for n in getattr(a, g))
 
 
+@pytest.mark.slow
 def test_deep_families_need_room_for_their_share():
     """A family whose parameter space cannot hold its share of Deep is never a Deep family."""
     fams = {**FAMS, "tiny_add": TinyAdd()}
@@ -169,6 +173,7 @@ def test_deep_and_diverse_schema_and_shape():
     assert {r["family"] for r in diverse} == set(assignment.diverse)
 
 
+@pytest.mark.slow
 def test_deep_rows_come_only_from_deep_families_and_sizes_match():
     assert DEFAULT_PROBLEMS["deep"] * 5 == DEFAULT_PROBLEMS["diverse"]  # equal rows at the defaults
     assignment = assign_families(2)
