@@ -11,7 +11,9 @@ must use `engine="hf"`.
 Both engines implement the same decoding: greedy, or temperature + top-p sampling (no top-k, no
 repetition penalty, whatever the model's generation_config says), stop at any of `stop_ids`,
 `max_new_tokens`. Requests are sorted by prompt length and cut into batches (little padding);
-results come back batch by batch so the caller can store them as they finish.
+results come back batch by batch so the caller can store them as they finish. The static engine
+drops finished rows from the decode batch as it goes (`StaticEngine._narrow`): most answers end
+long before the batch's longest one, and `benchmarks/finished_rows.py` measures what that saves.
 
 Covers: token ids in -> token ids out. Does not cover: prompts, text, the results store
 (see `prompts` and `generate`).
@@ -164,7 +166,7 @@ class StaticEngine:
     prefill chunk, i.e. peak activation memory.
     """
 
-    def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768):
+    def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768, compact: bool = True):
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         cfg = base.config
         kind = getattr(cfg, "model_type", "")
@@ -186,6 +188,8 @@ class StaticEngine:
             use_graphs = self.device.type == "cuda" and not quantized
         self.use_graphs = use_graphs
         self.prefill_tokens = prefill_tokens
+        self.compact = compact
+        self.compactions = 0  # how often a batch was narrowed to its unfinished rows (for tests and benchmarks)
         self._rope = None  # (cos, sin) tables [positions, head_dim]
 
     # -- pieces ---------------------------------------------------------------------------
@@ -332,18 +336,45 @@ class StaticEngine:
         vocab = self.base.lm_head.weight.shape[0] if hasattr(self.base.lm_head, "weight") else None
         st.logits = torch.empty((b, vocab or self.base.config.vocab_size), dtype=self.dtype, device=dev)
         step = self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
+        rows = torch.arange(b, device=dev)  # the row of `out` each decoded row belongs to
         for i in range(1, max_new):
             step()
             nxt = pick(st.logits)  # the sampler converts to float32; argmax needs no copy
             nxt = torch.where(done, pad_id, nxt)
-            out[:, i] = nxt
+            out[rows, i] = nxt
             done |= torch.isin(nxt, stops)
             st.tok.copy_(nxt)
             st.pos.add_(1)
             st.t.add_(1)
-            if i % 16 == 0 and bool(done.all()):
-                break
+            if i % 16 == 0:  # one host sync every 16 tokens
+                left = int((~done).sum())
+                if left == 0:
+                    break
+                if self.compact and left <= len(rows) // 2 and i + 1 < max_new:
+                    keep = (~done).nonzero()[:, 0]
+                    st, rows, done = self._narrow(st, keep), rows[keep], done[keep]
+                    step = self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
         return out.tolist()
+
+    def _narrow(self, st, keep) -> _State:
+        """The decode state of rows `keep` only. Most rows of a batch stop long before the last
+        one does; the finished ones would otherwise go on costing attention over the whole cache
+        and a row of every matmul at each step. Each row's numbers are computed as before (up to
+        the device's numerics for another batch shape); a sampled row draws from the generator
+        in another order, so sampled tokens differ from an unnarrowed run's, reproducibly."""
+        import torch
+
+        new = _State()
+        new.kc = [c.index_select(0, keep) for c in st.kc]
+        new.vc = [c.index_select(0, keep) for c in st.vc]
+        new.valid = st.valid.index_select(0, keep)
+        new.tok = st.tok.index_select(0, keep)
+        new.pos = st.pos.index_select(0, keep)
+        new.t = st.t.clone()
+        new.logits = torch.empty((len(keep), st.logits.shape[1]), dtype=st.logits.dtype, device=st.logits.device)
+        st.graph = None  # the old graph and its memory pool go with the old state
+        self.compactions += 1
+        return new
 
     def _capture(self, st) -> Callable[[], None]:
         """Capture `_decode_step` once for this batch; replaying it launches every kernel at once."""

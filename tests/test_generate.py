@@ -154,6 +154,25 @@ def test_sampling_is_reproducible_and_seeded(tiny):
     assert narrow == greedy
 
 
+def test_finished_rows_leave_the_batch_without_changing_any_row(tiny):
+    """Rows that stopped are dropped from the decode batch (at most every 16 tokens, once half
+    of them are done); every row's tokens equal those of a run that keeps the whole batch."""
+    model, n = tiny["model"], 48
+    kw = dict(max_new_tokens=n, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    free = eng.StaticEngine(model, compact=False)(PROMPTS, stop_ids=[], **kw)
+    # stop tokens that end rows 0 and 2 early and never occur in rows 1 and 3
+    later = set(free[1]) | set(free[3])
+    stops = [next(t for t in free[r][:6] if t not in later) for r in (0, 2)]
+    whole = eng.StaticEngine(model, compact=False)
+    narrowed = eng.StaticEngine(model)
+    expected = whole(PROMPTS, stop_ids=stops, **kw)
+    assert narrowed(PROMPTS, stop_ids=stops, **kw) == expected
+    assert narrowed.compactions >= 1 and whole.compactions == 0
+    assert expected[1::2] == free[1::2] and expected[0] != free[0]  # rows 1 and 3 ran to the end, row 0 did not
+    sampled = dict(stop_ids=stops, **{**kw, "temperature": 1.0})
+    assert eng.StaticEngine(model)(PROMPTS, **sampled) == eng.StaticEngine(model)(PROMPTS, **sampled)
+
+
 def test_sorted_batches_group_similar_lengths():
     reqs = [eng.Request(i, (1,) * n) for i, n in enumerate([3, 9, 1, 7, 5])]
     batches = eng.sorted_batches(reqs, 2)
@@ -394,6 +413,14 @@ def test_cuda_graph_replay_equals_eager_decoding():
     hf = eng._HFEngine(model)(PROMPTS, **kw)
     assert graphs == eager
     assert [r[:8] for r in graphs] == [r[:8] for r in hf]
+    # narrowing to unfinished rows recaptures the graph for the smaller batch
+    free = eng.StaticEngine(model, compact=False)(PROMPTS, **{**kw, "stop_ids": [], "max_new_tokens": 48})
+    later = set(free[1]) | set(free[3])
+    stops = [next(t for t in free[r][:6] if t not in later) for r in (0, 2)]
+    narrowed = eng.StaticEngine(model, use_graphs=True)
+    wide = dict(kw, stop_ids=stops, max_new_tokens=48)
+    assert narrowed(PROMPTS, **wide) == eng.StaticEngine(model, use_graphs=False, compact=False)(PROMPTS, **wide)
+    assert narrowed.compactions >= 1
 
 
 def test_repeated_prompts_share_one_prefill_and_still_sample_apart(tiny):
