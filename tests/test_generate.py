@@ -416,7 +416,9 @@ def test_cuda_graph_replay_equals_eager_decoding():
     # narrowing to unfinished rows recaptures the graph for the smaller batch
     free = eng.StaticEngine(model, compact=False)(PROMPTS, **{**kw, "stop_ids": [], "max_new_tokens": 48})
     later = set(free[1]) | set(free[3])
-    stops = [next(t for t in free[r][:6] if t not in later) for r in (0, 2)]
+    stops = [next((t for t in free[r][:6] if t not in later), None) for r in (0, 2)]
+    if None in stops:
+        pytest.skip("no token ends rows 0 and 2 early without ending rows 1 and 3 for this random model")
     narrowed = eng.StaticEngine(model, use_graphs=True)
     wide = dict(kw, stop_ids=stops, max_new_tokens=48)
     assert narrowed(PROMPTS, **wide) == eng.StaticEngine(model, use_graphs=False, compact=False)(PROMPTS, **wide)
