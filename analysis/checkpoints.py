@@ -1,5 +1,8 @@
 """Pass@1 across training steps per arm (mean over training seeds, band = seed range), over the loss.
 
+Each arm's curve averages the seeds evaluated at every one of its checkpoints (`complete_seeds`);
+a seed evaluated at fewer steps is left out of the curve, and `curve_seeds_sentence` says so.
+
 Why a seed band: with one training seed a rise or dip between checkpoints can be noise of that
 seed; the band shows the range the three seeds span at each step. Why the loss below: the best
 checkpoint is chosen by validation loss; when that loss keeps falling, best = final and the choice
@@ -37,12 +40,38 @@ def checkpoint_curve(scores: pl.DataFrame, profiles: pl.DataFrame, prompt: str =
               "pass1_max": pl.Float64}
     if rows.height == 0:
         return pl.DataFrame(schema=schema)
+    rows = rows.join(complete_seeds(rows), on=["arm", "model"], how="semi")
     out = (rows.group_by("benchmark", "subset", "arm", "step")
            .agg(seeds=pl.col("model").n_unique().cast(pl.Int64), problems=pl.col("problems").max().cast(pl.Int64),
                 pass1=pl.col("pass1").mean(), pass1_min=pl.col("pass1").min(), pass1_max=pl.col("pass1").max())
            .with_columns(panel=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
                          .otherwise(pl.col("benchmark") + ": " + pl.col("subset"))))
     return out.select(list(schema)).sort("benchmark", "subset", "arm", "step")
+
+
+def complete_seeds(rows: pl.DataFrame) -> pl.DataFrame:
+    """(arm, model) of the seeds evaluated at every step their arm was: a mean over whichever
+    seeds happen to have a step would jump where the set of seeds changes, not where Pass@1 does."""
+    steps = rows.group_by("arm", "model").agg(n=pl.col("step").n_unique())
+    top = steps.group_by("arm").agg(top=pl.col("n").max())
+    return steps.join(top, on="arm").filter(pl.col("n") == pl.col("top")).select("arm", "model")
+
+
+def curve_seeds_sentence(scores: pl.DataFrame, prompt: str = PRIMARY_PROMPT) -> str:
+    """Which seeds each arm's curve follows, when some seeds lack checkpoints; empty otherwise."""
+    rows = (scores.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == prompt))
+            .with_columns(arm=pl.col("arm").fill_null(pl.col("model"))).filter(pl.col("arm") != "base"))
+    if rows.height == 0:
+        return ""
+    kept = complete_seeds(rows)
+    parts = []
+    for arm in arm_order(rows["arm"].unique().to_list()):
+        models = sorted(set(rows.filter(pl.col("arm") == arm)["model"]))
+        used = sorted(set(kept.filter(pl.col("arm") == arm)["model"]))
+        if used != models:
+            parts.append(f"the {arm} curve follows {', '.join(used)} alone (of {', '.join(models)}), the seeds "
+                         "evaluated at every checkpoint")
+    return ("In this chart " + "; ".join(parts) + ".") if parts else ""
 
 
 def panels(curve: pl.DataFrame) -> list[str]:

@@ -415,6 +415,20 @@ def test_checkpoint_curve_seed_band(d, study):
     assert "validation loss" in vlc.vegalite_to_svg(chart.to_json())
 
 
+def test_checkpoint_curve_follows_only_seeds_evaluated_at_every_step(d):
+    assert checkpoints.curve_seeds_sentence(d.scores) == ""  # the fixture evaluates every checkpoint
+    # deep-s2 evaluated at its final checkpoint only: the deep curve follows deep-s1 and deep-s3
+    final = d.scores.filter(pl.col("model") == "deep-s2")["step"].max()
+    partial = d.scores.filter(~((pl.col("model") == "deep-s2") & (pl.col("step") != final)))
+    curve = checkpoints.checkpoint_curve(partial, d.profiles).filter(pl.col("arm") == "deep")
+    assert set(curve["seeds"]) == {2}
+    full = checkpoints.checkpoint_curve(d.scores.filter(pl.col("model") != "deep-s2"), d.profiles)
+    assert curve.equals(full.filter(pl.col("arm") == "deep"))
+    assert checkpoints.curve_seeds_sentence(partial) == (
+        "In this chart the deep curve follows deep-s1, deep-s3 alone (of deep-s1, deep-s2, deep-s3), "
+        "the seeds evaluated at every checkpoint.")
+
+
 # -- case studies ----------------------------------------------------------------------------------
 def test_pick_cases_deep_vs_diverse_first_shortest_first(d, study):
     found = cases.disagreements(d.rows, study.samples)
