@@ -353,7 +353,7 @@ class StaticEngine:
                 if self.compact and left <= len(rows) // 2 and i + 1 < max_new:
                     keep = (~done).nonzero()[:, 0]
                     st, rows, done = self._narrow(st, keep), rows[keep], done[keep]
-                    step = self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
+                    step = self._capture(st) if self.use_graphs else (lambda st=st: self._decode_step(st))
         return out.tolist()
 
     def _narrow(self, st, keep) -> _State:
