@@ -31,10 +31,8 @@ from analysis.scores import (
 
 def checkpoint_curve(scores: pl.DataFrame, profiles: pl.DataFrame, prompt: str = PRIMARY_PROMPT) -> pl.DataFrame:
     """Per benchmark x subset x arm x step: Pass@1 mean, min and max over seeds (primary profile)."""
-    rows = (scores.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == prompt))
-            .join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
-            .filter(~((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all")))
-            .with_columns(arm=pl.col("arm").fill_null(pl.col("model"))))
+    rows = (greedy_rows(scores, prompt).join(profiles, on=["benchmark", "grader", "extraction"], how="semi")
+            .filter(~((pl.col("benchmark") == "heldout") & (pl.col("subset") == "all"))))
     schema = {"benchmark": pl.Utf8, "subset": pl.Utf8, "panel": pl.Utf8, "arm": pl.Utf8, "step": pl.Int64,
               "seeds": pl.Int64, "problems": pl.Int64, "pass1": pl.Float64, "pass1_min": pl.Float64,
               "pass1_max": pl.Float64}
@@ -49,6 +47,12 @@ def checkpoint_curve(scores: pl.DataFrame, profiles: pl.DataFrame, prompt: str =
     return out.select(list(schema)).sort("benchmark", "subset", "arm", "step")
 
 
+def greedy_rows(scores: pl.DataFrame, prompt: str) -> pl.DataFrame:
+    """Greedy scores under `prompt`, the base model as an arm of its own."""
+    return (scores.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == prompt))
+            .with_columns(arm=pl.col("arm").fill_null(pl.col("model"))))
+
+
 def complete_seeds(rows: pl.DataFrame) -> pl.DataFrame:
     """(arm, model) of the seeds evaluated at every step their arm was: a mean over whichever
     seeds happen to have a step would jump where the set of seeds changes, not where Pass@1 does."""
@@ -59,8 +63,7 @@ def complete_seeds(rows: pl.DataFrame) -> pl.DataFrame:
 
 def curve_seeds_sentence(scores: pl.DataFrame, prompt: str = PRIMARY_PROMPT) -> str:
     """Which seeds each arm's curve follows, when some seeds lack checkpoints; empty otherwise."""
-    rows = (scores.filter((pl.col("decoding") == GREEDY) & (pl.col("prompt") == prompt))
-            .with_columns(arm=pl.col("arm").fill_null(pl.col("model"))).filter(pl.col("arm") != "base"))
+    rows = greedy_rows(scores, prompt).filter(pl.col("arm") != "base")
     if rows.height == 0:
         return ""
     kept = complete_seeds(rows)

