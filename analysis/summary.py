@@ -155,7 +155,10 @@ def trainings_sentence(d: Derived) -> str:
             jobs.setdefault(json.dumps(cohort, sort_keys=True), (cohort.get("wall_seconds"), []))[1].append(name)
     if len(jobs) < 2:
         return ""
-    listed = "; ".join(f"{describe(model_order(names))} (a job of {wall} s)"
+    def length(wall) -> str:
+        return f"a job of {wall:.0f} s" if isinstance(wall, (int, float)) else "a job of unrecorded length"
+
+    listed = "; ".join(f"{describe(model_order(names))} ({length(wall)})"
                        for wall, names in sorted(jobs.values(), key=lambda job: model_order(job[1])[0]))
     return (f"The trained models come from {len(jobs)} training jobs of the same configs and seeds: {listed}. "
             "How far two trainings of one model land is measured in the section on models made twice.")

@@ -4,9 +4,16 @@
     python benchmarks/multi_gpu.py --config configs/offline-deep.toml --steps 40 --limit 40 \\
         --out benchmarks/results/multi_gpu.json
 
-and for the 1.5B shape (a hub id or a local folder; needs the weights on the host):
+and for the 1.5B model (a hub id or a local folder; needs the weights on the host):
 
     python benchmarks/multi_gpu.py --model Qwen/Qwen2.5-Coder-1.5B-Instruct --out benchmarks/results/multi_gpu_1.5b.json
+
+or, where those weights cannot be had, its shape with random weights and the config's tokenizer
+(the layer stack of Qwen2.5-Coder-1.5B; the embedding has the tokenizer's vocabulary, and the
+random model's answers run to the token budget):
+
+    python benchmarks/multi_gpu.py --shape qwen2.5-1.5b --steps 20 --limit 10 \\
+        --out benchmarks/results/multi_gpu_1.5b_shape.json
 
 Each measurement runs the project's own command under `torchrun --standalone --nproc-per-node N`
 (N = 1, then 2) in a fresh temporary folder, so what is timed is what a user runs:
@@ -44,13 +51,37 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOALS = {"train": 1.8, "evaluate": 1.9}
+SHAPES = {  # config.json of the model named, less its vocabulary
+    "qwen2.5-1.5b": {"model_type": "qwen2", "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+                     "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+                     "rope_theta": 1000000.0, "rms_norm_eps": 1e-6, "tie_word_embeddings": True},
+}
+
+
+def random_model(shape: str, config: Path, folder: Path) -> dict:
+    """A model folder of `shape` with random weights (seed 0, bf16) and `config`'s tokenizer."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from codegen_study.models import load_tokenizer
+    from codegen_study.train_config import load_configs
+
+    tok = load_tokenizer(load_configs(config)["model"])
+    spec = dict(SHAPES[shape])
+    cfg = AutoConfig.for_model(spec.pop("model_type"), vocab_size=len(tok), bos_token_id=tok.bos_token_id,
+                               eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, **spec)
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return {"shape": shape, "vocab_size": len(tok), "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def torchrun(n: int, args: list[str], log: Path) -> float:
     """Run `codegen_study ARGS` on `n` GPUs; returns the wall time. Output goes to `log`."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(n),
            "-m", "codegen_study", *args]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
     with open(log, "w") as out:
         done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
@@ -121,7 +152,8 @@ def measure_evaluate(n: int, args, work: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "offline-deep.toml")
-    parser.add_argument("--model", help="hub id or local folder replacing the config's [model] (e.g. the 1.5B shape)")
+    parser.add_argument("--model", help="hub id or local folder replacing the config's [model] (e.g. the 1.5B model)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), help="instead of --model: this shape, random weights")
     parser.add_argument("--steps", type=int, default=40, help="optimizer steps per training run")
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the training rate")
     parser.add_argument("--limit", type=int, default=40, help="problems per benchmark for evaluation")
@@ -143,8 +175,8 @@ def main() -> int:
         return 2
     if not 0 < args.warmup < args.steps:
         parser.error("--warmup must be between 0 and --steps (exclusive)")
-    args.model_flags_train = ["--model", args.model, "--gguf-file", ""] if args.model else []
-    args.model_flags_eval = ["--model", args.model] if args.model else []
+    if args.model and args.shape:
+        parser.error("give --model or --shape, not both")
 
     from codegen_study.files import atomic_write_text
 
@@ -155,6 +187,11 @@ def main() -> int:
         args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() if args.work is None else nullcontext(str(args.work)) as tmp:
         work = Path(tmp)
+        if args.shape:
+            args.model = str(work / f"random-{args.shape}")
+            report["random_model"] = random_model(args.shape, args.config, Path(args.model))
+        args.model_flags_train = ["--model", args.model, "--gguf-file", ""] if args.model else []
+        args.model_flags_eval = ["--model", args.model] if args.model else []
         for stage, measure, unit in (("train", measure_train, "sequences_per_s"),
                                      ("evaluate", measure_evaluate, "tokens_per_s")):
             if args.skip == stage:

@@ -23,8 +23,9 @@ is its config's `[run] output_dir` with `-s{seed}` appended. Rerunning the comma
 run from its last checkpoint (adapter, optimizer, counters); dropout masks after a resume differ
 from an uninterrupted run's, since the runs share one random stream.
 
-Covers one device, bf16/fp16/fp32 bases. Not covered: int8 bases, gradient checkpointing,
-several processes (use `train` under torchrun for DDP).
+Covers one device, bf16/fp16/fp32 bases, eager PyTorch. Not covered: int8 bases, gradient
+checkpointing, `compile` and `liger` (the single-run `train` loop has them), several processes (use
+`train` under torchrun for DDP).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Member:
     total: int = 0
     warmup: int = 0
     state: TrainState = field(default_factory=TrainState)
+    windows: tuple[int, list] = (-1, [])  # (epoch, its accumulation windows): the order is drawn once per epoch
     loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step), not `state`'s window
     loss_count: int = 0
 
@@ -111,15 +113,18 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
     outs = [m.out for m in members]
     if len(set(outs)) != len(outs):
         raise UserError("two cohort runs would write the same output folder; give each config its own [run] output_dir")
-    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"]
+    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"
+                   or m.tcfg.compile or m.tcfg.liger]
     if unsupported:
-        raise UserError("a cohort trains without gradient checkpointing on a bf16/fp16/fp32 base: set "
-                        "train.gradient_checkpointing = false and [model] precision accordingly")
+        raise UserError("a cohort trains eagerly, without gradient checkpointing, compile or liger, on a "
+                        "bf16/fp16/fp32 base: set train.gradient_checkpointing, train.compile and train.liger to "
+                        "false and [model] precision accordingly (or train the runs one at a time)")
     return members
 
 
-def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> None:
-    """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m."""
+def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepared: dict | None = None) -> None:
+    """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m.
+    `prepared` maps a data config to its encoded examples: the seeds of one corpus encode it once."""
     import torch
 
     from codegen_study.training_data import epoch_windows, prepare_data
@@ -128,7 +133,10 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log) -> Non
     atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
     write_environment(m.out, "training", {**device_facts(device), "world_size": 1})
     dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
-    m.train_ex, m.valid_ex, m.counts = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
+    prepared = {} if prepared is None else prepared
+    if dcfg not in prepared:  # read-only from here on: members of one corpus share the lists
+        prepared[dcfg] = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
+    m.train_ex, m.valid_ex, m.counts = prepared[dcfg]
     t = m.tcfg
     m.steps_per_epoch = len(epoch_windows(len(m.train_ex), 0, m.seed, t.micro_batch_size, t.grad_accumulation))
     m.total = t.max_steps or max(1, math.ceil(t.epochs * m.steps_per_epoch))
@@ -197,7 +205,9 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     for m in active:
         epoch, index = divmod(m.state.step, m.steps_per_epoch)
         t = m.tcfg
-        window = epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation)[index]
+        if m.windows[0] != epoch:
+            m.windows = (epoch, epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation))
+        window = m.windows[1][index]
         windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
         examples += sum(len(mb) for mb in window)
     n = len(members)
@@ -279,8 +289,9 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
     model, tok = load_model(mcfg, device=device, for_training=True)
     routing = Routing()
     layers = attach_lora(model, len(members), members[0].tcfg, routing)
+    prepared: dict = {}
     for m in members:
-        prepare_member(m, tok, layers, device, header, log)
+        prepare_member(m, tok, layers, device, header, log, prepared)
     model.train()
     log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
         f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")

@@ -240,27 +240,29 @@ def epoch_windows(n_examples: int, epoch: int, seed: int, micro_batch_size: int,
 
 
 def collate(examples: list[dict], pad_id: int):
-    """Right-padded tensors for one micro-batch. Packed rows carry position_ids and no mask."""
+    """Right-padded tensors for one micro-batch. Packed rows carry position_ids and no mask.
+    Filled through numpy: a row copied from its list in one call, not element by element (a
+    cohort step collates about a hundred rows of up to 512 tokens on the host every step)."""
+    import numpy as np
     import torch
 
-    width = max(len(e["input_ids"]) for e in examples)
-    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    lengths = [len(e["input_ids"]) for e in examples]
+    width = max(lengths)
+    ids = np.full((len(examples), width), pad_id, dtype=np.int64)
+    labels = np.full((len(examples), width), IGNORE, dtype=np.int64)
     packed = "position_ids" in examples[0]
-    pos = torch.zeros((len(examples), width), dtype=torch.long) if packed else None
-    for i, e in enumerate(examples):
-        n = len(e["input_ids"])
-        ids[i, :n] = torch.tensor(e["input_ids"])
-        labels[i, :n] = torch.tensor(e["labels"])
-        mask[i, :n] = 1
+    pos = np.zeros((len(examples), width), dtype=np.int64) if packed else None
+    for i, (e, n) in enumerate(zip(examples, lengths)):
+        ids[i, :n] = e["input_ids"]
+        labels[i, :n] = e["labels"]
         if packed:
-            pos[i, :n] = torch.tensor(e["position_ids"])
+            pos[i, :n] = e["position_ids"]
             # padding after a packed row continues as one more "example" of pad tokens
-            pos[i, n:] = torch.arange(width - n)
-    batch = {"input_ids": ids, "labels": labels}
+            pos[i, n:] = np.arange(width - n)
+    batch = {"input_ids": torch.from_numpy(ids), "labels": torch.from_numpy(labels)}
     if packed:
-        batch["position_ids"] = pos
-    elif bool((mask == 0).any()):
-        batch["attention_mask"] = mask
+        batch["position_ids"] = torch.from_numpy(pos)
+    elif min(lengths) < width:
+        batch["attention_mask"] = torch.from_numpy((np.arange(width)[None, :] < np.array(lengths)[:, None])
+                                                   .astype(np.int64))
     return batch

@@ -512,5 +512,5 @@ def test_trainings_sentence_names_models_of_other_training_jobs(d):
                 for m in MODELS if m != "base"}
     two = dataclasses.replace(d, study=dataclasses.replace(d.study, training=training))
     text = summary.trainings_sentence(two)
-    assert text.startswith("The trained models come from 2 training jobs") and "a job of 300.0 s" in text
+    assert text.startswith("The trained models come from 2 training jobs") and "a job of 300 s" in text
     assert "deep-s1" in text and "diverse-s3" in text

@@ -151,3 +151,32 @@ def test_a_cohort_needs_one_base_model(tmp_path, tiny_dir):
                      .replace('name = "deep"', 'name = "other"').replace("/deep\"", "/other\""))
     with pytest.raises(UserError, match="a cohort shares one base model"):
         cohort.plan_members([str(deep), str(other)], [1], None)
+
+
+@pytest.mark.slow
+def test_seeds_of_one_corpus_encode_it_once(tmp_path, tiny_dir, monkeypatch):
+    from codegen_study import training_data
+
+    calls = []
+    real = training_data.prepare_data
+
+    def counting(tok, dcfg, *args, **kwargs):
+        calls.append(dcfg.path)
+        return real(tok, dcfg, *args, **kwargs)
+
+    monkeypatch.setattr(training_data, "prepare_data", counting)
+    deep = write_config(tmp_path / "c", tiny_dir, "deep", max_steps=1)
+    diverse = write_config(tmp_path / "c", tiny_dir, "diverse", n_problems=9, max_steps=1)
+    cohort.train_cohort([str(deep), str(diverse)], [1, 2, 3], device="cpu", log=quiet)
+    assert sorted(calls) == sorted({str(tmp_path / "c" / "deep.jsonl"), str(tmp_path / "c" / "diverse.jsonl")})
+    for name in ("deep", "diverse"):
+        counts = {json.dumps(json.loads((tmp_path / "c" / f"{name}-s{s}" / "training.json").read_text())["data"])
+                  for s in (1, 2, 3)}
+        assert len(counts) == 1
+
+
+@pytest.mark.parametrize("key", ["compile", "liger", "gradient_checkpointing"])
+def test_a_cohort_refuses_what_it_does_not_cover(tmp_path, tiny_dir, key):
+    config = write_config(tmp_path, tiny_dir, "deep", **{key: "true"})
+    with pytest.raises(UserError, match=f"train.{key}"):
+        cohort.train_cohort([str(config)], [1, 2], device="cpu", log=quiet)
