@@ -219,9 +219,9 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     window_loss = torch.zeros(n, device=device)
     for k in range(max(len(w) for w in windows.values())):
         parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]
-        batch, routing.index = batch_of(parts, pad_id, device)
+        batch, routing.index, targets = batch_of(parts, pad_id, device)
         with autocast_context(members[0].tcfg, device):
-            sums, _ = member_token_losses(model, batch, routing.index, n)
+            sums, _ = member_token_losses(model, batch, targets, n)
         loss = sums / counts.clamp(min=1)
         loss.sum().backward()
         window_loss += loss.detach()
@@ -257,9 +257,9 @@ def validation_losses(model, members: list[Member], routing: Routing, pad_id: in
         for start in range(0, len(rows), batch_rows):
             chunk = rows[start:start + batch_rows]
             parts = [(i, [row]) for i, row in chunk]
-            batch, routing.index = batch_of(parts, pad_id, device)
+            batch, routing.index, targets = batch_of(parts, pad_id, device)
             with autocast_context(members[0].tcfg, device):
-                s, c = member_token_losses(model, batch, routing.index, n)
+                s, c = member_token_losses(model, batch, targets, n)
             sums += s
             counts += c
     model.train()

@@ -82,15 +82,29 @@ def rows_of(examples: list[dict], dcfg) -> list[dict]:
 
 
 def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
-    """One model batch from (member index, rows) parts: ids, labels, positions, row -> member."""
+    """One model batch from (member index, rows) parts: the model's inputs (ids, positions), the
+    member of each row, and the supervised positions (`supervision`), all on `device`."""
     import torch
 
     from codegen_study.training_data import collate
 
     rows = [row for _, rs in parts for row in rs]
-    batch = {k: to_device(v, device) for k, v in collate(rows, pad_id).items()}
-    owner = to_device(torch.tensor([i for i, rs in parts for _ in rs]), device)
-    return batch, owner
+    owner = [i for i, rs in parts for _ in rs]
+    batch = collate(rows, pad_id)
+    targets = supervision(batch["labels"], torch.tensor(owner))
+    inputs = {k: to_device(v, device) for k, v in batch.items() if k != "labels"}
+    return inputs, to_device(torch.tensor(owner), device), {k: to_device(v, device) for k, v in targets.items()}
+
+
+def supervision(labels, owner) -> dict:
+    """Where the loss is taken, worked out on the host: the flat index of every hidden state that
+    predicts a supervised token, that token, and its row's member. The loss then gathers by index
+    on the device; a boolean mask there would make the host wait for the GPU (the number of
+    selected positions must be known before the next kernel can be queued)."""
+    width = labels.shape[1]
+    nxt = labels[:, 1:]
+    rows, cols = (nxt != -100).nonzero(as_tuple=True)
+    return {"index": rows * width + cols, "labels": nxt[rows, cols], "member": owner[rows]}
 
 
 def to_device(t, device: str):
@@ -104,18 +118,18 @@ def to_device(t, device: str):
     return t.pin_memory().to(device, non_blocking=True)
 
 
-def member_token_losses(model, batch: dict, owner, n: int):
-    """(sum of token losses per member, supervised token count per member) for one batch."""
+def member_token_losses(model, batch: dict, targets: dict, n: int):
+    """(sum of token losses per member, supervised token count per member) for one batch;
+    `targets` is `supervision`'s, on the model's device."""
     import torch
     import torch.nn.functional as F
 
     decoder = model.get_decoder() if hasattr(model, "get_decoder") else model.model
     hidden = decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)[0]
-    labels = batch["labels"][:, 1:]
-    mask = labels != -100
-    logits = model.get_output_embeddings()(hidden[:, :-1][mask]).float()
-    losses = F.cross_entropy(logits, labels[mask], reduction="none")
-    who = owner[:, None].expand_as(labels)[mask]
+    chosen = hidden.reshape(-1, hidden.shape[-1]).index_select(0, targets["index"])
+    logits = model.get_output_embeddings()(chosen).float()
+    losses = F.cross_entropy(logits, targets["labels"], reduction="none")
+    who = targets["member"]
     sums = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, losses)
     counts = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, torch.ones_like(losses))
     return sums, counts

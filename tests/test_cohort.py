@@ -175,6 +175,43 @@ def test_seeds_of_one_corpus_encode_it_once(tmp_path, tiny_dir, monkeypatch):
         assert len(counts) == 1
 
 
+def test_supervision_picks_the_states_that_predict_supervised_tokens():
+    from codegen_study.cohort_batch import supervision
+
+    labels = torch.tensor([[-100, 5, 6, -100], [-100, -100, 7, 8]])
+    got = supervision(labels, torch.tensor([3, 1]))
+    # state (row r, position t) predicts label (r, t + 1); flat index r * width + t
+    assert got["index"].tolist() == [0, 1, 5, 6]
+    assert got["labels"].tolist() == [5, 6, 7, 8]
+    assert got["member"].tolist() == [3, 3, 1, 1]
+
+
+def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
+    import torch.nn.functional as F
+    from transformers import AutoModelForCausalLM
+
+    from codegen_study.cohort_batch import batch_of, member_token_losses
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir).eval()
+    rows = [{"input_ids": [5, 6, 7, 8, 9], "labels": [-100, -100, 7, 8, 9], "position_ids": [0, 1, 2, 3, 4]},
+            {"input_ids": [4, 3, 2], "labels": [-100, 3, 2], "position_ids": [0, 1, 2]},
+            {"input_ids": [9, 9, 8, 7], "labels": [-100, 9, 8, -100], "position_ids": [0, 1, 0, 1]}]
+    batch, owner, targets = batch_of([(0, rows[:2]), (1, rows[2:])], 0, "cpu")
+    with torch.no_grad():
+        sums, counts = member_token_losses(model, batch, targets, 2)
+        for member, mine in ((0, rows[:2]), (1, rows[2:])):
+            total, n = 0.0, 0
+            for row in mine:
+                logits = model(input_ids=torch.tensor([row["input_ids"]]),
+                               position_ids=torch.tensor([row["position_ids"]])).logits[0, :-1]
+                labels = torch.tensor(row["labels"][1:])
+                keep = labels != -100
+                total += F.cross_entropy(logits[keep], labels[keep], reduction="sum").item()
+                n += int(keep.sum())
+            assert counts[member].item() == n
+            assert sums[member].item() == pytest.approx(total, rel=1e-4)
+
+
 @pytest.mark.parametrize("key", ["compile", "liger", "gradient_checkpointing"])
 def test_a_cohort_refuses_what_it_does_not_cover(tmp_path, tiny_dir, key):
     config = write_config(tmp_path, tiny_dir, "deep", **{key: "true"})
