@@ -109,6 +109,9 @@ def main() -> int:
         return 1
     if not 0 < args.warmup < args.steps or args.steps % args.warmup:
         parser.error("--warmup must be below --steps and divide it")
+    from idle import refuse_busy
+
+    refuse_busy(1, "cohort_speed.py")
     rates = {}
     n, w = args.steps, args.warmup
     with tempfile.TemporaryDirectory() as tmp:

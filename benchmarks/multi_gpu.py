@@ -175,6 +175,9 @@ def main() -> int:
         return 2
     if not 0 < args.warmup < args.steps:
         parser.error("--warmup must be between 0 and --steps (exclusive)")
+    from idle import refuse_busy
+
+    refuse_busy(2, "multi_gpu.py")
     if args.model and args.shape:
         parser.error("give --model or --shape, not both")
 
