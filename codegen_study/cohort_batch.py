@@ -92,7 +92,11 @@ def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
     owner = [i for i, rs in parts for _ in rs]
     batch = collate(rows, pad_id)
     targets = supervision(batch["labels"], torch.tensor(owner))
-    inputs = {k: to_device(v, device) for k, v in batch.items() if k != "labels"}
+    # rows of one example each need no position ids (the model counts from 0): without them the
+    # model does not look for packed rows, a check that waits for the GPU
+    single = all(r["position_ids"][-1] == len(r["position_ids"]) - 1 for r in rows)
+    drop = {"labels", "position_ids"} if single else {"labels"}
+    inputs = {k: to_device(v, device) for k, v in batch.items() if k not in drop}
     return inputs, to_device(torch.tensor(owner), device), {k: to_device(v, device) for k, v in targets.items()}
 
 
@@ -125,7 +129,7 @@ def member_token_losses(model, batch: dict, targets: dict, n: int):
     import torch.nn.functional as F
 
     decoder = model.get_decoder() if hasattr(model, "get_decoder") else model.model
-    hidden = decoder(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)[0]
+    hidden = decoder(input_ids=batch["input_ids"], position_ids=batch.get("position_ids"), use_cache=False)[0]
     chosen = hidden.reshape(-1, hidden.shape[-1]).index_select(0, targets["index"])
     logits = model.get_output_embeddings()(chosen).float()
     losses = F.cross_entropy(logits, targets["labels"], reduction="none")

@@ -22,7 +22,9 @@ position ids into a block-diagonal causal mask for SDPA/eager attention and into
 flash-attention, so a token attends only to
 earlier tokens of its own example (tests/test_training_data.py checks that packed logits equal unpacked
 ones). The first label of every packed example is -100 so no token is trained to predict the start
-of an unrelated example.
+of an unrelated example. Padding after a row continues the positions of its last example (no real
+token attends to it), so a batch whose rows hold one example each has no restart and needs no mask
+beyond the causal one (the fast attention kernels); `cohort_batch` then sends no positions at all.
 """
 
 from __future__ import annotations
@@ -240,7 +242,8 @@ def epoch_windows(n_examples: int, epoch: int, seed: int, micro_batch_size: int,
 
 
 def collate(examples: list[dict], pad_id: int):
-    """Right-padded tensors for one micro-batch. Packed rows carry position_ids and no mask.
+    """Right-padded tensors for one micro-batch. Rows with position_ids (packed, or one example each
+    as the cohort makes them) carry them and no mask.
     Filled through numpy: a row copied from its list in one call, not element by element (a
     cohort step collates about a hundred rows of up to 512 tokens on the host every step)."""
     import numpy as np
@@ -257,8 +260,9 @@ def collate(examples: list[dict], pad_id: int):
         labels[i, :n] = e["labels"]
         if packed:
             pos[i, :n] = e["position_ids"]
-            # padding after a packed row continues as one more "example" of pad tokens
-            pos[i, n:] = np.arange(width - n)
+            # padding continues the row's last example: no real token attends to it (causal), and a
+            # batch of one example per row then has no restart, so attention needs no mask at all
+            pos[i, n:] = e["position_ids"][-1] + 1 + np.arange(width - n)
     batch = {"input_ids": torch.from_numpy(ids), "labels": torch.from_numpy(labels)}
     if packed:
         batch["position_ids"] = torch.from_numpy(pos)

@@ -196,7 +196,9 @@ def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
     rows = [{"input_ids": [5, 6, 7, 8, 9], "labels": [-100, -100, 7, 8, 9], "position_ids": [0, 1, 2, 3, 4]},
             {"input_ids": [4, 3, 2], "labels": [-100, 3, 2], "position_ids": [0, 1, 2]},
             {"input_ids": [9, 9, 8, 7], "labels": [-100, 9, 8, -100], "position_ids": [0, 1, 0, 1]}]
+    assert "position_ids" not in batch_of([(0, rows[:2])], 0, "cpu")[0]  # one example per row: counted from 0
     batch, owner, targets = batch_of([(0, rows[:2]), (1, rows[2:])], 0, "cpu")
+    assert "position_ids" in batch  # the third row packs two examples
     with torch.no_grad():
         sums, counts = member_token_losses(model, batch, targets, 2)
         for member, mine in ((0, rows[:2]), (1, rows[2:])):

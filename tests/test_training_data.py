@@ -115,6 +115,41 @@ def test_collate_masks_padding_and_pad_is_not_eos(tok):
     assert (batch["labels"][1, :short] == torch.tensor(exs[1]["labels"])).all()
 
 
+def test_rows_of_one_example_collate_without_a_restart_so_attention_needs_no_mask(tok):
+    from transformers.masking_utils import find_packed_sequence_indices
+
+    cfg = DataConfig(path="x.jsonl", max_length=1024)
+    exs = [encode_example(tok, r, cfg) for r in make_rows(2, 1)]
+    exs[1] = encode_example(tok, {**make_rows(2, 1)[1], "output": "short"}, cfg)
+    rows = [{**e, "position_ids": list(range(len(e["input_ids"])))} for e in exs]
+    batch = collate(rows, tok.pad_token_id)
+    width = batch["input_ids"].shape[1]
+    assert (batch["position_ids"] == torch.arange(width)).all()  # padding continues the example
+    assert find_packed_sequence_indices(batch["position_ids"]) is None
+
+
+@pytest.mark.slow
+def test_a_padded_row_gives_the_logits_of_its_example_alone(tok):
+    model = make_model(tok)
+    cfg = DataConfig(path="x.jsonl", max_length=1024)
+    first, second = make_rows(2, 1)
+    long = encode_example(tok, {**first, "output": "word " * 400}, cfg)
+    short = encode_example(tok, {**second, "output": "short"}, cfg)
+    rows = [{**e, "position_ids": list(range(len(e["input_ids"])))} for e in (long, short)]
+    packed = pack_examples([short, short], max_length=10**6)[0]  # one row of two examples, then padding
+    assert len(packed["input_ids"]) < len(long["input_ids"])
+    batch = collate(rows + [packed], tok.pad_token_id)
+    tail = batch["position_ids"][2, len(packed["input_ids"]):]
+    n = len(short["input_ids"])  # the padding continues the row's second example, which starts at 0
+    assert tail.numel() and (tail == torch.arange(n, n + tail.numel())).all()
+    with torch.no_grad():
+        logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits
+        for row, ex in ((0, long), (1, short), (2, short)):
+            alone = model(input_ids=torch.tensor([ex["input_ids"]])).logits[0]
+            n = len(ex["input_ids"])
+            torch.testing.assert_close(logits[row, :n], alone, atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.slow
 def test_packed_rows_give_the_same_logits_as_separate_examples(tok):
     model = make_model(tok)
