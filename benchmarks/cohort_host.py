@@ -11,7 +11,8 @@ on the study's own corpora and tokenizer, CPU only, no model, in one run:
   as built    windows drawn once per epoch, rows filled through numpy (`training_data.collate`)
   reference   windows drawn again every step, rows filled element by element (the earlier code)
 
-Prints milliseconds per step of each piece and the ratio of the totals; writes them to --out.
+Prints milliseconds per step of each piece, the ratio of the totals, and how many rows packing
+made of a step's examples; writes them to --out.
 Needs corpora/ (`codegen-study synth --kind all --seed 0 --out corpora/`) and the train extra.
 """
 
@@ -49,11 +50,11 @@ def collate_by_element(examples: list[dict], pad_id: int) -> dict:
 
 
 def prepare(steps: int, reference: bool, members, pad_id: int) -> dict[str, float]:
-    """Seconds spent per piece over `steps` cohort steps."""
+    """Seconds spent per piece over `steps` cohort steps, and the rows and examples they made."""
     from codegen_study.cohort_batch import rows_of
     from codegen_study.training_data import collate, epoch_windows
 
-    spent = {"windows": 0.0, "pack": 0.0, "count": 0.0, "collate": 0.0}
+    spent = {"windows": 0.0, "pack": 0.0, "count": 0.0, "collate": 0.0, "rows": 0, "examples": 0}
     cached: dict[int, list] = {}
     glue = collate_by_element if reference else collate
     for step in range(steps):
@@ -73,6 +74,8 @@ def prepare(steps: int, reference: bool, members, pad_id: int) -> dict[str, floa
         t3 = time.perf_counter()
         glue([r for mbs in rows.values() for r in mbs[0]], pad_id)
         t4 = time.perf_counter()
+        spent["rows"] += sum(len(mb) for mbs in rows.values() for mb in mbs)
+        spent["examples"] += sum(len(mb) for w in windows.values() for mb in w)
         for key, dt in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             spent[key] += dt
     return spent
@@ -100,6 +103,8 @@ def main() -> int:
                     "steps": args.steps, "runs": [m.label for m in members], "ms_per_step": {}}
     for name, reference in (("as_built", False), ("reference", True)):
         spent = prepare(args.steps, reference, members, tok.pad_token_id)
+        result["rows_per_step"] = spent.pop("rows") / args.steps
+        result["examples_per_step"] = spent.pop("examples") / args.steps
         per = {k: round(1e3 * v / args.steps, 2) for k, v in spent.items()}
         per["total"] = round(sum(per.values()), 2)
         result["ms_per_step"][name] = per
@@ -107,6 +112,7 @@ def main() -> int:
     ratio = result["ms_per_step"]["reference"]["total"] / result["ms_per_step"]["as_built"]["total"]
     result["reference_over_as_built"] = round(ratio, 2)
     print(f"host time per cohort step: reference / as built = {ratio:.1f}x")
+    print(f"packing: {result['examples_per_step']:.1f} examples per step in {result['rows_per_step']:.1f} rows")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
