@@ -19,7 +19,6 @@ Needs corpora/ (`codegen-study synth --kind all --seed 0 --out corpora/`) and th
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import platform
 import sys
@@ -86,19 +85,15 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=50, help="cohort steps prepared by each variant")
     parser.add_argument("--out", type=Path, help="JSON results file")
     args = parser.parse_args()
-    from codegen_study.cohort import plan_members
+    from codegen_study.cohort import load_examples, plan_members
     from codegen_study.files import atomic_write_text
     from codegen_study.models import load_tokenizer
-    from codegen_study.training_data import prepare_data
 
     members = plan_members(CONFIGS, [1, 2, 3], None)
     tok = load_tokenizer(members[0].configs["model"])
     encoded: dict = {}
     for m in members:
-        dcfg = dataclasses.replace(m.dcfg, packing=False)
-        if dcfg not in encoded:
-            encoded[dcfg] = prepare_data(tok, dcfg, lambda *_: None)
-        m.train_ex = encoded[dcfg][0]
+        load_examples(m, tok, encoded, lambda *_: None)
     result: dict = {"cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
                     "steps": args.steps, "runs": [m.label for m in members], "ms_per_step": {}}
     for name, reference in (("as_built", False), ("reference", True)):

@@ -124,10 +124,11 @@ def main() -> int:
     from codegen_study.files import atomic_write_text
     from codegen_study.training_data import load_rows, split_rows
 
-    total = 0
+    total, n_train = 0, {}
     for m in plan_members(list(CONFIGS), list(SEEDS), None):
-        n_train = len(split_rows(load_rows(m.dcfg), m.dcfg)["train"])
-        total += int(m.tcfg.epochs * n_train)
+        if m.dcfg not in n_train:  # the seeds of one corpus share it
+            n_train[m.dcfg] = len(split_rows(load_rows(m.dcfg), m.dcfg)["train"])
+        total += int(m.tcfg.epochs * n_train[m.dcfg])
     result = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "python": platform.python_version(),
               "steps": args.steps, "warmup": args.warmup,
               "examples_per_second": {k: round(v, 1) for k, v in rates.items()},

@@ -122,21 +122,27 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
     return members
 
 
+def load_examples(m: Member, tok, prepared: dict, log) -> None:
+    """Member m's encoded examples and counts. `prepared` maps a data config to them, so the seeds
+    of one corpus encode it once; the lists are read-only from here on and shared."""
+    from codegen_study.training_data import prepare_data
+
+    dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
+    if dcfg not in prepared:
+        prepared[dcfg] = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
+    m.train_ex, m.valid_ex, m.counts = prepared[dcfg]
+
+
 def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepared: dict | None = None) -> None:
-    """Data, schedule, parameters, optimizer and (when resuming) the saved state of member m.
-    `prepared` maps a data config to its encoded examples: the seeds of one corpus encode it once."""
+    """Data (`load_examples`), schedule, parameters, optimizer and (when resuming) the saved state of member m."""
     import torch
 
-    from codegen_study.training_data import epoch_windows, prepare_data
+    from codegen_study.training_data import epoch_windows
 
     m.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
     write_environment(m.out, "training", {**device_facts(device), "world_size": 1})
-    dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
-    prepared = {} if prepared is None else prepared
-    if dcfg not in prepared:  # read-only from here on: members of one corpus share the lists
-        prepared[dcfg] = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
-    m.train_ex, m.valid_ex, m.counts = prepared[dcfg]
+    load_examples(m, tok, {} if prepared is None else prepared, log)
     t = m.tcfg
     m.steps_per_epoch = len(epoch_windows(len(m.train_ex), 0, m.seed, t.micro_batch_size, t.grad_accumulation))
     m.total = t.max_steps or max(1, math.ceil(t.epochs * m.steps_per_epoch))

@@ -89,15 +89,15 @@ def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
     from codegen_study.training_data import collate
 
     rows = [row for _, rs in parts for row in rs]
-    owner = [i for i, rs in parts for _ in rs]
+    owner = torch.tensor([i for i, rs in parts for _ in rs])
     batch = collate(rows, pad_id)
-    targets = supervision(batch["labels"], torch.tensor(owner))
+    targets = supervision(batch["labels"], owner)
     # rows of one example each need no position ids (the model counts from 0): without them the
     # model does not look for packed rows, a check that waits for the GPU
     single = all(r["position_ids"][-1] == len(r["position_ids"]) - 1 for r in rows)
     drop = {"labels", "position_ids"} if single else {"labels"}
     inputs = {k: to_device(v, device) for k, v in batch.items() if k not in drop}
-    return inputs, to_device(torch.tensor(owner), device), {k: to_device(v, device) for k, v in targets.items()}
+    return inputs, to_device(owner, device), {k: to_device(v, device) for k, v in targets.items()}
 
 
 def supervision(labels, owner) -> dict:
