@@ -23,13 +23,21 @@ Each measurement runs the project's own command under `torchrun --standalone --n
   batches (`train`'s docstring). Rate = training sequences (packed rows when `[data] packing`) per
   second of optimizer-step time between step `--warmup` and step S, read from the run's losses
   table (logged every step; evaluation, checkpoints and model loading excluded).
+  Beside them, one GPU running one rank's share alone (`share`: the split micro-batch, no second
+  rank), which separates the two costs of the second GPU: how much the step shrinks with half the
+  batch (share / one GPU), and what the gradient all-reduce and rank syncs add (two GPUs - share).
+* cohort: the study's six trainings (`train --config offline-deep --config offline-diverse --seeds
+  1,2,3`, `--cohort-steps` steps each): on one GPU one cohort of six, on two each rank trains three
+  (`cohort`'s docstring). Rate = examples per second of step time between step `--warmup` and the
+  last, summed over the six runs (each rank's runs share its clock).
 * evaluation: `evaluate --config CFG --generate-only --limit L` on the base model (greedy under
   both prompt styles and the sampled decoding, as configured). Rate = generated tokens (the
   completions table's `completion_tokens`) per second of the command's wall time, start-up and
   model loading included; `engine tok/s` divides by the engine time instead (the completions'
   `seconds` summed and divided by N: the ranks run side by side).
 
-Prints one line per run and the 2-GPU / 1-GPU ratios (goal: training >= 1.8x, evaluation >= 1.9x),
+Prints one line per run and the 2-GPU / 1-GPU ratios (goal: training >= 1.8x, evaluation >= 1.9x;
+the cohort has none),
 and writes everything, commands included, to --out. Needs a host with at least two CUDA GPUs;
 without them it says so and measures nothing.
 """
@@ -50,7 +58,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-GOALS = {"train": 1.8, "evaluate": 1.9}
+GOALS = {"train": 1.8, "cohort": None, "evaluate": 1.9}
+STUDY = (ROOT / "configs" / "offline-deep.toml", ROOT / "configs" / "offline-diverse.toml")
 SHAPES = {  # config.json of the model named, less its vocabulary
     "qwen2.5-1.5b": {"model_type": "qwen2", "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
                      "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 32768,
@@ -109,14 +118,17 @@ def split_batch(config: Path, n: int) -> list[str]:
                      f"grad_accumulation {tcfg.grad_accumulation} divides by {n}")
 
 
-def measure_train(n: int, args, work: Path) -> dict:
+def measure_train(n: int, args, work: Path, split: int | None = None) -> dict:
+    """`n` GPUs, each with 1/`split` of the global batch (default: 1/n, the same global batch)."""
     from codegen_study.config import read_toml
 
-    out = work / f"train-{n}gpu"
+    split = split or n
+    name = f"train-{n}gpu" + (f"-share{split}" if split != n else "")
+    out = work / name
     flags = ["train", "--config", str(args.config), "--output-dir", str(out), "--max-steps", str(args.steps),
              "--logging-every", "1", "--eval-every", str(10**9), "--save-every", str(10**9),
-             *split_batch(args.config, n), *args.model_flags_train]
-    wall = torchrun(n, flags, work / f"train-{n}gpu.log")
+             *split_batch(args.config, split), *args.model_flags_train]
+    wall = torchrun(n, flags, work / f"{name}.log")
     resolved = read_toml(out / "config.toml")["train"]
     world = json.loads((out / "training.json").read_text())["world_size"]
     if world != n:
@@ -128,6 +140,40 @@ def measure_train(n: int, args, work: Path) -> dict:
     return {"gpus": n, "command": f"torchrun --standalone --nproc-per-node {n} -m codegen_study " + " ".join(flags),
             "sequences_per_step": per_step, "timed_steps": steps, "step_seconds": round(seconds, 3),
             "wall_seconds": round(wall, 1), "sequences_per_s": round(steps * per_step / seconds, 2)}
+
+
+def train_stage(args, work: Path) -> dict:
+    one, share, two = measure_train(1, args, work), measure_train(1, args, work, split=2), measure_train(2, args, work)
+    print(f"train, one rank's share alone on 1 GPU: {share['sequences_per_s']} sequences/s")
+    per_step = {k: r["step_seconds"] / r["timed_steps"] for k, r in (("one", one), ("share", share), ("two", two))}
+    return {"runs": [one, two], "share": share, "limits": {
+        "step_seconds": {k: round(v, 4) for k, v in per_step.items()},
+        "share_step_over_full_step": round(per_step["share"] / per_step["one"], 3),
+        "second_gpu_adds_seconds_per_step": round(per_step["two"] - per_step["share"], 4)}}
+
+
+def measure_cohort(n: int, args, work: Path) -> dict:
+    from cohort_speed import local_configs
+
+    from codegen_study.config import read_toml
+
+    folder = work / f"cohort-{n}gpu"
+    configs = local_configs([str(c) for c in STUDY], folder)
+    flags = ["train", *[f for c in configs for f in ("--config", c)], "--seeds", "1,2,3",
+             "--max-steps", str(args.cohort_steps), "--logging-every", "1", "--eval-every", str(10**9),
+             "--save-every", str(10**9), *args.model_flags_train]
+    wall = torchrun(n, flags, work / f"cohort-{n}gpu.log")
+    rate, runs = 0.0, sorted(p for p in folder.glob("offline-*-s*") if p.is_dir())
+    if len(runs) != 6:
+        raise SystemExit(f"multi_gpu.py: {folder}: expected the 6 run folders of the cohort, found {len(runs)}")
+    for run in runs:
+        resolved = read_toml(run / "config.toml")["train"]
+        at = {r["step"]: r["seconds"] for r in jsonl(run / "losses.jsonl") if r["split"] == "train"}
+        per_step = resolved["micro_batch_size"] * resolved["grad_accumulation"]
+        rate += per_step * (args.cohort_steps - args.warmup) / (at[args.cohort_steps] - at[args.warmup])
+    return {"gpus": n, "command": f"torchrun --standalone --nproc-per-node {n} -m codegen_study " + " ".join(flags),
+            "runs": 6, "timed_steps": args.cohort_steps - args.warmup, "wall_seconds": round(wall, 1),
+            "examples_per_s": round(rate, 1)}
 
 
 def measure_evaluate(n: int, args, work: Path) -> dict:
@@ -158,7 +204,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the training rate")
     parser.add_argument("--limit", type=int, default=40, help="problems per benchmark for evaluation")
     parser.add_argument("--benchmarks", help="comma-separated benchmarks (default: the config's)")
-    parser.add_argument("--skip", choices=("train", "evaluate"), help="measure only the other stage")
+    parser.add_argument("--cohort-steps", type=int, default=60,
+                        help="optimizer steps per run of the six-run cohort (0: skip it; skipped with --model/--shape)")
+    parser.add_argument("--skip", action="append", default=[], choices=("train", "cohort", "evaluate"),
+                        help="leave this stage out (repeatable)")
     parser.add_argument("--work", type=Path, help="folder for the runs and their logs, kept (default: a temporary "
                                                   "folder, removed); must not hold earlier runs, which would resume")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "multi_gpu.json")
@@ -195,20 +244,24 @@ def main() -> int:
             report["random_model"] = random_model(args.shape, args.config, Path(args.model))
         args.model_flags_train = ["--model", args.model, "--gguf-file", ""] if args.model else []
         args.model_flags_eval = ["--model", args.model] if args.model else []
-        for stage, measure, unit in (("train", measure_train, "sequences_per_s"),
-                                     ("evaluate", measure_evaluate, "tokens_per_s")):
-            if args.skip == stage:
+        stages = (("train", train_stage, "sequences_per_s"),
+                  ("cohort", lambda a, w: {"runs": [measure_cohort(n, a, w) for n in (1, 2)]}, "examples_per_s"),
+                  ("evaluate", lambda a, w: {"runs": [measure_evaluate(n, a, w) for n in (1, 2)]}, "tokens_per_s"))
+        for stage, measure, unit in stages:
+            if stage in args.skip or (stage == "cohort" and (args.model or args.cohort_steps <= args.warmup)):
                 continue
-            runs = [measure(n, args, work) for n in (1, 2)]
+            report[stage] = result = measure(args, work)
+            runs = result["runs"]
             for r in runs:
                 print(f"{stage} on {r['gpus']} GPU(s): {r[unit]} {unit.replace('_per_s', '/s')}"
                       + (f" (engine {r['engine_tokens_per_s']} tok/s)" if stage == "evaluate" else ""))
             ratio = runs[1][unit] / runs[0][unit]
-            report[stage] = {"runs": runs, "ratio": round(ratio, 3), "goal": GOALS[stage]}
+            result.update(ratio=round(ratio, 3), goal=GOALS[stage])
             if stage == "evaluate":
                 engine = [r["engine_tokens_per_s"] for r in runs]
-                report[stage]["engine_ratio"] = round(engine[1] / engine[0], 3)
-            print(f"{stage}: 2 GPUs / 1 GPU = {ratio:.2f}x (goal {GOALS[stage]}x)")
+                result["engine_ratio"] = round(engine[1] / engine[0], 3)
+                result["start_up_seconds"] = [round(r["wall_seconds"] - r["engine_seconds"], 1) for r in runs]
+            print(f"{stage}: 2 GPUs / 1 GPU = {ratio:.2f}x" + (f" (goal {GOALS[stage]}x)" if GOALS[stage] else ""))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out}")

@@ -23,9 +23,13 @@ is its config's `[run] output_dir` with `-s{seed}` appended. Rerunning the comma
 run from its last checkpoint (adapter, optimizer, counters); dropout masks after a resume differ
 from an uninterrupted run's, since the runs share one random stream.
 
-Covers one device, bf16/fp16/fp32 bases, eager PyTorch. Not covered: int8 bases, gradient
-checkpointing, `compile` and `liger` (the single-run `train` loop has them), several processes (use
-`train` under torchrun for DDP).
+Several GPUs: under `torchrun --nproc-per-node N` (or `accelerate launch`) rank r trains the runs
+r, r+N, ... of the list (configs in order, seeds within each) as its own cohort on cuda:LOCAL_RANK;
+the ranks exchange nothing, and each run's folder is what one process would have written.
+
+Covers bf16/fp16/fp32 bases, eager PyTorch, one device per process. Not covered: int8 bases,
+gradient checkpointing, `compile` and `liger` (the single-run `train` loop has them), one run spread
+over several GPUs (that is `train` with one config under torchrun: DDP).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from codegen_study.cohort_batch import (
     to_device,
 )
 from codegen_study.config import dump_toml
+from codegen_study.distributed import launch_place
 from codegen_study.errors import UserError
 from codegen_study.files import atomic_write_text
 from codegen_study.provenance import device_facts, write_environment
@@ -225,7 +230,8 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     window_loss = torch.zeros(n, device=device)
     for k in range(max(len(w) for w in windows.values())):
         parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]
-        batch, routing.index, targets = batch_of(parts, pad_id, device)
+        batch, route, targets = batch_of(parts, pad_id, device, n)
+        routing.set(route)
         with autocast_context(members[0].tcfg, device):
             sums, _ = member_token_losses(model, batch, targets, n)
         loss = sums / counts.clamp(min=1)
@@ -249,13 +255,12 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     return examples
 
 
-def validation_losses(model, members: list[Member], routing: Routing, pad_id: int, device: str,
+def validation_losses(model, members: list[Member], n: int, routing: Routing, pad_id: int, device: str,
                       batch_rows: int = 64) -> dict[int, float]:
-    """Mean validation token loss of each given member (dropout off)."""
+    """Mean validation token loss of each given member of a cohort of `n` (dropout off)."""
     import torch
 
     model.eval()
-    n = max(m.index for m in members) + 1
     sums = torch.zeros(n, device=device)
     counts = torch.zeros(n, device=device)
     rows = [(m.index, row) for m in members for row in rows_of(m.valid_ex, m.dcfg)]
@@ -263,7 +268,8 @@ def validation_losses(model, members: list[Member], routing: Routing, pad_id: in
         for start in range(0, len(rows), batch_rows):
             chunk = rows[start:start + batch_rows]
             parts = [(i, [row]) for i, row in chunk]
-            batch, routing.index, targets = batch_of(parts, pad_id, device)
+            batch, route, targets = batch_of(parts, pad_id, device, n)
+            routing.set(route)
             with autocast_context(members[0].tcfg, device):
                 s, c = member_token_losses(model, batch, targets, n)
             sums += s
@@ -282,6 +288,15 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     members = plan_members(config_paths, seeds, overrides)
+    rank, world, local = launch_place()
+    if world > 1:
+        members, log = rank_share(members, rank, world, log)
+        if not members:
+            log("no run to train: more processes than runs")
+            return {"runs": [], "examples": 0}
+        if device is None and torch.cuda.is_available():
+            device = f"cuda:{local}"
+            torch.cuda.set_device(local)
     device = device or default_device()
     mcfg = members[0].configs["model"]
     if device == "cpu" and members[0].tcfg.cpu_fp32:
@@ -320,7 +335,7 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
             if step % t.eval_every == 0 or last or step % t.save_every == 0:
                 due.append(m)
         evaluated = [m for m in due if m.state.step % m.tcfg.eval_every == 0 or m.state.step >= m.total]
-        for i, val in (validation_losses(model, evaluated, routing, tok.pad_token_id, device).items()
+        for i, val in (validation_losses(model, evaluated, len(members), routing, tok.pad_token_id, device).items()
                        if evaluated else ()):
             judge(members[i], val, log)
         for m in due:
@@ -340,6 +355,15 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
     log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
         f"{summary['wall_seconds']} s with loading")
     return summary
+
+
+def rank_share(members: list[Member], rank: int, world: int, log):
+    """Rank `rank`'s runs of the cohort (every `world`-th, from the rank-th), renumbered from 0, and
+    a log that says which rank speaks."""
+    mine = members[rank::world]
+    for i, m in enumerate(mine):
+        m.index = i
+    return mine, (lambda msg: log(f"rank {rank}/{world}: {msg}"))
 
 
 def record(m: Member, split: str, loss: float) -> None:

@@ -3,7 +3,12 @@ rows, and a loss that reaches the output layer only at supervised positions.
 
 Why per row: the runs of a cohort share the frozen base weights, so their micro-batches go through
 the model as one batch; each row's LoRA term must use its own run's A and B, which a batched
-matmul over gathered per-row weights gives without a separate forward per run. Used by `cohort`.
+matmul gives without a separate forward per run. A training batch holds every active run's
+micro-batch as consecutive rows of equal count, so the batch is cut into one block per run and
+the LoRA term is one batched matmul per block against that run's A and B: no per-row copy of the
+adapter weights and no scatter of their gradients back, which in eager PyTorch are extra kernels
+in every adapted layer. Batches without equal blocks (validation) fall back to one block per row.
+Used by `cohort`.
 """
 
 from __future__ import annotations
@@ -14,9 +19,15 @@ from codegen_study.errors import UserError
 
 
 class Routing:
-    """Which cohort member each row of the current batch belongs to (shared by all layers)."""
+    """How the rows of the current batch map to cohort members (shared by all layers): the batch is
+    `blocks` equal runs of consecutive rows, block j trained by member `select[j]`, or by member j
+    when `select` is None (every member, in order: the common training batch)."""
 
-    index = None  # LongTensor (rows,)
+    blocks = 1
+    select = None  # LongTensor (blocks,) on the device, or None
+
+    def set(self, route: tuple) -> None:
+        self.blocks, self.select = route
 
 
 def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
@@ -36,10 +47,15 @@ def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: R
             self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
         def forward(self, x):
-            idx = routing.index
-            a = torch.stack(list(self.lora_A))[idx].transpose(1, 2).to(x.dtype)  # (rows, in, r)
-            b = torch.stack(list(self.lora_B))[idx].transpose(1, 2).to(x.dtype)  # (rows, r, out)
-            return self.base(x) + self.scale * torch.bmm(torch.bmm(self.dropout(x), a), b)
+            a, b = torch.stack(list(self.lora_A)), torch.stack(list(self.lora_B))  # (n, r, in), (n, out, r)
+            if routing.select is not None:
+                a, b = a.index_select(0, routing.select), b.index_select(0, routing.select)
+            blocks = routing.blocks
+            shape = x.shape
+            h = torch.bmm(self.dropout(x).reshape(blocks, -1, shape[-1]), a.transpose(1, 2).to(x.dtype))
+            y = self.base(x)
+            out = torch.baddbmm(y.reshape(blocks, -1, y.shape[-1]), h, b.transpose(1, 2).to(y.dtype), alpha=self.scale)
+            return out.reshape(y.shape)
 
     return CohortLinear()
 
@@ -81,15 +97,21 @@ def rows_of(examples: list[dict], dcfg) -> list[dict]:
             for e in examples]
 
 
-def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
-    """One model batch from (member index, rows) parts: the model's inputs (ids, positions), the
-    member of each row, and the supervised positions (`supervision`), all on `device`."""
+def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str, n: int):
+    """One model batch from (member index, rows) parts of a cohort of `n` members: the model's
+    inputs (ids, positions), the route for `Routing.set`, and the supervised positions
+    (`supervision`), all on `device`."""
     import torch
 
     from codegen_study.training_data import collate
 
     rows = [row for _, rs in parts for row in rs]
     owner = torch.tensor([i for i, rs in parts for _ in rs])
+    if len({len(rs) for _, rs in parts}) == 1:  # one block per part
+        members = [i for i, _ in parts]
+    else:  # one block per row
+        members = owner.tolist()
+    select = None if members == list(range(n)) else to_device(torch.tensor(members), device)
     batch = collate(rows, pad_id)
     targets = supervision(batch["labels"], owner)
     # rows of one example each need no position ids (the model counts from 0): without them the
@@ -97,7 +119,7 @@ def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str):
     single = all(r["position_ids"][-1] == len(r["position_ids"]) - 1 for r in rows)
     drop = {"labels", "position_ids"} if single else {"labels"}
     inputs = {k: to_device(v, device) for k, v in batch.items() if k not in drop}
-    return inputs, to_device(owner, device), {k: to_device(v, device) for k, v in targets.items()}
+    return inputs, (len(members), select), {k: to_device(v, device) for k, v in targets.items()}
 
 
 def supervision(labels, owner) -> dict:

@@ -12,8 +12,9 @@ and appends it to the one store (whose `append` takes a file lock) -- only a bar
 scoring, so it always uses gloo, with a long timeout: a rank that finished its share waits there
 for the slowest one, which after a resumed run can be far longer than gloo's 30-minute default.
 
-Covers: the process group, the rank's device, sums across ranks, and `share` (which requests a
-rank generates). Does not cover: the training loop (`train`) or the phases (`generate`).
+Covers: the process group, the rank's device, sums across ranks, `share` (which requests a rank
+generates) and `launch_place` (a rank's place without a process group: a cohort's ranks split its
+runs and exchange nothing). Does not cover: the training loop (`train`) or the phases (`generate`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ def world_size() -> int:
         return int(os.environ.get("WORLD_SIZE", "1"))
     except ValueError:
         return 1
+
+
+def launch_place() -> tuple[int, int, int]:
+    """(rank, world size, local rank) as the launcher's environment gives them, with no process
+    group: for work that ranks split among themselves without exchanging tensors (a cohort)."""
+    def read(name: str, default: int) -> int:
+        try:
+            return int(os.environ.get(name, default))
+        except ValueError:
+            return default
+
+    return read("RANK", 0), world_size(), read("LOCAL_RANK", 0)
 
 
 def setup_distributed(device: str | None, *, backend: str | None = None, timeout: timedelta | None = None) -> Dist:

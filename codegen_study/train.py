@@ -60,7 +60,7 @@ from typing import Any
 
 from codegen_study.checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from codegen_study.config import dump_toml, read_toml
-from codegen_study.distributed import Dist, all_sum, setup_distributed
+from codegen_study.distributed import Dist, all_sum, setup_distributed, shutdown
 from codegen_study.errors import UserError
 from codegen_study.files import atomic_write_text
 from codegen_study.lora import init_lora, lora_pairs, prepare_for_training
@@ -122,6 +122,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     """Train (or resume) the run described by `config`; returns the run folder."""
     run = set_up(config, overrides, device, header)
     if run.complete:
+        shutdown(run.d)
         return run.out
     state, tcfg = run.state, run.tcfg
     try:
@@ -141,6 +142,7 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
     finally:
         run.bar.close()
     clean_up(run)
+    shutdown(run.d)
     return run.out
 
 

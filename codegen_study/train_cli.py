@@ -1,5 +1,6 @@
-"""The `train` command: one run (`train.train`) or several trained together as a cohort
-(`cohort.train_cohort`), with command-line overrides of any config value."""
+"""The `train` command: one run (`train.train`; DDP under a launcher) or several trained together
+as a cohort (`cohort.train_cohort`; under a launcher each rank trains its share of the runs), with
+command-line overrides of any config value."""
 
 from __future__ import annotations
 
@@ -60,11 +61,7 @@ def run(args) -> int:
         train(args.config[0], overrides=overrides, device=args.device, header=header)
         return 0
     from codegen_study.cohort import train_cohort
-    from codegen_study.distributed import world_size
 
-    if world_size() > 1:  # every rank would train the whole cohort into the same folders
-        raise UserError("several --config or --seeds train a cohort in one process; under torchrun or accelerate "
-                        "launch give one --config (one run, trained with DDP), or run the cohort without a launcher")
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()] if args.seeds else None
     except ValueError as exc:

@@ -186,6 +186,36 @@ def test_supervision_picks_the_states_that_predict_supervised_tokens():
     assert got["member"].tolist() == [3, 3, 1, 1]
 
 
+@pytest.mark.parametrize("sizes", [[2, 2, 2], [2, 2], [1, 3, 2]], ids=["every-member", "two-members", "unequal"])
+def test_each_row_gets_its_own_members_adapter(sizes):
+    """Blocks of consecutive rows per member (or one block per row when the parts differ in size)
+    give every row exactly base(x) + scale * x A_m^T B_m^T of its own member m."""
+    from codegen_study.cohort_batch import Routing, batch_of, cohort_linear
+
+    torch.manual_seed(0)
+    n, width, seq = 3, 6, 4
+    routing = Routing()
+    layer = cohort_linear(torch.nn.Linear(width, 5), n, r=2, alpha=4.0, dropout=0.0, routing=routing)
+    for A, B in zip(layer.lora_A, layer.lora_B):
+        torch.nn.init.normal_(A)
+        torch.nn.init.normal_(B)
+    members = [2, 0] if len(sizes) == 2 else list(range(n))
+    row = {"input_ids": [1] * seq, "labels": [-100, 1, 1, 1], "position_ids": list(range(seq))}
+    parts = [(m, [row] * k) for m, k in zip(members, sizes)]
+    _, route, _ = batch_of(parts, 0, "cpu", n)
+    routing.set(route)
+    assert route[0] == (len(sizes) if len(set(sizes)) == 1 else sum(sizes))
+    assert (route[1] is None) == (members == list(range(n)) and len(set(sizes)) == 1)
+    x = torch.randn(sum(sizes), seq, width)
+    owner = [m for m, k in zip(members, sizes) for _ in range(k)]
+    want = torch.stack([layer.base(x[i]) + 2.0 * x[i] @ layer.lora_A[m].T @ layer.lora_B[m].T
+                        for i, m in enumerate(owner)])
+    torch.testing.assert_close(layer(x), want)
+    layer(x).sum().backward()
+    for m in range(n):  # a member with no row in the batch gets no gradient
+        assert (layer.lora_B[m].grad is not None and layer.lora_B[m].grad.abs().sum() > 0) == (m in owner)
+
+
 def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
     import torch.nn.functional as F
     from transformers import AutoModelForCausalLM
@@ -196,8 +226,8 @@ def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
     rows = [{"input_ids": [5, 6, 7, 8, 9], "labels": [-100, -100, 7, 8, 9], "position_ids": [0, 1, 2, 3, 4]},
             {"input_ids": [4, 3, 2], "labels": [-100, 3, 2], "position_ids": [0, 1, 2]},
             {"input_ids": [9, 9, 8, 7], "labels": [-100, 9, 8, -100], "position_ids": [0, 1, 0, 1]}]
-    assert "position_ids" not in batch_of([(0, rows[:2])], 0, "cpu")[0]  # one example per row: counted from 0
-    batch, owner, targets = batch_of([(0, rows[:2]), (1, rows[2:])], 0, "cpu")
+    assert "position_ids" not in batch_of([(0, rows[:2])], 0, "cpu", 2)[0]  # one example per row: counted from 0
+    batch, _, targets = batch_of([(0, rows[:2]), (1, rows[2:])], 0, "cpu", 2)
     assert "position_ids" in batch  # the third row packs two examples
     with torch.no_grad():
         sums, counts = member_token_losses(model, batch, targets, 2)

@@ -229,18 +229,46 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
 
 
 # -- train on two ranks -------------------------------------------------------------------------
-def test_a_cohort_under_a_launcher_is_refused(monkeypatch, tmp_path):
-    import argparse
+def test_each_rank_trains_every_worldth_run_of_a_cohort_renumbered():
+    from codegen_study.cohort import Member, rank_share
 
-    from codegen_study.errors import UserError
-    from codegen_study.train_cli import add_arguments, run
+    members = [Member(i, {}, Path(f"r{i}"), f"run{i}", i) for i in range(5)]
+    said = []
+    mine, log = rank_share(members, 1, 2, said.append)
+    assert [m.label for m in mine] == ["run1", "run3"] and [m.index for m in mine] == [0, 1]
+    log("hello")
+    assert said == ["rank 1/2: hello"]
 
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    with pytest.raises(UserError, match="one --config"):
-        run(parser.parse_args(["--config", str(tmp_path / "a.toml"), "--seeds", "1,2"]))
-    assert not any(tmp_path.iterdir())
+
+@pytest.mark.slow
+def test_a_two_rank_cohort_trains_each_run_once_as_one_process_would(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    from test_cohort import write_config
+    from tiny_lm import save_tiny
+
+    from codegen_study import cohort
+
+    model_dir = save_tiny(tmp_path / "model")
+    curves = {}
+    for world in (1, 2):
+        folder = tmp_path / f"world{world}"
+        configs = [str(write_config(folder, model_dir, name)) for name in ("deep", "diverse")]
+        if world == 1:
+            cohort.train_cohort(configs, [1, 2], device="cpu", log=lambda *_: None)
+        else:
+            done = _torchrun(["train", *[f for c in configs for f in ("--config", c)], "--seeds", "1,2",
+                              "--device", "cpu"])
+            assert "rank 0/2: cohort: 2 runs (deep-s1, diverse-s1)" in done.stderr, done.stderr[-3000:]
+            assert "rank 1/2: cohort: 2 runs (deep-s2, diverse-s2)" in done.stderr, done.stderr[-3000:]
+        for run in sorted(folder.glob("*-s*")):
+            curves.setdefault(world, {})[run.name] = {(r["split"], r["step"]): r["loss"]
+                                                      for r in Store(run).iter_rows("losses")}
+    assert sorted(curves[2]) == sorted(curves[1]) == ["deep-s1", "deep-s2", "diverse-s1", "diverse-s2"]
+    for run, curve in curves[1].items():  # dropout is off: a run's curve does not depend on its cohort
+        assert curves[2][run].keys() == curve.keys()
+        for key, loss in curve.items():
+            assert curves[2][run][key] == pytest.approx(loss, rel=1e-4, abs=1e-5), (run, key)
 
 
 @pytest.mark.slow
