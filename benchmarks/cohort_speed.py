@@ -1,6 +1,6 @@
 """Training speed of the study's six LoRA runs (Deep/Diverse x seeds 1-3) on one GPU, piece by piece.
 
-    python benchmarks/cohort_speed.py --steps 40 --warmup 10 --runs runs-local \\
+    python benchmarks/cohort_speed.py --steps 30 --warmup 10 --runs runs-local \\
         --out benchmarks/results/cohort_speed.json
 
 Every variant trains the study's configs (configs/offline-{deep,diverse}.toml: effective batch 16

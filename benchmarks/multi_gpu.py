@@ -1,8 +1,8 @@
 """Training and evaluation on one GPU against two GPUs of one host, on the same work, via torchrun.
 
     python -m codegen_study synth --kind all --seed 0 --out corpora/   # once: the training corpus
-    python benchmarks/multi_gpu.py --config configs/offline-deep.toml --steps 40 --limit 40 \\
-        --out benchmarks/results/multi_gpu.json
+    python benchmarks/multi_gpu.py --config configs/offline-deep.toml --steps 30 --warmup 5 \\
+        --cohort-steps 60 --limit 100 --out benchmarks/results/multi_gpu.json
 
 and for the 1.5B model (a hub id or a local folder; needs the weights on the host):
 
@@ -12,8 +12,10 @@ or, where those weights cannot be had, its shape with random weights and the con
 (the layer stack of Qwen2.5-Coder-1.5B; the embedding has the tokenizer's vocabulary, and the
 random model's answers run to the token budget):
 
-    python benchmarks/multi_gpu.py --shape qwen2.5-1.5b --steps 20 --limit 10 \\
+    python benchmarks/multi_gpu.py --shape qwen2.5-1.5b --steps 20 --warmup 5 --limit 10 \\
         --out benchmarks/results/multi_gpu_1.5b_shape.json
+    python benchmarks/multi_gpu.py --shape qwen2.5-1.5b --steps 20 --warmup 5 --skip cohort --skip evaluate \\
+        --out benchmarks/results/multi_gpu_1.5b_shape_train.json
 
 Each measurement runs the project's own command under `torchrun --standalone --nproc-per-node N`
 (N = 1, then 2) in a fresh temporary folder, so what is timed is what a user runs:
