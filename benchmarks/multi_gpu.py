@@ -155,7 +155,7 @@ def train_stage(args, work: Path) -> dict:
 
 
 def measure_cohort(n: int, args, work: Path) -> dict:
-    from cohort_speed import local_configs
+    from cohort_speed import local_configs, timed_rate
 
     from codegen_study.config import read_toml
 
@@ -170,9 +170,8 @@ def measure_cohort(n: int, args, work: Path) -> dict:
         raise SystemExit(f"multi_gpu.py: {folder}: expected the 6 run folders of the cohort, found {len(runs)}")
     for run in runs:
         resolved = read_toml(run / "config.toml")["train"]
-        at = {r["step"]: r["seconds"] for r in jsonl(run / "losses.jsonl") if r["split"] == "train"}
-        per_step = resolved["micro_batch_size"] * resolved["grad_accumulation"]
-        rate += per_step * (args.cohort_steps - args.warmup) / (at[args.cohort_steps] - at[args.warmup])
+        rate += timed_rate(run, args.cohort_steps, args.warmup,
+                           resolved["micro_batch_size"] * resolved["grad_accumulation"])
     return {"gpus": n, "command": f"torchrun --standalone --nproc-per-node {n} -m codegen_study " + " ".join(flags),
             "runs": 6, "timed_steps": args.cohort_steps - args.warmup, "wall_seconds": round(wall, 1),
             "examples_per_s": round(rate, 1)}

@@ -51,8 +51,7 @@ def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: R
             if routing.select is not None:
                 a, b = a.index_select(0, routing.select), b.index_select(0, routing.select)
             blocks = routing.blocks
-            shape = x.shape
-            h = torch.bmm(self.dropout(x).reshape(blocks, -1, shape[-1]), a.transpose(1, 2).to(x.dtype))
+            h = torch.bmm(self.dropout(x).reshape(blocks, -1, x.shape[-1]), a.transpose(1, 2).to(x.dtype))
             y = self.base(x)
             out = torch.baddbmm(y.reshape(blocks, -1, y.shape[-1]), h, b.transpose(1, 2).to(y.dtype), alpha=self.scale)
             return out.reshape(y.shape)
@@ -106,11 +105,10 @@ def batch_of(parts: list[tuple[int, list[dict]]], pad_id: int, device: str, n: i
     from codegen_study.training_data import collate
 
     rows = [row for _, rs in parts for row in rs]
-    owner = torch.tensor([i for i, rs in parts for _ in rs])
-    if len({len(rs) for _, rs in parts}) == 1:  # one block per part
-        members = [i for i, _ in parts]
-    else:  # one block per row
-        members = owner.tolist()
+    row_members = [i for i, rs in parts for _ in rs]
+    owner = torch.tensor(row_members)
+    # one block per part when the parts are of one size, else one block per row
+    members = [i for i, _ in parts] if len({len(rs) for _, rs in parts}) == 1 else row_members
     select = None if members == list(range(n)) else to_device(torch.tensor(members), device)
     batch = collate(rows, pad_id)
     targets = supervision(batch["labels"], owner)

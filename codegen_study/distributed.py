@@ -40,24 +40,22 @@ class Dist:
         return self.rank == 0
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
 def world_size() -> int:
     """Processes in this job according to the launcher's environment (1 when not launched)."""
-    try:
-        return int(os.environ.get("WORLD_SIZE", "1"))
-    except ValueError:
-        return 1
+    return _env_int("WORLD_SIZE", 1)
 
 
 def launch_place() -> tuple[int, int, int]:
     """(rank, world size, local rank) as the launcher's environment gives them, with no process
     group: for work that ranks split among themselves without exchanging tensors (a cohort)."""
-    def read(name: str, default: int) -> int:
-        try:
-            return int(os.environ.get(name, default))
-        except ValueError:
-            return default
-
-    return read("RANK", 0), world_size(), read("LOCAL_RANK", 0)
+    return _env_int("RANK", 0), world_size(), _env_int("LOCAL_RANK", 0)
 
 
 def setup_distributed(device: str | None, *, backend: str | None = None, timeout: timedelta | None = None) -> Dist:
