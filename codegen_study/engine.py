@@ -22,7 +22,7 @@ Covers: token ids in -> token ids out. Does not cover: prompts, text, the result
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ ENGINES = ("hf", "static")
 class Request:
     key: Any  # opaque to the engine: who asked (e.g. question_id, sample_id)
     prompt: tuple[int, ...]
+    adapter: str | None = None  # the name of the adapter this row decodes under (None: the base)
 
 
 @dataclass(frozen=True)
@@ -69,32 +70,49 @@ def generate(
     seed: int = 0,
     stop_ids: Sequence[int] = (),
     pad_id: int = 0,
+    adapters: Mapping[str, Any] | None = None,
 ) -> Iterator[list[Result]]:
     """Yield the results of each batch as it finishes. temperature 0 means greedy.
 
-    Sampling is reproducible: each batch draws from a generator seeded with `seed` and the
-    batch's first key, so rerunning the same batch gives the same tokens.
+    `adapters` maps the adapter names that requests carry to LoRA adapter folders: they are
+    served together from the one base `model` (see `adapter_bank`), each row with its own, and a
+    batch mixes rows of any adapters. Sampling is reproducible: each batch draws from a generator
+    seeded with `seed` and the batch's first key, so rerunning the same batch gives the same tokens.
     """
     import torch
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
-    run = StaticEngine(model) if engine == "static" else _HFEngine(model)
+    named = sorted({r.adapter for r in requests if r.adapter is not None})
+    missing = [n for n in named if n not in (adapters or {})]
+    if missing:
+        raise ValueError(f"requests name adapter {missing[0]!r}, which `adapters` does not hold")
+    bank = None
+    if named:
+        from codegen_study.adapter_bank import AdapterBank
+
+        bank = AdapterBank(model, {n: adapters[n] for n in named})
+    run = StaticEngine(model, bank=bank) if engine == "static" else _HFEngine(model, bank=bank)
     stops = [int(s) for s in stop_ids]
-    for batch in sorted_batches(requests, batch_size):
-        start = time.perf_counter()
-        batch_seed = (seed * 1_000_003 + _stable_hash(batch[0].key)) % (2**63)
-        rows = run([list(r.prompt) for r in batch], max_new_tokens=max_new_tokens, temperature=temperature,
-                   top_p=top_p, seed=batch_seed, stop_ids=stops, pad_id=pad_id)
-        seconds = time.perf_counter() - start
-        out = []
-        for req, row in zip(batch, rows):
-            tokens, reason = _trim(row, set(stops), max_new_tokens)
-            out.append(Result(req.key, tokens, reason, len(req.prompt), seconds))
-        del rows
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-        yield out
+    try:
+        for batch in sorted_batches(requests, batch_size):
+            start = time.perf_counter()
+            batch_seed = (seed * 1_000_003 + _stable_hash(batch[0].key)) % (2**63)
+            rows = run([list(r.prompt) for r in batch], max_new_tokens=max_new_tokens, temperature=temperature,
+                       top_p=top_p, seed=batch_seed, stop_ids=stops, pad_id=pad_id,
+                       adapter_ids=[bank.id_of(r.adapter) for r in batch] if bank else None)
+            seconds = time.perf_counter() - start
+            out = []
+            for req, row in zip(batch, rows):
+                tokens, reason = _trim(row, set(stops), max_new_tokens)
+                out.append(Result(req.key, tokens, reason, len(req.prompt), seconds))
+            del rows
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            yield out
+    finally:
+        if bank is not None:
+            bank.remove()
 
 
 def _stable_hash(key: Any) -> int:
@@ -122,14 +140,16 @@ def _device_of(model):
 class _HFEngine:
     """`model.generate` with left padding and an explicit, model-independent decoding config."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, bank=None):
+        self.model, self.bank = model, bank
 
-    def __call__(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id):
+    def __call__(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
         import torch
         from transformers import GenerationConfig
 
         ids, mask = _left_pad(prompts, pad_id, _device_of(self.model))
+        if self.bank is not None:
+            self.bank.rows = torch.tensor(adapter_ids or [0] * len(prompts), device=ids.device)
         sample = temperature > 0
         # explicit neutral values: `generate` fills every None from the model's own
         # generation_config (Qwen2.5-Instruct ships top_k 20, repetition_penalty 1.05, ...)
@@ -140,8 +160,12 @@ class _HFEngine:
             eos_token_id=list(stop_ids) or None, pad_token_id=pad_id,
         )
         torch.manual_seed(seed)
-        with torch.inference_mode():
-            out = self.model.generate(input_ids=ids, attention_mask=mask, generation_config=cfg)
+        try:
+            with torch.inference_mode():
+                out = self.model.generate(input_ids=ids, attention_mask=mask, generation_config=cfg)
+        finally:
+            if self.bank is not None:
+                self.bank.rows = None
         return out[:, ids.shape[1] :].tolist()
 
 
@@ -163,10 +187,15 @@ class StaticEngine:
 
     `use_graphs=None` means: on CUDA, unless a base layer is quantized (bitsandbytes kernels do
     host-side work a graph cannot replay). `prefill_tokens` bounds rows x prompt length per
-    prefill chunk, i.e. peak activation memory.
+    prefill chunk, i.e. peak activation memory. `bank` (an `AdapterBank` installed on `model`)
+    gives each row its own adapter. A decode step attends to the cache slots written so far,
+    rounded up to `span_step` (a graph is captured for each such span), not to the whole cache:
+    attention reads the keys and values of every row at every step, and most of the cache is
+    still empty for most of the answer.
     """
 
-    def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768, compact: bool = True):
+    def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768, compact: bool = True,
+                 bank=None, span_step: int = 128):
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         cfg = base.config
         kind = getattr(cfg, "model_type", "")
@@ -189,6 +218,9 @@ class StaticEngine:
         self.use_graphs = use_graphs
         self.prefill_tokens = prefill_tokens
         self.compact = compact
+        self.bank = bank
+        self.span_step = span_step
+        self.captures = 0  # CUDA graphs captured (for benchmarks)
         self.compactions = 0  # how often a batch was narrowed to its unfinished rows (for tests and benchmarks)
         self._rope = None  # (cos, sin) tables [positions, head_dim]
 
@@ -221,12 +253,14 @@ class StaticEngine:
         h = h + sa.o_proj(o)
         return h + layer.mlp(layer.post_attention_layernorm(h))
 
-    def _prefill(self, ids, mask, kc, vc, rows: slice):
+    def _prefill(self, ids, mask, kc, vc, rows: slice, adapter_ids=None):
         """Run prompts `ids` [b, p] (left-padded), fill cache rows, return last-position logits."""
         import torch
         import torch.nn.functional as F
 
         b, p = ids.shape
+        if self.bank is not None:
+            self.bank.rows = adapter_ids
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         cos_t, sin_t = self._rope_tables(pos.max().item() + 1)
         cos, sin = cos_t[pos][:, None], sin_t[pos][:, None]
@@ -258,15 +292,16 @@ class StaticEngine:
 
         b = st.tok.shape[0]
         g = self.n_heads // self.n_kv
+        span = st.span
         st.valid.index_fill_(1, st.t, True)
-        allowed = st.valid[:, None, None, :]
+        allowed = st.valid[:, None, None, :span]
         cos = self._rope[0].index_select(0, st.pos)[:, None, None]
         sin = self._rope[1].index_select(0, st.pos)[:, None, None]
 
         def kv_write(i, k, v):
             st.kc[i].index_copy_(2, st.t, k)
             st.vc[i].index_copy_(2, st.t, v)
-            return st.kc[i], st.vc[i]
+            return st.kc[i][:, :, :span], st.vc[i][:, :, :span]
 
         def attend(q, k, v):
             # grouped-query attention without copying K/V: the `g` query heads sharing one KV
@@ -281,16 +316,22 @@ class StaticEngine:
         st.logits.copy_(self.base.lm_head(self.inner.norm(h))[:, -1])
 
     # -- one batch --------------------------------------------------------------------------
-    def __call__(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id):
+    def __call__(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
         import torch
 
-        with torch.inference_mode():
-            return self._run(prompts, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id)
+        try:
+            with torch.inference_mode():
+                return self._run(prompts, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids)
+        finally:
+            if self.bank is not None:
+                self.bank.rows = None
 
-    def _run(self, prompts, max_new, temperature, top_p, seed, stop_ids, pad_id):
+    def _run(self, prompts, max_new, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
         import torch
 
         dev = self.device
+        if self.bank is not None and adapter_ids is None:
+            adapter_ids = [0] * len(prompts)
         ids, mask = _left_pad(prompts, pad_id, dev)
         b, p = ids.shape
         length = p + max_new
@@ -305,19 +346,21 @@ class StaticEngine:
         stops = torch.tensor(stop_ids or [-1], device=dev)
         pick = _sampler(temperature, top_p, gen)
 
-        # prefill each distinct prompt once (n samples of a problem share one), in row chunks,
-        # then copy its cache to the rows that repeat it; the first new token comes from the
-        # prompt's last position
+        # prefill each distinct (adapter, prompt) once (n samples of a problem share one), in row
+        # chunks, then copy its cache to the rows that repeat it; the first new token comes from
+        # the prompt's last position
         uniq: dict[tuple, int] = {}
-        inverse = torch.tensor([uniq.setdefault(tuple(q), len(uniq)) for q in prompts], device=dev)
+        owners = adapter_ids or [0] * b
+        inverse = torch.tensor([uniq.setdefault((a, *q), len(uniq)) for a, q in zip(owners, prompts)], device=dev)
         firsts = [inverse.tolist().index(u) for u in range(len(uniq))]
         u_ids, u_mask = ids[firsts], mask[firsts]
+        u_adapters = torch.tensor([owners[f] for f in firsts], device=dev)
         n_u = len(firsts)
         chunk = max(1, self.prefill_tokens // max(p, 1))
         last = []
         for r in range(0, n_u, chunk):
             rows = slice(r, min(n_u, r + chunk))
-            last.append(self._prefill(u_ids[rows], u_mask[rows], st.kc, st.vc, rows))
+            last.append(self._prefill(u_ids[rows], u_mask[rows], st.kc, st.vc, rows, u_adapters[rows]))
         if n_u < b:
             for cache in (*st.kc, *st.vc):
                 cache.copy_(cache[inverse])
@@ -333,11 +376,17 @@ class StaticEngine:
         st.tok = first.clone()
         st.pos = mask.sum(-1)  # position of the token being fed
         st.t = torch.tensor([p], dtype=torch.long, device=dev)  # cache slot it is written to
+        st.slot = p  # the same slot, known on the host
+        st.span = min(length, p + self.span_step)
+        st.adapter = torch.tensor(owners, device=dev) if self.bank is not None else None
         vocab = self.base.lm_head.weight.shape[0] if hasattr(self.base.lm_head, "weight") else None
         st.logits = torch.empty((b, vocab or self.base.config.vocab_size), dtype=self.dtype, device=dev)
         step = self._stepper(st)
         rows = torch.arange(b, device=dev)  # the row of `out` each decoded row belongs to
         for i in range(1, max_new):
+            if st.slot >= st.span:  # the next slot is past the keys attended to: attend further
+                st.span = min(length, st.span + self.span_step)
+                step = self._stepper(st)
             step()
             nxt = pick(st.logits)  # the sampler converts to float32; argmax needs no copy
             nxt = torch.where(done, pad_id, nxt)
@@ -346,6 +395,7 @@ class StaticEngine:
             st.tok.copy_(nxt)
             st.pos.add_(1)
             st.t.add_(1)
+            st.slot += 1
             if i % 16 == 0:  # one host sync every 16 tokens
                 left = int((~done).sum())
                 if left == 0:
@@ -358,7 +408,12 @@ class StaticEngine:
 
     def _stepper(self, st) -> Callable[[], None]:
         """The one-token step over `st`: a captured CUDA graph's replay, or the eager call."""
-        return self._capture(st) if self.use_graphs else (lambda: self._decode_step(st))
+        if self.bank is not None:
+            self.bank.rows = st.adapter  # a graph reads the rows' adapter ids from this tensor
+        if self.use_graphs:
+            st.graph = None  # the graph of the previous span and its memory pool go first
+            return self._capture(st)
+        return lambda: self._decode_step(st)
 
     def _narrow(self, st, keep) -> _State:
         """The decode state of rows `keep` only. Most rows of a batch stop long before the last
@@ -375,6 +430,8 @@ class StaticEngine:
         new.tok = st.tok.index_select(0, keep)
         new.pos = st.pos.index_select(0, keep)
         new.t = st.t.clone()
+        new.slot, new.span = st.slot, st.span
+        new.adapter = st.adapter.index_select(0, keep) if st.adapter is not None else None
         new.logits = torch.empty((len(keep), st.logits.shape[1]), dtype=st.logits.dtype, device=st.logits.device)
         st.graph = None  # the old graph and its memory pool go with the old state
         self.compactions += 1
@@ -394,6 +451,7 @@ class StaticEngine:
         with torch.cuda.graph(graph):
             self._decode_step(st)
         st.graph = graph
+        self.captures += 1
         return graph.replay
 
 
