@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,11 @@ class EvalConfig:
     max_new_tokens: int = 512
     batch_size: int = 32
     engine: str = "static"
+    shared_batch: bool = True  # every model state from one engine, adapters per row (else one at a time)
+    max_adapters: int = 16  # adapters in one engine call of the shared batch
+    # checkpoints that are not sampled get only these benchmarks / prompt styles (None: all)
+    intermediate_benchmarks: tuple[str, ...] | None = None
+    intermediate_prompts: tuple[str, ...] | None = None
     seed: int = 0
     graders: dict[str, Any] = field(default_factory=dict)
     workers: int | None = None  # sandbox processes for scoring (None: two per CPU)
@@ -97,7 +103,7 @@ class EvalConfig:
             raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
         if self.engine not in ("hf", "static"):
             raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
-        for name in ("n_samples", "max_new_tokens", "batch_size"):
+        for name in ("n_samples", "max_new_tokens", "batch_size", "max_adapters"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
         if not (self.temperature > 0 and 0 < self.top_p <= 1):
@@ -146,74 +152,159 @@ def decodings(cfg: EvalConfig, target: Target, prompt: str) -> list[tuple[str, d
 
 
 # -- the two phases -------------------------------------------------------------------------
-def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list], store: Store, *,
-                 device: str | None = None, prompt_format: str = "chat", system_prompt: str | None = None,
-                 log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
-    """Write every missing completion to `store`; returns facts about the device for env.json.
+def work_for(cfg: EvalConfig, target: Target, benchmarks: dict[str, list]) -> list[tuple]:
+    """(benchmark, prompt, decoding, kwargs, problems, keys) a target is generated on.
 
-    With `world` > 1 this process is rank `rank` of a job and writes only its share of each engine
-    call's requests (`distributed.share`), next to the other ranks in the same store."""
-    from codegen_study import engine as eng
-    from codegen_study.distributed import share
-    from codegen_study.models import attach_adapter, load_model, use_adapter
-    from codegen_study.progress import Progress
-    from codegen_study.prompts import SYSTEM_PROMPT, prompt_ids, stop_ids
-
-    system = SYSTEM_PROMPT if system_prompt is None else system_prompt
-    done = store.done_keys("completions")
-    model = tokenizer = None
-    for target in targets:
-        work = []  # (benchmark, prompt, decoding, kwargs, problems, keys)
-        for bench, problems in benchmarks.items():
-            for prompt in cfg.prompts:
-                for dec, kw in decodings(cfg, target, prompt):
-                    keys = [(target.model, target.step, bench, prompt, dec, p.id, s)
-                            for p in problems for s in range(kw["n"])]
-                    if world > 1 or any(k not in done for k in keys):  # all of them to take a share of
-                        work.append((bench, prompt, dec, kw, problems, keys))
-        if all(k in done for *_, keys in work for k in keys):
-            log(f"{target.model} step {target.step}: all completions already stored")
+    Checkpoints that are neither sampled nor named in `sample_checkpoints`' labels (the
+    intermediate ones) get only `intermediate_benchmarks` x `intermediate_prompts`, when set."""
+    work = []
+    for bench, problems in benchmarks.items():
+        if not target.full and cfg.intermediate_benchmarks is not None and bench not in cfg.intermediate_benchmarks:
             continue
-        if model is None:
-            t0 = time.perf_counter()
-            model, tokenizer = load_model(model_cfg, device=device)
-            log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on "
-                f"{next(model.parameters()).device}")
-            if rank == 0:
-                record_prompts(store, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
+        for prompt in cfg.prompts:
+            if not target.full and cfg.intermediate_prompts is not None and prompt not in cfg.intermediate_prompts:
+                continue
+            for dec, kw in decodings(cfg, target, prompt):
+                keys = [(target.model, target.step, bench, prompt, dec, p.id, s) for p in problems
+                        for s in range(kw["n"])]
+                work.append((bench, prompt, dec, kw, problems, keys))
+    return work
+
+
+def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list],
+                 store: Store | Callable[[Target], Store], *, device: str | None = None, prompt_format: str = "chat",
+                 system_prompt: str | None = None, log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
+    """Write every missing completion of `targets`; returns facts about the device for env.json.
+
+    `store` is one store for every target, or a function giving each target its own. The base is
+    loaded once. With `cfg.shared_batch` every model state is served from one engine: requests
+    name their adapter, and one engine call per decoding decodes the rows of up to
+    `cfg.max_adapters` adapters together (`adapter_bank`); without it each state is attached with
+    peft and decoded alone. With `world` > 1 this process is rank `rank` of a job and writes only
+    its share of each engine call's requests (`distributed.share`)."""
+    from codegen_study.models import load_model
+    from codegen_study.prompts import SYSTEM_PROMPT
+
+    store_of = store if callable(store) else (lambda _t: store)
+    system = SYSTEM_PROMPT if system_prompt is None else system_prompt
+    pending = []  # (target, work with only what is missing; every key under world > 1)
+    for target in targets:
+        done = store_of(target).done_keys("completions")
+        work = [w for w in work_for(cfg, target, benchmarks) if world > 1 or any(k not in done for k in w[5])]
+        if work:
+            pending.append((target, work, done))
+        else:
+            log(f"{target.model} step {target.step}: all completions already stored")
+    if not pending:
+        return device_facts(model=None)
+    t0 = time.perf_counter()
+    model, tokenizer = load_model(model_cfg, device=device)
+    log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
+    if rank == 0:
+        for st in {id(store_of(t)): store_of(t) for t, _, _ in pending}.values():
+            record_prompts(st, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
+    run = _generate_shared if cfg.shared_batch else _generate_per_target
+    run(cfg, model, tokenizer, pending, store_of, system=system, prompt_format=prompt_format, log=log,
+        rank=rank, world=world)
+    return device_facts(model=model)
+
+
+def _requests(tokenizer, target: Target, work, done, *, system, prompt_format, world, adapter=None) -> dict:
+    """{decoding: (kwargs, engine requests)} of one target's missing completions."""
+    from codegen_study import engine as eng
+    from codegen_study.prompts import prompt_ids
+
+    by_decoding: dict[str, tuple[dict, list]] = {}
+    cache: dict[tuple[str, str, str], tuple[int, ...]] = {}
+    for bench, prompt, dec, kw, problems, keys in work:
+        for p in problems:
+            cache.setdefault((bench, prompt, p.id), tuple(prompt_ids(tokenizer, p, style=prompt, system=system,
+                                                                    prompt_format=prompt_format)))
+        by_decoding.setdefault(dec, (kw, []))[1].extend(
+            eng.Request(k, cache[(bench, prompt, k[5])], adapter) for k in keys if world > 1 or k not in done)
+    return by_decoding
+
+
+def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank, world) -> None:
+    """Every target's requests through one engine, up to `cfg.max_adapters` adapters a call."""
+    from codegen_study.prompts import stop_ids
+
+    stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
+    by_name = {adapter_name(t): t for t, _, _ in pending}
+    calls: dict[str, tuple[dict, list]] = {}
+    for target, work, done in pending:
+        name = adapter_name(target) if target.adapter is not None else None
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
+                                         world=world, adapter=name).items():
+            calls.setdefault(dec, (kw, []))[1].extend((target, r) for r in reqs)
+    for dec, (kw, pairs) in calls.items():
+        names = list(dict.fromkeys(r.adapter for _, r in pairs if r.adapter is not None))
+        groups = [names[i:i + cfg.max_adapters] for i in range(0, len(names), cfg.max_adapters)] or [[]]
+        for g, group in enumerate(groups):
+            chosen = set(group) | ({None} if g == 0 else set())  # the base rides with the first group
+            part = [(t, r) for t, r in pairs if r.adapter in chosen]
+            adapters = {n: by_name[n].adapter for n in group}
+            _decode(cfg, model, tokenizer, part, dec, kw, stops, pad, store_of, log=log, rank=rank, world=world,
+                    adapters=adapters, label=f"{len({t.model + str(t.step) for t, _ in part})} model states")
+
+
+def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank,
+                         world) -> None:
+    """One target at a time, its adapter attached with peft (the reference for the shared batch)."""
+    from codegen_study.models import attach_adapter, use_adapter
+    from codegen_study.prompts import stop_ids
+
+    for target, work, done in pending:
         if target.adapter is not None:
             model = attach_adapter(model, target.adapter, f"step-{target.step}")
             use_adapter(model, f"step-{target.step}")
         elif hasattr(model, "peft_config"):
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
-        by_decoding: dict[str, tuple[dict, list]] = {}  # one engine call per decoding: full batches
-        for _bench, prompt, dec, kw, problems, keys in work:
-            ids = {p.id: tuple(prompt_ids(tokenizer, p, style=prompt, system=system, prompt_format=prompt_format))
-                   for p in problems}
-            by_decoding.setdefault(dec, (kw, []))[1].extend(eng.Request(k, ids[k[5]]) for k in keys
-                                                            if world > 1 or k not in done)
-        for dec, (kw, reqs) in by_decoding.items():
-            if world > 1:  # the share is taken over every request, done or not (see `share`)
-                reqs = [r for r in share(reqs, rank, world, lambda r: len(r.prompt)) if r.key not in done]
-            t0, n_tok = time.perf_counter(), 0
-            where = f"rank {rank}/{world} " if world > 1 else ""
-            shown = Progress(len(reqs), desc=f"{where}{target.model}@{target.step} {dec}", unit="completion",
-                             tty=False if rank else None)
-            for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
-                                      batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
-                                      seed=cfg.seed, stop_ids=stops, pad_id=pad):
-                rows = [completion_row(r, tokenizer.decode(list(r.tokens), skip_special_tokens=True), len(batch),
-                                       target) for r in batch]
-                store.append("completions", rows)
-                n_tok += sum(len(r.tokens) for r in batch)
-                shown.update(len(batch))
-            shown.close()
-            secs = time.perf_counter() - t0
-            log(f"{target.model} step {target.step} {dec}: {len(reqs)} completions "
-                f"({', '.join(sorted({f'{k[2]}/{k[3]}' for k in (r.key for r in reqs)}))}), {n_tok} tokens "
-                f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
-    return device_facts(model=model)
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
+                                         world=world).items():
+            _decode(cfg, model, tokenizer, [(target, r) for r in reqs], dec, kw, stops, pad, store_of, log=log,
+                    rank=rank, world=world, label=f"{target.model}@{target.step}")
+
+
+def _decode(cfg, model, tokenizer, pairs, dec, kw, stops, pad, store_of, *, log, rank, world, label,
+            adapters=None) -> None:
+    """One engine call: this rank's share of `pairs` (target, request), appended as they finish."""
+    from codegen_study import engine as eng
+    from codegen_study.distributed import share
+    from codegen_study.progress import Progress
+
+    target_of = {r.key: t for t, r in pairs}
+    reqs = [r for _, r in pairs]
+    if world > 1:  # the share is taken over every request, done or not (see `share`)
+        done = {k for t in {id(t): t for t, _ in pairs}.values() for k in store_of(t).done_keys("completions")}
+        reqs = [r for r in share(reqs, rank, world, lambda r: len(r.prompt)) if r.key not in done]
+    t0, n_tok = time.perf_counter(), 0
+    where = f"rank {rank}/{world} " if world > 1 else ""
+    shown = Progress(len(reqs), desc=f"{where}{label} {dec}", unit="completion", tty=False if rank else None)
+    for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
+                              batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
+                              seed=cfg.seed, stop_ids=stops, pad_id=pad, adapters=adapters):
+        rows: dict[int, tuple[Store, list]] = {}
+        for r in batch:
+            target = target_of[r.key]
+            st = store_of(target)
+            text = tokenizer.decode(list(r.tokens), skip_special_tokens=True)
+            rows.setdefault(id(st), (st, []))[1].append(completion_row(r, text, len(batch), target))
+        for st, part in rows.values():
+            st.append("completions", part)
+        n_tok += sum(len(r.tokens) for r in batch)
+        shown.update(len(batch))
+    shown.close()
+    secs = time.perf_counter() - t0
+    log(f"{label} {dec}: {len(reqs)} completions "
+        f"({', '.join(sorted({f'{k[2]}/{k[3]}' for k in (r.key for r in reqs)}))}), {n_tok} tokens "
+        f"in {secs:.1f} s ({n_tok / max(secs, 1e-9):.0f} tok/s, engine {cfg.engine})")
+
+
+def adapter_name(target: Target) -> str:
+    """The name a target's adapter has in a shared batch."""
+    return f"{target.model}@{target.step}"
 
 
 def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, *, system: str,

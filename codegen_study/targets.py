@@ -39,6 +39,7 @@ class Target:
     sampled: bool  # also run the sampling decoding
     arm: str = "base"  # the run's `[run] name` ("deep", "diverse"); "base" for the untrained model
     train_seed: int | None = None  # the training seed (LoRA initialisation and data order)
+    full: bool = True  # the base, the final or the best checkpoint: every benchmark and prompt style
 
 
 def table_rows(store: Store, table: str) -> list[dict]:
@@ -112,7 +113,7 @@ def plan_targets(cfg, run_dir: Path | None, *, name: str | None, include_base: b
             raise UserError(f"{run_dir}: no checkpoint of step {missing[0]} (have {sorted(ckpts)})")
     arm, seed = run_identity(run_dir, name)
     label = model_label(arm, seed)
-    return targets + [Target(label, s, ckpts[s], s in sampled, arm, seed) for s in chosen]
+    return targets + [Target(label, s, ckpts[s], s in sampled, arm, seed, s in (final, best)) for s in chosen]
 
 
 # -- models named on the command line (`evaluate --model/--gguf/--adapter`) -----------------------

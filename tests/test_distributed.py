@@ -204,9 +204,9 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
     assert main(["evaluate", *flags, "--output-dir", str(one)]) == 0
     done = _torchrun(["evaluate", *flags, "--output-dir", str(two)])
     assert done.stdout.count("evaluating base@0, tiny-s7@4") == 1  # rank 0 alone reports
-    for rank in range(2):  # each rank made half of every engine call's completions
-        for call in ("base step 0 greedy", "base step 0 sampling", "tiny-s7 step 4 greedy", "tiny-s7 step 4 sampling"):
-            assert f"rank {rank}/2: {call}: 2 completions" in done.stdout, done.stdout
+    for rank in range(2):  # each rank made half of every engine call's completions (both states in one call)
+        for call, n in (("2 model states greedy", 4), ("2 model states sampling", 4)):
+            assert f"rank {rank}/2: {call}: {n} completions" in done.stdout, done.stdout
     expected, got = _keyed(one), _keyed(two)
     assert len(expected) == 2 * (2 + 2) * 2  # 2 problems x (2 greedy styles + 2 samples) x 2 models
     assert got.keys() == expected.keys()

@@ -250,6 +250,42 @@ def test_generation_resumes_without_redoing_work(tiny, tmp_path):
     assert strip(again[-4:]) == strip(rows[-4:])  # same tokens: greedy, and sampling seeded per batch
 
 
+def test_shared_batch_gives_the_one_state_at_a_time_completions_into_each_targets_store(tiny, tmp_path):
+    """Every model state from one engine (adapters per row) = each state attached with peft alone;
+    intermediate checkpoints get only the intermediate benchmarks and prompt styles."""
+    from dataclasses import replace
+
+    from codegen_study.models import ModelConfig
+
+    cfg = EvalConfig(max_new_tokens=6, batch_size=5, greedy=True, sample_checkpoints=("final",), n_samples=2,
+                     intermediate_prompts=("train",))
+    mcfg = ModelConfig(name_or_path=str(tiny["root"] / "model"), precision="fp32")
+    problems = {"tiny": load_lcb(TINY_LCB)}
+    targets = plan_targets(cfg, tiny["run"], name=None)
+    stores = {}
+
+    def store_of(target):
+        return stores.setdefault(target.model, Store(tmp_path / "shared" / target.model))
+
+    generate_all(cfg, mcfg, targets, problems, store_of, device="cpu", log=lambda *_: None)
+    alone = Store(tmp_path / "alone")
+    generate_all(replace(cfg, shared_batch=False), mcfg, targets, problems, alone, device="cpu", log=lambda *_: None)
+    keyed = lambda rows: {(r["model"], r["step"], r["prompt"], r["decoding"], r["question_id"], r["sample_id"]):  # noqa: E731
+                          r["completion"] for r in rows if r["decoding"] == "greedy"}
+    shared = keyed(r for st in stores.values() for r in st.iter_rows("completions"))
+    assert shared == keyed(alone.iter_rows("completions"))
+    assert set(stores) == {"base", "tiny-s7"}
+    assert {r["model"] for r in stores["base"].iter_rows("completions")} == {"base"}
+    # step 2 is neither final (4) nor best (2 has the lowest validation loss, so it is best): both full
+    assert {(k[1], k[2]) for k in shared if k[0] == "tiny-s7"} == {(2, "train"), (2, "lcb"), (4, "train"), (4, "lcb")}
+    from codegen_study.generate import work_for
+
+    middle = replace(targets[-1], step=3, full=False, sampled=False)
+    assert {(w[1], w[2]) for w in work_for(cfg, middle, problems)} == {("train", "greedy")}
+    assert {(w[1], w[2]) for w in work_for(cfg, targets[-1], problems)} == {("train", "greedy"), ("lcb", "greedy"),
+                                                                           ("train", "sampling")}
+
+
 @pytest.mark.slow
 def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
     from codegen_study.cli import main
