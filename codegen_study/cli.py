@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("codegen_study.train_cli", "train LoRA adapters from TOML configs (several: one cohort)"),
     "evaluate": ("codegen_study.evaluate", "generate completions for base + checkpoints and score them"),
     "runs": ("codegen_study.results", "list the runs stored under data/runs (or another folder)"),
+    "study": ("codegen_study.study", "the whole offline study: corpora, training, generation, scoring, costs"),
     "export": ("codegen_study.export", "write a run's completions for EvalPlus/human-eval or LiveCodeBench"),
 }
 

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 
 #: the tables a run config may have (one per stage); any other table is a typo, not a default
-KNOWN_TABLES = ("run", "model", "data", "train", "eval")
+KNOWN_TABLES = ("run", "model", "data", "train", "eval", "study")
 
 
 def read_toml(path: str | os.PathLike) -> dict[str, Any]:

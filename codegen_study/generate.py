@@ -81,6 +81,7 @@ class EvalConfig:
     # checkpoints that are not sampled get only these benchmarks / prompt styles (None: all)
     intermediate_benchmarks: tuple[str, ...] | None = None
     intermediate_prompts: tuple[str, ...] | None = None
+    shots: str | None = None  # solved examples (JSONL: input, output) shown before each question
     seed: int = 0
     graders: dict[str, Any] = field(default_factory=dict)
     workers: int | None = None  # sandbox processes for scoring (None: two per CPU)
@@ -216,10 +217,15 @@ def _requests(tokenizer, target: Target, work, done, *, system, prompt_format, w
 
     by_decoding: dict[str, tuple[dict, list]] = {}
     cache: dict[tuple[str, str, str], tuple[int, ...]] = {}
+    shots = {}
+    if target.shots:
+        from codegen_study.prompts import load_shots
+
+        shots = {"shots": load_shots(target.shots)}
     for bench, prompt, dec, kw, problems, keys in work:
         for p in problems:
             cache.setdefault((bench, prompt, p.id), tuple(prompt_ids(tokenizer, p, style=prompt, system=system,
-                                                                    prompt_format=prompt_format)))
+                                                                    prompt_format=prompt_format, **shots)))
         by_decoding.setdefault(dec, (kw, []))[1].extend(
             eng.Request(k, cache[(bench, prompt, k[5])], adapter) for k in keys if world > 1 or k not in done)
     return by_decoding
@@ -334,7 +340,7 @@ def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, An
 
 
 def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[str, list], store: Store, *,
-              log=print) -> dict[str, Any]:
+              log=print, decoding: str | None = None) -> dict[str, Any]:
     """Grade the stored completions of `targets` (all stored models when None) on `benchmarks`.
 
     One scoring pass: its runs share a sandbox and a verdict cache, so a program that recurs (a
@@ -350,6 +356,8 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     for row in table_rows(store, "completions"):
         key = (row["model"], int(row["step"]), row["benchmark"], row.get("prompt") or "lcb", row["decoding"])
         if row["benchmark"] not in benchmarks or (wanted is not None and key[:2] not in wanted):
+            continue
+        if decoding is not None and row["decoding"] != decoding:
             continue
         problems = benchmarks[row["benchmark"]]
         if row["question_id"] not in problems:

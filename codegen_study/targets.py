@@ -40,6 +40,7 @@ class Target:
     arm: str = "base"  # the run's `[run] name` ("deep", "diverse"); "base" for the untrained model
     train_seed: int | None = None  # the training seed (LoRA initialisation and data order)
     full: bool = True  # the base, the final or the best checkpoint: every benchmark and prompt style
+    shots: str | None = None  # a file of solved examples shown before each question (the format control)
 
 
 def table_rows(store: Store, table: str) -> list[dict]:

@@ -1,0 +1,336 @@
+"""`codegen-study study`: the whole offline study in one command, resumable, with its cost table.
+
+    codegen-study study --config configs/offline-study.toml          # every stage
+    codegen-study study --config configs/offline-study.toml --only train
+
+Stages, in order; each one skips the work already done, so rerunning the command after a kill
+resumes where it stopped:
+
+* ``synth``: the corpora, the held-out benchmark, the shared validation set and the one-shot
+  example (`codegen-study synth --kind all`), unless every file an arm or control reads exists;
+* ``train``: every arm x training seed as one cohort (`codegen-study train --config ... --seeds`),
+  each run stopping early on its own validation loss;
+* ``generate``: the controls (the base model, the format control) and every checkpoint of every
+  run, served from one engine with each row's adapter (`adapter_bank`): greedy first, then the
+  sampled decodings; while the GPU samples, the greedy completions are scored on the CPU cores;
+* ``score``: every stored completion not scored yet, in the sandbox;
+* ``records``: each run's training record (losses, resolved config, environment) beside its store.
+
+Each store is `OUT/<model>/` (`deep-wide-s2`, `base`, `base-1shot`), what `evaluate` writes and
+the report reads. Stages that use the GPU run in a process of their own (a fresh CUDA context,
+memory given back on exit). The cost table -- seconds per stage, which held the GPU, and
+`gpu_seconds_total` -- is printed at the end and written to `OUT/study-costs.json`; every
+invocation's stages are appended to `OUT/study-costs.jsonl`, so a resumed study counts the
+seconds of every attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from codegen_study.config import load_section, read_toml
+from codegen_study.errors import UserError
+from codegen_study.files import atomic_write_text
+
+STAGES = ("synth", "train", "generate", "score", "records")
+GPU_STAGES = ("train", "generate")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """The `[study]` table: which configs are trained and evaluated, and where results go."""
+
+    arms: tuple[str, ...] = ()  # training configs, one per arm (trained x `seeds`)
+    seeds: tuple[int, ...] = (1, 2, 3)
+    controls: tuple[str, ...] = ()  # evaluation-only configs: the base model, the format control
+    synth_seed: int = 0
+    corpora: str = "corpora"
+    out: str = "data/runs"
+    workers: int | None = None  # sandbox processes for scoring (None: the scorer's default)
+
+    def __post_init__(self) -> None:
+        if not self.arms and not self.controls:
+            raise ValueError("give at least one arm or control config")
+        if not self.seeds and self.arms:
+            raise ValueError("seeds: give at least one training seed")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the study evaluates: one eval config, one base model, the targets and their stores."""
+
+    study: StudyConfig
+    eval: Any  # EvalConfig shared by every arm and control (controls differ only in `shots`)
+    model: Any  # ModelConfig
+    targets: list  # Target
+    tables: dict  # model label -> the config tables written into its store's config.toml
+    runs: dict  # model label -> training run folder (arms only)
+
+    def store_dir(self, label: str) -> Path:
+        return Path(self.study.out) / label
+
+
+def run_folder(config: str, seed: int) -> Path:
+    """The folder a cohort trains (config, seed) into: `[run] output_dir` with `-s{seed}`."""
+    out = read_toml(config).get("run", {}).get("output_dir")
+    if not out:
+        raise UserError(f"{config}: [run] output_dir is not set")
+    return Path(f"{out}-s{seed}")
+
+
+def make_plan(study: StudyConfig, *, need_checkpoints: bool = True) -> Plan:
+    from codegen_study.generate import EvalConfig
+    from codegen_study.models import ModelConfig
+    from codegen_study.targets import Target, plan_targets
+
+    configs = list(study.arms) + list(study.controls)
+    evals = {c: load_section(c, "eval", EvalConfig) for c in configs}
+    first = configs[0]
+    shared = replace(evals[first], output_dir=None, shots=None)
+    for c, e in evals.items():
+        if replace(e, output_dir=None, shots=None) != shared:
+            raise UserError(f"{c}: its [eval] table differs from {first}'s beyond `shots`; a study evaluates every "
+                            f"model the same way")
+    model = load_section(first, "model", ModelConfig)
+    for c in configs[1:]:
+        if load_section(c, "model", ModelConfig) != model:
+            raise UserError(f"{c}: its [model] table differs from {first}'s; a study has one base model")
+    targets: list[Target] = []
+    tables: dict[str, dict] = {}
+    runs: dict[str, Path] = {}
+    for c in study.controls:
+        raw = read_toml(c)
+        name = raw.get("run", {}).get("name") or Path(c).stem
+        base = plan_targets(evals[c], None, name=name)[0]
+        targets.append(replace(base, model=name, arm=name, shots=evals[c].shots))
+        tables[name] = raw
+    for c in study.arms:
+        for seed in study.seeds:
+            folder = run_folder(c, seed)
+            if not folder.is_dir():
+                if need_checkpoints:
+                    raise UserError(f"{folder}: no training run folder; run the train stage first")
+                continue
+            found = plan_targets(shared, folder, name=None, include_base=False)
+            targets += found
+            label = found[0].model
+            raw = read_toml(c)
+            tables[label] = {**raw, "run": {**raw.get("run", {}), "seed": seed}}
+            runs[label] = folder
+    return Plan(study, shared, model, targets, tables, runs)
+
+
+# -- stages -----------------------------------------------------------------------------------------
+def corpus_files(study: StudyConfig) -> list[Path]:
+    """Every corpus, benchmark, validation and one-shot file the study's configs read."""
+    from codegen_study.generate import EvalConfig
+
+    files = []
+    for c in (*study.arms, *study.controls):
+        raw = read_toml(c)
+        data = raw.get("data", {})
+        files += [Path(data[k]) for k in ("path", "shared_valid") if c in study.arms and data.get(k)]
+        e = load_section(c, "eval", EvalConfig)
+        files += [Path(e.source(b)) for b in e.benchmarks if Path(e.source(b)).suffix == ".jsonl"]
+        files += [Path(e.shots)] if e.shots else []
+    return sorted(set(files))
+
+
+def stage_synth(study: StudyConfig, log) -> None:
+    missing = [f for f in corpus_files(study) if not f.exists()]
+    if not missing:
+        log("synth: every corpus is there")
+        return
+    log(f"synth: {missing[0]} and {len(missing) - 1} more missing; building the corpora")
+    _cli(["synth", "--kind", "all", "--seed", str(study.synth_seed), "--out", study.corpora])
+
+
+def stage_train(study: StudyConfig, log) -> None:
+    if not study.arms:
+        return
+    pending = [run_folder(c, s) for c in study.arms for s in study.seeds
+               if not (run_folder(c, s) / "training.json").exists()
+               or "stop_reason" not in json.loads((run_folder(c, s) / "training.json").read_text())]
+    if not pending:
+        log("train: every run has finished")
+        return
+    args = ["train"]
+    for c in study.arms:
+        args += ["--config", c]
+    _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)])
+
+
+def stage_generate(plan: Plan, log, *, greedy_only: bool) -> None:
+    from codegen_study.evaluate import write_config
+    from codegen_study.generate import generate_all
+    from codegen_study.provenance import write_environment
+    from codegen_study.results import Store
+
+    cfg = replace(plan.eval, sample_prompts=()) if greedy_only else plan.eval
+    stores = {}
+    for t in plan.targets:
+        if t.model not in stores:
+            folder = plan.store_dir(t.model)
+            folder.mkdir(parents=True, exist_ok=True)
+            write_config(folder, replace(plan.eval, shots=t.shots), plan.model, plan.tables[t.model])
+            stores[t.model] = Store(folder)
+    facts = generate_all(cfg, plan.model, plan.targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
+                         prompt_format=_prompt_format(plan), log=log)
+    if facts.get("device"):
+        for folder in {plan.store_dir(t.model) for t in plan.targets}:
+            write_environment(folder, "generation", facts)
+
+
+def stage_score(plan: Plan, log, *, decoding: str | None = None) -> None:
+    from codegen_study.generate import score_all
+    from codegen_study.provenance import write_environment
+    from codegen_study.results import Store
+
+    benchmarks = {name: {p.id: p for p in problems} for name, problems in load_benchmarks(plan.eval).items()}
+    cfg = replace(plan.eval, workers=plan.study.workers or plan.eval.workers)
+    for label in dict.fromkeys(t.model for t in plan.targets):
+        folder = plan.store_dir(label)
+        if not Store(folder).path("completions").exists():
+            continue
+        targets = [t for t in plan.targets if t.model == label]
+        facts = score_all(cfg, targets, benchmarks, Store(folder), log=log, decoding=decoding)
+        if decoding is None:
+            write_environment(folder, "scoring", facts)
+
+
+def stage_records(plan: Plan, log) -> None:
+    """Each run's training record beside its store, under the names the report reads."""
+    for label, run in plan.runs.items():
+        folder = plan.store_dir(label)
+        folder.mkdir(parents=True, exist_ok=True)
+        for src, dst in (("losses.jsonl", "losses.jsonl"), ("config.toml", "train-config.toml"),
+                         ("env.json", "train-env.json"), ("training.json", "training.json")):
+            if (run / src).exists():
+                shutil.copyfile(run / src, folder / dst)
+    log(f"records: {len(plan.runs)} training records copied")
+
+
+def load_benchmarks(cfg) -> dict[str, list]:
+    from codegen_study.generate import load_problems
+
+    return {name: load_problems(cfg.source(name), cfg.limit) for name in cfg.benchmarks}
+
+
+def _prompt_format(plan: Plan) -> str:
+    first = (plan.study.arms or plan.study.controls)[0]
+    return read_toml(first).get("data", {}).get("prompt_format", "chat")
+
+
+def _cli(args: list[str]) -> None:
+    """Another codegen-study command in a process of its own; its failure stops the study."""
+    done = subprocess.run([sys.executable, "-m", "codegen_study", *args])
+    if done.returncode != 0:
+        raise UserError(f"codegen-study {' '.join(args[:3])} ... failed (exit {done.returncode}); rerun the study "
+                        f"to resume")
+
+
+# -- the command ------------------------------------------------------------------------------------
+def add_arguments(parser) -> None:
+    parser.add_argument("--config", required=True, help="study TOML ([study] table: arms, seeds, controls, out)")
+    parser.add_argument("--only", choices=STAGES, help="run this stage alone (the command runs every stage)")
+    parser.add_argument("--greedy-only", action="store_true", help="with --only generate: greedy decodings only")
+    parser.add_argument("--decoding", help="with --only score: score only completions of this decoding")
+    parser.add_argument("--out", help="override [study] out (where the stores go)")
+
+
+def run(args) -> int:
+    study = load_section(args.config, "study", StudyConfig, {"out": args.out})
+    log = _logger()
+    if args.only:
+        run_stage(args.config, study, args.only, log, greedy_only=args.greedy_only, decoding=args.decoding)
+        return 0
+    costs: list[dict[str, Any]] = []
+    out = Path(study.out)
+    out.mkdir(parents=True, exist_ok=True)
+    me = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
+
+    def timed(stage: str, action, gpu: bool, **extra) -> None:
+        t0 = time.time()
+        log(f"== {stage}")
+        action()
+        costs.append({"stage": stage, "seconds": round(time.time() - t0, 1), "gpu": gpu, "started": t0, **extra})
+        _append_cost(out, costs[-1])
+
+    timed("synth", lambda: stage_synth(study, log), False)
+    timed("train", lambda: stage_train(study, log), True)
+    timed("generate-greedy", lambda: _cli(me + ["--only", "generate", "--greedy-only"]), True)
+    t0 = time.time()  # the greedy completions are scored on the CPU while the GPU samples
+    scorer = subprocess.Popen([sys.executable, "-m", "codegen_study", *me, "--only", "score", "--decoding", "greedy"])
+    timed("generate-sampled", lambda: _cli(me + ["--only", "generate"]), True)
+    timed("score-greedy (beside sampling)", lambda: _wait(scorer), False, overlapped=True)
+    costs[-1].update(seconds=round(time.time() - t0, 1), started=t0)
+    timed("score", lambda: _cli(me + ["--only", "score"]), False)
+    timed("records", lambda: stage_records(make_plan(study), log), False)
+    summary = summarise(out)
+    atomic_write_text(out / "study-costs.json", json.dumps(summary, indent=2) + "\n")
+    log(cost_table(summary))
+    return 0
+
+
+def run_stage(config: str, study: StudyConfig, stage: str, log, *, greedy_only: bool = False,
+              decoding: str | None = None) -> None:
+    if stage == "synth":
+        stage_synth(study, log)
+    elif stage == "train":
+        stage_train(study, log)
+    elif stage == "generate":
+        stage_generate(make_plan(study), log, greedy_only=greedy_only)
+    elif stage == "score":
+        stage_score(make_plan(study), log, decoding=decoding)
+    else:
+        stage_records(make_plan(study), log)
+
+
+def summarise(out: Path) -> dict[str, Any]:
+    """Seconds per stage over every invocation (study-costs.jsonl), and the GPU's total."""
+    from codegen_study.files import iter_jsonl
+
+    rows = [row for _, row in iter_jsonl(out / "study-costs.jsonl", "study costs")]
+    stages: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        s = stages.setdefault(row["stage"], {"seconds": 0.0, "gpu": row["gpu"], "attempts": 0,
+                                             "overlapped": bool(row.get("overlapped"))})
+        s["seconds"] = round(s["seconds"] + row["seconds"], 1)
+        s["attempts"] += 1
+    gpu = sum(s["seconds"] for s in stages.values() if s["gpu"])
+    serial = sum(s["seconds"] for s in stages.values() if not s["overlapped"])
+    return {"stages": stages, "gpu_seconds_total": round(gpu, 1), "wall_seconds_total": round(serial, 1)}
+
+
+def cost_table(summary: dict[str, Any]) -> str:
+    lines = [f"{'stage':<32} {'seconds':>9}  gpu  attempts"]
+    for name, s in summary["stages"].items():
+        note = " (beside the GPU work)" if s["overlapped"] else ""
+        lines.append(f"{name:<32} {s['seconds']:>9.1f}  {'yes' if s['gpu'] else 'no ':<3}  {s['attempts']}{note}")
+    lines.append(f"{'GPU stages in all':<32} {summary['gpu_seconds_total']:>9.1f}")
+    lines.append(f"{'wall time in all':<32} {summary['wall_seconds_total']:>9.1f}")
+    return "\n".join(lines)
+
+
+def _append_cost(out: Path, row: dict[str, Any]) -> None:
+    with open(out / "study-costs.jsonl", "a") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
+def _wait(proc: subprocess.Popen) -> None:
+    if proc.wait() != 0:
+        raise UserError(f"scoring the greedy completions failed (exit {proc.returncode}); rerun the study to resume")
+
+
+def _logger():
+    def log(msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    return log

@@ -1,0 +1,92 @@
+"""The whole study in one command, on a tiny random model on CPU: stores, scores, costs, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from tiny_lm import make_rows, save_tiny, write_rows  # noqa: E402
+
+from codegen_study.cli import main  # noqa: E402
+from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.results import Store  # noqa: E402
+
+TINY_LCB = Path(__file__).parent / "fixtures" / "gen_tiny_lcb.jsonl"
+TRAIN = ('[train]\nmicro_batch_size = 2\ngrad_accumulation = 1\nautocast = "none"\nlogging_every = 1\n'
+         'learning_rate = 5e-3\neval_every = 2\nsave_every = 2\nlora_dropout = 0.0\nlora_r = 4\nlora_alpha = 8\n'
+         'max_steps = 4\ngradient_checkpointing = false\nearly_stopping_patience = 0\n')
+
+
+def eval_table(**extra) -> str:
+    keys = {"benchmarks": '["tiny"]', "sources": f'{{ tiny = "{TINY_LCB}" }}', "prompts": '["train", "lcb"]',
+            "sample_prompts": '["train"]', "sample_checkpoints": '["base", "final"]', "n_samples": 2,
+            "max_new_tokens": 4, "batch_size": 8, "workers": 2, "intermediate_prompts": '["train"]', **extra}
+    return "[eval]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
+
+
+@pytest.fixture
+def study(tmp_path):
+    model = save_tiny(tmp_path / "model")
+    head = f'[model]\nname_or_path = "{model}"\nprecision = "fp32"\n'
+    arms = []
+    for name in ("wide", "narrow"):
+        rows = write_rows(tmp_path / f"{name}.jsonl", make_rows(n_problems=6, per_problem=2))
+        path = tmp_path / f"{name}.toml"
+        path.write_text(f'[run]\nname = "{name}"\noutput_dir = "{tmp_path}/runs/{name}"\n{head}'
+                        f'[data]\npath = "{rows}"\nmax_length = 128\n{TRAIN}{eval_table()}')
+        arms.append(str(path))
+    control = tmp_path / "base.toml"
+    control.write_text(f'[run]\nname = "base"\n{head}{eval_table()}')
+    config = tmp_path / "study.toml"
+    config.write_text(f'# codegen-study study --config study.toml\n[study]\narms = {json.dumps(arms)}\n'
+                      f'seeds = [1, 2]\ncontrols = ["{control}"]\nout = "{tmp_path}/stores"\n')
+    return {"root": tmp_path, "config": config, "arms": arms}
+
+
+@pytest.mark.slow
+def test_one_command_trains_generates_scores_and_counts_its_costs(study):
+    root = study["root"]
+    assert main(["study", "--config", str(study["config"])]) == 0
+    stores = root / "stores"
+    labels = sorted(p.name for p in stores.iterdir() if p.is_dir())
+    assert labels == ["base", "narrow-s1", "narrow-s2", "wide-s1", "wide-s2"]
+    for label in labels:
+        rows = list(Store(stores / label).iter_rows("completions"))
+        assert {r["model"] for r in rows} == {label}
+        final = max(r["step"] for r in rows)
+        # the final state: both prompt styles greedy, and n = 2 samples under the training prompt
+        got = {(r["prompt"], r["decoding"]) for r in rows if r["step"] == final}
+        assert got == {("train", "greedy"), ("lcb", "greedy"), ("train", "sampling")}
+        scored = {r["run_id"] for r in Store(stores / label).iter_rows("samples")}
+        assert scored, f"{label}: nothing scored"
+        if label != "base":
+            assert (stores / label / "training.json").exists() and (stores / label / "losses.jsonl").exists()
+            assert "scoring" in json.loads((stores / label / "env.json").read_text())
+    costs = json.loads((stores / "study-costs.json").read_text())
+    assert {"synth", "train", "generate-greedy", "generate-sampled", "score", "records"} <= set(costs["stages"])
+    assert costs["gpu_seconds_total"] == pytest.approx(sum(s["seconds"] for s in costs["stages"].values() if s["gpu"]))
+
+    # rerun after a kill that lost the last completions of one store: only those are made again
+    path = Store(stores / "wide-s1").path("completions")
+    before = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(before[:-2]))
+    assert main(["study", "--config", str(study["config"])]) == 0
+    after = path.read_text().splitlines(keepends=True)
+    assert len(after) == len(before) and after[:-2] == before[:-2]
+    again = json.loads((stores / "study-costs.json").read_text())
+    assert again["stages"]["train"]["attempts"] == 2  # both invocations counted
+
+
+def test_arms_must_share_the_evaluation_and_the_base_model(study):
+    other = Path(study["arms"][1])
+    other.write_text(other.read_text().replace("max_new_tokens = 4", "max_new_tokens = 5"))
+    with pytest.raises(UserError, match="differs"):
+        from codegen_study.config import load_section
+        from codegen_study.study import StudyConfig, make_plan
+
+        make_plan(load_section(study["config"], "study", StudyConfig), need_checkpoints=False)
