@@ -101,7 +101,12 @@ def main() -> int:
     parser.add_argument("--runs", type=Path, action="append", default=[],
                         help="folder holding a study training's run folders (repeatable)")
     parser.add_argument("--out", type=Path, help="JSON results file")
+    parser.add_argument("--arms", nargs="+", metavar="CONFIG",
+                        help="also a cohort of these configs x seeds 1-3 (the study's twelve runs: its four arm "
+                             "configs), packed and not, against the six-run cohort of the same run")
+    parser.add_argument("--skip", default="", help="comma-separated variants to leave out (plain, cohort1)")
     args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     import torch
 
     if not torch.cuda.is_available():
@@ -116,10 +121,16 @@ def main() -> int:
     n, w = args.steps, args.warmup
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        rates["plain"] = plain_rate(n, w, t / "plain")
-        rates["cohort1"] = cohort_rate(n, w, t / "c1", CONFIGS[:1], SEEDS[:1], True)
+        if "plain" not in skip:
+            rates["plain"] = plain_rate(n, w, t / "plain")
+        if "cohort1" not in skip:
+            rates["cohort1"] = cohort_rate(n, w, t / "c1", CONFIGS[:1], SEEDS[:1], True)
         rates["cohort6"] = cohort_rate(n, w, t / "c6", CONFIGS, SEEDS, False)
         rates["cohort6p"] = cohort_rate(n, w, t / "c6p", CONFIGS, SEEDS, True)
+        if args.arms:
+            k = len(args.arms) * len(SEEDS)
+            rates[f"cohort{k}"] = cohort_rate(n, w, t / f"c{k}", args.arms, SEEDS, False)
+            rates[f"cohort{k}p"] = cohort_rate(n, w, t / f"c{k}p", args.arms, SEEDS, True)
     from codegen_study.cohort import plan_members
     from codegen_study.files import atomic_write_text
     from codegen_study.training_data import load_rows, split_rows
@@ -133,13 +144,22 @@ def main() -> int:
               "steps": args.steps, "warmup": args.warmup,
               "examples_per_second": {k: round(v, 1) for k, v in rates.items()},
               "six_trainings_examples": total,
-              "projected_seconds": {"plain_one_after_another": round(total / rates["plain"], 1),
-                                    "cohort6p": round(total / rates["cohort6p"], 1)},
+              "projected_seconds": {"cohort6p": round(total / rates["cohort6p"], 1),
+                                    **({"plain_one_after_another": round(total / rates["plain"], 1)}
+                                       if "plain" in rates else {})},
               "study_trainings": [w for w in map(study_wall, args.runs) if w]}
+    ref = "plain" if "plain" in rates else "cohort6p"
     for name, rate in rates.items():
-        print(f"{name:9s} {rate:8.1f} examples/s  {rate / rates['plain']:5.2f}x plain")
-    print(f"six 2-epoch trainings ({total} examples): plain one after another {total / rates['plain']:.0f} s, "
-          f"one packed cohort {total / rates['cohort6p']:.0f} s (optimizer steps only)")
+        print(f"{name:9s} {rate:8.1f} examples/s  {rate / rates[ref]:5.2f}x {ref}")
+    big = [k for k in rates if k not in ("plain", "cohort1", "cohort6", "cohort6p")]
+    if big:
+        result["vs_six_run_cohort"] = {k: round(rates[k] / rates["cohort6p" if k.endswith("p") else "cohort6"], 3)
+                                       for k in big}
+        for k, ratio in result["vs_six_run_cohort"].items():
+            print(f"{k}: {ratio:.2f}x the six-run cohort's examples/s (same packing, same process)")
+    print(f"six 2-epoch trainings ({total} examples): one packed cohort {total / rates['cohort6p']:.0f} s "
+          f"(optimizer steps only)" + (f", plain one after another {total / rates['plain']:.0f} s"
+                                       if "plain" in rates else ""))
     for s in result["study_trainings"]:
         print(f"study cohort training as run ({s['folder']}): "
               f"{s['wall_seconds']:.0f} s wall with loading, data, evaluation and checkpoints; "

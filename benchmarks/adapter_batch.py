@@ -1,0 +1,174 @@
+"""Generation on the study's real load: seconds per model state for HF `generate` + peft, the
+static engine one state at a time, and the engine with every state in one batch; and the floor.
+
+    python benchmarks/adapter_batch.py --config configs/offline-study.toml \\
+        --out benchmarks/results/adapter_batch.json
+
+Load: every benchmark of the study's `[eval]` (held-out, LiveCodeBench, HumanEval) under every
+prompt style, greedy, with the study's stop tokens and token limit. Model states: the base and the
+final checkpoint of every trained run (13 with twelve runs; the study's `train` stage must have
+run). Rows, in one process on one GPU:
+
+  hf_generate_peft   transformers `generate`, the first run's adapter attached with peft (one state)
+  engine_one_state   the static engine, one state at a time, adapter attached with peft (the base
+                     and the first run's adapter)
+  engine_all_states  the static engine, every state in one batch (`adapter_bank`: each row its own
+                     adapter), `[eval] max_adapters` states an engine call
+
+`s_per_state` is each row's seconds over the states it decoded. The floor is the time to read, at
+the GPU's memory bandwidth, the key/value bytes the decode must read at least: each generated token
+attends to its prompt and the tokens before it, so a row of prompt p and n new tokens reads
+n*p + n(n-1)/2 cached tokens of (2 x layers x KV heads x head size x bytes) each; weights and
+compute are left out (the floor is a lower bound). `agreement` is the share of rows whose greedy
+tokens are identical between `engine_all_states` and `engine_one_state` for the states both ran.
+CUDA only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: memory bandwidth (bytes/s) by GPU name, from the vendors' data sheets
+BANDWIDTH = {"H200": 4.8e12, "H100 PCIe": 2.0e12, "H100 NVL": 3.9e12, "H100": 3.35e12, "A100": 2.0e12}
+
+
+def bandwidth(name: str) -> float:
+    return next(v for k, v in BANDWIDTH.items() if k in name)
+
+
+def kv_bytes_per_token(model) -> int:
+    cfg = model.config
+    heads = cfg.num_attention_heads
+    kv = getattr(cfg, "num_key_value_heads", None) or heads
+    dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // heads
+    return 2 * cfg.num_hidden_layers * kv * dim * model.get_input_embeddings().weight.element_size()
+
+
+def floor_seconds(results, per_token: int, bw: float) -> float:
+    tokens = sum(len(r.tokens) * r.prompt_tokens + len(r.tokens) * (len(r.tokens) - 1) // 2 for r in results)
+    return tokens * per_token / bw
+
+
+def timed(model, requests, cfg, stops, pad, adapters=None, engine="static"):
+    import torch
+
+    from codegen_study import engine as eng
+
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    out = [r for batch in eng.generate(model, requests, engine=engine, max_new_tokens=cfg.max_new_tokens,
+                                       batch_size=cfg.batch_size, stop_ids=stops, pad_id=pad, adapters=adapters)
+           for r in batch]
+    torch.cuda.synchronize()
+    return out, time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/offline-study.toml")
+    parser.add_argument("--out", type=Path, help="JSON results file")
+    parser.add_argument("--states", type=int, help="model states in the shared batch (default: base + every run)")
+    parser.add_argument("--skip-hf", action="store_true", help="leave out the HF generate row")
+    args = parser.parse_args()
+
+    import torch
+
+    from codegen_study import engine as eng
+    from codegen_study.config import load_section
+    from codegen_study.generate import adapter_name
+    from codegen_study.models import attach_adapter, load_model, use_adapter
+    from codegen_study.prompts import prompt_ids, stop_ids
+    from codegen_study.study import StudyConfig, load_benchmarks, make_plan
+
+    if not torch.cuda.is_available():
+        sys.exit("adapter_batch.py measures a GPU; no CUDA device here")
+    plan = make_plan(load_section(args.config, "study", StudyConfig))
+    cfg = plan.eval
+    finals = {}
+    for t in plan.targets:
+        if t.adapter is not None and t.step >= finals.get(t.model, t).step:
+            finals[t.model] = t
+    states = [None] + [replace(t, model=adapter_name(t)) for t in finals.values()]
+    states = states[: args.states] if args.states else states
+    t0 = time.perf_counter()
+    model, tok = load_model(plan.model, device="cuda")
+    load_s = time.perf_counter() - t0
+    stops, pad = stop_ids(tok, model), tok.pad_token_id
+    prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, style=style)))
+               for b, problems in load_benchmarks(cfg).items() for p in problems for style in cfg.prompts]
+    name = torch.cuda.get_device_name()
+    per_token, bw = kv_bytes_per_token(model), bandwidth(name)
+    print(f"{name}: {len(prompts)} prompts, {len(states)} model states, batch {cfg.batch_size}, "
+          f"max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s", flush=True)
+
+    def requests(state):
+        label = "base" if state is None else state.model
+        return [eng.Request((label, key), ids, None if state is None else label) for key, ids in prompts]
+
+    rows = {}
+    # every state in one batch, on the plain base (the bank hooks its linear layers)
+    shared = [r for s in states for r in requests(s)]
+    adapters = {s.model: s.adapter for s in states if s is not None}
+    groups = [list(adapters)[i:i + cfg.max_adapters] for i in range(0, len(adapters), cfg.max_adapters)]
+    all_out, secs = [], 0.0
+    for g, names in enumerate(groups or [[]]):
+        part = [r for r in shared if r.adapter in set(names) | ({None} if g == 0 else set())]
+        out, s = timed(model, part, cfg, stops, pad, adapters={n: adapters[n] for n in names})
+        all_out += out
+        secs += s
+    rows["engine_all_states"] = (all_out, secs, len(states))
+    print(f"engine_all_states: {secs:.1f} s, {secs / len(states):.2f} s per state", flush=True)
+    # one state at a time with peft: the base, then the first run's adapter
+    base_out, s = timed(model, requests(None), cfg, stops, pad)
+    one = list(base_out)
+    secs = s
+    if len(states) > 1:
+        first = states[1]
+        model = attach_adapter(model, first.adapter, "first")
+        use_adapter(model, "first")
+        out, s = timed(model, [replace(r, adapter=None) for r in requests(first)], cfg, stops, pad)
+        one += out
+        secs += s
+    rows["engine_one_state"] = (one, secs, min(2, len(states)))
+    print(f"engine_one_state: {secs:.1f} s for {min(2, len(states))} states", flush=True)
+    if not args.skip_hf and len(states) > 1:
+        out, s = timed(model, [replace(r, adapter=None) for r in requests(states[1])], cfg, stops, pad, engine="hf")
+        rows["hf_generate_peft"] = (out, s, 1)
+        print(f"hf_generate_peft: {s:.1f} s for 1 state", flush=True)
+
+    shared_tokens = {r.key: r.tokens for r in rows["engine_all_states"][0]}
+    both = [r for r in rows["engine_one_state"][0]]
+    agree = sum(shared_tokens[r.key] == r.tokens for r in both)
+    floor = floor_seconds(rows["engine_all_states"][0], per_token, bw) / len(states)
+    result = {
+        "gpu": name, "python": platform.python_version(), "torch": torch.__version__, "prompts": len(prompts),
+        "states": len(states), "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_new_tokens,
+        "max_adapters": cfg.max_adapters, "load_seconds": round(load_s, 1),
+        "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": round(floor, 3),
+        "agreement": {"rows": len(both), "identical": agree, "share": round(agree / max(len(both), 1), 4)},
+        "s_per_state": {}, "rows": {},
+    }
+    print(f"\n{'row':<20} {'s/state':>8} {'states':>7} {'tokens/s':>9}  x floor")
+    for key, (out, secs, n) in rows.items():
+        toks = sum(len(r.tokens) for r in out)
+        result["s_per_state"][key] = round(secs / n, 3)
+        result["rows"][key] = {"seconds": round(secs, 2), "states": n, "answer_tokens": toks,
+                               "tokens_per_s": round(toks / secs, 1)}
+        print(f"{key:<20} {secs / n:>8.2f} {n:>7} {toks / secs:>9.0f}  {secs / n / floor:>6.1f}")
+    print(f"{'floor':<20} {floor:>8.2f}   (KV bytes read at {bw / 1e12:.2f} TB/s)")
+    print(f"identical greedy tokens, shared batch vs one state at a time: {agree}/{len(both)} rows")
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
