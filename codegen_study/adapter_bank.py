@@ -16,8 +16,10 @@ static shapes (so a CUDA graph can replay it). The price is compute on columns a
 (adapters - 1) x r per layer, which for the small ranks and few dozen adapters of a study is
 less than the base layer's own matmul. Row 0 of the bank's id space is "no adapter" (the base).
 
-The term is computed in float32 (x cast up, weights kept in float32), as peft computes it, so a
-row decodes as a one-adapter pass would, up to the order of float additions.
+The term is computed from float32 weights and inputs, as peft computes it, so a row decodes as a
+one-adapter pass would, up to the order of float additions; on a GPU its two matmuls may use
+TF32 tensor cores (`tf32`, on by default), whose 10-bit mantissa is still 8x finer than the bf16
+the base model computes in, since plain float32 matmuls would cost as much as the base layers.
 
 Covers: plain LoRA adapters saved by peft or by the cohort trainer (`adapter_config.json` +
 `adapter_model.safetensors` or `adapter_model.bin`) on `nn.Linear` layers of the base. Does not
@@ -30,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +94,19 @@ def adapter_scale(config: Mapping[str, Any], module: str, r: int) -> float:
     return alpha / math.sqrt(r) if config.get("use_rslora") else alpha / r
 
 
+@contextmanager
+def tf32_matmuls(on: bool):
+    """Float32 matmuls on TF32 tensor cores inside the block (a CUDA graph keeps the kernel chosen)."""
+    import torch
+
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = on
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+
+
 class AdapterBank:
     """Adapters by name, installed as hooks on one base model; `rows` says each row's adapter.
 
@@ -98,9 +114,10 @@ class AdapterBank:
     id per batch row before a forward pass (the engines do); `None` means every row is the base.
     """
 
-    def __init__(self, model, adapters: Mapping[str, str | Path]):
+    def __init__(self, model, adapters: Mapping[str, str | Path], *, tf32: bool = True):
         import torch
 
+        self.tf32 = tf32
         self.names = list(adapters)
         self.ids = {name: i + 1 for i, name in enumerate(self.names)}
         self.rows = None
@@ -142,9 +159,11 @@ class AdapterBank:
             x = inputs[0]
             # [b, cols]: the row's own adapter's columns at its scale, zero elsewhere
             keep = (layer["owner"][None, :] == rows[:, None]) * layer["scale"][None, :]
-            h = x.float() @ layer["A"].T
-            h = h * (keep[:, None, :] if h.dim() == 3 else keep)
-            return (output + h @ layer["B"].T).to(output.dtype)  # summed in float32, as peft does
+            with tf32_matmuls(self.tf32):
+                h = x.float() @ layer["A"].T
+                h = h * (keep[:, None, :] if h.dim() == 3 else keep)
+                lora = h @ layer["B"].T
+            return (output + lora).to(output.dtype)  # summed in float32, as peft does
 
         return add_lora
 
