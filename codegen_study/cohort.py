@@ -55,6 +55,7 @@ from codegen_study.cohort_batch import (
     to_device,
 )
 from codegen_study.config import dump_toml
+from codegen_study.cpu import cpu_precision
 from codegen_study.distributed import launch_place
 from codegen_study.errors import UserError
 from codegen_study.files import atomic_write_text
@@ -299,10 +300,11 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
             torch.cuda.set_device(local)
     device = device or default_device()
     mcfg = members[0].configs["model"]
-    if device == "cpu" and members[0].tcfg.cpu_fp32:
-        mcfg = dataclasses.replace(mcfg, precision="fp32")
+    if device == "cpu":  # fp32 unless the CPU has bf16 arithmetic (see `cpu`)
+        precision, autocast = cpu_precision(mcfg.precision, members[0].tcfg.autocast, members[0].tcfg.cpu_fp32)
+        mcfg = dataclasses.replace(mcfg, precision=precision)
         for m in members:
-            m.configs = {**m.configs, "model": mcfg, "train": dataclasses.replace(m.tcfg, autocast="none")}
+            m.configs = {**m.configs, "model": mcfg, "train": dataclasses.replace(m.tcfg, autocast=autocast)}
     header = header or "codegen-study train " + " ".join(f"--config {p}" for p in config_paths)
     random.seed(members[0].seed)
     torch.manual_seed(members[0].seed)

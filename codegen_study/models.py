@@ -181,6 +181,15 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def model_config(cfg: ModelConfig):
+    """The transformers config of the model `cfg` names, without its weights (a GGUF is dequantized
+    into the cache first, as `load_model` would)."""
+    from transformers import AutoConfig
+
+    source, kwargs = (str(dense_copy(cfg)), {}) if cfg.gguf_file else _source(cfg)
+    return AutoConfig.from_pretrained(source, **kwargs)
+
+
 def load_model(cfg: ModelConfig, *, device: str | None = None, for_training: bool = False):
     """(model, tokenizer) on `device` (default: cuda if available), special tokens repaired."""
     import torch

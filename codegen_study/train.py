@@ -64,7 +64,7 @@ from codegen_study.distributed import Dist, all_sum, setup_distributed, shutdown
 from codegen_study.errors import UserError
 from codegen_study.files import atomic_write_text
 from codegen_study.lora import init_lora, lora_pairs, prepare_for_training
-from codegen_study.models import load_model
+from codegen_study.models import load_model, model_config
 from codegen_study.provenance import device_facts, write_environment
 from codegen_study.results import Store
 from codegen_study.targets import model_label
@@ -106,6 +106,7 @@ class Run:
     logged: set = field(default_factory=set)  # (model, step, split) rows already in the losses table
     tracker: Tracker = field(default_factory=Tracker)
     bar: Any = None
+    lean: bool = False  # the loss over supervised positions in chunks (`train_step.lean_loss`): on a CPU
 
     @property
     def tcfg(self) -> TrainConfig:
@@ -155,7 +156,7 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     run, header = configure(config, overrides, device, header)
     # The data's own errors come first, before any other line and before the model loads
     splits = split_rows(load_rows(run.cfgs["data"]), run.cfgs["data"])
-    use_fp32_on_cpu(run)
+    use_cpu_plan(run, overrides)
     mcfg, dcfg, tcfg, d = run.cfgs["model"], run.cfgs["data"], run.tcfg, run.d
     run.resolved = dump_toml(run.cfgs, header=header)
     previous = run.out / "config.toml"
@@ -189,6 +190,8 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     if restore(run):
         return run
     run.pad = tok.pad_token_id
+    if d.device == "cpu" and not d.distributed and tcfg.cpu_valid_rows:  # see `use_cpu_plan`
+        valid_ex = valid_ex[:tcfg.cpu_valid_rows]
     run.valid_batches = [collate(valid_ex[i:i + tcfg.eval_batch_size], run.pad)
                          for i in range(d.rank * tcfg.eval_batch_size, len(valid_ex), tcfg.eval_batch_size * d.world)]
     start(run)
@@ -217,15 +220,27 @@ def _write(msg: str) -> None:
     tqdm.write(msg, file=sys.stderr)
 
 
-def use_fp32_on_cpu(run: Run) -> None:
-    """On a CPU compute in fp32 (unless `cpu_fp32 = false`): CPUs without AMX emulate bf16/fp16
-    matmuls, many times slower than fp32; the resolved config.toml records what actually ran."""
-    mcfg, tcfg = run.cfgs["model"], run.tcfg
-    if run.d.device == "cpu" and tcfg.cpu_fp32 and (mcfg.precision in ("bf16", "fp16") or tcfg.autocast != "none"):
-        run.log(f"cpu: computing in fp32 instead of precision {mcfg.precision} / autocast {tcfg.autocast} "
-                "(set train.cpu_fp32 = false to keep them)")
-        run.cfgs["model"] = dataclasses.replace(mcfg, precision="fp32")
-        run.cfgs["train"] = dataclasses.replace(tcfg, autocast="none")
+def use_cpu_plan(run: Run, overrides: dict[str, dict] | None) -> None:
+    """On a CPU, train the config's batches in micro-batches that fit (see `cpu.plan_training`), in
+    bf16 where the CPU has bf16 arithmetic and else in fp32, with the lean loss; the first line of
+    output says what was chosen, and the resolved config.toml records what actually ran. Alone on
+    one CPU process only: under DDP the loop stays as configured."""
+    from codegen_study.cpu import Shape, apply_plan, available_memory, cpu_precision, plan_training
+
+    if run.d.device != "cpu" or run.d.distributed:
+        return
+    mcfg, tcfg, dcfg = run.cfgs["model"], run.tcfg, run.cfgs["data"]
+    given = (overrides or {}).get("train", {})
+    shape = Shape.of(model_config(dataclasses.replace(mcfg, precision=cpu_precision(
+        mcfg.precision, tcfg.autocast, tcfg.cpu_fp32)[0])))  # a GGUF is dequantized once, at that precision
+    plan = plan_training(tcfg, mcfg.precision, dcfg.max_length, shape,
+                         micro_batch_size=given.get("micro_batch_size"),
+                         grad_accumulation=given.get("grad_accumulation"), available=available_memory())
+    run.log(plan.line + (f"; validation on the first {tcfg.cpu_valid_rows} valid rows (train.cpu_valid_rows)"
+                         if tcfg.cpu_valid_rows else ""))
+    run.cfgs["model"] = dataclasses.replace(mcfg, precision=plan.precision)
+    run.cfgs["train"] = apply_plan(tcfg, plan)
+    run.lean = not tcfg.compile
 
 
 def restore(run: Run) -> bool:
@@ -283,7 +298,7 @@ def step(run: Run) -> float:
         group["lr"] = lr
     t0 = time.perf_counter()
     batch = [collate([run.train_ex[i] for i in mb], run.pad) for mb in run.windows[index]]
-    loss = all_sum([float(window_loss(run.forward, batch, tcfg, d.device, d, run.scaler))], d)[0]
+    loss = all_sum([float(window_loss(run.forward, batch, tcfg, d.device, d, run.scaler, lean=run.lean))], d)[0]
     if not math.isfinite(loss):
         raise UserError(f"step {state.step + 1}: training loss is {loss} (autocast {tcfg.autocast}, precision "
                         f"{run.cfgs['model'].precision}); fp16 overflows in Qwen2 activations -- use autocast = "
@@ -300,7 +315,7 @@ def step(run: Run) -> float:
 
 def evaluate(run: Run, lr: float) -> None:
     """The validation loss at this step: stored, then judged for the best step and early stopping."""
-    val = evaluate_loss(run.model, run.valid_batches, run.tcfg, run.d.device, run.d)
+    val = evaluate_loss(run.model, run.valid_batches, run.tcfg, run.d.device, run.d, lean=run.lean)
     record(run, "valid", val, lr)
     run.state.judge(val, run.tcfg.early_stopping_patience)
     run.log(f"step {run.state.step}: valid loss {val:.4f} "

@@ -52,7 +52,9 @@ class TrainConfig:
     autocast: Literal["fp16", "bf16", "none"] = "fp16"
     compile: bool = False
     liger: bool = False
-    cpu_fp32: bool = True  # on CPU compute in fp32 whatever precision/autocast say (see train())
+    # on a CPU: None = bf16 where the CPU has bf16 arithmetic, else fp32; true = always fp32; false = as configured
+    cpu_fp32: bool | None = None
+    cpu_valid_rows: int = 16  # on a CPU the validation loss covers the first N valid rows (0: all); see `cpu`
     seed: int | None = None  # None: [run] seed
     report_to: Literal["none", "tensorboard", "trackio"] = "none"  # experiment tracker (see `tracking`)
 
@@ -68,6 +70,8 @@ class TrainConfig:
             raise ValueError(f"epochs must be > 0, got {self.epochs}")
         if not self.learning_rate >= 0:  # 0 is a frozen adapter: validation loss then measures the base
             raise ValueError(f"learning_rate must be >= 0, got {self.learning_rate}")
+        if self.cpu_valid_rows < 0:
+            raise ValueError(f"cpu_valid_rows must be >= 0, got {self.cpu_valid_rows}")
         if self.lora_r < 1 or self.early_stopping_patience < 0 or self.eval_batch_size < 1:
             raise ValueError("lora_r and eval_batch_size must be >= 1, early_stopping_patience >= 0")
         for name in ("warmup_ratio", "lora_dropout"):

@@ -37,10 +37,12 @@ def autocast_context(tcfg: TrainConfig, device: str):
     return torch.autocast(device_type=device.split(":")[0], dtype=dtype)
 
 
-def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Dist, scaler=None):
+def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Dist, scaler=None,
+                lean: bool = False):
     """Forward + backward over one accumulation window; returns this rank's part of the window's
     mean token loss (a tensor, not synchronised: the parts of all ranks sum to the loss of the
-    global window). Gradients sync across ranks on the last micro-batch only."""
+    global window). Gradients sync across ranks on the last micro-batch only. `lean`: the loss of
+    `lean_loss` (logits of supervised positions only, a chunk at a time), not the model's own."""
     import torch
 
     n_tokens = sum(int((mb["labels"][:, 1:] != -100).sum()) for mb in window)
@@ -51,14 +53,50 @@ def window_loss(model, window: list[dict], tcfg: TrainConfig, device: str, d: Di
         sync = nullcontext() if not d.distributed or i == len(window) - 1 else model.no_sync()
         with sync:
             with autocast_context(tcfg, device):
-                loss = model(**mb, num_items_in_batch=max(1, n_tokens)).loss * d.world
+                if lean:
+                    loss = lean_loss(model, mb, max(1, n_tokens)) * d.world
+                else:
+                    loss = model(**mb, num_items_in_batch=max(1, n_tokens)).loss * d.world
             (scaler.scale(loss) if scaler is not None else loss).backward()
         total += loss.detach().float() / d.world
     return total
 
 
-def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d: Dist) -> float:
-    """Mean token loss over validation batches (summed across ranks)."""
+def lean_loss(model, mb: dict, n_items: int, chunk: int = 1024):
+    """The causal LM loss (summed over supervised tokens, divided by `n_items`, as the model's own
+    loss with `num_items_in_batch`) without logits for the whole micro-batch.
+
+    Why: the model's own loss builds logits for every position (512 x 49,152 floats a row for
+    SmolLM2, kept for the backward pass together with their softmax), though only the answer's
+    positions are supervised. Here the decoder's hidden states of the supervised positions go
+    through the output layer `chunk` positions at a time, each chunk under activation
+    checkpointing, so at most one chunk's logits exist at once, in the forward and in the
+    backward pass. Not for a model wrapped in DDP (it calls the decoder directly, past DDP's hooks).
+    """
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.checkpoint import checkpoint
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    inputs = {k: v for k, v in mb.items() if k != "labels"}
+    hidden = base.model(**inputs, use_cache=False).last_hidden_state
+    labels = mb["labels"][:, 1:]
+    keep = labels != -100
+    hidden, targets = hidden[:, :-1][keep], labels[keep]
+
+    def chunk_sum(h, y):
+        return F.cross_entropy(base.lm_head(h).float(), y, reduction="sum")
+
+    total = hidden.new_zeros((), dtype=torch.float32)
+    for i in range(0, targets.shape[0], chunk):
+        part = (hidden[i:i + chunk], targets[i:i + chunk])
+        total = total + (checkpoint(chunk_sum, *part, use_reentrant=False) if torch.is_grad_enabled()
+                         else chunk_sum(*part))
+    return total / n_items
+
+
+def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d: Dist, lean: bool = False) -> float:
+    """Mean token loss over validation batches (summed across ranks); `lean` as in `window_loss`."""
     import torch
 
     was_training = model.training
@@ -68,7 +106,10 @@ def evaluate_loss(model, batches: list[dict], tcfg: TrainConfig, device: str, d:
         for mb in batches:
             mb = {k: v.to(device) for k, v in mb.items()}
             with autocast_context(tcfg, device):
-                loss_sum += float(model(**mb, num_items_in_batch=1).loss.float())
+                if lean:
+                    loss_sum += float(lean_loss(model, mb, 1))
+                else:
+                    loss_sum += float(model(**mb, num_items_in_batch=1).loss.float())
             count += float((mb["labels"][:, 1:] != -100).sum())
     if was_training:
         model.train()
