@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         prestart(_peek_workers(argv))
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
+    args._argv = argv  # the command as given (evaluate's first-run line repeats it)
     try:
         check_numbers(args)
         return int(args._module.run(args) or 0)

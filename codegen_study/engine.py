@@ -220,6 +220,7 @@ class StaticEngine:
         self.compact = compact
         self.bank = bank
         self.span_step = span_step
+        self.threads = _ThreadChooser() if self.device.type == "cpu" else None
         self.captures = 0  # CUDA graphs captured (for benchmarks)
         self.compactions = 0  # how often a batch was narrowed to its unfinished rows (for tests and benchmarks)
         self._rope = None  # (cos, sin) tables [positions, head_dim]
@@ -253,8 +254,10 @@ class StaticEngine:
         h = h + sa.o_proj(o)
         return h + layer.mlp(layer.post_attention_layernorm(h))
 
-    def _prefill(self, ids, mask, kc, vc, rows: slice, adapter_ids=None):
-        """Run prompts `ids` [b, p] (left-padded), fill cache rows, return last-position logits."""
+    def _prefill(self, ids, mask, kc, vc, rows: slice, adapter_ids=None, start: int | None = None):
+        """Run prompts `ids` [b, p] (left-padded), fill cache rows from slot `start`, return
+        last-position logits. With `start`: one unpadded prompt (`mask` all ones) whose cache goes
+        to the right end of a left-padded row; it attends causally, without a mask."""
         import torch
         import torch.nn.functional as F
 
@@ -264,20 +267,22 @@ class StaticEngine:
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         cos_t, sin_t = self._rope_tables(pos.max().item() + 1)
         cos, sin = cos_t[pos][:, None], sin_t[pos][:, None]
-        causal = torch.ones(p, p, dtype=torch.bool, device=self.device).tril()
-        # a padding query attends to itself only: a fully masked row would give NaNs that
-        # leak through 0 * NaN into the real rows' attention
-        allowed = causal[None] & mask.bool()[:, None, :] | torch.eye(p, dtype=torch.bool, device=self.device)[None]
-        allowed = allowed[:, None]
         rep = self.n_heads // self.n_kv
+        allowed, at = None, start or 0
+        if start is None:
+            causal = torch.ones(p, p, dtype=torch.bool, device=self.device).tril()
+            # a padding query attends to itself only: a fully masked row would give NaNs that
+            # leak through 0 * NaN into the real rows' attention
+            eye = torch.eye(p, dtype=torch.bool, device=self.device)[None]
+            allowed = (causal[None] & mask.bool()[:, None, :] | eye)[:, None]
 
         def kv_write(i, k, v):
-            kc[i][rows, :, :p].copy_(k)
-            vc[i][rows, :, :p].copy_(v)
+            kc[i][rows, :, at:at + p].copy_(k)
+            vc[i][rows, :, at:at + p].copy_(v)
             return k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
 
         def attend(q, k, v):
-            o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=self.scale)
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, is_causal=allowed is None, scale=self.scale)
             return o.transpose(1, 2).reshape(b, p, -1)
 
         h = self.inner.embed_tokens(ids)
@@ -325,6 +330,8 @@ class StaticEngine:
         finally:
             if self.bank is not None:
                 self.bank.rows = None
+            if self.threads is not None:
+                self.threads.restore()
 
     def _run(self, prompts, max_new, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
         import torch
@@ -358,7 +365,13 @@ class StaticEngine:
         n_u = len(firsts)
         chunk = max(1, self.prefill_tokens // max(p, 1))
         last = []
-        for r in range(0, n_u, chunk):
+        if dev.type == "cpu":  # one prompt at a time: no padding computed, causal attention without a mask
+            lengths = u_mask.sum(-1).tolist()
+            for r, n in enumerate(lengths):
+                last.append(self.threads.run(lambda r=r, n=n: self._prefill(
+                    u_ids[r:r + 1, p - n:], u_mask[r:r + 1, p - n:], st.kc, st.vc, slice(r, r + 1), u_adapters[r:r + 1],
+                    start=p - n), work=n, kind="prefill"))
+        for r in range(0, n_u if dev.type != "cpu" else 0, chunk):
             rows = slice(r, min(n_u, r + chunk))
             last.append(self._prefill(u_ids[rows], u_mask[rows], st.kc, st.vc, rows, u_adapters[rows]))
         if n_u < b:
@@ -387,7 +400,10 @@ class StaticEngine:
             if st.slot >= st.span:  # the next slot is past the keys attended to: attend further
                 st.span = min(length, st.span + self.span_step)
                 step = self._stepper(st)
-            step()
+            if self.threads is not None:
+                self.threads.run(step, kind="decode")
+            else:
+                step()
             nxt = pick(st.logits)  # the sampler converts to float32; argmax needs no copy
             nxt = torch.where(done, pad_id, nxt)
             out[rows, i] = nxt
@@ -453,6 +469,62 @@ class StaticEngine:
         st.graph = graph
         self.captures += 1
         return graph.replay
+
+
+class _ThreadChooser:
+    """How many threads a CPU runs the decode step (and a prompt's prefill) fastest with, found by
+    timing: all of torch's threads, or one.
+
+    Why: a decode step is hundreds of small operations, each a parallel region that ends at a
+    barrier; when another process holds one of a laptop's two cores, every barrier waits for a
+    descheduled thread, and two threads ran the SmolLM2 step five times slower than one (0.42 s
+    against 0.084 s on a two-core machine under load); on an idle machine two threads are faster.
+    So every `every` calls of a kind, `trial` calls run at each thread count and the rest use the
+    one that was fastest per unit of work (the least time seen: noise only adds time). A prompt's
+    prefill is long and a batch has few, so it tries each count once every 16 prompts.
+    """
+
+    PLAN = {"decode": (2, 256), "prefill": (1, 16)}  # kind -> (trial, every)
+
+    def __init__(self):
+        import torch
+
+        self.most = torch.get_num_threads()
+        self.options = [self.most, 1] if self.most > 1 else [self.most]
+        self.calls: dict[str, int] = {}
+        self.best: dict[str, int] = {}
+        self.costs: dict[str, dict[int, float]] = {}
+
+    def run(self, fn, *, work: float = 1.0, kind: str = "decode"):
+        import torch
+
+        if len(self.options) == 1:
+            return fn()
+        n = self.calls.get(kind, 0)
+        self.calls[kind] = n + 1
+        trial, every = self.PLAN[kind]
+        phase = n % every
+        probing = phase < trial * len(self.options)
+        threads = self.options[phase // trial] if probing else self.best.get(kind, self.most)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        if not probing:
+            return fn()
+        if phase == 0:
+            self.costs[kind] = {}
+        t0 = time.perf_counter()
+        out = fn()
+        cost = (time.perf_counter() - t0) / max(work, 1e-9)
+        costs = self.costs[kind]
+        costs[threads] = min(cost, costs.get(threads, float("inf")))
+        self.best[kind] = min(costs, key=costs.get)
+        return out
+
+    def restore(self) -> None:
+        import torch
+
+        if torch.get_num_threads() != self.most:
+            torch.set_num_threads(self.most)
 
 
 class _State:

@@ -64,6 +64,9 @@ from codegen_study.targets import (
     read_adapter,
 )
 
+#: a `--limit` run on a CPU whose full plan could generate more new tokens than this gets the first-run plan
+FIRST_RUN_TOKENS = 4096
+
 #: how long a rank that finished its share waits at the barrier for the others (see `distributed`)
 BARRIER_TIMEOUT = timedelta(hours=24)
 
@@ -83,6 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     phase = parser.add_mutually_exclusive_group()
     phase.add_argument("--generate-only", action="store_true", help="write completions, do not score (GPU side)")
     phase.add_argument("--score-only", action="store_true", help="score completions already stored (CPU side)")
+    parser.add_argument("--full", action="store_true",
+                        help="on a CPU with --limit: the whole plan (sampling, every prompt style), "
+                             "not the first-run one")
     parser.add_argument("--max-new-tokens", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--engine", choices=("hf", "static"))
@@ -215,6 +221,7 @@ def run(args) -> int:
         if not problems:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
+    cfg = first_run(args, cfg, targets, benchmarks)
     if cfg.report_to != "none":
         from codegen_study.tracking import check_backend
 
@@ -229,6 +236,42 @@ def run(args) -> int:
         return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, d)
     finally:
         shutdown(d)
+
+
+def first_run(args, cfg: EvalConfig, targets: list, benchmarks: dict[str, dict]) -> EvalConfig:
+    """The plan of a first look on a CPU: greedy only, one prompt style (unless `--prompt` names
+    them), when `--limit` is given without `--full` and the full plan could generate more than
+    `FIRST_RUN_TOKENS` new tokens (ten samples of each problem under two prompt styles take a CPU
+    many minutes). The completions it writes are the full plan's greedy ones, token limit
+    included, so the full plan run later into the same folder adds only the rest; one line says
+    what was left out and gives that command."""
+    from codegen_study.generate import work_for
+
+    if args.full or not args.limit or args.score_only:
+        return cfg
+    device = args.device
+    if device is None:
+        from codegen_study.models import default_device
+
+        device = default_device()
+    if not str(device).startswith("cpu"):
+        return cfg
+    lists = {b: list(p.values()) for b, p in benchmarks.items()}
+
+    def count(c: EvalConfig) -> int:
+        return sum(len(w[5]) for t in targets for w in work_for(c, t, lists))
+
+    full = count(cfg)
+    if full * cfg.max_new_tokens <= FIRST_RUN_TOKENS:
+        return cfg
+    small = replace(cfg, prompts=cfg.prompts if args.prompt else cfg.prompts[:1], sample_prompts=())
+    if count(small) == full:
+        return cfg
+    argv = list(getattr(args, "_argv", None) or sys.argv[1:])
+    print(f"first run on a CPU: greedy only, prompt {', '.join(small.prompts)}: {count(small)} of the plan's {full} "
+          f"completions (up to {cfg.max_new_tokens} new tokens each); the full plan: "
+          f"codegen-study {' '.join(argv)} --full", flush=True)
+    return small
 
 
 def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, run_dir: Path | None,

@@ -287,7 +287,8 @@ def _decode(cfg, model, tokenizer, pairs, dec, kw, stops, pad, store_of, *, log,
         reqs = [r for r in share(reqs, rank, world, lambda r: len(r.prompt)) if r.key not in done]
     t0, n_tok = time.perf_counter(), 0
     where = f"rank {rank}/{world} " if world > 1 else ""
-    shown = Progress(len(reqs), desc=f"{where}{label} {dec}", unit="completion", tty=False if rank else None)
+    shown = Progress(len(reqs), desc=f"{where}{label} {dec}", unit="completion", tty=False if rank else None,
+                     first_line=True)
     for batch in eng.generate(model, reqs, engine=cfg.engine, max_new_tokens=cfg.max_new_tokens,
                               batch_size=cfg.batch_size, temperature=kw["temperature"], top_p=kw["top_p"],
                               seed=cfg.seed, stop_ids=stops, pad_id=pad, adapters=adapters):

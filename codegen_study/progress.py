@@ -3,7 +3,8 @@
 Why both: scoring and generation take minutes to hours. On a terminal a tqdm bar (rate and time
 left) is what people expect; redirected to a file or a CI log, a bar's carriage returns make an
 unreadable single line, so there a plain line is printed every `every_s` seconds instead, plus
-one at the end. Either way it goes to stderr, leaving stdout to results and summaries.
+one at the end (and, with `first_line`, one after the first update: the ETA from the first batch of
+a slow job). Either way it goes to stderr, leaving stdout to results and summaries.
 
 Does not cover: what is counted (the caller's unit: samples, tokens, ...).
 """
@@ -31,11 +32,11 @@ class Progress:
     """Counts units of work done out of `total` and reports them (see the module docstring)."""
 
     def __init__(self, total: int, *, desc: str, unit: str, stream: TextIO | None = None, tty: bool | None = None,
-                 every_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+                 every_s: float = 30.0, clock: Callable[[], float] = time.monotonic, first_line: bool = False):
         self.total, self.desc, self.unit = total, desc, unit
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
-        self.every_s, self.clock = every_s, clock
+        self.every_s, self.clock, self.first_line = every_s, clock, first_line
         self.done = 0
         self.start = self.last = clock()
         self.bar = None
@@ -48,7 +49,8 @@ class Progress:
         self.done += n
         if self.bar is not None:
             self.bar.update(n)
-        elif self.clock() - self.last >= self.every_s and self.done < self.total:  # close() reports the end
+        elif ((self.first_line and self.done == n) or self.clock() - self.last >= self.every_s) \
+                and self.done < self.total:  # close() reports the end
             self.last = self.clock()
             print(self.line(), file=self.stream, flush=True)
 
