@@ -122,3 +122,67 @@ def test_bf16_only_where_the_cpu_multiplies_it():
     assert cpu_precision("bf16", "bf16", True, {"avx512_bf16"}) == ("fp32", "none")
     assert cpu_precision("bf16", "bf16", False, {"avx2"}) == ("bf16", "bf16")
     assert cpu_precision("fp32", "none", None, {"avx2"}) == ("fp32", "none")
+
+
+def test_a_first_run_on_a_cpu_is_greedy_under_one_prompt_style_and_names_the_full_plan(capsys):
+    from argparse import Namespace
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from codegen_study.evaluate import first_run
+    from codegen_study.generate import EvalConfig
+    from codegen_study.targets import Target
+
+    cfg = EvalConfig(benchmarks=("b",), prompts=("train", "lcb"), sample_prompts=("train",), n_samples=10)
+    targets = [Target("base", 0, None, True)]
+    benchmarks = {"b": {f"q{i}": SimpleNamespace(id=f"q{i}") for i in range(3)}}
+    argv = ["evaluate", "--model", "m", "--limit", "3"]
+    args = Namespace(full=False, limit=3, score_only=False, device="cpu", prompt=None, _argv=argv)
+    small = first_run(args, cfg, targets, benchmarks)
+    assert (small.prompts, small.sample_prompts, small.max_new_tokens) == (("train",), (), cfg.max_new_tokens)
+    assert capsys.readouterr().out.startswith(
+        "first run on a CPU: greedy only, prompt train: 3 of the plan's 36 completions (up to 512 new tokens each); "
+        "the full plan: codegen-study evaluate --model m --limit 3 --full")
+    assert first_run(Namespace(**{**vars(args), "prompt": "train,lcb"}),
+                     cfg, targets, benchmarks).prompts == ("train", "lcb")
+    for other in ({"full": True}, {"device": "cuda"}, {"limit": None}):
+        assert first_run(Namespace(**{**vars(args), **other}), cfg, targets, benchmarks) is cfg
+    assert first_run(args, replace(cfg, max_new_tokens=6), targets, benchmarks).prompts == ("train", "lcb")  # small
+
+
+def test_progress_can_report_its_first_update_at_once():
+    import io
+
+    from codegen_study.progress import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    p = Progress(4, desc="gen", unit="completion", stream=stream, every_s=30, clock=lambda: now[0], first_line=True)
+    now[0] = 10.0
+    p.update(1)
+    assert stream.getvalue() == "gen: 1/4 completions (25%), 0.1 completions/s, ETA 30.0 s\n"
+    now[0] = 20.0
+    p.update(1)  # then every 30 s again
+    assert stream.getvalue().count("\n") == 1
+
+
+def test_the_decode_step_runs_at_the_thread_count_that_timed_fastest():
+    import time
+
+    from codegen_study.engine import _ThreadChooser
+
+    if torch.get_num_threads() < 2:
+        pytest.skip("one thread: nothing to choose")
+    most = torch.get_num_threads()
+    chooser = _ThreadChooser()
+    seen = []
+
+    def step():  # one thread is the fast one here, as on a loaded two-core machine
+        seen.append(torch.get_num_threads())
+        time.sleep(0.001 if torch.get_num_threads() == 1 else 0.02)
+
+    for _ in range(10):
+        chooser.run(step)
+    assert seen[:4] == [most, most, 1, 1] and set(seen[4:]) == {1}
+    chooser.restore()
+    assert torch.get_num_threads() == most
