@@ -79,7 +79,7 @@ cases = {
  "train flag negative epochs": ["train", "--config", cfg("c8.toml", good_toml), "--epochs", "-2"],
  "train data missing": ["train", "--config", cfg("c9.toml", good_toml.replace("data.jsonl", "nodata.jsonl")), "--output-dir", str(d / "run9")],
  "synth stats out = input": ["synth", "--stats", f("st1.jsonl", '{"x": 1}\n'), "--out", d / "st1.jsonl"],
- "synth nan overlap": ["synth", "--kind", "deep", "--out", d / "deep.jsonl", "--max-overlap", "nan"],
+ "synth nan overlap": ["synth", "--kind", "deep-narrow", "--out", d / "deep-narrow.jsonl", "--max-overlap", "nan"],
  "synth stats missing": ["synth", "--stats", d / "nostat.jsonl"],
  "evaluate limit 0": ["evaluate", "--config", cfg("c10.toml", good_toml), "--limit", "0"],
  "evaluate limit -1": ["evaluate", "--config", cfg("c11.toml", good_toml), "--limit", "-1"],

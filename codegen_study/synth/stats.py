@@ -1,30 +1,35 @@
-"""The corpus card: numbers that show how Deep, Diverse and the held-out set differ.
+"""The corpus card: numbers that show how the four arms and the held-out set differ.
 
 Reads corpus files (CodeGen-schema rows, or LiveCodeBench rows for the held-out benchmark) and
 the `<file>.meta.json` build report written next to each by `codegen-study synth`, and returns a
 tidy table of (corpus, metric, value) rows: families, unique problems, solutions per problem,
-split sizes and overlap, length distributions (characters; tokens and the corpus's token total
-when a tokenizer is given -- Deep and Diverse must be of equal size), distinct n-gram ratios of
-statements and solutions *as rows* (so repeated statements count), near-duplicate statements,
-dropped counts, the maximum contamination overlap with the evaluation problems, and the seed's
-family assignment (the Deep/Diverse axis): families and problems per group (both, diverse_only,
-unseen) and, as text rows `assignment_<group>`, the family names themselves. Values are numbers
-except those text rows; a card holding text is written with a text `value` column.
+rows per family (min / median / max: coverage), within-problem solution distinctness (distinct
+solutions per problem, raw and after normalising away comments and layout, and the share of
+problems whose solutions are all distinct: shape), split sizes and overlap, length distributions
+(characters; the estimated token total of assignment.py always, SmolLM2 or other tokens and the
+corpus's token total when a tokenizer is given -- the arms must be of equal size), distinct n-gram
+ratios of statements and solutions *as rows* (so repeated statements count), near-duplicate
+statements, dropped counts, the maximum contamination overlap with the evaluation problems, and
+the seed's family assignment: families and problems per group (narrow, wide_only, unseen) and, as
+text rows `assignment_<group>` (and `assignment_shots`), the family names themselves. Values are
+numbers except those text rows; a card holding text is written with a text `value` column.
 
 Does not cover building corpora (corpus.py) or plotting (analysis/).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tokenize as pytokenize
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from codegen_study.errors import UserError
 from codegen_study.files import iter_jsonl
-from codegen_study.synth.assignment import GROUPS
+from codegen_study.synth.assignment import GROUPS, estimate_tokens
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _DIGITS = re.compile(r"\d+")
@@ -43,6 +48,18 @@ def read_rows(path: str | Path) -> list[dict]:
 def normalise_statement(text: str) -> str:
     """Lowercase, digits collapsed to 0, whitespace collapsed: the near-duplicate hash input."""
     return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
+
+
+def normalise_code(code: str) -> str:
+    """A program's Python tokens without comments, blank lines or layout: two solutions that differ
+    only in those normalise alike. Code that does not tokenize is compared whitespace-collapsed."""
+    skip = (pytokenize.COMMENT, pytokenize.NL, pytokenize.NEWLINE, pytokenize.INDENT, pytokenize.DEDENT,
+            pytokenize.ENDMARKER)
+    try:
+        toks = [t.string for t in pytokenize.generate_tokens(io.StringIO(code).readline) if t.type not in skip]
+    except (pytokenize.TokenError, SyntaxError):
+        return _SPACE.sub(" ", code).strip()
+    return " ".join(toks)
 
 
 def distinct_ngram_ratio(texts: list[str], n: int = 4) -> float:
@@ -97,11 +114,21 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
     m: dict[str, float] = {"rows": len(raw), "problems": len(by_problem),
                            "families": len({r.get("family", "") for r in rows})}
     per = [len(v) for v in by_problem.values()] or [0]
+    normalised = [len({normalise_code(r["solution"]) for r in v}) for v in by_problem.values()]
     m |= {"solutions_per_problem_mean": sum(per) / len(per), "solutions_per_problem_min": min(per),
           "solutions_per_problem_max": max(per),
           "distinct_solutions_per_problem_mean":
-              sum(len({r["solution"] for r in v}) for v in by_problem.values()) / max(1, len(by_problem))}
+              sum(len({r["solution"] for r in v}) for v in by_problem.values()) / max(1, len(by_problem)),
+          "distinct_normalised_solutions_per_problem_mean": sum(normalised) / max(1, len(normalised)),
+          "problems_all_solutions_distinct_share":
+              sum(n == len(v) for n, v in zip(normalised, by_problem.values())) / max(1, len(by_problem))}
     is_benchmark = bool(raw) and "question_content" in raw[0]
+    per_family: dict[str, int] = defaultdict(int)  # a benchmark's rows are its problems
+    for r in ([v[0] for v in by_problem.values()] if is_benchmark else rows):
+        per_family[r.get("family", "")] += 1
+    fam_rows = sorted(per_family.values()) or [0]
+    m |= {"rows_per_family_min": fam_rows[0], "rows_per_family_p50": _median(fam_rows),
+          "rows_per_family_max": fam_rows[-1]}
     splits: dict[str, set] = defaultdict(set)
     for r in rows:
         splits[r["split"]].add(r["problem_id"])
@@ -127,6 +154,7 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
     m |= _dist("solution_chars", [len(r["solution"]) for r in rows])
     if not is_benchmark:
         m |= _dist("output_chars", [len(r["output"]) for r in rows])
+        m["tokens_estimate_total"] = sum(estimate_tokens(r["input"]) + estimate_tokens(r["output"]) for r in rows)
     if tokenize is not None:
         statement_tokens = [tokenize(r["input"]) for r in rows]
         m |= _dist("statement_tokens", statement_tokens)
@@ -151,13 +179,19 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
                 m[k] = float(meta[k])
         m["verified"] = float(bool(meta.get("verified")))
     out: dict[str, float | str] = {k: float(v) for k, v in m.items()}
-    for g in GROUPS:
+    named = (*GROUPS, "shots")
+    for g in named:
         if g in assignment:
             out[f"assignment_families_{g}"] = float(len(assignment[g]))
-    for g in GROUPS:
+    for g in named:
         if g in assignment:
             out[f"assignment_{g}"] = ", ".join(assignment[g])
     return out
+
+
+def _median(values: list[int]) -> float:
+    n = len(values)
+    return float(values[n // 2]) if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def make_tokenizer(name: str) -> Callable[[str], int]:
