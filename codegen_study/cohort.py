@@ -395,7 +395,7 @@ def judge(m: Member, val: float, log) -> None:
     """Validation bookkeeping: the losses row, best loss and step, early stopping."""
     record(m, "valid", val)
     s = m.state
-    s.judge(val, m.tcfg.early_stopping_patience)
+    s.judge(val, m.tcfg.early_stopping_patience, m.tcfg.early_stopping_min_delta)
     log(f"{m.label} step {s.step}: valid loss {val:.4f} (best {s.best_val_loss:.4f} at step {s.best_step})")
 
 

@@ -316,7 +316,7 @@ def evaluate(run: Run, lr: float) -> None:
     """The validation loss at this step: stored, then judged for the best step and early stopping."""
     val = evaluate_loss(run.model, run.valid_batches, run.tcfg, run.d.device, run.d)
     record(run, "valid", val, lr)
-    run.state.judge(val, run.tcfg.early_stopping_patience)
+    run.state.judge(val, run.tcfg.early_stopping_patience, run.tcfg.early_stopping_min_delta)
     run.log(f"step {run.state.step}: valid loss {val:.4f} "
             f"(best {run.state.best_val_loss:.4f} at step {run.state.best_step})")
     if run.cfgs["data"].shared_valid:  # recorded only: the best step and early stopping follow the own valid split

@@ -56,7 +56,8 @@ def test_deep_and_diverse_are_the_fixed_two_epoch_budget_of_their_arms():
         assert fixed["train"]["epochs"] == 2 and fixed["train"]["early_stopping_patience"] == 0
         assert fixed["data"]["path"] == f"corpora/{arm}.jsonl"
         assert differences(fixed, offline(arm)) == {("run", "name"), ("run", "output_dir"), ("train", "epochs"),
-                                                     ("train", "early_stopping_patience")}
+                                                     ("train", "early_stopping_patience"),
+                                                     ("train", "early_stopping_min_delta")}
 
 
 def test_the_one_shot_control_is_the_base_with_a_shots_file():

@@ -143,6 +143,17 @@ def test_train_state_judges_validation_losses():
         never.step = step
         never.judge(1.0, patience=0)  # 0: no early stopping
     assert not never.finished and never.best_step == 1
+    # a loss that still falls, but by less than min_delta, counts as no improvement
+    crumbs = TrainState()
+    for step, val in ((1, 0.0200), (2, 0.0171), (3, 0.0165), (4, 0.0163)):
+        crumbs.step = step
+        crumbs.judge(val, patience=2, min_delta=0.001)
+    assert crumbs.stop_reason == "early_stopping" and crumbs.best_step == 2
+    plain = TrainState()
+    for step, val in ((1, 0.0200), (2, 0.0171), (3, 0.0165), (4, 0.0163)):
+        plain.step = step
+        plain.judge(val, patience=2)
+    assert not plain.finished and plain.best_step == 4
 
 
 def test_env_json_keeps_one_record_per_stage_and_reads_the_older_flat_shape(tmp_path):
