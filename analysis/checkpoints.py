@@ -89,8 +89,8 @@ def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[st
     if curve.height == 0:
         return placeholder_chart("not run: no greedy runs under the training prompt")
     arms = arm_order(curve["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
-    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top"))
+    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=_colors(arms)),
+                      legend=alt.Legend(orient="top", symbolOpacity=1))
     max_step = max([1] + curve["step"].to_list())
     grid = [alt.hconcat(*[_curve_panel(curve.filter(pl.col("panel") == name), name, color, arms, max_step)
                           for name in row]) for row in panel_rows(curve)]
@@ -114,6 +114,10 @@ def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[st
             .configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11))
 
 
+def _colors(arms: list[str]) -> list[str]:
+    return [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+
+
 def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[str], max_step: int):
     """One panel of the Pass@1 curves, its axis ending a fifth above its own largest value."""
     top_y = min(1.0, max(0.05, float(data["pass1_max"].max() or 0)) * 1.2)
@@ -123,7 +127,8 @@ def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[st
     tuned = alt.datum.arm != "base"
     base = alt.Chart(data)
     band = base.transform_filter(tuned).mark_area(opacity=0.2).encode(
-        x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q", color=color)
+        x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q",
+        color=color)
     dashes = [[4, 4], [1, 0], [6, 2]][:len(arms)]  # deep solid, diverse dashed: distinguishable without colour
     line = base.transform_filter(tuned).mark_line(point=True).encode(
         x=x, y=y, color=color,

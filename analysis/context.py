@@ -155,7 +155,8 @@ def reported_power_sentence(original: dict = ORIGINAL_STUDY, alpha: float = 0.05
     n, readme = original["problems"], original["readme"]
     gap = max(readme.values()) - min(readme.values())
     low, high = min(readme, key=readme.get), max(readme, key=readme.get)
-    return (f"The README's widest gap, {high} over {low}, is {gap} problems of {n}. Even if those were the only "
+    return (f"The widest gap in {original['sources']['readme']}, {high} over {low}, is {gap} problems of {n}. "
+            "Even if those were the only "
             f"problems on which the two models disagreed, all in {high}'s favour, the exact McNemar p-value would "
             f"be {mcnemar_exact(0, gap):.3g}; at α = {alpha:g} a paired test needs at least "
             f"{mcnemar_min_discordant(alpha)} such problems.")
