@@ -92,6 +92,11 @@ def _first_size(scores: pl.DataFrame, subset: str) -> int:
     return int(scores.filter((pl.col("benchmark") == HELD_OUT) & (pl.col("subset") == subset))["problems"].max())
 
 
+def p_bound(worst: float) -> str:
+    """The largest p of a set of significant tests, as prose: "p < 0.001" or "p ≤ 0.02"."""
+    return "p < 0.001" if worst < 0.001 else f"p ≤ {worst:.3g}"
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -109,7 +114,7 @@ def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) 
             names = _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by[arm]])
             worst = max(r["max_p_holm"] for r in by[arm])
             parts.append(f"{arm.capitalize()} adapters solve more problems than {other} adapters on {names} in every "
-                         f"seed-paired test (Holm-adjusted exact McNemar p ≤ {worst:.3g})")
+                         f"seed-paired test (Holm-adjusted exact McNemar {p_bound(worst)})")
     if by["mixed"]:
         names = _join([f"{GROUP_WORDS.get(r['subset'], r['subset'])} ({r['significant']} of {r['pairs']} seed pairs)"
                        for r in by["mixed"]])

@@ -16,11 +16,9 @@ Does not cover: sampled decoding, or problems every model passes or fails.
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
-from great_tables import GT
 
+from analysis.blocks import code
 from analysis.scores import benchmark_order
 from analysis.significance import model_pairs
 
@@ -120,37 +118,26 @@ def case_detail(rows: pl.DataFrame, samples: pl.DataFrame, tests: pl.DataFrame, 
     return [by[m] for m in (case["passed_by"], case["failed_by"]) if m in by]
 
 
-def _pre(text: str) -> str:
-    if not text:
-        return ""
-    return f'<pre style="white-space:pre-wrap;word-break:break-word;margin:0;font-size:0.8em">{html.escape(text)}</pre>'
-
-
-def case_table(detail: list[dict], title: str = "") -> GT:
-    """The two models as columns; rows: verdict, code, and the failing test's input/expected/actual/stderr."""
-    cols = {}
+def case_markdown(case: dict, statement: str | None, detail: list[dict]) -> str:
+    """One case as Markdown: a heading, the statement excerpt, then per model its verdict, its
+    extracted code and its first failing test (input / expected / actual / stderr)."""
+    link = f"[{case['title']}]({case['url']})" if case["url"] else case["title"]
+    parts = [f"#### {link} ({case['benchmark']}, `{case['question_id']}`): {case['passed_by']} passes, "
+             f"{case['failed_by']} fails {{.unnumbered}}"]
+    parts.append("*Statement not stored for this problem.*" if not statement
+                 else "Statement (excerpt):\n" + code(truncate(statement, MAX_STATEMENT), "text"))
     for r in detail:
+        mark = ("✓ " if r["verdict"] == "passed" else "✗ ") + (r["verdict"] or "")
         if r["verdict"] == "passed":
-            test = "—"
+            test = ""
         elif r["test_index"] is None:
-            test = "no test ran (no code extracted)" if r["verdict"] == "no_code" else "not recorded"
+            test = "; no test ran (no code extracted)" if r["verdict"] == "no_code" else "; failing test not recorded"
         else:
-            test = f"test {r['test_index']} ({'public' if r['public'] else 'private'})"
-        cols[f"{r['model']} (step {r['step']})"] = [
-            html.escape(("✓ " if r["verdict"] == "passed" else "✗ ") + (r["verdict"] or "")),
-            _pre(truncate(r["code"], MAX_CODE)) if r["code"] else "<em>no code extracted</em>",
-            html.escape(test),
-            _pre(truncate(r["input"], MAX_IO)), _pre(truncate(r["expected"], MAX_IO)),
-            _pre(truncate(r["actual"], MAX_IO)), _pre(truncate(r["stderr"], MAX_IO)),
-        ]
-    fields = ["verdict", "extracted code", "first failing test", "input", "expected", "actual", "stderr"]
-    df = pl.DataFrame({"": fields, **cols})
-    gt = (GT(df, rowname_col="").fmt(lambda x: x, columns=list(cols))
-          .cols_width({c: f"{90 // max(1, len(cols))}%" for c in cols}).tab_options(table_width="100%"))
-    return gt.tab_header(title=title) if title else gt
-
-
-def statement_html(statement: str | None) -> str:
-    if not statement:
-        return "<p><em>Statement not stored for this problem.</em></p>"
-    return f"<p><b>Statement (excerpt)</b></p>{_pre(truncate(statement, MAX_STATEMENT))}"
+            test = f"; first failing test: test {r['test_index']} ({'public' if r['public'] else 'private'})"
+        parts.append(f"**{r['model']}** (step {r['step']}): {mark}{test}.")
+        parts.append(code(truncate(r["code"], MAX_CODE), "python") if r["code"] else "*No code extracted.*")
+        io = [f"{name}:\n{truncate(r[name], MAX_IO).rstrip()}" for name in ("input", "expected", "actual", "stderr")
+              if r["verdict"] != "passed" and r.get(name)]
+        if io:
+            parts.append(code("\n".join(io), "text"))
+    return "\n\n".join(parts)
