@@ -213,6 +213,28 @@ def test_same_program_on_other_inputs_is_recompiled_state_free(box):
     assert [o.stdout for o in box.run_many(jobs)] == ["['a']\n", "['b']\n", "['c']\n"]
 
 
+def test_cpu_of_children_the_kernel_reaped_counts(box):
+    """Children of a parent that ignores SIGCHLD are reaped by the kernel: their CPU reaches no
+    parent's rusage and no /proc entry, but the run's CPU cgroup counts it."""
+    require(box, "cpu_cgroup")
+    out = run(box, """
+        import os, signal, time
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        for _ in range(25):  # one short child at a time: no poll sees much CPU in a live process
+            if os.fork() == 0:
+                t = time.process_time()
+                while time.process_time() - t < 0.1:
+                    pass
+                os._exit(0)
+            try:
+                os.wait()  # with SIGCHLD ignored: returns (ECHILD) once the child is gone
+            except ChildProcessError:
+                pass
+        print("done")
+    """, limits=Limits(timeout_s=1.0, memory_mb=512, wall_s=20.0))
+    assert out.status == "timeout" and out.seconds >= 1.0
+
+
 def test_timeout_still_stops_a_program_that_ignores_the_cpu_timer(box):
     """SIGPROF (our CPU timer) is only a fast path: ignoring it leaves the worker's polling."""
     out = run(box, "import signal\nsignal.signal(signal.SIGPROF, signal.SIG_IGN)\n"

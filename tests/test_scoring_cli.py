@@ -405,3 +405,15 @@ def test_a_program_writing_to_the_old_status_fd_cannot_stop_the_run(tmp_path):
     res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
     assert res.returncode == 0, res.stderr
     assert read_jsonl(out)[0]["verdict"] == "wrong_answer"
+
+
+def test_a_special_decimal_output_does_not_stop_the_run(tmp_path):
+    """Under lcb, printing a signalling NaN once made the comparison raise: every run of the file died."""
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(json.dumps({"question_id": "ex_sum", "sample_id": 0, "code": "print('sNaN')"}) + "\n"
+                       + json.dumps({"question_id": "ex_sum", "sample_id": 1,
+                                     "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--grader", "lcb", "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert [r["verdict"] for r in read_jsonl(out)] == ["wrong_answer", "passed"]
