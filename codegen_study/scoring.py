@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -47,8 +48,8 @@ from typing import Any
 
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES
-from codegen_study.files import atomic_write_bytes, check_output
-from codegen_study.formats import LAYOUTS, read_sample_file
+from codegen_study.files import atomic_write_bytes, check_output, read_capped
+from codegen_study.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.grading import (
     PROFILES,
     GraderProfile,
@@ -60,7 +61,7 @@ from codegen_study.grading import (
     selected_tests,
 )
 from codegen_study.journal import append_rows, fingerprint_of, read_journal
-from codegen_study.problems import Problem, load_benchmark
+from codegen_study.problems import Problem, load_benchmark, load_lcb
 from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
 
@@ -241,11 +242,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
 
 
-def _fingerprint(bench: str, samples_path: Path, profile: GraderProfile) -> str:
-    """The side file's header: the benchmark's bytes (or name), the samples' bytes and the grader."""
-    bpath = Path(bench)
-    return fingerprint_of(bpath.read_bytes() if bpath.is_file() else bench.encode(), samples_path.read_bytes(),
+def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: GraderProfile) -> str:
+    """The side file's header: the benchmark's bytes (or name), the samples' bytes and the grader,
+    each exactly as read for this run (the rows it resumes were graded from the same bytes)."""
+    return fingerprint_of(bench_digest.encode() if bench_digest else bench.encode(), samples_bytes,
                           json.dumps(dataclasses.asdict(profile), sort_keys=True).encode())
+
+
+def _load_problems(bench: str) -> tuple[dict[str, Problem], str]:
+    """(problems, digest of the bytes they were parsed from; "" for the bundled HumanEval)."""
+    if bench.lower() == "humaneval":
+        return {p.id: p for p in load_benchmark(bench)}, ""
+    digest = hashlib.sha256()
+    problems = {p.id: p for p in load_lcb(bench, digest=digest)}
+    if digest.digest() == hashlib.sha256().digest():  # a parquet file: hashed as a whole
+        digest.update(read_capped(bench, "benchmark", "benchmark"))
+    return problems, digest.hexdigest()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -270,19 +282,23 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
     profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
-    if bench.lower() != "humaneval" and not Path(bench).is_file():
+    if bench.lower() != "humaneval" and not Path(bench).exists():
         raise UserError(f"{bench}: no such benchmark file (give LiveCodeBench JSONL rows or 'humaneval')")
-    problems = {p.id: p for p in load_benchmark(bench)}
+    if bench.lower() != "humaneval" and not Path(bench).is_file():
+        raise UserError(f"{bench}: cannot read benchmark: not a regular file")
+    problems, bench_digest = _load_problems(bench)
     if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
     if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
     samples_path = Path(args.samples)
-    layout, samples = read_sample_file(samples_path, problems)
+    samples_bytes = read_sample_bytes(samples_path)  # read once: parsed and fingerprinted alike
+    layout, samples = read_sample_file(samples_path, problems, data=samples_bytes)
     check_gradable(problems, samples, profile, bench)
     # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
-    fp = _fingerprint(bench, samples_path, profile)
+    fp = _fingerprint(bench, bench_digest, samples_bytes, profile)
+    del samples_bytes
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         done = {_key(r["question_id"], r["sample_id"]): r for r in read_journal(partial, fp)}

@@ -417,3 +417,40 @@ def test_a_special_decimal_output_does_not_stop_the_run(tmp_path):
     res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--grader", "lcb", "--workers", 1)
     assert res.returncode == 0, res.stderr
     assert [r["verdict"] for r in read_jsonl(out)] == ["wrong_answer", "passed"]
+
+
+def test_resume_trusts_only_rows_graded_from_the_fingerprinted_bytes(tmp_path, monkeypatch):
+    """The samples file is rewritten while a run reads it, and the run dies before the end: its
+    side file must describe the bytes its rows were graded from, so the rerun on the new file
+    grades it anew instead of resuming rows of the old one."""
+    import argparse
+
+    from codegen_study import scoring
+
+    samples, out = tmp_path / "s.jsonl", tmp_path / "r.jsonl"
+    wrong = json.dumps({"question_id": "ex_sum", "sample_id": 0, "code": "print(0)"}) + "\n"
+    right = json.dumps({"question_id": "ex_sum", "sample_id": 0,
+                        "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
+    samples.write_text(wrong)
+    real_parse = scoring.read_sample_file
+
+    def parse_then_rewrite(*a, **k):
+        got = real_parse(*a, **k)
+        samples.write_text(right)  # another process replaces the file under the run
+        return got
+
+    def die(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scoring, "read_sample_file", parse_then_rewrite)
+    monkeypatch.setattr(scoring, "_write_out", die)
+    args = argparse.Namespace(benchmark=str(EXAMPLE_B), samples=str(samples), out=str(out), grader=None, timeout=None,
+                              workers=1, extraction=None, store=None, model="samples")
+    with pytest.raises(KeyboardInterrupt):
+        scoring.run(args)
+    assert (tmp_path / "r.jsonl.partial").exists() and not out.exists()
+    monkeypatch.undo()
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert "resuming" not in res.stderr
+    assert read_jsonl(out)[0]["verdict"] == "passed"
