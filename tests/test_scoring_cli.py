@@ -454,3 +454,52 @@ def test_resume_trusts_only_rows_graded_from_the_fingerprinted_bytes(tmp_path, m
     assert res.returncode == 0, res.stderr
     assert "resuming" not in res.stderr
     assert read_jsonl(out)[0]["verdict"] == "passed"
+
+
+def sandbox_processes(caller: int) -> list[int]:
+    """Launcher, workers, runs and checkers started for `caller` (they share the launcher's
+    command line, which names the caller's pid; an exec'd run carries SLEEP_TOKEN)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if (any(b"s.launch(" in a for a in argv) and str(caller).encode() in argv) or SLEEP_TOKEN.encode() in argv:
+                found.append(int(name))
+    return found
+
+
+SLEEP_TOKEN = f"{os.getpid() % 10**6}.{int(time.time()) % 10**4}7"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds(tmp_path, sig):
+    """Killed mid-run with long limits (a sleeping run and a busy one in hand, more queued),
+    the scorer leaves no launcher, worker or run behind 2 s after it is gone."""
+    samples = tmp_path / "s.jsonl"
+    codes = [f"import os\nos.execvp('sleep', ['sleep', '{SLEEP_TOKEN}'])  # {i}" for i in range(3)]
+    codes += [f"while True:\n    pass  # {i}" for i in range(3)]
+    samples.write_text("".join(json.dumps({"question_id": "ex_sum", "sample_id": i, "code": c}) + "\n"
+                               for i, c in enumerate(codes)))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "codegen_study", "score", "--benchmark", str(EXAMPLE_B),
+                             "--samples", str(samples), "--out", str(tmp_path / "r.jsonl"), "--workers", "2",
+                             "--timeout", "60"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            SLEEP_TOKEN.encode() in open(f"/proc/{p}/cmdline", "rb").read() for p in sandbox_processes(proc.pid)
+            if os.path.exists(f"/proc/{p}/cmdline")):
+        time.sleep(0.05)
+    time.sleep(0.3)  # the busy run is in hand too
+    assert sandbox_processes(proc.pid), "the run never started"
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    gone = time.monotonic()
+    while sandbox_processes(proc.pid) and time.monotonic() < gone + 2.0:
+        time.sleep(0.05)
+    assert sandbox_processes(proc.pid) == []

@@ -50,16 +50,28 @@ def launch(startup_s: float, caller: int, specs: list[str]) -> None:
 
     A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
     result pipe held open would hide that sibling's death from the caller), dies with the
-    launcher, and runs `worker_main`. The launcher closes every pipe, waits for all of them,
-    and exits; the caller kills its process group if that takes too long."""
+    launcher, and runs `worker_main`. The launcher closes every pipe and waits for all of them,
+    and for its caller: when the caller dies (SIGKILL, SIGTERM, anything) it kills its workers
+    at once -- a worker would otherwise notice only when its job in hand ends -- and with each
+    worker its PID namespace and every run in it. Then it exits; a caller that is alive kills
+    its process group if that takes too long."""
     parsed = [tuple(int(x) for x in spec.split(":")) for spec in specs]
     me = os.getpid()
+    try:
+        caller_fd = os.pidfd_open(caller)
+    except (AttributeError, OSError):
+        caller_fd = None
+    orphaned = os.getppid() != caller  # the caller died before we could watch it
+    workers: dict[int, int | None] = {}  # pid -> pidfd
     for uid, cpu, in_fd, out_fd in parsed:
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             try:
                 _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 if os.getppid() != me:  # the launcher is already gone
                     os._exit(1)
+                if caller_fd is not None:
+                    os.close(caller_fd)
                 for _, _, a, b in parsed:
                     if a != in_fd:
                         os.close(a)
@@ -68,16 +80,49 @@ def launch(startup_s: float, caller: int, specs: list[str]) -> None:
                 worker_main(uid, cpu, startup_s, in_fd, out_fd)
             finally:
                 os._exit(1)
+        try:
+            workers[pid] = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            workers[pid] = None
     for _, _, a, b in parsed:
         os.close(a)
         os.close(b)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
+    _watch(workers, caller_fd, orphaned)
     MemoryCgroup.remove_stale()
     os._exit(0)
+
+
+def _watch(workers: dict[int, int | None], caller_fd: int | None, orphaned: bool) -> None:
+    """Reaps the workers as they exit; kills them all the moment the caller is gone."""
+    import select
+
+    def kill_all() -> None:
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)  # not reaped yet: the pid is still this child's
+            except OSError:
+                pass
+
+    if orphaned:
+        kill_all()
+    if caller_fd is None or None in workers.values():  # no pidfds here: wait, blind to the caller
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                return
+    while workers:
+        fds = [fd for fd in workers.values() if fd is not None] + ([caller_fd] if caller_fd is not None else [])
+        ready = select.select(fds, [], [])[0]
+        if caller_fd is not None and caller_fd in ready:
+            kill_all()
+            os.close(caller_fd)
+            caller_fd = None
+        for pid, fd in list(workers.items()):
+            if fd in ready:
+                os.waitpid(pid, 0)
+                os.close(fd)
+                del workers[pid]
 
 
 def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_out: int) -> None:
