@@ -51,6 +51,7 @@ from codegen_study.extract import POLICIES
 from codegen_study.files import atomic_write_bytes, check_output, read_capped
 from codegen_study.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.grading import (
+    MAX_CODE_CHARS,
     PROFILES,
     GraderProfile,
     Sample,
@@ -84,11 +85,22 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
 
 
 # -- rows ------------------------------------------------------------------------------
+#: results keep at most this much of a sample's code (longer code is a code_limit verdict anyway)
+KEEP_CODE_CHARS = MAX_CODE_CHARS
+
+
+def kept_code(code: str) -> str:
+    """`code`, or its first KEEP_CODE_CHARS characters and how many more there were."""
+    if len(code) <= KEEP_CODE_CHARS:
+        return code
+    return code[:KEEP_CODE_CHARS] + f"\n# ... [{len(code) - KEEP_CODE_CHARS} more characters not kept]"
+
+
 def sample_row(v: SampleVerdict) -> dict[str, Any]:
     """A graded sample as the side file holds it: the OUT_FIELDS plus each test's verdict in full."""
     return {
         "question_id": v.question_id, "sample_id": v.sample_id, "passed": v.passed, "verdict": v.verdict,
-        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": v.code,
+        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": kept_code(v.code),
         "test_verdicts": [t.verdict for t in v.tests], "tests": [dataclasses.asdict(t) for t in v.tests],
     }
 
@@ -260,9 +272,16 @@ def _load_problems(bench: str) -> tuple[dict[str, Problem], str]:
     return problems, digest.hexdigest()
 
 
+#: more workers than this per usable CPU only add memory and start-up: runs are judged by CPU time
+MAX_WORKERS_PER_CPU = 16
+
+
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
+    most = MAX_WORKERS_PER_CPU * max(1, len(os.sched_getaffinity(0)))
+    if args.workers is not None and args.workers > most:
+        raise UserError(f"--workers must be at most {most} ({MAX_WORKERS_PER_CPU} per usable CPU), got {args.workers}")
     from codegen_study.sandbox import Sandbox, take_prestarted
 
     # The workers boot (interpreter, isolation) while the inputs are read and checked (the CLI
@@ -287,6 +306,8 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     if bench.lower() != "humaneval" and not Path(bench).is_file():
         raise UserError(f"{bench}: cannot read benchmark: not a regular file")
     problems, bench_digest = _load_problems(bench)
+    if not problems:
+        print(f"warning: {bench}: the benchmark holds no problems", file=sys.stderr)
     if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
     if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
@@ -295,6 +316,15 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     samples_bytes = read_sample_bytes(samples_path)  # read once: parsed and fingerprinted alike
     layout, samples = read_sample_file(samples_path, problems, data=samples_bytes)
     check_gradable(problems, samples, profile, bench)
+    if not samples:
+        print(f"warning: {args.samples}: no samples (an empty file); the results will be empty", file=sys.stderr)
+    if args.store:  # before the side file: a bad --store leaves nothing behind
+        try:
+            Path(args.store).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
+        if not os.access(args.store, os.W_OK):
+            raise UserError(f"--store {args.store}: cannot write there: permission denied")
     # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
     fp = _fingerprint(bench, bench_digest, samples_bytes, profile)
@@ -306,11 +336,6 @@ def _run(args: argparse.Namespace, sandbox) -> int:
             append_rows(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
-    if args.store:
-        try:
-            Path(args.store).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:
