@@ -503,3 +503,23 @@ def test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds(tmp_path, sig
     while sandbox_processes(proc.pid) and time.monotonic() < gone + 2.0:
         time.sleep(0.05)
     assert sandbox_processes(proc.pid) == []
+
+
+def test_samples_on_stdin_are_read_once_and_an_empty_file_warns(tmp_path):
+    line = json.dumps({"question_id": "ex_sum", "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
+    res = score("--benchmark", EXAMPLE_B, "--samples", "-", "--out", tmp_path / "r.jsonl", "--workers", 1, input=line)
+    assert res.returncode == 0, res.stderr
+    assert read_jsonl(tmp_path / "r.jsonl")[0]["verdict"] == "passed"
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("")
+    res = score("--benchmark", EXAMPLE_B, "--samples", empty, "--out", tmp_path / "e_out.jsonl", "--workers", 1)
+    assert res.returncode == 0 and "warning:" in res.stderr and read_jsonl(tmp_path / "e_out.jsonl") == []
+
+
+def test_a_bad_store_is_refused_before_any_progress_file(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out, "--store", blocker)
+    assert_one_line_error(res, "--store")
+    assert not out.with_name("r.jsonl.partial").exists()
