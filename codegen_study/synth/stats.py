@@ -82,25 +82,80 @@ def _dist(prefix: str, values: list[int]) -> dict[str, float]:
             f"{prefix}_max": float(v[-1])}
 
 
-def normalise_rows(rows: list[dict], path: Path) -> list[dict]:
-    """CodeGen rows as they are; LCB rows mapped to (problem_id, family, input, solution...)."""
+def normalise_rows(rows: list, path: Path) -> list[dict]:
+    """CodeGen rows as they are; LCB rows mapped to (problem_id, family, input, solution...).
+
+    The first row decides which kind the file holds; every row is checked (a JSON object, its
+    fields of the right types, LCB metadata and tests that decode), naming the line of the first
+    that is wrong, so no bad row reaches the metrics."""
+    for i, r in enumerate(rows, 1):
+        if not isinstance(r, dict):
+            raise UserError(f"{path}:{i}: expected a JSON object")
     if rows and "question_content" in rows[0]:
         out = []
-        for r in rows:
-            meta = json.loads(r.get("metadata") or "{}")
+        for i, r in enumerate(rows, 1):
+            where = f"{path}:{i}"
+            if "question_content" not in r:
+                raise UserError(f"{where}: a corpus row in a file of LiveCodeBench rows (taken from line 1)")
+            for k in ("question_id", "question_content", "public_test_cases"):
+                if not isinstance(r.get(k), str):
+                    raise UserError(f"{where}: {k} must be a string")
+            meta = _json_field(r.get("metadata") or "{}", where, "metadata")
+            if not isinstance(meta, dict):
+                raise UserError(f"{where}: metadata must hold a JSON object")
             sols = meta.get("reference_solutions") or [""]
+            if not isinstance(sols, list) or not all(isinstance(x, str) for x in sols):
+                raise UserError(f"{where}: metadata.reference_solutions must be a list of strings")
+            tests = [_json_field(r.get(k) or "[]", where, k) if isinstance(r.get(k) or "[]", str) else None
+                     for k in ("public_test_cases", "private_test_cases")]
+            if not all(isinstance(t, list) for t in tests):
+                raise UserError(f"{where}: public_test_cases and private_test_cases must hold JSON lists")
             for s in sols:
-                out.append({"problem_id": r["question_id"], "family": meta.get("family", ""),
+                out.append({"problem_id": r["question_id"], "family": str(meta.get("family", "")),
                             "input": r["question_content"], "solution": s, "output": s, "split": "test",
-                            "group": meta.get("group", ""),
-                            "n_tests": len(json.loads(r["public_test_cases"]))
-                            + len(json.loads(r["private_test_cases"] or "[]"))})
+                            "group": str(meta.get("group", "")), "n_tests": len(tests[0]) + len(tests[1])})
         return out
     for i, r in enumerate(rows, 1):
+        where = f"{path}:{i}"
+        if "question_content" in r:
+            raise UserError(f"{where}: a LiveCodeBench row in a corpus file (kind taken from line 1)")
         for k in ("problem_id", "input", "solution", "output", "split"):
             if k not in r:
-                raise UserError(f"{path}:{i}: row lacks {k!r}")
+                raise UserError(f"{where}: row lacks {k!r}")
+        if not isinstance(r["problem_id"], (str, int)) or isinstance(r["problem_id"], bool):
+            raise UserError(f"{where}: problem_id must be a string")
+        for k in ("input", "solution", "output", "split", "family", "group"):
+            if k in r and not isinstance(r[k], str):
+                raise UserError(f"{where}: {k} must be a string")
     return rows
+
+
+def _json_field(text, where: str, name: str):
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        raise UserError(f"{where}: {name} is not valid JSON") from None
+
+
+def _read_meta(path: Path) -> dict:
+    """The `<file>.meta.json` build report (empty when absent); a bad one is a one-line error."""
+    mp = meta_path(path)
+    if not mp.exists():
+        return {}
+    try:
+        meta = json.loads(mp.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UserError(f"{mp}: cannot read the build report: {exc}") from None
+    if not isinstance(meta, dict):
+        raise UserError(f"{mp}: the build report must be a JSON object")
+    assignment = meta.get("assignment") or {}
+    if not isinstance(assignment, dict) or not all(
+            isinstance(v, list) and all(isinstance(f, str) for f in v) for v in assignment.values()):
+        raise UserError(f"{mp}: assignment must map groups to lists of family names")
+    for k in ("seed", "dropped_rows", "dropped_problems", "seconds_generate", "seconds_verify"):
+        if k in meta and (not isinstance(meta[k], (int, float)) or isinstance(meta[k], bool)):
+            raise UserError(f"{mp}: {k} must be a number")
+    return meta
 
 
 def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = None,
@@ -137,7 +192,7 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
     names = sorted(splits)
     m["problems_in_two_splits"] = len({p for i, a in enumerate(names)
                                          for b in names[i + 1:] for p in splits[a] & splits[b]})
-    meta = json.loads(meta_path(path).read_text(encoding="utf-8")) if meta_path(path).exists() else {}
+    meta = _read_meta(path)
     assignment = meta.get("assignment") or {}
     if assignment and not is_benchmark:  # a corpus's rows take the group of their family
         group_of = {f: g for g, fams in assignment.items() for f in fams}
