@@ -11,8 +11,9 @@ resumes where it stopped:
 * ``train``: every arm x training seed as one cohort (`codegen-study train --config ... --seeds`),
   each run stopping early on its own validation loss;
 * ``generate``: the controls (the base model, the format control) and every checkpoint of every
-  run, served from one engine with each row's adapter (`adapter_bank`): greedy first, then the
-  sampled decodings; while the GPU samples, the greedy completions are scored on the CPU cores;
+  run, served from one engine with each row's adapter (`adapter_bank`), in the order the report
+  needs them: greedy for the controls and the final and best checkpoints, then the other
+  checkpoints, then the sampled decodings; the first part is scored on the CPU cores meanwhile;
 * ``score``: every stored completion not scored yet, in the sandbox;
 * ``records``: each run's training record (losses, resolved config, environment) beside its store.
 
@@ -170,7 +171,10 @@ def stage_train(study: StudyConfig, log) -> None:
     _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)], gpus=study.gpus)
 
 
-def stage_generate(plan: Plan, log, *, greedy_only: bool) -> None:
+PARTS = ("final", "greedy", "all")  # generation in order of what the report needs most
+
+
+def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
     """Every target's missing completions; under a launcher (`gpus` > 1) this rank's share of
     every engine call, on cuda:LOCAL_RANK, appended into the same stores as the other ranks'."""
     from codegen_study.distributed import launch_place
@@ -180,7 +184,8 @@ def stage_generate(plan: Plan, log, *, greedy_only: bool) -> None:
     from codegen_study.results import Store
 
     rank, world, local = launch_place()
-    cfg = replace(plan.eval, sample_prompts=()) if greedy_only else plan.eval
+    cfg = replace(plan.eval, sample_prompts=()) if part != "all" else plan.eval
+    targets = [t for t in plan.targets if t.full] if part == "final" else plan.targets
     stores = {}
     for t in plan.targets:
         if t.model not in stores:
@@ -195,7 +200,7 @@ def stage_generate(plan: Plan, log, *, greedy_only: bool) -> None:
 
         device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
     where = f"rank {rank}/{world}: " if world > 1 else ""
-    facts = generate_all(cfg, plan.model, plan.targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
+    facts = generate_all(cfg, plan.model, targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
                          device=device, prompt_format=_prompt_format(plan), log=lambda msg: log(where + msg),
                          rank=rank, world=world)
     if facts.get("device") and rank == 0:
@@ -257,7 +262,9 @@ def _cli(args: list[str], gpus: int = 1) -> None:
 def add_arguments(parser) -> None:
     parser.add_argument("--config", required=True, help="study TOML ([study] table: arms, seeds, controls, out)")
     parser.add_argument("--only", choices=STAGES, help="run this stage alone (the command runs every stage)")
-    parser.add_argument("--greedy-only", action="store_true", help="with --only generate: greedy decodings only")
+    parser.add_argument("--part", choices=PARTS, default="all",
+                        help="with --only generate: final (greedy, base and final/best checkpoints), greedy (every "
+                             "checkpoint), all (sampled decodings too)")
     parser.add_argument("--decoding", help="with --only score: score only completions of this decoding")
     parser.add_argument("--out", help="override [study] out (where the stores go)")
 
@@ -271,7 +278,7 @@ def run(args) -> int:
         if args.only == "generate" and study.gpus > 1 and world_size() == 1:  # one process per GPU
             _cli(_argv(args), study.gpus)
         else:
-            run_stage(args.config, study, args.only, log, greedy_only=args.greedy_only, decoding=args.decoding)
+            run_stage(args.config, study, args.only, log, part=args.part, decoding=args.decoding)
         return 0
     costs: list[dict[str, Any]] = []
     out = Path(study.out)
@@ -287,9 +294,10 @@ def run(args) -> int:
 
     timed("synth", lambda: stage_synth(study, log), False)
     timed("train", lambda: stage_train(study, log), True)
-    timed("generate-greedy", lambda: _cli(me + ["--only", "generate", "--greedy-only"], study.gpus), True)
-    t0 = time.time()  # the greedy completions are scored on the CPU while the GPU samples
+    timed("generate-final", lambda: _cli(me + ["--only", "generate", "--part", "final"], study.gpus), True)
+    t0 = time.time()  # these greedy completions are scored on the CPU while the GPU goes on
     scorer = subprocess.Popen([sys.executable, "-m", "codegen_study", *me, "--only", "score", "--decoding", "greedy"])
+    timed("generate-checkpoints", lambda: _cli(me + ["--only", "generate", "--part", "greedy"], study.gpus), True)
     timed("generate-sampled", lambda: _cli(me + ["--only", "generate"], study.gpus), True)
     timed("score-greedy (beside sampling)", lambda: _wait(scorer), False, overlapped=True)
     costs[-1].update(seconds=round(time.time() - t0, 1), started=t0)
@@ -301,14 +309,14 @@ def run(args) -> int:
     return 0
 
 
-def run_stage(config: str, study: StudyConfig, stage: str, log, *, greedy_only: bool = False,
+def run_stage(config: str, study: StudyConfig, stage: str, log, *, part: str = "all",
               decoding: str | None = None) -> None:
     if stage == "synth":
         stage_synth(study, log)
     elif stage == "train":
         stage_train(study, log)
     elif stage == "generate":
-        stage_generate(make_plan(study), log, greedy_only=greedy_only)
+        stage_generate(make_plan(study), log, part=part)
     elif stage == "score":
         stage_score(make_plan(study), log, decoding=decoding)
     else:
@@ -350,7 +358,7 @@ def _argv(args) -> list[str]:
     """The `study` command line of `args` (to run the same stage under a launcher)."""
     out = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
     out += ["--only", args.only] if args.only else []
-    out += ["--greedy-only"] if args.greedy_only else []
+    out += ["--part", args.part] if args.only == "generate" else []
     return out + (["--decoding", args.decoding] if args.decoding else [])
 
 

@@ -72,7 +72,8 @@ def test_one_command_trains_generates_scores_and_counts_its_costs(study):
             assert (stores / label / "training.json").exists() and (stores / label / "losses.jsonl").exists()
             assert "scoring" in json.loads((stores / label / "env.json").read_text())
     costs = json.loads((stores / "study-costs.json").read_text())
-    assert {"synth", "train", "generate-greedy", "generate-sampled", "score", "records"} <= set(costs["stages"])
+    stages = {"synth", "train", "generate-final", "generate-checkpoints", "generate-sampled", "score", "records"}
+    assert stages <= set(costs["stages"])
     assert costs["gpu_seconds_total"] == pytest.approx(sum(s["seconds"] for s in costs["stages"].values() if s["gpu"]))
 
     # rerun after a kill that lost the last completions of one store: only those are made again
@@ -102,10 +103,10 @@ def test_two_ranks_split_generation_and_write_what_one_process_writes(study):
     here): the trainings split by run, the completions by engine call, into the same stores."""
     root, config = study["root"], study["config"]
     assert main(["study", "--config", str(config), "--only", "train"]) == 0
-    assert main(["study", "--config", str(config), "--only", "generate", "--greedy-only"]) == 0
+    assert main(["study", "--config", str(config), "--only", "generate", "--part", "greedy"]) == 0
     two = root / "study2.toml"
     two.write_text(config.read_text().replace('/stores"', '/stores2"') + "gpus = 2\n")
-    assert main(["study", "--config", str(two), "--only", "generate", "--greedy-only"]) == 0
+    assert main(["study", "--config", str(two), "--only", "generate", "--part", "greedy"]) == 0
 
     def greedy(folder):
         return {(r["model"], r["step"], r["prompt"], r["question_id"]): r["completion"]
