@@ -23,9 +23,8 @@ import altair as alt
 import polars as pl
 
 from analysis.arms import panel_rows
+from analysis.design import arm_color
 from analysis.scores import (
-    ARM_COLORS,
-    ARM_ORDER,
     GREEDY,
     PRIMARY_PROMPT,
     arm_order,
@@ -115,7 +114,7 @@ def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[st
 
 
 def _colors(arms: list[str]) -> list[str]:
-    return [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    return [arm_color(a) for a in arms]
 
 
 def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[str], max_step: int):
