@@ -50,6 +50,8 @@ def group_outcomes(mcnemar: pl.DataFrame, benchmark: str = HELD_OUT, kind: str |
     schema = {"subset": pl.Utf8, "arm_a": pl.Utf8, "arm_b": pl.Utf8, "pairs": pl.Int64, "significant": pl.Int64,
               "max_p_holm": pl.Float64, "min_p_holm": pl.Float64, "outcome": pl.Utf8}
     kind = kind or compared_kind(mcnemar)
+    if kind is None:
+        return pl.DataFrame(schema=schema)
     dvd = mcnemar.filter((pl.col("benchmark") == benchmark) & (pl.col("kind") == kind))
     out = []
     for (subset,), g in dvd.group_by("subset", maintain_order=True):
