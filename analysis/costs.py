@@ -52,10 +52,11 @@ def stage_table(costs: dict) -> GT:
 
 
 def stage_sentence(costs: dict, training: dict[str, dict]) -> str:
-    """The GPU total and what the train stage holds (empty when there is no summary)."""
+    """The GPU total and what the train stage holds (never empty: Quarto prints an empty inline value as code)."""
     frame = stage_frame(costs)
     if frame.height == 0:
-        return ""
+        return ("This store has no cost summary of the study command (study-costs.json), so the costs below are "
+                "per model, read from the run folders.")
     gpu = costs.get("gpu_seconds_total")
     train = frame.filter(pl.col("stage") == "train")
     trained = len(training)
