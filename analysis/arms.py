@@ -1,4 +1,4 @@
-"""Per arm (base, deep, diverse): Pass@1 over training seeds, per held-out group and family.
+"""Per arm (the controls and trained arms of `analysis.design`): Pass@1 over seeds, per held-out group and family.
 
 The primary measure is greedy Pass@1 at each adapter's final checkpoint under the training
 prompt and each benchmark's primary grading profile. An arm has one model per training seed, so
@@ -18,10 +18,9 @@ import altair as alt
 import polars as pl
 from great_tables import GT
 
+from analysis.design import arm_color
 from analysis.problems import at_role
 from analysis.scores import (
-    ARM_COLORS,
-    ARM_ORDER,
     arm_order,
     benchmark_order,
     placeholder_chart,
@@ -155,7 +154,7 @@ def arm_chart(rows: pl.DataFrame, width: int = 150):
     if per.filter((pl.col("benchmark") == CLUSTERED) & (pl.col("subset") != "all")).height:
         per = per.filter(~((pl.col("benchmark") == CLUSTERED) & (pl.col("subset") == "all")))
     arms = arm_order(per["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    colors = [arm_color(a) for a in arms]
     color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top"))
     models = sorted(per["model"].unique().to_list(), key=lambda m: (m != "base", m))
     grid = [alt.hconcat(*[_panel(per.filter(pl.col("panel") == name), name, color, models, width) for name in row])
@@ -238,7 +237,7 @@ def date_chart(frame: pl.DataFrame) -> alt.Chart:
     if frame.height == 0:
         return placeholder_chart("not run: no dated problems")
     arms = arm_order(frame["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    colors = [arm_color(a) for a in arms]
     df = frame.with_columns(label=pl.format("{}/{}", "solved", "attempts"))
     top = max(0.05, float(df["rate"].max() or 0)) * 1.25
     base = alt.Chart(df).encode(

@@ -1,11 +1,11 @@
 """Case studies chosen automatically: pairs of models that disagree on a problem, side by side.
 
 Why automatic: hand-picked examples drift toward the flattering ones. A case is a problem and two
-models compared by the significance table (deep vs diverse at the same training seed first, then
-base vs adapter) where one passes and the other fails, under the primary measure (greedy, final
-checkpoint, training prompt, primary grading profile). Cases are taken shortest first (the two
-programs' combined length), rotating over benchmarks, so each one is readable and each benchmark
-is represented.
+models compared by the significance table (a design contrast at the same training seed first, e.g.
+deep-wide vs diverse-wide, then base vs another model) where one passes and the other fails, under
+the primary measure (greedy, final checkpoint, training prompt, primary grading profile). Cases are
+taken shortest first (the two programs' combined length), rotating over benchmarks, so each one is
+readable and each benchmark is represented.
 
 Everything shown comes from the store: the statement (the `prompts` table, else the benchmark file
 beside the runs), the extracted code (`samples`) and the first failing test's input / expected /
@@ -26,7 +26,11 @@ from analysis.significance import model_pairs
 MAX_CODE = 1200
 MAX_IO = 300
 MAX_STATEMENT = 600
-KIND_RANK = {"deep vs diverse": 0, "base vs adapter": 1}
+
+
+def kind_rank(kind: str) -> int:
+    """0 for a design contrast between trained arms, 1 for a comparison with the base model."""
+    return 1 if kind.startswith("base vs") else 0
 
 
 def truncate(text: str | None, limit: int) -> str:
@@ -65,11 +69,11 @@ def disagreements(rows: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame:
 
 
 def pick_cases(rows: pl.DataFrame, samples: pl.DataFrame, max_cases: int = 3) -> pl.DataFrame:
-    """Deep-vs-diverse disagreements first, shortest first, one problem once, rotating benchmarks."""
+    """Disagreements between trained arms first, shortest first, one problem once, rotating benchmarks."""
     found = disagreements(rows, samples)
     if found.height == 0 or max_cases <= 0:
         return found.clear()
-    found = found.with_columns(rank=pl.col("kind").replace_strict(KIND_RANK, default=9)).sort(
+    found = found.with_columns(rank=pl.col("kind").map_elements(kind_rank, return_dtype=pl.Int64)).sort(
         "rank", "length", "question_id", "passed_by").unique(subset=["benchmark", "question_id"], keep="first",
                                                               maintain_order=True)
     queues = {b: found.filter(pl.col("benchmark") == b).sort("rank", "length", "question_id").to_dicts()

@@ -8,10 +8,11 @@ seed; the band shows the range the three seeds span at each step. Why the loss b
 checkpoint is chosen by validation loss; when that loss keeps falling, best = final and the choice
 of checkpoint changes nothing (`best_final_sentence` says so in words).
 
-Why one loss panel per validation set: each run's validation loss is measured on rows held out
-of its own corpus, so a Deep run's and a Diverse run's losses are numbers about different data;
-runs are drawn on one axis only when their configs name the same validation split
-(`validation_sets`), otherwise each set gets its own panel and axis.
+Which loss is drawn: each run's own validation loss is measured on rows held out of its own
+corpus, so a Deep run's and a Diverse run's losses are numbers about different data. When the
+store holds the loss on the shared validation set (split `valid_shared`, the same rows for every
+arm), that loss is drawn, every arm on one axis; otherwise runs are drawn on one axis only when
+their configs name the same validation split (`validation_sets`), else one panel per set.
 
 Covers: the per-step frame, its Altair chart and the best-vs-final sentence. Does not cover:
 choosing the best checkpoint (`scores.checkpoint_roles`) or sampled decoding.
@@ -23,9 +24,8 @@ import altair as alt
 import polars as pl
 
 from analysis.arms import panel_rows
+from analysis.design import arm_color
 from analysis.scores import (
-    ARM_COLORS,
-    ARM_ORDER,
     GREEDY,
     PRIMARY_PROMPT,
     arm_order,
@@ -96,26 +96,37 @@ def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[st
                           for name in row]) for row in panel_rows(curve)]
     top = alt.vconcat(*grid)
     valid = losses.filter((pl.col("split") == "valid") & pl.col("loss").is_not_null())
-    if valid.height == 0:
+    shared = losses.filter((pl.col("split") == SHARED) & pl.col("loss").is_not_null())
+    if valid.height == 0 and shared.height == 0:
         return top.configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11)
-    valid = valid.with_columns(arm=pl.col("model").replace_strict(arms_of or {}, default=None)
-                               .fill_null(pl.col("model").str.split("-").list.first()))
-    sets = validation_sets(configs or {}, valid["model"].unique().to_list())
-    valid = valid.with_columns(vset=pl.col("model").replace_strict(sets, default="validation set not recorded"))
-    names = sorted(valid["vset"].unique().to_list())
-    loss_panels = [alt.Chart(valid.filter(pl.col("vset") == name)).mark_line(point=True).encode(
-        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step])),
-        y=alt.Y("loss:Q", title="validation loss", scale=alt.Scale(zero=False)),
-        color=color, detail="model:N", tooltip=["model", "step", "loss"],
-    ).properties(width=170 if len(names) > 1 else 600, height=85, title=name if len(names) > 1 else "")
-        for name in names]
-    bottom = alt.hconcat(*loss_panels).resolve_scale(y="independent")
+
+    def with_arm(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(arm=pl.col("model").replace_strict(arms_of or {}, default=None)
+                                  .fill_null(pl.col("model").str.split("-").list.first()))
+
+    def loss_panel(frame: pl.DataFrame, title: str, width: int):
+        return alt.Chart(frame).mark_line(point=True).encode(
+            x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step])),
+            y=alt.Y("loss:Q", title="validation loss", scale=alt.Scale(zero=False)),
+            color=color, detail="model:N", tooltip=["model", "step", "loss"],
+        ).properties(width=width, height=85, title=title)
+
+    if shared.height:  # one set of rows for every arm: one axis
+        bottom = loss_panel(with_arm(shared), "loss on the shared validation set (the same rows for every arm)", 600)
+    else:
+        valid = with_arm(valid)
+        sets = validation_sets(configs or {}, valid["model"].unique().to_list())
+        valid = valid.with_columns(vset=pl.col("model").replace_strict(sets, default="validation set not recorded"))
+        names = sorted(valid["vset"].unique().to_list())
+        bottom = alt.hconcat(*[loss_panel(valid.filter(pl.col("vset") == name), name if len(names) > 1 else "",
+                                          170 if len(names) > 1 else 600) for name in names]
+                             ).resolve_scale(y="independent")
     return (alt.vconcat(top, bottom).resolve_scale(color="shared")
             .configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11))
 
 
 def _colors(arms: list[str]) -> list[str]:
-    return [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    return [arm_color(a) for a in arms]
 
 
 def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[str], max_step: int):
@@ -129,7 +140,8 @@ def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[st
     band = base.transform_filter(tuned).mark_area(opacity=0.2).encode(
         x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q",
         color=color)
-    dashes = [[4, 4], [1, 0], [6, 2]][:len(arms)]  # deep solid, diverse dashed: distinguishable without colour
+    styles = [[4, 4], [1, 0], [6, 2], [2, 2], [8, 3, 2, 3], [1, 3], [10, 2], [3, 6]]
+    dashes = [styles[i % len(styles)] for i in range(len(arms))]  # arms distinguishable without colour
     line = base.transform_filter(tuned).mark_line(point=True).encode(
         x=x, y=y, color=color,
         strokeDash=alt.StrokeDash("arm:N", scale=alt.Scale(domain=arms, range=dashes), legend=None),
@@ -138,6 +150,8 @@ def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[st
     return alt.layer(band, line, rule).properties(width=170, height=90, title=title)
 
 
+#: the losses split of the shared validation set (the same rows for every arm; never used to stop or select)
+SHARED = "valid_shared"
 #: the data settings that decide which rows a run validates on
 VALIDATION_KEYS = ("path", "hub_split", "split", "split_field", "exclude_splits", "valid_fraction", "seed",
                    "max_length")
@@ -158,6 +172,10 @@ def validation_sets(configs: dict[str, dict], models: list[str]) -> dict[str, st
 
 def loss_sentence(configs: dict[str, dict], losses: pl.DataFrame) -> str:
     """Whether the validation losses in the checkpoint figure are comparable across runs."""
+    if losses.filter(pl.col("split") == SHARED).height:
+        return ("The loss curves are each run's loss on the shared validation set (one set of rows for every arm), "
+                "so all arms share one axis; each run's own validation loss, which early stopping and the best "
+                "checkpoint use, is measured on its own corpus's rows and is not drawn.")
     models = losses.filter(pl.col("split") == "valid")["model"].unique().to_list()
     if not models:
         return "No validation losses were stored."

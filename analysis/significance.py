@@ -3,7 +3,7 @@
 Why McNemar: both models answer the same problems, so the information is in the problems where
 exactly one of them passes (the discordant counts b and c); the exact test treats each as a fair
 coin under "no difference". Why Holm: each (benchmark, subset) table holds several tests (base vs
-each adapter, deep vs diverse per training seed); at alpha each, one of them is "significant" by
+each adapter, each design contrast per training seed); at alpha each, one of them is "significant" by
 chance far more often than alpha. Why a power line: a null result means nothing until one says
 what difference the test could have seen -- with exact McNemar at alpha 0.05, fewer than six
 discordant problems all one way can never be significant.
@@ -27,6 +27,7 @@ from great_tables import GT
 
 from analysis.arms import CLUSTERED, clustered, sort_frame
 from analysis.blocks import pvalue
+from analysis.design import arm_order, contrasts_present, seed_pairs
 from analysis.scores import GREEDY, PRIMARY_PROMPT, model_order
 from codegen_study.metrics import (
     detectable_difference,
@@ -41,14 +42,12 @@ ALPHA = 0.05
 
 
 def model_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | None]) -> list[tuple[str, str, str]]:
-    """(a, b, kind): base vs every adapter, then deep vs diverse at the same training seed."""
+    """(a, b, kind): base vs every other model (adapters and the format control), then each design
+    contrast (`design.CONTRASTS`, e.g. deep-wide vs diverse-wide) at the same training seed."""
     models = model_order(models)
-    pairs = [("base", m, "base vs adapter") for m in models if m != "base" and "base" in models]
-    deep = {seeds[m]: m for m in models if arms.get(m) == "deep"}
-    diverse = {seeds[m]: m for m in models if arms.get(m) == "diverse"}
-    for seed in sorted(set(deep) & set(diverse), key=lambda s: (s is None, s)):
-        pairs.append((deep[seed], diverse[seed], "deep vs diverse"))
-    return pairs
+    pairs = [("base", m, "base vs base-1shot" if arms.get(m) == "base-1shot" else "base vs adapter")
+             for m in models if m != "base" and "base" in models]
+    return pairs + seed_pairs(models, arms, seeds)
 
 
 MCNEMAR_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "kind": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
@@ -156,18 +155,22 @@ def mcnemar_summary(table: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
     return pl.DataFrame(out, schema=schema, orient="row")
 
 
-def mcnemar_summary_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
-    """Groups as rows, arm pairs as columns: the compact body table of the paired tests."""
+def mcnemar_summary_gt(table: pl.DataFrame, alpha: float = ALPHA, max_columns: int = 3) -> GT:
+    """The compact table of the paired tests: groups as rows and arm pairs as columns when there
+    are at most `max_columns` pairs, else one row per group and pair (many arms stay on the page)."""
     summary = mcnemar_summary(table, alpha)
     if summary.height == 0:
         return GT(pl.DataFrame({"note": ["not run: fewer than two models on every benchmark"]}))
     pairs = summary["pair"].unique(maintain_order=True).to_list()
-    wide = summary.pivot(on="pair", index="group", values="cell", maintain_order=True).select("group", *pairs)
-    return (GT(wide.fill_null("not run"), rowname_col="group")
-            .tab_source_note(f"One exact McNemar test per training seed (base vs each adapter; deep vs diverse at "
-                             f"the same seed), Holm-adjusted within each row at α = {alpha:g}. 'too few events': "
-                             "fewer problems solved by only one model than the test needs to reach significance at "
-                             "all. Every test is listed in the appendix.")
+    if len(pairs) <= max_columns:
+        wide = summary.pivot(on="pair", index="group", values="cell", maintain_order=True).select("group", *pairs)
+        gt = GT(wide.fill_null("not run"), rowname_col="group")
+    else:
+        gt = GT(summary.rename({"cell": "verdicts"}), rowname_col="pair", groupname_col="group")
+    return (gt.tab_source_note(f"One exact McNemar test per training seed (base vs each other model; each design "
+                               f"contrast at the same seed), Holm-adjusted within each group at α = {alpha:g}. "
+                               "'too few events': fewer problems solved by only one model than the test needs to "
+                               "reach significance at all. Every test is listed in the appendix.")
             .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
 
 
@@ -189,13 +192,19 @@ def sampled_rates(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame
     return pl.concat([rows.with_columns(subset=pl.lit("all")), groups], how="vertical_relaxed")
 
 
+def sampled_pairs(arms) -> list[tuple[str, str]]:
+    """Arm pairs compared on sampled pass@1: base vs every other arm, then the design contrasts run."""
+    present = arm_order(arms)
+    pairs = [("base", a) for a in present if a != "base"] if "base" in present else []
+    return pairs + [(a, b) for a, b, _ in contrasts_present(present) if (a, b) not in pairs]
+
+
 def sampled_table(rates: pl.DataFrame, n_boot: int = 1000, alpha: float = ALPHA) -> pl.DataFrame:
     """Arm vs arm on sampled pass@1 (per problem averaged over seeds): paired bootstrap, Holm."""
     out = []
     for (bench, subset), g in rates.group_by("benchmark", "subset", maintain_order=True):
         per_arm = (g.group_by("arm", "question_id").agg(rate=pl.col("rate").mean(), family=pl.col("family").first()))
-        arms = [a for a in ("base", "deep", "diverse") if a in set(per_arm["arm"])]
-        pairs = [(a, b) for i, a in enumerate(arms) for b in arms[i + 1:]]
+        pairs = sampled_pairs(per_arm["arm"].unique().to_list())
         table = []
         for a, b in pairs:
             x = per_arm.filter(pl.col("arm") == a).select("question_id", "family", ra="rate")

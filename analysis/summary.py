@@ -89,6 +89,13 @@ def answer_rest(d: Derived) -> str:
     return " ".join(rest + [measure_sentence(d)])
 
 
+def results_lead(d: Derived) -> str:
+    """What the arms solve per held-out group and how the adapters compare with the base model
+    (problem-level tests), without the measure (stated in Methods); never empty."""
+    sentences = answer.answer_sentences(d.arms, d.mcnemar, d.power, significance.ALPHA)
+    return " ".join(s for i, s in enumerate(sentences) if i != 1 or len(sentences) == 1)
+
+
 def checkpoint_sentences(d: Derived) -> str:
     """Best vs final checkpoint, and which seeds the curves follow (never empty)."""
     from analysis import checkpoints

@@ -23,7 +23,8 @@ REPORT = ROOT / "report.qmd"
 STORE = FIXTURES / "store" / "runs"
 CHROMIUM = Path("/usr/bin/chromium")
 #: the top-level sections, in the order a reader meets them
-SECTIONS = ["Question and answer", "Results", "Significance and power", "Sensitivity", "Limitations", "Appendix"]
+SECTIONS = ["Question and answer", "Methods", "Results", "Significance and power", "Sensitivity", "Limitations",
+            "Appendix"]
 
 
 def render_preview(data: Path, out: Path) -> str:
@@ -58,13 +59,16 @@ def test_every_chunk_is_labelled_and_captioned():
 def test_top_level_sections_in_order():
     text = REPORT.read_text(encoding="utf-8")
     assert re.findall(r"^## (.+?) \{#sec-[\w-]+\}$", text, flags=re.M) == SECTIONS
-    # the first screen holds the question, the answer and the results table, before any other section
-    first = text[text.index("## Question and answer"):text.index("## Results")]
-    for needle in ("**Question.**", "**The original claim.**", "**Answer.** `{python} Markdown(S.answer_lead(d))`",
-                   "label: tbl-answer"):
+    # the first screen: the question, one sentence of answer (family-level tests), the 2 x 2 table, the format control
+    first = text[text.index("## Question and answer"):text.index("## Methods")]
+    for needle in ("**Question.**", "**The original claim.**",
+                   "**Answer.** `{python} Markdown(family_tests.answer_sentence(fam_tests))`", "label: tbl-answer",
+                   "design.headline_2x2(fam_rows)", "methods.format_sentence(fam_rows)"):
         assert needle in first
-    # one sentence of answer before the table
-    assert first.index("S.answer_lead(d)") < first.index("label: tbl-answer") < first.index("S.answer_rest(d)")
+    assert (first.index("**Question.**") < first.index("answer_sentence") < first.index("label: tbl-answer")
+            < first.index("format_sentence"))
+    # methods (budget, stop reasons) before any result
+    assert text.index("methods.budget_sentence") < text.index("## Results")
     # per-problem tables only in the appendix
     assert text.index("label: per-problem") > text.index("## Appendix")
 
