@@ -6,7 +6,10 @@ date), `significance` (paired McNemar and bootstrap with Holm, power), `answer` 
 answer), `checkpoints` (Pass@1 vs step with the seed band), `problems` (per-problem matrix),
 `errors` (exception taxonomy), `sensitivity` (prompt, grader/extraction, public-vs-all tests),
 `cases` (automatic case studies), `context` (what was run, cost, prompts, corpus card, the
-original study's reported numbers), `summary` (wiring + prose), `render` (the report).
+original study's reported numbers), `design` (arm -> shape and coverage, the contrasts, the
+2 x 2 headline), `family_tests` (paired tests over task families, Holm, detectable differences),
+`humaneval_breakdown` (what the adapters' HumanEval answers do instead), `blocks` (Markdown blocks
+for Quarto), `summary` (wiring + prose), `render` (the report without Quarto).
 
 Never imports torch or the training stack; the library (`codegen_study`) never imports this.
 """

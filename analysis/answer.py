@@ -2,47 +2,70 @@
 
 Why generated: the answer must follow the data it summarises whatever a rerun produces, and it
 must never claim a difference its test does not support. So every sentence is picked from the
-Holm-adjusted exact McNemar table (`significance.mcnemar_table`): a Deep-vs-Diverse difference is
-claimed for a held-out group only when it is significant in every seed-paired test, all in the
+Holm-adjusted exact McNemar table (`significance.mcnemar_table`): a difference between the compared
+arms (the design's first contrast that was run: deep-wide vs diverse-wide, or the first study's
+deep vs diverse) is claimed for a held-out group only when it is significant in every seed-paired test, all in the
 same direction; otherwise the sentence says so, and a null names the smallest difference the
 test could have detected (`significance.power_table`). Words of comparison ("more", "fewer")
 appear only in sentences about significant results.
 
-Covers: `group_outcomes`, `base_outcomes`, `answer_sentences`. Does not cover: statistics.
+Covers: `group_outcomes`, `base_outcomes`, `answer_sentences` (problem-level; the report's headline
+answer is `family_tests.answer_sentence`). Does not cover: statistics.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from analysis.design import CONTRASTS, GROUP_WORDS, SHORT_WORDS, arm_order, is_control
 from analysis.scores import subset_order
 
-GROUP_WORDS = {"both": "families both corpora trained on", "diverse_only": "families only Diverse trained on",
-               "unseen": "families neither trained on", "all": "the whole held-out benchmark"}
-SHORT_WORDS = {"both": "both-saw", "diverse_only": "only-Diverse-saw", "unseen": "unseen"}
 HELD_OUT = "heldout"
+#: how the first study's arms are named in prose; every other arm by its own name
+DISPLAY = {"deep": "Deep", "diverse": "Diverse"}
 
 
-def group_outcomes(mcnemar: pl.DataFrame, benchmark: str = HELD_OUT) -> pl.DataFrame:
-    """Per subset: deep-vs-diverse pairs, how many are significant, and the outcome word.
+def display(arm: str) -> str:
+    return DISPLAY.get(arm, arm)
 
-    outcome: "diverse" / "deep" (every seed pair significant, all favouring that arm), "mixed"
-    (some significant, or directions disagree), "none" (no pair significant).
+
+def compared_kind(mcnemar: pl.DataFrame) -> str | None:
+    """The seed-paired contrast the answer is about: the first of `design.CONTRASTS` in the table."""
+    kinds = set(mcnemar["kind"].to_list())
+    return next((f"{a} vs {b}" for a, b, _ in CONTRASTS if f"{a} vs {b}" in kinds), None)
+
+
+def pair_words(a: str, b: str) -> str:
+    """"Deep-vs-Diverse" for the first study's pair, "deep-wide vs diverse-wide" otherwise."""
+    return f"{display(a)}-vs-{display(b)}" if a in DISPLAY and b in DISPLAY else f"{a} vs {b}"
+
+
+def group_outcomes(mcnemar: pl.DataFrame, benchmark: str = HELD_OUT, kind: str | None = None) -> pl.DataFrame:
+    """Per subset: the compared arms' seed pairs (`kind`, default `compared_kind`), how many are
+    significant, and the outcome word.
+
+    outcome: an arm's name (every seed pair significant, all favouring that arm), "mixed" (some
+    significant, or directions disagree), "none" (no pair significant).
     """
-    schema = {"subset": pl.Utf8, "pairs": pl.Int64, "significant": pl.Int64, "max_p_holm": pl.Float64,
-              "min_p_holm": pl.Float64, "outcome": pl.Utf8}
-    dvd = mcnemar.filter((pl.col("benchmark") == benchmark) & (pl.col("kind") == "deep vs diverse"))
+    schema = {"subset": pl.Utf8, "arm_a": pl.Utf8, "arm_b": pl.Utf8, "pairs": pl.Int64, "significant": pl.Int64,
+              "max_p_holm": pl.Float64, "min_p_holm": pl.Float64, "outcome": pl.Utf8}
+    kind = kind or compared_kind(mcnemar)
+    if kind is None:
+        return pl.DataFrame(schema=schema)
+    dvd = mcnemar.filter((pl.col("benchmark") == benchmark) & (pl.col("kind") == kind))
     out = []
     for (subset,), g in dvd.group_by("subset", maintain_order=True):
+        arm_a, arm_b = g["arm_a"][0], g["arm_b"][0]
         sig = g.filter(pl.col("significant"))
-        directions = {"diverse" if b > a else "deep" for a, b in zip(sig["only_a"], sig["only_b"])}
+        directions = {arm_b if b > a else arm_a for a, b in zip(sig["only_a"], sig["only_b"])}
         if sig.height == 0:
             outcome = "none"
         elif sig.height == g.height and len(directions) == 1:
             outcome = directions.pop()
         else:
             outcome = "mixed"
-        out.append(dict(subset=subset, pairs=g.height, significant=sig.height, max_p_holm=g["p_holm"].max(),
+        out.append(dict(subset=subset, arm_a=arm_a, arm_b=arm_b, pairs=g.height, significant=sig.height,
+                        max_p_holm=g["p_holm"].max(),
                         min_p_holm=g["p_holm"].min(), outcome=outcome))
     return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
 
@@ -79,10 +102,12 @@ def describe_sentence(scores: pl.DataFrame) -> str:
     sizes = sorted({_first_size(scores, g) for g in present})
     of = f"of {sizes[0]}" if len(sizes) == 1 else "of " + " / ".join(str(_first_size(scores, g)) for g in present)
     parts = []
-    for arm, label in (("deep", "Deep"), ("diverse", "Diverse"), ("base", "base")):
+    held = scores.filter(pl.col("benchmark") == HELD_OUT)["arm"].to_list() or ["deep", "diverse", "base"]
+    trained = [a for a in arm_order(held) if not is_control(a)] + [a for a in arm_order(held) if is_control(a)]
+    for arm in trained:
         cells = [_mean_solved(scores, arm, g) for g in present]
         if any(c is not None for c in cells):
-            parts.append(f"{label} {' / '.join('not run' if c is None else c[0] for c in cells)}")
+            parts.append(f"{display(arm)} {' / '.join('not run' if c is None else c[0] for c in cells)}")
     names = " / ".join(SHORT_WORDS.get(g, g) for g in present)
     where = "the held-out benchmark" if present == ["all"] else f"{names} held-out families"
     return f"Mean problems solved ({of}) on {where}, over training seeds: {', '.join(parts)}."
@@ -92,28 +117,35 @@ def _first_size(scores: pl.DataFrame, subset: str) -> int:
     return int(scores.filter((pl.col("benchmark") == HELD_OUT) & (pl.col("subset") == subset))["problems"].max())
 
 
+def p_bound(worst: float) -> str:
+    """The largest p of a set of significant tests, as prose: "p < 0.001" or "p ≤ 0.02"."""
+    return "p < 0.001" if worst < 0.001 else f"p ≤ {worst:.3g}"
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) -> str:
-    """Deep vs Diverse per held-out group, worded by the outcome of the seed-paired tests."""
+    """The compared arms per held-out group, worded by the outcome of the seed-paired tests."""
     if outcomes.height == 0:
-        return "Deep and Diverse adapters were not both evaluated, so they cannot be compared."
+        return "No two trained arms of one design contrast were both evaluated, so they cannot be compared."
     ordered = sorted(outcomes.iter_rows(named=True), key=lambda r: (r["subset"] == "all", r["subset"]))
     groups = [r for r in ordered if r["subset"] != "all"] or ordered
-    by = {o: [r for r in groups if r["outcome"] == o] for o in ("diverse", "deep", "mixed", "none")}
+    arm_a, arm_b = groups[0]["arm_a"], groups[0]["arm_b"]
+    pair = pair_words(arm_a, arm_b)
+    by = {o: [r for r in groups if r["outcome"] == o] for o in (arm_b, arm_a, "mixed", "none")}
     parts = []
-    for arm, other in (("diverse", "Deep"), ("deep", "Diverse")):
+    for arm, other in ((arm_b, display(arm_a)), (arm_a, display(arm_b))):
         if by[arm]:
             names = _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by[arm]])
             worst = max(r["max_p_holm"] for r in by[arm])
-            parts.append(f"{arm.capitalize()} adapters solve more problems than {other} adapters on {names} in every "
-                         f"seed-paired test (Holm-adjusted exact McNemar p ≤ {worst:.3g})")
+            parts.append(f"{display(arm)} adapters solve more problems than {other} adapters on {names} in every "
+                         f"seed-paired test (Holm-adjusted exact McNemar {p_bound(worst)})")
     if by["mixed"]:
         names = _join([f"{GROUP_WORDS.get(r['subset'], r['subset'])} ({r['significant']} of {r['pairs']} seed pairs)"
                        for r in by["mixed"]])
-        parts.append(f"a Deep-vs-Diverse difference on {names} is significant for some training seeds only, "
+        parts.append(f"a {pair} difference on {names} is significant for some training seeds only, "
                      "so it is not established")
     if by["none"]:
         names = ("any held-out group" if len(by["none"]) == len(groups) and len(groups) > 1
@@ -126,7 +158,7 @@ def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) 
                       "problems, all solved by one arm and not the other" if k <= n else
                       f"; with {n} problems per group no gap could have reached significance (the Holm threshold "
                       f"needs at least {k} problems solved by one arm and not the other)")
-        parts.append(f"no Deep-vs-Diverse difference on {names} is distinguishable from noise (exact McNemar per "
+        parts.append(f"no {pair} difference on {names} is distinguishable from noise (exact McNemar per "
                      f"training seed, Holm-adjusted, α = {alpha:g}){detect}")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
@@ -138,14 +170,14 @@ def base_sentence(mcnemar: pl.DataFrame) -> str:
     for bench, label in ((HELD_OUT, "the whole held-out benchmark"), ("lcb41", "the LiveCodeBench problems")):
         outcome = base_outcomes(mcnemar, bench)
         cells = []
-        for arm in ("deep", "diverse"):
+        for arm in arm_order(outcome):
             if arm in outcome:
                 o = outcome[arm]
                 way = ""
                 if o["significant"]:
                     way = " (all solving more)" if o["directions"] == {"more"} else (
                         " (all solving fewer)" if o["directions"] == {"fewer"} else " (in both directions)")
-                cells.append(f"{o['significant']} of {o['adapters']} {arm.capitalize()}{way}")
+                cells.append(f"{o['significant']} of {o['adapters']} {display(arm)}{way}")
         if cells:
             parts.append(f"{_join(cells)} adapters on {label}")
     if not parts:
@@ -155,7 +187,7 @@ def base_sentence(mcnemar: pl.DataFrame) -> str:
 
 def answer_sentences(scores: pl.DataFrame, mcnemar: pl.DataFrame, power: pl.DataFrame,
                      alpha: float = 0.05) -> list[str]:
-    """The answer: what was measured, Deep vs Diverse by the tests, and adapters vs base."""
+    """The answer: what was measured, the compared arms by the tests, and adapters vs base."""
     sentences = [describe_sentence(scores)]
     if scores.filter(pl.col("benchmark") == HELD_OUT).height:
         sentences.append(verdict_sentence(group_outcomes(mcnemar), power, alpha))

@@ -1,4 +1,4 @@
-"""Per arm (base, deep, diverse): Pass@1 over training seeds, per held-out group and family.
+"""Per arm (the controls and trained arms of `analysis.design`): Pass@1 over seeds, per held-out group and family.
 
 The primary measure is greedy Pass@1 at each adapter's final checkpoint under the training
 prompt and each benchmark's primary grading profile. An arm has one model per training seed, so
@@ -18,10 +18,9 @@ import altair as alt
 import polars as pl
 from great_tables import GT
 
+from analysis.design import arm_color
 from analysis.problems import at_role
 from analysis.scores import (
-    ARM_COLORS,
-    ARM_ORDER,
     arm_order,
     benchmark_order,
     placeholder_chart,
@@ -137,8 +136,13 @@ def arm_table(scores: pl.DataFrame, columns: list[tuple[str, str]] | None = None
     return gt.tab_header(title=title) if title else gt
 
 
-def arm_chart(rows: pl.DataFrame) -> alt.Chart:
-    """Pass@1 per model (dots, k/n labels) per benchmark x subset; deep and diverse by colour."""
+def arm_chart(rows: pl.DataFrame, width: int = 150):
+    """Pass@1 per model (dots, k/n labels), one panel per held-out group and benchmark.
+
+    Each panel has its own axis (a panel whose values stay under a few percent is not squeezed
+    against one that reaches 100%); the held-out groups share a row, the other benchmarks the
+    next one, so no row ends in an empty panel.
+    """
     if rows.height == 0:
         return placeholder_chart("not run: no greedy runs under the training prompt")
     per = (rows.group_by("benchmark", "subset", "arm", "model")
@@ -146,23 +150,48 @@ def arm_chart(rows: pl.DataFrame) -> alt.Chart:
            .with_columns(pass1=pl.col("solved") / pl.col("problems"),
                          label=pl.format("{}/{}", "solved", "problems"),
                          panel=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
-                         .otherwise(pl.col("benchmark") + ": " + pl.col("subset"))))
-    per = per.filter(~((pl.col("benchmark") == CLUSTERED) & (pl.col("subset") == "all")))
-    panels = (sort_frame(per.rename({"arm": "arm_"}), "arm_")["panel"].unique(maintain_order=True).to_list())
-    top = max(0.05, float(per["pass1"].max() or 0)) * 1.25
+                         .otherwise(pl.col("benchmark") + ": " + pl.col("subset").str.replace_all("_", " "))))
+    if per.filter((pl.col("benchmark") == CLUSTERED) & (pl.col("subset") != "all")).height:
+        per = per.filter(~((pl.col("benchmark") == CLUSTERED) & (pl.col("subset") == "all")))
     arms = arm_order(per["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
-    base = alt.Chart().encode(
-        y=alt.Y("model:N", title=None, sort=sorted(per["model"].unique().to_list(), key=lambda m: (m != "base", m))),
-        x=alt.X("pass1:Q", title="greedy Pass@1 (final checkpoint, training prompt)",
-                scale=alt.Scale(domain=[0, min(1.0, top)]), axis=alt.Axis(format="%")),
-        color=alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top")),
-    )
-    dots = base.mark_point(filled=True, size=70, opacity=1)
-    text = base.mark_text(align="left", dx=7, fontSize=10).encode(text="label:N")
-    return (alt.layer(dots, text, data=per).properties(width=210, height=alt.Step(14))
-            .facet(facet=alt.Facet("panel:N", sort=panels, title=None), columns=3)
-            .resolve_scale(y="independent"))
+    colors = [arm_color(a) for a in arms]
+    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top"))
+    models = sorted(per["model"].unique().to_list(), key=lambda m: (m != "base", m))
+    grid = [alt.hconcat(*[_panel(per.filter(pl.col("panel") == name), name, color, models, width) for name in row])
+            for row in panel_rows(per)]
+    return (alt.vconcat(*grid).resolve_scale(color="shared")
+            .configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11))
+
+
+def panel_rows(frame: pl.DataFrame, per_row: int = 3) -> list[list[str]]:
+    """The `panel` names of `frame` (with benchmark and subset columns) laid out in rows: the
+    held-out groups on one row, the other benchmarks after them, at most `per_row` a row, so no
+    row ends in an empty panel."""
+    keys = frame.select("benchmark", "subset", "panel").unique()
+    border = {b: i for i, b in enumerate(benchmark_order(keys["benchmark"].to_list()))}
+    sorder = {s: i for i, s in enumerate(subset_order(keys["subset"].to_list()))}
+    keys = keys.sort(pl.col("benchmark").replace_strict(border), pl.col("subset").replace_strict(sorder))
+    rows: list[list[str]] = []
+    for bench in keys["benchmark"].unique(maintain_order=True).to_list():
+        names = keys.filter(pl.col("benchmark") == bench)["panel"].to_list()
+        if bench == CLUSTERED or not rows or len(rows[-1]) + len(names) > per_row:
+            rows.append(names)
+        else:
+            rows[-1].extend(names)
+    return rows
+
+
+def _panel(data: pl.DataFrame, title: str, color: alt.Color, models: list[str], width: int) -> alt.LayerChart:
+    """One panel of `arm_chart`, its axis ending a quarter above its own largest value."""
+    top = min(1.0, max(0.05, float(data["pass1"].max() or 0)) * 1.3)
+    base = alt.Chart(data).encode(
+        y=alt.Y("model:N", title=None, sort=models),
+        x=alt.X("pass1:Q", title="greedy Pass@1", scale=alt.Scale(domain=[0, top], nice=False),
+                axis=alt.Axis(format="%", tickCount=4)),
+        color=color)
+    return (alt.layer(base.mark_point(filled=True, size=60, opacity=1),
+                      base.mark_text(align="left", dx=6, fontSize=9).encode(text="label:N"))
+            .properties(width=width, height=alt.Step(13), title=title))
 
 
 def family_scores(rows: pl.DataFrame) -> pl.DataFrame:
@@ -208,7 +237,7 @@ def date_chart(frame: pl.DataFrame) -> alt.Chart:
     if frame.height == 0:
         return placeholder_chart("not run: no dated problems")
     arms = arm_order(frame["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
+    colors = [arm_color(a) for a in arms]
     df = frame.with_columns(label=pl.format("{}/{}", "solved", "attempts"))
     top = max(0.05, float(df["rate"].max() or 0)) * 1.25
     base = alt.Chart(df).encode(

@@ -1,11 +1,11 @@
 """Case studies chosen automatically: pairs of models that disagree on a problem, side by side.
 
 Why automatic: hand-picked examples drift toward the flattering ones. A case is a problem and two
-models compared by the significance table (deep vs diverse at the same training seed first, then
-base vs adapter) where one passes and the other fails, under the primary measure (greedy, final
-checkpoint, training prompt, primary grading profile). Cases are taken shortest first (the two
-programs' combined length), rotating over benchmarks, so each one is readable and each benchmark
-is represented.
+models compared by the significance table (a design contrast at the same training seed first, e.g.
+deep-wide vs diverse-wide, then base vs another model) where one passes and the other fails, under
+the primary measure (greedy, final checkpoint, training prompt, primary grading profile). Cases are
+taken shortest first (the two programs' combined length), rotating over benchmarks, so each one is
+readable and each benchmark is represented.
 
 Everything shown comes from the store: the statement (the `prompts` table, else the benchmark file
 beside the runs), the extracted code (`samples`) and the first failing test's input / expected /
@@ -16,11 +16,9 @@ Does not cover: sampled decoding, or problems every model passes or fails.
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
-from great_tables import GT
 
+from analysis.blocks import code
 from analysis.scores import benchmark_order
 from analysis.significance import model_pairs
 
@@ -28,7 +26,11 @@ from analysis.significance import model_pairs
 MAX_CODE = 1200
 MAX_IO = 300
 MAX_STATEMENT = 600
-KIND_RANK = {"deep vs diverse": 0, "base vs adapter": 1}
+
+
+def kind_rank(kind: str) -> int:
+    """0 for a design contrast between trained arms, 1 for a comparison with the base model."""
+    return 1 if kind.startswith("base vs") else 0
 
 
 def truncate(text: str | None, limit: int) -> str:
@@ -67,11 +69,11 @@ def disagreements(rows: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame:
 
 
 def pick_cases(rows: pl.DataFrame, samples: pl.DataFrame, max_cases: int = 3) -> pl.DataFrame:
-    """Deep-vs-diverse disagreements first, shortest first, one problem once, rotating benchmarks."""
+    """Disagreements between trained arms first, shortest first, one problem once, rotating benchmarks."""
     found = disagreements(rows, samples)
     if found.height == 0 or max_cases <= 0:
         return found.clear()
-    found = found.with_columns(rank=pl.col("kind").replace_strict(KIND_RANK, default=9)).sort(
+    found = found.with_columns(rank=pl.col("kind").map_elements(kind_rank, return_dtype=pl.Int64)).sort(
         "rank", "length", "question_id", "passed_by").unique(subset=["benchmark", "question_id"], keep="first",
                                                               maintain_order=True)
     queues = {b: found.filter(pl.col("benchmark") == b).sort("rank", "length", "question_id").to_dicts()
@@ -120,37 +122,26 @@ def case_detail(rows: pl.DataFrame, samples: pl.DataFrame, tests: pl.DataFrame, 
     return [by[m] for m in (case["passed_by"], case["failed_by"]) if m in by]
 
 
-def _pre(text: str) -> str:
-    if not text:
-        return ""
-    return f'<pre style="white-space:pre-wrap;word-break:break-word;margin:0;font-size:0.8em">{html.escape(text)}</pre>'
-
-
-def case_table(detail: list[dict], title: str = "") -> GT:
-    """The two models as columns; rows: verdict, code, and the failing test's input/expected/actual/stderr."""
-    cols = {}
+def case_markdown(case: dict, statement: str | None, detail: list[dict]) -> str:
+    """One case as Markdown: a heading, the statement excerpt, then per model its verdict, its
+    extracted code and its first failing test (input / expected / actual / stderr)."""
+    link = f"[{case['title']}]({case['url']})" if case["url"] else case["title"]
+    parts = [f"#### {link} ({case['benchmark']}, `{case['question_id']}`): {case['passed_by']} passes, "
+             f"{case['failed_by']} fails {{.unnumbered}}"]
+    parts.append("*Statement not stored for this problem.*" if not statement
+                 else "Statement (excerpt):\n" + code(truncate(statement, MAX_STATEMENT), "text"))
     for r in detail:
+        mark = ("✓ " if r["verdict"] == "passed" else "✗ ") + (r["verdict"] or "")
         if r["verdict"] == "passed":
-            test = "—"
+            test = ""
         elif r["test_index"] is None:
-            test = "no test ran (no code extracted)" if r["verdict"] == "no_code" else "not recorded"
+            test = "; no test ran (no code extracted)" if r["verdict"] == "no_code" else "; failing test not recorded"
         else:
-            test = f"test {r['test_index']} ({'public' if r['public'] else 'private'})"
-        cols[f"{r['model']} (step {r['step']})"] = [
-            html.escape(("✓ " if r["verdict"] == "passed" else "✗ ") + (r["verdict"] or "")),
-            _pre(truncate(r["code"], MAX_CODE)) if r["code"] else "<em>no code extracted</em>",
-            html.escape(test),
-            _pre(truncate(r["input"], MAX_IO)), _pre(truncate(r["expected"], MAX_IO)),
-            _pre(truncate(r["actual"], MAX_IO)), _pre(truncate(r["stderr"], MAX_IO)),
-        ]
-    fields = ["verdict", "extracted code", "first failing test", "input", "expected", "actual", "stderr"]
-    df = pl.DataFrame({"": fields, **cols})
-    gt = (GT(df, rowname_col="").fmt(lambda x: x, columns=list(cols))
-          .cols_width({c: f"{90 // max(1, len(cols))}%" for c in cols}).tab_options(table_width="100%"))
-    return gt.tab_header(title=title) if title else gt
-
-
-def statement_html(statement: str | None) -> str:
-    if not statement:
-        return "<p><em>Statement not stored for this problem.</em></p>"
-    return f"<p><b>Statement (excerpt)</b></p>{_pre(truncate(statement, MAX_STATEMENT))}"
+            test = f"; first failing test: test {r['test_index']} ({'public' if r['public'] else 'private'})"
+        parts.append(f"**{r['model']}** (step {r['step']}): {mark}{test}.")
+        parts.append(code(truncate(r["code"], MAX_CODE), "python") if r["code"] else "*No code extracted.*")
+        io = [f"{name}:\n{truncate(r[name], MAX_IO).rstrip()}" for name in ("input", "expected", "actual", "stderr")
+              if r["verdict"] != "passed" and r.get(name)]
+        if io:
+            parts.append(code("\n".join(io), "text"))
+    return "\n\n".join(parts)

@@ -8,6 +8,12 @@ seed; the band shows the range the three seeds span at each step. Why the loss b
 checkpoint is chosen by validation loss; when that loss keeps falling, best = final and the choice
 of checkpoint changes nothing (`best_final_sentence` says so in words).
 
+Which loss is drawn: each run's own validation loss is measured on rows held out of its own
+corpus, so a Deep run's and a Diverse run's losses are numbers about different data. When the
+store holds the loss on the shared validation set (split `valid_shared`, the same rows for every
+arm), that loss is drawn, every arm on one axis; otherwise runs are drawn on one axis only when
+their configs name the same validation split (`validation_sets`), else one panel per set.
+
 Covers: the per-step frame, its Altair chart and the best-vs-final sentence. Does not cover:
 choosing the best checkpoint (`scores.checkpoint_roles`) or sampled decoding.
 """
@@ -17,15 +23,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from analysis.arms import panel_rows
+from analysis.design import arm_color
 from analysis.scores import (
-    ARM_COLORS,
-    ARM_ORDER,
     GREEDY,
     PRIMARY_PROMPT,
     arm_order,
-    benchmark_order,
     placeholder_chart,
-    subset_order,
 )
 
 
@@ -77,49 +81,109 @@ def curve_seeds_sentence(scores: pl.DataFrame, prompt: str = PRIMARY_PROMPT) -> 
     return ("In this chart " + "; ".join(parts) + ".") if parts else ""
 
 
-def panels(curve: pl.DataFrame) -> list[str]:
-    border = {b: i for i, b in enumerate(benchmark_order(curve["benchmark"].to_list()))}
-    sorder = {s: i for i, s in enumerate(subset_order(curve["subset"].to_list()))}
-    keyed = curve.select("benchmark", "subset", "panel").unique()
-    keyed = keyed.sort(pl.col("benchmark").replace_strict(border), pl.col("subset").replace_strict(sorder))
-    return keyed["panel"].to_list()
-
-
-def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[str, str] | None = None):
-    """Top: Pass@1 vs step per panel (line = seed mean, band = seed range, dashed = base).
-    Bottom: validation loss vs step per adapter, coloured by arm."""
+def checkpoint_chart(curve: pl.DataFrame, losses: pl.DataFrame, arms_of: dict[str, str] | None = None,
+                     configs: dict[str, dict] | None = None):
+    """Top: Pass@1 vs step per panel, each with its own axis (line = seed mean, band = seed range,
+    dashed = base). Bottom: validation loss vs step per adapter, coloured by arm, one panel per
+    validation set (`validation_sets`)."""
     if curve.height == 0:
         return placeholder_chart("not run: no greedy runs under the training prompt")
     arms = arm_order(curve["arm"].to_list())
-    colors = [ARM_COLORS[ARM_ORDER.index(a)] if a in ARM_ORDER else "#54a24b" for a in arms]
-    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=colors), legend=alt.Legend(orient="top"))
+    color = alt.Color("arm:N", scale=alt.Scale(domain=arms, range=_colors(arms)),
+                      legend=alt.Legend(orient="top", symbolOpacity=1))
     max_step = max([1] + curve["step"].to_list())
-    top_y = min(1.0, max(0.05, float(curve["pass1_max"].max() or 0)) * 1.2)
+    grid = [alt.hconcat(*[_curve_panel(curve.filter(pl.col("panel") == name), name, color, arms, max_step)
+                          for name in row]) for row in panel_rows(curve)]
+    top = alt.vconcat(*grid)
+    valid = losses.filter((pl.col("split") == "valid") & pl.col("loss").is_not_null())
+    shared = losses.filter((pl.col("split") == SHARED) & pl.col("loss").is_not_null())
+    if valid.height == 0 and shared.height == 0:
+        return top.configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11)
+
+    def with_arm(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(arm=pl.col("model").replace_strict(arms_of or {}, default=None)
+                                  .fill_null(pl.col("model").str.split("-").list.first()))
+
+    def loss_panel(frame: pl.DataFrame, title: str, width: int):
+        return alt.Chart(frame).mark_line(point=True).encode(
+            x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step])),
+            y=alt.Y("loss:Q", title="validation loss", scale=alt.Scale(zero=False)),
+            color=color, detail="model:N", tooltip=["model", "step", "loss"],
+        ).properties(width=width, height=85, title=title)
+
+    if shared.height:  # one set of rows for every arm: one axis
+        bottom = loss_panel(with_arm(shared), "loss on the shared validation set (the same rows for every arm)", 600)
+    else:
+        valid = with_arm(valid)
+        sets = validation_sets(configs or {}, valid["model"].unique().to_list())
+        valid = valid.with_columns(vset=pl.col("model").replace_strict(sets, default="validation set not recorded"))
+        names = sorted(valid["vset"].unique().to_list())
+        bottom = alt.hconcat(*[loss_panel(valid.filter(pl.col("vset") == name), name if len(names) > 1 else "",
+                                          170 if len(names) > 1 else 600) for name in names]
+                             ).resolve_scale(y="independent")
+    return (alt.vconcat(top, bottom).resolve_scale(color="shared")
+            .configure_axis(labelFontSize=10, titleFontSize=10).configure_title(fontSize=11))
+
+
+def _colors(arms: list[str]) -> list[str]:
+    return [arm_color(a) for a in arms]
+
+
+def _curve_panel(data: pl.DataFrame, title: str, color: alt.Color, arms: list[str], max_step: int):
+    """One panel of the Pass@1 curves, its axis ending a fifth above its own largest value."""
+    top_y = min(1.0, max(0.05, float(data["pass1_max"].max() or 0)) * 1.2)
     x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step]))
-    y = alt.Y("pass1:Q", title="greedy Pass@1", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, top_y]))
+    y = alt.Y("pass1:Q", title="greedy Pass@1", axis=alt.Axis(format="%", tickCount=4),
+              scale=alt.Scale(domain=[0, top_y], nice=False))
     tuned = alt.datum.arm != "base"
-    base = alt.Chart()
+    base = alt.Chart(data)
     band = base.transform_filter(tuned).mark_area(opacity=0.2).encode(
-        x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q", color=color)
-    dashes = [[4, 4], [1, 0], [6, 2]][:len(arms)]  # deep solid, diverse dashed: distinguishable without colour
+        x=x, y=alt.Y("pass1_min:Q", title="greedy Pass@1"), y2="pass1_max:Q",
+        color=color)
+    styles = [[4, 4], [1, 0], [6, 2], [2, 2], [8, 3, 2, 3], [1, 3], [10, 2], [3, 6]]
+    dashes = [styles[i % len(styles)] for i in range(len(arms))]  # arms distinguishable without colour
     line = base.transform_filter(tuned).mark_line(point=True).encode(
         x=x, y=y, color=color,
         strokeDash=alt.StrokeDash("arm:N", scale=alt.Scale(domain=arms, range=dashes), legend=None),
         tooltip=["panel", "arm", "step", "seeds", "pass1", "pass1_min", "pass1_max"])
     rule = base.transform_filter(alt.datum.arm == "base").mark_rule(strokeDash=[4, 4]).encode(y=y, color=color)
-    top = (alt.layer(band, line, rule, data=curve).properties(width=200, height=120)
-           .facet(facet=alt.Facet("panel:N", sort=panels(curve), title=None), columns=3))
-    valid = losses.filter((pl.col("split") == "valid") & pl.col("loss").is_not_null())
-    if valid.height == 0:
-        return top
-    valid = valid.with_columns(arm=pl.col("model").replace_strict(arms_of or {}, default=None)
-                               .fill_null(pl.col("model").str.split("-").list.first()))
-    bottom = alt.Chart(valid).mark_line(point=True).encode(
-        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[0, max_step])),
-        y=alt.Y("loss:Q", title="validation loss", scale=alt.Scale(zero=False)),
-        color=color, detail="model:N", tooltip=["model", "step", "loss"],
-    ).properties(width=660, height=110)
-    return alt.vconcat(top, bottom).resolve_scale(color="shared")
+    return alt.layer(band, line, rule).properties(width=170, height=90, title=title)
+
+
+#: the losses split of the shared validation set (the same rows for every arm; never used to stop or select)
+SHARED = "valid_shared"
+#: the data settings that decide which rows a run validates on
+VALIDATION_KEYS = ("path", "hub_split", "split", "split_field", "exclude_splits", "valid_fraction", "seed",
+                   "max_length")
+
+
+def validation_sets(configs: dict[str, dict], models: list[str]) -> dict[str, str]:
+    """model -> a label of its validation set ("loss on <corpus>'s validation rows"); models whose
+    configs name the same data settings share a label, so their losses share a panel."""
+    keys = {m: tuple(str(configs.get(m, {}).get("data", {}).get(k)) for k in VALIDATION_KEYS) for m in models}
+    labels = {}
+    for key in sorted(set(keys.values())):
+        path = key[0] if key[0] != "None" else "unrecorded data"
+        same_path = [k for k in set(keys.values()) if k[0] == key[0]]
+        suffix = "" if len(same_path) == 1 else f" (split {sorted(same_path).index(key) + 1})"
+        labels[key] = f"loss on {path.rsplit('/', 1)[-1]} validation rows{suffix}"
+    return {m: labels[k] for m, k in keys.items()}
+
+
+def loss_sentence(configs: dict[str, dict], losses: pl.DataFrame) -> str:
+    """Whether the validation losses in the checkpoint figure are comparable across runs."""
+    if losses.filter(pl.col("split") == SHARED).height:
+        return ("The loss curves are each run's loss on the shared validation set (one set of rows for every arm), "
+                "so all arms share one axis; each run's own validation loss, which early stopping and the best "
+                "checkpoint use, is measured on its own corpus's rows and is not drawn.")
+    models = losses.filter(pl.col("split") == "valid")["model"].unique().to_list()
+    if not models:
+        return "No validation losses were stored."
+    sets = set(validation_sets(configs, models).values())
+    if len(sets) == 1:
+        return "Every run's validation loss is measured on the same validation rows, so the losses share one axis."
+    return (f"The runs' validation losses come from {len(sets)} different validation sets (each corpus holds out its "
+            "own rows), so they are not comparable between sets: each set has its own panel and axis.")
 
 
 def best_final_sentence(roles: pl.DataFrame) -> str:

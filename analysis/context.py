@@ -4,9 +4,10 @@ original study's numbers.
 * `run_overview`, `differing_settings` / `shared_settings`: the "what was run" appendix, read from
   the runs table and each run folder's `config.toml` / `env.json` (never typed by hand); only keys
   whose values differ between folders are listed per folder, so the table stays narrow.
-* `cost_frame`: training seconds (`training.json`, else the losses table), generation seconds
+* `cost_frame`: training seconds (`training.json`, else the losses table) per training job (a
+  cohort trains several models in one job, which is counted once), generation seconds
   (completions) and scoring CPU seconds (samples) per model.
-* `prompts_html`: the rendered prompts verbatim, one example problem per benchmark and style.
+* `prompts_markdown`: the rendered prompts verbatim, one example problem per benchmark and style.
 * `corpus_card_table`: Deep vs Diverse statistics written by the synth stage.
 * `ORIGINAL_STUDY` + `reported_frame`: the ONLY hand-typed numbers in `analysis/` -- the
   original study's own reported Pass@1 counts, shown with our Wilson intervals and labelled
@@ -17,12 +18,12 @@ Does not cover: any statistic of our own runs (see `scores`).
 
 from __future__ import annotations
 
-import html
 import json
 
 import polars as pl
 from great_tables import GT
 
+from analysis.blocks import code
 from analysis.scores import benchmark_order, model_order
 from codegen_study.metrics import mcnemar_exact, mcnemar_min_discordant, wilson_interval
 
@@ -41,18 +42,31 @@ ORIGINAL_STUDY = {
     "problems": 41,
     "readme": {"base": 8, "deep": 10, "diverse": 12},
     "report_table": {"deep": 12, "diverse": 14},
+    #: the document each set of counts is printed in
+    "sources": {"readme": "the study's README (github.com/naholav/CodeGen)",
+                "report_table": "the results table of the study's own .docx report"},
 }
 
 
 def reported_frame(original: dict = ORIGINAL_STUDY) -> pl.DataFrame:
-    """The original study's counts as rows (source, model, k, n, Pass@1, Wilson interval)."""
+    """The original study's counts as rows (source document, model, k, n, Pass@1, Wilson interval)."""
     n = original["problems"]
     rows = []
-    for source, label in (("readme", "README"), ("report_table", "report table (.docx)")):
+    for source in ("readme", "report_table"):
         for model, k in original[source].items():
             lo, hi = wilson_interval(k, n)
-            rows.append(dict(source=label, model=model, solved=k, problems=n, pass1=k / n, lo=lo, hi=hi))
+            rows.append(dict(source=original["sources"][source], model=model, solved=k, problems=n, pass1=k / n,
+                             lo=lo, hi=hi))
     return pl.DataFrame(rows)
+
+
+def original_claim(original: dict = ORIGINAL_STUDY) -> str:
+    """The original study's counts in prose, each with the document it is printed in."""
+    readme, table, n = original["readme"], original["report_table"], original["problems"]
+    counts = ", ".join(f"{m} {k}" for m, k in readme.items())
+    other = " and ".join(f"{m} {k}" for m, k in table.items())
+    return (f"{counts} of {n} solved according to {original['sources']['readme']}, and {other} according to "
+            f"{original['sources']['report_table']}")
 
 
 def reported_table(frame: pl.DataFrame) -> GT:
@@ -61,7 +75,8 @@ def reported_table(frame: pl.DataFrame) -> GT:
             .cols_label(solved="k", problems="n", pass1="Pass@1", lo="95% low", hi="95% high")
             .tab_header(title="Reported, not reproduced",
                         subtitle=f"{ORIGINAL_STUDY['model']}; {ORIGINAL_STUDY['benchmark']}")
-            .tab_source_note("Counts as published by the original study; intervals are ours (Wilson 95%)."))
+            .tab_source_note("Counts as published by the original study, grouped by the document that prints "
+                             "them; intervals are ours (Wilson 95%)."))
 
 
 def run_overview(runs: pl.DataFrame) -> pl.DataFrame:
@@ -97,7 +112,42 @@ def shared_run_facts(runs: pl.DataFrame) -> str:
     def values(col):
         return describe(sorted(set(runs[col].drop_nulls().cast(pl.Utf8).to_list())))
     return (f"Graders: {values('grader')}; extraction policies: {values('extraction')}; tests used: "
-            f"{values('tests_used')}; sandbox protections: {values('protections')}.")
+            f"{values('tests_used')}. {protections_sentence(runs)}")
+
+
+#: protection fields that differ from one scoring run to the next by design (uids, timings)
+VOLATILE_PROTECTIONS = ("run_uids", "interpreter_startup_s")
+
+
+def protections_sentence(runs: pl.DataFrame) -> str:
+    """The sandbox protections recorded with the scoring runs, once: the settings every run shares,
+    then those that differ (how many runs hold each value); per-run uids and timings only named."""
+    records = []
+    for text in runs["protections"].drop_nulls().to_list():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = {"protections": text}
+        records.append(flatten(value) if isinstance(value, dict) else {"protections": str(value)})
+    if not records:
+        return "No sandbox protections were recorded."
+    keys = sorted({k for r in records for k in r})
+    same, differ, volatile = [], [], []
+    for key in keys:
+        seen = [r.get(key, "(not set)") for r in records]
+        if key.split(".")[0] in VOLATILE_PROTECTIONS:
+            volatile.append(key)
+        elif len(set(seen)) == 1:
+            same.append(f"{key} {seen[0]}")
+        else:
+            counts = ", ".join(f"{v} in {seen.count(v)}" for v in sorted(set(seen)))
+            differ.append(f"{key} ({counts})")
+    text = f"Sandbox protections of the {len(records)} scoring runs, the same in every run: {'; '.join(same)}."
+    if differ:
+        text += f" Differing between runs: {'; '.join(differ)}."
+    if volatile:
+        text += f" Recorded per run: {', '.join(volatile)}."
+    return text
 
 
 def reported_power_sentence(original: dict = ORIGINAL_STUDY, alpha: float = 0.05) -> str:
@@ -105,7 +155,8 @@ def reported_power_sentence(original: dict = ORIGINAL_STUDY, alpha: float = 0.05
     n, readme = original["problems"], original["readme"]
     gap = max(readme.values()) - min(readme.values())
     low, high = min(readme, key=readme.get), max(readme, key=readme.get)
-    return (f"The README's widest gap, {high} over {low}, is {gap} problems of {n}. Even if those were the only "
+    return (f"The widest gap in {original['sources']['readme']}, {high} over {low}, is {gap} problems of {n}. "
+            "Even if those were the only "
             f"problems on which the two models disagreed, all in {high}'s favour, the exact McNemar p-value would "
             f"be {mcnemar_exact(0, gap):.3g}; at α = {alpha:g} a paired test needs at least "
             f"{mcnemar_min_discordant(alpha)} such problems.")
@@ -158,8 +209,19 @@ def settings_table(frame: pl.DataFrame, note: str) -> GT:
     if frame.height == 0:
         return GT(pl.DataFrame({"note": ["no run folder holds this file, or no setting differs"]}))
     gt = GT(frame, rowname_col="setting") if "folders" not in frame.columns else GT(frame, groupname_col="setting")
-    return (gt.tab_source_note(note).tab_options(table_font_size="12px")
+    return (gt.tab_source_note(note).tab_options(table_font_size="10px", data_row_padding="1px")
             .tab_style(style=_wrap_style(), locations=_body()))
+
+
+def set_differently(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows of `differing_settings` for keys that take two or more values among the folders that
+    set them (a key that one folder merely lacks, e.g. the base model's training settings, is left
+    to the CSV file)."""
+    if frame.height == 0:
+        return frame
+    real = (frame.filter(pl.col("value") != "(not set)").group_by("setting").agg(n=pl.len())
+            .filter(pl.col("n") > 1)["setting"])
+    return frame.filter(pl.col("setting").is_in(real.to_list()))
 
 
 def _wrap_style():
@@ -174,12 +236,40 @@ def _body():
     return loc.body()
 
 
+#: card values longer than this are lists (e.g. the families of a group): said below the table
+CARD_CELL = 24
+
+
+def card_value(value: str | None) -> str:
+    """A card value for the table: numbers to four significant digits, text as it is."""
+    if value is None:
+        return "—"
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return f"{number:.4g}" if not number.is_integer() else f"{int(number):,}"
+
+
 def corpus_card_table(card: pl.DataFrame) -> GT:
-    """Deep vs Diverse corpus statistics (one column per corpus)."""
+    """Deep vs Diverse corpus statistics (one column per corpus); list-valued entries are left to
+    `corpus_card_lists`, so every column stays narrow."""
     if card.height == 0:
         return GT(pl.DataFrame({"note": ["no corpus card (data/corpus/card.*) in this store"]}))
-    wide = card.pivot(on="corpus", index="metric", values="value", aggregate_function="first")
-    return GT(wide, rowname_col="metric").tab_source_note("Written by `codegen-study synth`.")
+    short = card.filter(pl.col("value").fill_null("").str.len_chars() <= CARD_CELL)
+    wide = short.with_columns(value=pl.col("value").map_elements(card_value, return_dtype=pl.Utf8)).pivot(
+        on="corpus", index="metric", values="value", aggregate_function="first")
+    return (GT(wide.fill_null("—"), rowname_col="metric")
+            .tab_source_note("Written by the synth stage (codegen-study synth); — : not computed for that corpus.")
+            .tab_options(table_font_size="10px", data_row_padding="1px"))
+
+
+def corpus_card_lists(card: pl.DataFrame) -> str:
+    """The card's list-valued entries (family assignments) as Markdown list items."""
+    long = (card.filter(pl.col("value").fill_null("").str.len_chars() > CARD_CELL)
+            .group_by("metric", "value", maintain_order=True).agg(pl.col("corpus")))
+    return "\n".join(f"- {r['metric'].replace('_', ' ')} ({', '.join(r['corpus'])}): {r['value']}"
+                      for r in long.iter_rows(named=True))
 
 
 def describe(values, none: str = "not run") -> str:
@@ -192,63 +282,92 @@ def benchmarks_run(runs: pl.DataFrame) -> list[str]:
     return benchmark_order(runs["benchmark"].drop_nulls().to_list())
 
 
-COST_SCHEMA = {"model": pl.Utf8, "training_s": pl.Float64, "generation_greedy_s": pl.Float64,
-               "generation_sampled_s": pl.Float64, "answers": pl.Int64, "scoring_cpu_s": pl.Float64,
-               "scored": pl.Int64}
+COST_SCHEMA = {"model": pl.Utf8, "training_job": pl.Utf8, "training_s": pl.Float64,
+               "generation_greedy_s": pl.Float64, "generation_sampled_s": pl.Float64, "answers": pl.Int64,
+               "scoring_cpu_s": pl.Float64, "scored": pl.Int64}
+
+
+def training_jobs(models: list[str], training: dict[str, dict]) -> dict[str, str]:
+    """model -> training job label. Models whose training.json carries the same `cohort` record
+    were trained together in one job; any other trained model is a job of its own."""
+    keyed: dict[str, str] = {}
+    for m in models:
+        cohort = training.get(m, {}).get("cohort")
+        if m in training or cohort is not None:
+            keyed[m] = json.dumps(cohort, sort_keys=True) if isinstance(cohort, dict) else f"alone:{m}"
+    order: list[str] = []
+    for m in model_order(keyed):
+        if keyed[m] not in order:
+            order.append(keyed[m])
+    return {m: f"job {order.index(k) + 1}" for m, k in keyed.items()}
 
 
 def cost_frame(runs: pl.DataFrame, completions: pl.DataFrame, samples: pl.DataFrame, losses: pl.DataFrame,
                training: dict[str, dict]) -> pl.DataFrame:
-    """Seconds per model: training (training.json, else the last loss row), generation by decoding
+    """Seconds per model: training (training.json, else the last loss row) on the first model of
+    each training job only (a job that trained several models is one cost), generation by decoding
     (sum of per-completion seconds), and scoring CPU (sum of per-sample seconds); plus a total row."""
     generated = completions["model"].drop_nulls().to_list() if "model" in completions.columns else []
     models = model_order(runs["model"].drop_nulls().to_list() + generated)
+    jobs = training_jobs(models, training)
+    counted: set[str] = set()
     rows = []
     for m in models:
         t = training.get(m, {}).get("seconds")
         if t is None and losses.height:
             lm = losses.filter(pl.col("model") == m)["seconds"].drop_nulls()
             t = float(lm.max()) if lm.len() else None
+        job = jobs.get(m)
+        if job is not None:
+            t = None if job in counted else t
+            counted.add(job)
         c = completions.filter(pl.col("model") == m) if completions.height else completions
         greedy = c.filter(pl.col("decoding") == "greedy")["seconds"].sum() if c.height else None
         sampled = c.filter(pl.col("decoding") != "greedy")["seconds"].sum() if c.height else None
         scored = samples.join(runs.filter(pl.col("model") == m).select("run_id"), on="run_id", how="semi")
-        rows.append(dict(model=m, training_s=t, generation_greedy_s=greedy, generation_sampled_s=sampled,
-                         answers=c.height if c.height else None, scoring_cpu_s=scored["seconds"].sum() if scored.height
-                         else None, scored=scored.height))
+        rows.append(dict(model=m, training_job=job, training_s=t, generation_greedy_s=greedy,
+                         generation_sampled_s=sampled, answers=c.height if c.height else None,
+                         scoring_cpu_s=scored["seconds"].sum() if scored.height else None, scored=scored.height))
     df = pl.DataFrame(rows, schema=COST_SCHEMA, orient="row") if rows else pl.DataFrame(schema=COST_SCHEMA)
     if df.height:
-        total = {c: (df[c].sum() if df[c].null_count() < df.height else None) for c in COST_SCHEMA if c != "model"}
-        df = pl.concat([df, pl.DataFrame([{"model": "total", **total}], schema=COST_SCHEMA, orient="row")])
+        total = {c: (df[c].sum() if df[c].null_count() < df.height else None) for c in COST_SCHEMA
+                 if c not in ("model", "training_job")}
+        n_jobs = len(set(jobs.values()))
+        df = pl.concat([df, pl.DataFrame([{"model": "total", "training_job": f"{n_jobs} jobs" if n_jobs else None,
+                                           **total}], schema=COST_SCHEMA, orient="row")])
     return df
 
 
 def cost_table(frame: pl.DataFrame) -> GT:
     if frame.height == 0:
         return GT(pl.DataFrame({"note": ["no runs in this store"]}))
-    return (GT(frame, rowname_col="model")
-            .fmt_number(columns=["training_s", "generation_greedy_s", "generation_sampled_s", "scoring_cpu_s"],
-                        decimals=1)
-            .sub_missing(missing_text="not recorded")
-            .cols_label(training_s="training (s)", generation_greedy_s="generation, greedy (s)",
-                        generation_sampled_s="generation, sampled (s)", answers="answers generated",
-                        scoring_cpu_s="scoring CPU (s)", scored="samples scored")
-            .tab_source_note("Training: seconds in the run folder's training.json (else the last loss row). "
-                             "Generation: sum of the completions' seconds (each completion's share of its batch). "
-                             "Scoring: sum of the samples' sandbox CPU seconds over every grading profile.")
-            .tab_options(table_font_size="13px"))
+    shown = frame.with_columns(training=pl.when(pl.col("training_s").is_not_null())
+                               .then(pl.col("training_s").round(1).cast(pl.Utf8))
+                               .when(pl.col("training_job").is_not_null() & (pl.col("model") != "total"))
+                               .then(pl.lit("counted above")).otherwise(pl.lit("—")))
+    return (GT(shown.drop("training_s").select("model", "training_job", "training", *[c for c in COST_SCHEMA if c not in
+                                                                                       ("model", "training_job",
+                                                                                        "training_s")]),
+               rowname_col="model")
+            .fmt_number(columns=["generation_greedy_s", "generation_sampled_s", "scoring_cpu_s"], decimals=1)
+            .sub_missing(missing_text="—")
+            .cols_label(training_job="training job", training="training (s)",
+                        generation_greedy_s="generation, greedy (s)", generation_sampled_s="generation, sampled (s)",
+                        answers="answers generated", scoring_cpu_s="scoring CPU (s)", scored="samples scored")
+            .tab_source_note("Training: seconds in the run folder's training.json (else the last loss row), counted "
+                             "once per training job (models trained together share one job). Generation: sum of the "
+                             "completions' seconds (each completion's share of its batch). Scoring: sum of the "
+                             "samples' sandbox CPU seconds over every grading profile. — : not recorded or not run.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))
 
 
-def prompts_html(prompts: pl.DataFrame) -> str:
-    """Each benchmark's example prompt under every style, verbatim, in wrapped <pre> blocks."""
+def prompts_markdown(prompts: pl.DataFrame) -> str:
+    """Each benchmark's example prompt under every style, verbatim, as fenced code blocks."""
     if prompts.height == 0:
-        return "<p><em>Not stored: this store has no prompts table.</em></p>"
+        return "*Not stored: this store has no prompts table.*"
     parts = []
     for bench in benchmark_order(prompts["benchmark"].to_list()):
         sub = prompts.filter(pl.col("benchmark") == bench).sort("prompt", descending=True)
         for r in sub.iter_rows(named=True):
-            parts.append(f"<p><b>{html.escape(bench)}</b>, prompt <code>{html.escape(r['prompt'])}</code> "
-                         f"(problem <code>{html.escape(r['question_id'])}</code>):</p>"
-                         f'<pre style="white-space:pre-wrap;word-break:break-word;font-size:0.8em">'
-                         f"{html.escape(r['text'])}</pre>")
+            parts.append(f"**{bench}**, prompt `{r['prompt']}` (problem `{r['question_id']}`):\n" + code(r["text"]))
     return "\n".join(parts)

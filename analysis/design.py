@@ -7,8 +7,9 @@ store holding only the diagonal (`deep` = deep-narrow, `diverse` = diverse-wide)
 all four cells go through the same code. Held-out groups were renamed with the design (`both` ->
 `narrow`, `diverse_only` -> `wide_only`); either name is accepted and ordered alike.
 
-Covers: `ARM_DESIGN`, `CONTRASTS`, `cell_arms`, `headline_cells` / `headline_2x2` (solved counts
-per shape x coverage cell, held-out group and prompt, with the base controls beside them).
+Covers: `ARM_DESIGN`, `ARM_ORDER` / `arm_color` (every table's and chart's order and colours),
+`GROUP_WORDS`, `CONTRASTS` / `seed_pairs`, `cell_arms`, `headline_cells` / `headline_2x2` (solved
+counts per shape x coverage cell, held-out group and prompt, with the base controls beside them).
 Does not cover: tests between arms (`family_tests`).
 """
 
@@ -43,10 +44,57 @@ CONTRASTS: tuple[tuple[str, str, str], ...] = (
     ("deep", "diverse", "deep vs diverse (shape and coverage both differ)"),
 )
 PRIMARY = ("deep-wide", "diverse-wide")
+#: the first study's pair, trained on a fixed budget of epochs (kept as a sensitivity row when stored)
+FIXED_BUDGET_ARMS = ("deep", "diverse")
+
+#: every arm in the order tables, legends and tests list it: controls, the 2 x 2 cells, the first study's pair
+ARM_ORDER = CONTROLS + ("deep-narrow", "deep-wide", "diverse-narrow", "diverse-wide") + FIXED_BUDGET_ARMS
+#: chart colours: greys for the controls, blues for deep, oranges for diverse (darker = the first study's)
+ARM_COLORS = {"base": "#7f7f7f", "base-1shot": "#bab0ac", "deep-narrow": "#4c78a8", "deep-wide": "#9ecae9",
+              "diverse-narrow": "#ffbf79", "diverse-wide": "#f58518", "deep": "#4c78a8", "diverse": "#f58518"}
+OTHER_COLOR = "#54a24b"
+#: what each held-out group is, in words (either design's names)
+GROUP_WORDS = {"narrow": "families every arm trained on", "both": "families both corpora trained on",
+               "wide_only": "families only the wide arms trained on",
+               "diverse_only": "families only Diverse trained on", "unseen": "families no arm trained on",
+               "all": "the whole held-out benchmark"}
+SHORT_WORDS = {"narrow": "every-arm-saw", "both": "both-saw", "wide_only": "only-wide-saw",
+               "diverse_only": "only-Diverse-saw", "unseen": "unseen"}
 
 
 def design_of(arm: str | None) -> tuple[str, str] | None:
     return ARM_DESIGN.get(arm or "")
+
+
+def arm_order(arms) -> list[str]:
+    """Arms present, in `ARM_ORDER`, then any other arm alphabetically."""
+    present = {a for a in arms if a is not None}
+    return [a for a in ARM_ORDER if a in present] + sorted(present - set(ARM_ORDER))
+
+
+def arm_color(arm: str) -> str:
+    return ARM_COLORS.get(arm, OTHER_COLOR)
+
+
+def is_control(arm: str | None) -> bool:
+    return arm in CONTROLS
+
+
+def arm_label(arm: str) -> str:
+    """`deep-wide`, or for the first study's names `deep (deep · narrow)`."""
+    cell = ARM_DESIGN.get(arm)
+    return f"{arm} ({cell[0]} · {cell[1]})" if cell and arm in FIXED_BUDGET_ARMS else arm
+
+
+def seed_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | None]) -> list[tuple[str, str, str]]:
+    """(model_a, model_b, "arm_a vs arm_b"): the models of each design contrast at the same training seed."""
+    out = []
+    for a, b, _ in contrasts_present(set(arms.get(m) for m in models)):
+        first = {seeds.get(m): m for m in models if arms.get(m) == a}
+        second = {seeds.get(m): m for m in models if arms.get(m) == b}
+        for seed in sorted(set(first) & set(second), key=lambda s: (s is None, s)):
+            out.append((first[seed], second[seed], f"{a} vs {b}"))
+    return out
 
 
 def group_order(groups) -> list[str]:

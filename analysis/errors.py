@@ -64,8 +64,9 @@ def error_taxonomy(rows: pl.DataFrame, tests: pl.DataFrame) -> pl.DataFrame:
             .sort("benchmark", "arm", pl.col("count"), descending=[False, False, True]))
 
 
-def taxonomy_table(frame: pl.DataFrame) -> GT:
-    """Failure kinds as rows (most frequent first), benchmark x arm as columns, `count/attempts`."""
+def taxonomy_table(frame: pl.DataFrame, max_columns: int = 9) -> GT:
+    """Failure kinds as rows (most frequent first), `count/attempts` per benchmark x arm column; with
+    more than `max_columns` such columns (many arms), one row group per benchmark and arms as columns."""
     if frame.height == 0:
         return GT(pl.DataFrame({"note": ["no failing greedy answers under the training prompt"]}))
     benches = benchmark_order(frame["benchmark"].to_list())
@@ -73,16 +74,29 @@ def taxonomy_table(frame: pl.DataFrame) -> GT:
     present = set(zip(frame["benchmark"], frame["arm"]))
     cols = [(b, a) for b in benches for a in arms if (b, a) in present]
     totals = frame.group_by("kind").agg(pl.col("count").sum()).sort("count", "kind", descending=[True, False])
-    out = {"failure": totals["kind"].to_list()}
-    for b, a in cols:
-        sub = frame.filter((pl.col("benchmark") == b) & (pl.col("arm") == a))
+
+    def cell(sub: pl.DataFrame, kind: str) -> str:
         counts = dict(zip(sub["kind"], sub["count"]))
-        attempts = int(sub["attempts"][0])
-        out[f"{b} · {a}"] = [f"{counts[k]}/{attempts}" if k in counts else "" for k in out["failure"]]
-    return (GT(pl.DataFrame(out), rowname_col="failure")
-            .tab_source_note("Greedy answers at the final checkpoint under the training prompt, summed over the arm's "
-                             "training seeds; cell = failing answers of that kind / answers. Exception class from the "
-                             "first failing test's stderr; other kinds are the scorer's verdict.")
+        return f"{counts[kind]}/{int(sub['attempts'][0])}" if kind in counts and sub.height else ""
+
+    if len(cols) <= max_columns:
+        out = {"failure": totals["kind"].to_list()}
+        for b, a in cols:
+            sub = frame.filter((pl.col("benchmark") == b) & (pl.col("arm") == a))
+            out[f"{b} · {a}"] = [cell(sub, k) for k in out["failure"]]
+        gt = GT(pl.DataFrame(out), rowname_col="failure")
+    else:
+        rows = []
+        for b in benches:
+            here = set(frame.filter(pl.col("benchmark") == b)["kind"])
+            for k in [k for k in totals["kind"] if k in here]:
+                rows.append({"benchmark": b, "failure": k, **{a: cell(frame.filter((pl.col("benchmark") == b)
+                                                                                   & (pl.col("arm") == a)), k)
+                                                              for a in arms}})
+        gt = GT(pl.DataFrame(rows), rowname_col="failure", groupname_col="benchmark")
+    return (gt.tab_source_note("Greedy answers at the final checkpoint under the training prompt, summed over the "
+                               "arm's training seeds; cell = failing answers of that kind / answers. Exception class "
+                               "from the first failing test's stderr; other kinds are the scorer's verdict.")
             .tab_options(table_font_size="12px"))
 
 

@@ -12,8 +12,8 @@ Also here: `floor_sentence`, which says in words when a benchmark is at floor fo
 (so a null there says nothing about the arms), and `pick_stdin_case`, one adapter answer that
 reads stdin on a problem the base model passes.
 
-Covers: `answer_form`, `humaneval_answers`, `breakdown`, `arm_breakdown`, `pick_stdin_case`,
-`floor_sentence`. Does not cover: grading (the verdicts are the scorer's).
+Covers: `answer_form`, `humaneval_answers`, `breakdown`, `arm_breakdown` (+ `arm_breakdown_gt`),
+`pick_stdin_case` (+ `case_markdown`), `floor_sentence`. Does not cover: grading (the verdicts are the scorer's).
 """
 
 from __future__ import annotations
@@ -24,10 +24,14 @@ import warnings
 
 import polars as pl
 
+from analysis.blocks import code as fenced
+from analysis.cases import truncate
+from analysis.design import arm_order
 from analysis.problems import at_role
 from analysis.scores import model_order, select_profile
 
 BENCHMARK = "humaneval"
+MAX_CODE = 900  # characters of each program in the case study
 STDIN = re.compile(r"(?<![\w.])input\s*\(|\bstdin\b")
 
 
@@ -119,6 +123,43 @@ def arm_breakdown(per_model: pl.DataFrame) -> pl.DataFrame:
                         pass_given_entry=int(g["passed_with_entry"].sum()) / with_entry if with_entry else None,
                         with_entry=with_entry))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
+
+
+def arm_breakdown_gt(frame: pl.DataFrame):
+    """`arm_breakdown` as a report table: arms in design order, training prompt first."""
+    from great_tables import GT
+
+    if frame.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: no greedy HumanEval answers at the final checkpoint"]}))
+    order = {a: i for i, a in enumerate(arm_order(frame["arm"].to_list()))}
+    df = frame.sort(pl.col("arm").replace_strict(order), pl.col("prompt") != "train", "prompt").with_columns(
+        row=pl.format("{} · {} prompt", "arm", "prompt"),
+        passed_text=pl.format("{} of {}", "passed", "answers"),
+        entry=pl.format("{} ({})", (100 * pl.col("defines_entry")).round(0).cast(pl.Int64).cast(pl.Utf8) + "%",
+                        "defines_entry_range"),
+        stdin=pl.format("{} ({})", (100 * pl.col("reads_stdin")).round(0).cast(pl.Int64).cast(pl.Utf8) + "%",
+                        "reads_stdin_range"),
+        given=pl.when(pl.col("pass_given_entry").is_null()).then(pl.lit("— (none defines it)"))
+        .otherwise(pl.format("{}% of {}", (100 * pl.col("pass_given_entry")).round(1).cast(pl.Utf8), "with_entry")))
+    return (GT(df.select("row", "models", "passed_text", "entry", "stdin", "given"), rowname_col="row")
+            .cols_label(models="models", passed_text="passed", entry="defines the entry point",
+                        stdin="reads stdin", given="pass rate when it defines it")
+            .tab_source_note("Greedy HumanEval answers at the final checkpoint (base: its only one), pooled over the "
+                             "arm's training seeds (range over seeds in brackets); read from the stored extracted "
+                             "code with ast: a def of the task's entry point anywhere, and input( or stdin anywhere.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))
+
+
+def case_markdown(case: dict | None) -> str:
+    """One `pick_stdin_case` pick as Markdown: the adapter's program and the base model's, fenced."""
+    if case is None:
+        return ("*No adapter answer reads stdin on a HumanEval problem the base model passes under the training "
+                "prompt, so there is no case to show.*")
+    return (f"**{case['question_id']}** (entry point `{case['entry_point']}`), training prompt. "
+            f"{case['model']} answers with a stdin program ({case['verdict']}):\n"
+            + fenced(truncate(case["code"], MAX_CODE), "python")
+            + "\nThe base model's answer to the same problem, which passes:\n"
+            + fenced(truncate(case["base_code"], MAX_CODE), "python"))
 
 
 def pick_stdin_case(answers: pl.DataFrame, prompt: str | None = "train") -> dict | None:

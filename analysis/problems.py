@@ -1,4 +1,4 @@
-"""Per-problem outcomes (problems x models): the appendix tables and their CSV downloads.
+"""Per-problem outcomes (problems x models): the appendix's CSV files.
 
 Why per problem: with a few dozen problems, an aggregate Pass@1 hides *which* problems moved.
 The matrix is sorted by how many models solve each problem, so problems every model solves,
@@ -11,10 +11,7 @@ code itself (`cases`) or why answers fail (`errors`).
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
-from great_tables import GT
 
 from analysis.scores import GREEDY, PRIMARY_PROMPT, model_order
 
@@ -42,40 +39,3 @@ def problem_matrix(per: pl.DataFrame, roles: pl.DataFrame, benchmark: str, grade
     wide = wide.join(solved, on="question_id")
     return wide.select("question_id", "title", "url", "group", "solved_by", *models).sort(
         pl.col("solved_by"), pl.col("question_id"), descending=[True, False])
-
-
-#: short verdict marks keep a table of seven models narrow
-MARKS = {"passed": "✓", "wrong_answer": "WA", "runtime_error": "RE", "timeout": "TLE", "memory_limit": "MLE",
-         "output_limit": "OLE", "no_code": "no code"}
-
-
-def _mark(verdict: str | None) -> str:
-    if verdict is None:
-        return "not run"
-    return MARKS.get(verdict, verdict)
-
-
-def problem_table(matrix: pl.DataFrame) -> GT:
-    """The matrix as a table: linked titles, ✓ or a short verdict code per model."""
-    fixed = {"question_id", "title", "url", "group", "solved_by"}
-    models = [c for c in matrix.columns if c not in fixed]
-    links = [f'<a href="{html.escape(u)}">{html.escape(t or q)}</a>' if u else html.escape(t or q)
-             for q, t, u in zip(matrix["question_id"], matrix["title"], matrix["url"])]
-    df = matrix.with_columns(problem=pl.Series(links, dtype=pl.Utf8),
-                             **{m: pl.col(m).map_elements(_mark, return_dtype=pl.Utf8) for m in models})
-    cols = ["problem"] + (["group"] if df["group"].drop_nulls().len() else []) + ["solved_by", *models]
-    legend = ", ".join(f"{v} = {k}" for k, v in MARKS.items() if k != "passed")
-    return (GT(df.select(cols)).fmt(lambda x: x, columns="problem")
-            .cols_label(solved_by="models solving")
-            .tab_source_note("Greedy decoding, training prompt, each adapter at its final checkpoint. "
-                             f"✓ = passed; {legend}.")
-            .tab_options(table_font_size="11px", table_width="100%"))
-
-
-def csv_link(frame: pl.DataFrame, filename: str, text: str | None = None) -> str:
-    """An HTML link that downloads `frame` as CSV (embedded as a data URI: nothing beside the page to lose)."""
-    import base64
-
-    data = base64.b64encode(frame.write_csv().encode("utf-8")).decode("ascii")
-    label = html.escape(text or f"Download {filename} ({frame.height} rows)")
-    return f'<p><a download="{html.escape(filename)}" href="data:text/csv;base64,{data}">{label}</a></p>'

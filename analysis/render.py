@@ -9,12 +9,15 @@ HTML preview (default `preview/report.html`), saying clearly that Quarto was not
    inserted that evaluates them in the same kernel, at the same point Quarto would.
 3. `nbclient` runs the notebook on a kernel spec written to a temporary folder that points at
    *this* interpreter, so the venv's packages are used whatever kernels the machine has.
-4. Markdown is rendered with `markdown`; chunk outputs (SVG charts, great_tables HTML) are
-   embedded as they are; figure/table captions are numbered and `@fig-`/`@tbl-`/`@sec-`
-   cross-references resolved. Nothing is loaded from a CDN.
+4. Markdown is rendered with `markdown`, the way Quarto reads it: an inline value is Markdown
+   only when it is a `Markdown` object (plain strings are escaped), ```` ```{=html} ```` blocks
+   pass through as HTML, other formats' raw blocks and `{{< pagebreak >}}` are dropped, and
+   conditional divs keep what the HTML format would show. SVG charts are embedded as they are;
+   figure/table captions are numbered and `@fig-`/`@tbl-`/`@sec-` cross-references resolved.
+   Nothing is loaded from a CDN.
 
 Does not cover: the PDF (Quarto + Typst only), or Quarto-specific markdown beyond the subset the
-report uses (headings with `{#id}`, lists, emphasis, links, inline code).
+report uses (headings with `{#id}`, lists, emphasis, links, inline code, conditional divs).
 """
 
 from __future__ import annotations
@@ -73,10 +76,52 @@ def front_matter(nb) -> dict[str, str]:
 
 
 def _inline_cell(expressions: list[str]):
+    """A cell printing each expression's value as Markdown: a `Markdown` object's text as it is,
+    anything else as escaped text (Quarto escapes inline values that are not Markdown)."""
     import nbformat
 
-    code = (f"import json as _j\nprint({MARKER!r} + _j.dumps([str(eval(_e, globals())) for _e in {expressions!r}]))")
+    code = (f"import json as _j\n"
+            f"_v = [eval(_e, globals()) for _e in {expressions!r}]\n"
+            f"print({MARKER!r} + _j.dumps([[hasattr(_x, '_repr_markdown_'), _x.data if hasattr(_x, '_repr_markdown_')"
+            f" else str(_x)] for _x in _v]))")
     return nbformat.v4.new_code_cell(code, metadata={"codegen_inline": True})
+
+
+#: characters Markdown would read as markup in an inline value that is plain text
+MARKUP = re.compile(r"([\\`*_\[\]#])")
+RAW_BLOCK = re.compile(r"^(`{3,})\{=(\w+)\}\n(.*?)\n\1\s*$", flags=re.S | re.M)
+CONDITIONAL = re.compile(r'^:::\s*\{\.content-(visible|hidden)\s+when-format="(\w+)"\}\n(.*?)\n:::\s*$',
+                         flags=re.S | re.M)
+SHORTCODE = re.compile(r"\{\{<\s*pagebreak\s*>\}\}")
+
+
+def inline_markdown(value) -> str:
+    """An inline value as the preview inserts it: [is_markdown, text] from the inline cell."""
+    is_markdown, text = value
+    return text if is_markdown else MARKUP.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def to_markdown_html(text: str) -> str:
+    """Quarto-flavoured Markdown (the subset the report uses) as HTML."""
+    import markdown
+
+    def conditional(m):
+        shown = (m.group(1) == "visible") == (m.group(2) == "html")
+        return m.group(3) if shown else ""
+
+    text = CONDITIONAL.sub(conditional, SHORTCODE.sub("", text))
+    raw: list[str] = []
+
+    def keep(m):
+        if m.group(2) != "html":
+            return ""
+        raw.append(m.group(3))
+        return f"\n\nCODEGENRAW{len(raw) - 1}X\n\n"
+
+    out = markdown.markdown(RAW_BLOCK.sub(keep, text), extensions=["attr_list", "tables", "fenced_code"])
+    for i, block in enumerate(raw):
+        out = out.replace(f"<p>CODEGENRAW{i}X</p>", block).replace(f"CODEGENRAW{i}X", block)
+    return out
 
 
 def kernel_manager(tmp: Path):
@@ -141,9 +186,7 @@ def _output_html(output) -> str:
     if "text/html" in data:
         return data["text/html"]
     if "text/markdown" in data:
-        import markdown
-
-        return markdown.markdown(data["text/markdown"], extensions=["attr_list", "tables", "fenced_code"])
+        return to_markdown_html(data["text/markdown"])
     if "image/png" in data:
         return f"<img src='data:image/png;base64,{data['image/png']}'>"
     if "text/plain" in data:
@@ -167,8 +210,6 @@ pre{background:#f7f7f7;padding:.5em;overflow-x:auto} a{color:#1a5fb4}
 
 def to_html(nb, values: dict[int, list[str]], banner: str = "") -> str:
     """The executed notebook as one self-contained HTML page (no external resources)."""
-    import markdown
-
     names = _numbering(nb)
     meta = front_matter(nb)
 
@@ -184,8 +225,8 @@ def to_html(nb, values: dict[int, list[str]], banner: str = "") -> str:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             it = iter(values.get(i, []))
-            text = INLINE.sub(lambda m, it=it: next(it), cell.source)
-            parts.append(markdown.markdown(XREF.sub(xref, text), extensions=["attr_list", "tables", "fenced_code"]))
+            text = INLINE.sub(lambda m, it=it: inline_markdown(next(it)), cell.source)
+            parts.append(to_markdown_html(XREF.sub(xref, text)))
         elif cell.cell_type == "code" and not cell.metadata.get("codegen_inline"):
             opts = cell_options(cell.source)
             if opts.get("include") == "false":
@@ -233,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - start
         print(f"quarto render finished (exit {rc}) in {seconds:.1f} s: see report.html / report.pdf")
         return rc
-    banner = ("OFFLINE PREVIEW, not the Quarto report: every chunk was executed by `python -m analysis.render` "
-              "without Quarto; run `quarto render` for the HTML + PDF report.")
+    banner = ("OFFLINE PREVIEW, not the Quarto report: every chunk was executed by \"python -m analysis.render\" "
+              "without Quarto; run \"quarto render\" for the HTML + PDF report.")
     out = write_preview(ROOT / "report.qmd", (Path.cwd() / args.out).resolve(), banner)
     reason = "--preview given" if shutil.which("quarto") else "Quarto not found"
     print(f"{reason}: wrote offline preview {out} in {time.perf_counter() - start:.1f} s")

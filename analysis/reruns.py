@@ -21,13 +21,20 @@ import polars as pl
 from great_tables import GT
 
 from analysis.arms import primary_rows
-from analysis.scores import checkpoint_roles, model_order, primary_profiles, problem_results
+from analysis.design import GROUP_ORDER
+from analysis.scores import checkpoint_roles, model_order, primary_profiles, problem_results, subset_order
 
 RERUN_SCHEMA = {"model": pl.Utf8, "benchmark": pl.Utf8, "subset": pl.Utf8, "prompt": pl.Utf8,
                 "problems": pl.Int64, "first": pl.Int64, "second": pl.Int64, "differ": pl.Int64}
-#: the subsets the table shows: each held-out group, and the other benchmarks whole
-SHOWN = (("heldout", "both"), ("heldout", "diverse_only"), ("heldout", "unseen"), ("lcb41", "all"),
-         ("humaneval", "all"))
+#: the subsets the table shows: each held-out group (either design's names), and the other benchmarks whole
+SHOWN = tuple(("heldout", g) for g in GROUP_ORDER) + (("lcb41", "all"), ("humaneval", "all"))
+
+
+def shown(frame: pl.DataFrame) -> list[tuple[str, str]]:
+    """`SHOWN` pairs present in `frame`, plus any other held-out group it holds (in group order)."""
+    held = frame.filter((pl.col("benchmark") == "heldout") & (pl.col("subset") != "all"))["subset"].to_list()
+    extra = [("heldout", g) for g in subset_order(held) if ("heldout", g) not in SHOWN]
+    return [p for p in SHOWN if p[0] != "heldout" or p[1] in set(held)] + extra
 
 
 def _final_rows(study) -> pl.DataFrame:
@@ -60,14 +67,15 @@ def rerun_frame(first, second) -> pl.DataFrame:
 
 def rerun_table(frame: pl.DataFrame) -> GT:
     """Rows: model and prompt; columns: the shown subsets, each cell `first -> second (n differ)`."""
-    shown = pl.DataFrame(list(SHOWN), schema=["benchmark", "subset"], orient="row")
-    df = frame.join(shown, on=["benchmark", "subset"], how="semi").with_columns(
+    pairs = shown(frame)
+    keep = pl.DataFrame(pairs, schema=["benchmark", "subset"], orient="row")
+    df = frame.join(keep, on=["benchmark", "subset"], how="semi").with_columns(
         column=pl.col("benchmark") + " " + pl.col("subset") + " (" + pl.col("problems").cast(pl.Utf8) + ")",
         cell=pl.col("first").cast(pl.Utf8) + " → " + pl.col("second").cast(pl.Utf8)
         + " (" + pl.col("differ").cast(pl.Utf8) + " differ)")
     if df.height == 0:
         return GT(pl.DataFrame({"note": ["no model is stored twice"]}))
-    columns = [c for b, s in SHOWN for c in df.filter((pl.col("benchmark") == b) & (pl.col("subset") == s))
+    columns = [c for b, s in pairs for c in df.filter((pl.col("benchmark") == b) & (pl.col("subset") == s))
                ["column"].unique().to_list()]
     wide = df.pivot(on="column", index=["model", "prompt"], values="cell").select("model", "prompt", *columns)
     order = {m: i for i, m in enumerate(model_order(wide["model"].to_list()))}
@@ -78,6 +86,9 @@ def rerun_sentence(frame: pl.DataFrame) -> str:
     """The largest change of a trained model's held-out group count between its two makings."""
     trained = frame.filter((pl.col("model") != "base") & (pl.col("benchmark") == "heldout")
                            & (pl.col("subset") != "all"))
+    if frame.height == 0:
+        return ("No model of this study is also stored in the earlier making (data/reruns), so training-to-training "
+                "variation is not measured here.")
     if trained.height == 0:
         return "No trained model is stored twice, so training-to-training variation is not measured here."
     moved = trained.with_columns(moved=(pl.col("second") - pl.col("first")).abs())

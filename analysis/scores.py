@@ -20,15 +20,15 @@ import altair as alt
 import polars as pl
 from great_tables import GT
 
+from analysis import design
 from codegen_study.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
 
 GREEDY = "greedy"
 #: the prompt of the primary measure: exactly the conversation the adapters were trained on
 PRIMARY_PROMPT = "train"
-ARM_ORDER = ("base", "deep", "diverse")
-#: arm colours used by every chart (deep blue, diverse orange, base grey)
-ARM_COLORS = ("#7f7f7f", "#4c78a8", "#f58518")
-GROUP_ORDER = ("both", "diverse_only", "unseen")
+#: arm and held-out group orders: one definition, the design's (`analysis.design`), for either study
+ARM_ORDER = design.ARM_ORDER
+GROUP_ORDER = design.GROUP_ORDER
 #: preferred grading profile per benchmark, first available wins (see `primary_profiles`)
 GRADER_PREFERENCE = ("lcb", "humaneval", "seed")
 EXTRACTION_PREFERENCE = ("lcb", "seed")
@@ -44,12 +44,11 @@ def model_order(models) -> list[str]:
 
 
 def arm_order(arms) -> list[str]:
-    present = set(a for a in arms if a is not None)
-    return [a for a in ARM_ORDER if a in present] + sorted(present - set(ARM_ORDER))
+    return design.arm_order(arms)
 
 
 def subset_order(subsets) -> list[str]:
-    order = ("all", "both", "diverse_only", "seen", "unseen")  # "seen": stores from before the three groups
+    order = ("all", *GROUP_ORDER[:-1], "seen", GROUP_ORDER[-1])  # "seen": stores from before the three groups
     present = set(subsets)
     return [s for s in order if s in present] + sorted(present - set(order))
 

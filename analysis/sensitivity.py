@@ -68,15 +68,33 @@ def profile_flips(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame
             .sort("benchmark", "arm", "grader", "extraction"))
 
 
-def flips_table(flips: pl.DataFrame) -> GT:
+def flips_sentence(flips: pl.DataFrame) -> str:
+    """What regrading changes, in words; the table shows only the rows where something flips."""
     if flips.height == 0:
-        return GT(pl.DataFrame({"note": ["only one grading profile was scored"]}))
-    df = flips.with_columns(profile=pl.format("grader {} / extraction {}", "grader", "extraction"))
+        return "Only one grading profile was scored, so regrading the answers cannot be compared."
+    moved = flips.filter((pl.col("gained") + pl.col("lost")) > 0)
+    profiles = flips.select("grader", "extraction").unique().height
+    if moved.height == 0:
+        return (f"Regrading the same answers under the other {profiles} grading profiles flips no verdict for "
+                "any arm or benchmark.")
+    return (f"Regrading the same answers under the other {profiles} grading profiles flips "
+            f"{int(moved['gained'].sum() + moved['lost'].sum())} verdicts, in {moved.height} of {flips.height} "
+            "benchmark, arm and profile combinations (the table lists those; every other combination flips none).")
+
+
+def flips_table(flips: pl.DataFrame) -> GT:
+    """The benchmark x arm x profile rows where at least one verdict flips."""
+    moved = flips.filter((pl.col("gained") + pl.col("lost")) > 0)
+    if moved.height == 0:
+        return GT(pl.DataFrame({"note": ["no verdict flips under any other grading profile"]}))
+    df = moved.with_columns(profile=pl.format("grader {} / extraction {}", "grader", "extraction"))
     return (GT(df.select("benchmark", "arm", "profile", "reference", "answers", "gained", "lost", "net"),
                rowname_col="arm", groupname_col="benchmark")
             .cols_label(reference="vs primary", answers="answers (problems x seeds)", gained="fail→pass",
                         lost="pass→fail")
-            .tab_source_note("The same stored greedy answers (final checkpoint, training prompt) graded again."))
+            .tab_source_note("The same stored greedy answers (final checkpoint, training prompt) graded again; "
+                             "combinations without any flip are left out.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))
 
 
 def public_vs_all(per: pl.DataFrame, tests: pl.DataFrame, problems: pl.DataFrame, roles: pl.DataFrame,

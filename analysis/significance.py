@@ -3,15 +3,20 @@
 Why McNemar: both models answer the same problems, so the information is in the problems where
 exactly one of them passes (the discordant counts b and c); the exact test treats each as a fair
 coin under "no difference". Why Holm: each (benchmark, subset) table holds several tests (base vs
-each adapter, deep vs diverse per training seed); at alpha each, one of them is "significant" by
+each adapter, each design contrast per training seed); at alpha each, one of them is "significant" by
 chance far more often than alpha. Why a power line: a null result means nothing until one says
 what difference the test could have seen -- with exact McNemar at alpha 0.05, fewer than six
 discordant problems all one way can never be significant.
 
-Sampled pass@1 is a per-problem rate, so its comparison is a paired bootstrap over problems
-(whole task families on the synthetic benchmark), with a bootstrap p-value and the same Holm step.
+Sampled pass@1 is a per-problem rate, so its difference gets a paired bootstrap interval over
+problems (whole task families on the synthetic benchmark). Whether it is called a difference is
+decided by a test over those units, not over samples: the exact sign test over the problems (or
+families) on which the two arms' rates differ, Holm-adjusted like the McNemar tables. Ten passing
+samples against one, spread over six problems against one, is seven events: too few for a test over
+problems to say anything, so the table says "too few events" rather than "differs".
 
-Covers: `mcnemar_table`, `sampled_table`, `power_table` and their great_tables views.
+Covers: `mcnemar_table`, `sampled_table`, `power_table`, their great_tables views and the compact
+per-group summary of the McNemar tests (`mcnemar_summary_gt`).
 Does not cover: the wording of the answer (`answer`).
 """
 
@@ -21,6 +26,8 @@ import polars as pl
 from great_tables import GT
 
 from analysis.arms import CLUSTERED, clustered, sort_frame
+from analysis.blocks import pvalue
+from analysis.design import arm_order, contrasts_present, seed_pairs
 from analysis.scores import GREEDY, PRIMARY_PROMPT, model_order
 from codegen_study.metrics import (
     detectable_difference,
@@ -35,14 +42,12 @@ ALPHA = 0.05
 
 
 def model_pairs(models: list[str], arms: dict[str, str], seeds: dict[str, int | None]) -> list[tuple[str, str, str]]:
-    """(a, b, kind): base vs every adapter, then deep vs diverse at the same training seed."""
+    """(a, b, kind): base vs every other model (adapters and the format control), then each design
+    contrast (`design.CONTRASTS`, e.g. deep-wide vs diverse-wide) at the same training seed."""
     models = model_order(models)
-    pairs = [("base", m, "base vs adapter") for m in models if m != "base" and "base" in models]
-    deep = {seeds[m]: m for m in models if arms.get(m) == "deep"}
-    diverse = {seeds[m]: m for m in models if arms.get(m) == "diverse"}
-    for seed in sorted(set(deep) & set(diverse), key=lambda s: (s is None, s)):
-        pairs.append((deep[seed], diverse[seed], "deep vs diverse"))
-    return pairs
+    pairs = [("base", m, "base vs base-1shot" if arms.get(m) == "base-1shot" else "base vs adapter")
+             for m in models if m != "base" and "base" in models]
+    return pairs + seed_pairs(models, arms, seeds)
 
 
 MCNEMAR_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "kind": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
@@ -87,30 +92,93 @@ def tests_frame(rows: list[dict], schema: dict) -> pl.DataFrame:
     return sort_frame(df.with_columns(arm=pl.lit("")), "arm").drop("arm") if df.height else df
 
 
+def verdict(events: int, tests: int, p_holm: float, alpha: float = ALPHA) -> str:
+    """"differs" / "not distinguishable" / "too few events": the last when even all `events`
+    (discordant problems or families) going one way could not reach Holm-adjusted `alpha`."""
+    if events < mcnemar_min_discordant(alpha, tests):
+        return "too few events"
+    return "differs" if p_holm < alpha else "not distinguishable"
+
+
+def group_label() -> pl.Expr:
+    return (pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
+            .otherwise(pl.col("benchmark") + ": " + pl.col("subset").str.replace_all("_", " ")))
+
+
+def mcnemar_verdicts(table: pl.DataFrame, alpha: float = ALPHA) -> pl.Series:
+    return pl.Series([verdict(a + b, t, p, alpha) for a, b, t, p in
+                      table.select("only_a", "only_b", "tests", "p_holm").iter_rows()], dtype=pl.Utf8)
+
+
 def mcnemar_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
+    """Every paired test, one row each (the appendix table)."""
     if table.height == 0:
         return GT(pl.DataFrame({"note": ["not run: fewer than two models on every benchmark"]}))
     df = table.with_columns(
-        group=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
-        .otherwise(pl.col("benchmark") + ": " + pl.col("subset")),
-        pair=pl.col("model_a") + " vs " + pl.col("model_b"),
+        group=group_label(), pair=pl.col("model_a") + " vs " + pl.col("model_b"),
         split=pl.format("{} / {}", "only_a", "only_b"),
-        verdict=pl.when(pl.col("only_a") + pl.col("only_b") == 0).then(pl.lit("no discordant problem"))
-        .when(pl.col("significant")).then(pl.lit("differs"))
-        .otherwise(pl.lit("not distinguishable")))
-    return (GT(df.select("group", "pair", "problems", "both", "split", "neither", "p_value", "p_holm", "verdict"),
+        p=pl.col("p_value").map_elements(pvalue, return_dtype=pl.Utf8),
+        holm=pl.col("p_holm").map_elements(pvalue, return_dtype=pl.Utf8),
+        verdict=mcnemar_verdicts(table, alpha))
+    return (GT(df.select("group", "pair", "problems", "both", "split", "neither", "p", "holm", "verdict"),
                rowname_col="pair", groupname_col="group")
-            .fmt_number(columns=["p_value", "p_holm"], decimals=3)
-            .cols_label(split="only A / only B", p_value="McNemar p", p_holm="Holm p")
+            .cols_label(split="only A / only B", p="McNemar p", holm="Holm p")
             .tab_source_note(f"Exact two-sided McNemar on greedy pass/fail (final checkpoint, training prompt); "
-                             f"Holm-adjusted within each group of rows; 'differs' means Holm p < {alpha:g}.")
-            .tab_options(table_font_size="13px"))
+                             f"Holm-adjusted within each group of rows; 'differs' means Holm p < {alpha:g}; "
+                             "'too few events' means fewer discordant problems than the smallest Holm-adjusted p "
+                             "of the group needs.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))
+
+
+def pair_kind(arm_a: str | None, arm_b: str | None) -> str:
+    return f"{arm_a or 'base'} vs {arm_b or 'base'}"
+
+
+def mcnemar_summary(table: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
+    """Per group x arm pair: the verdicts of its tests (one per training seed), the discordant
+    splits and the Holm p range, each as text."""
+    schema = {"group": pl.Utf8, "pair": pl.Utf8, "cell": pl.Utf8}
+    if table.height == 0:
+        return pl.DataFrame(schema=schema)
+    df = table.with_columns(group=group_label(), verdict=mcnemar_verdicts(table, alpha),
+                            pair=pl.Series([pair_kind(a, b) for a, b in table.select("arm_a", "arm_b").iter_rows()],
+                                           dtype=pl.Utf8))
+    out = []
+    for (group, pair), g in df.group_by("group", "pair", maintain_order=True):
+        counts = {v: g.filter(pl.col("verdict") == v).height for v in ("differs", "not distinguishable",
+                                                                         "too few events")}
+        words = "; ".join(f"{v} in {n} of {g.height}" if n < g.height else v for v, n in counts.items() if n)
+        splits = ", ".join(f"{a}/{b}" for a, b in g.select("only_a", "only_b").iter_rows())
+        lo, hi = pvalue(g["p_holm"].min()), pvalue(g["p_holm"].max())
+        p = f"Holm p {lo}" if lo == hi else f"Holm p {lo} to {hi}"
+        out.append(dict(group=group, pair=pair, cell=f"{words} (only first/only second: {splits}; {p})"))
+    return pl.DataFrame(out, schema=schema, orient="row")
+
+
+def mcnemar_summary_gt(table: pl.DataFrame, alpha: float = ALPHA, max_columns: int = 3) -> GT:
+    """The compact table of the paired tests: groups as rows and arm pairs as columns when there
+    are at most `max_columns` pairs, else one row per group and pair (many arms stay on the page)."""
+    summary = mcnemar_summary(table, alpha)
+    if summary.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: fewer than two models on every benchmark"]}))
+    pairs = summary["pair"].unique(maintain_order=True).to_list()
+    if len(pairs) <= max_columns:
+        wide = summary.pivot(on="pair", index="group", values="cell", maintain_order=True).select("group", *pairs)
+        gt = GT(wide.fill_null("not run"), rowname_col="group")
+    else:
+        gt = GT(summary.rename({"cell": "verdicts"}), rowname_col="pair", groupname_col="group")
+    return (gt.tab_source_note(f"One exact McNemar test per training seed (base vs each other model; each design "
+                               f"contrast at the same seed), Holm-adjusted within each group at α = {alpha:g}. "
+                               "'too few events': fewer problems solved by only one model than the test needs to "
+                               "reach significance at all. Every test is listed in the appendix.")
+            .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
 
 
 SAMPLED_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "model_a": pl.Utf8, "model_b": pl.Utf8,
                   "problems": pl.Int64, "pass1_a": pl.Float64, "pass1_b": pl.Float64, "diff": pl.Float64,
                   "lo": pl.Float64, "hi": pl.Float64, "p_value": pl.Float64, "p_holm": pl.Float64,
-                  "clustered": pl.Boolean, "significant": pl.Boolean}
+                  "clustered": pl.Boolean, "units_a": pl.Int64, "units_b": pl.Int64, "sign_p": pl.Float64,
+                  "sign_holm": pl.Float64, "tests": pl.Int64, "verdict": pl.Utf8, "significant": pl.Boolean}
 
 
 def sampled_rates(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
@@ -124,13 +192,19 @@ def sampled_rates(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame
     return pl.concat([rows.with_columns(subset=pl.lit("all")), groups], how="vertical_relaxed")
 
 
+def sampled_pairs(arms) -> list[tuple[str, str]]:
+    """Arm pairs compared on sampled pass@1: base vs every other arm, then the design contrasts run."""
+    present = arm_order(arms)
+    pairs = [("base", a) for a in present if a != "base"] if "base" in present else []
+    return pairs + [(a, b) for a, b, _ in contrasts_present(present) if (a, b) not in pairs]
+
+
 def sampled_table(rates: pl.DataFrame, n_boot: int = 1000, alpha: float = ALPHA) -> pl.DataFrame:
     """Arm vs arm on sampled pass@1 (per problem averaged over seeds): paired bootstrap, Holm."""
     out = []
     for (bench, subset), g in rates.group_by("benchmark", "subset", maintain_order=True):
         per_arm = (g.group_by("arm", "question_id").agg(rate=pl.col("rate").mean(), family=pl.col("family").first()))
-        arms = [a for a in ("base", "deep", "diverse") if a in set(per_arm["arm"])]
-        pairs = [(a, b) for i, a in enumerate(arms) for b in arms[i + 1:]]
+        pairs = sampled_pairs(per_arm["arm"].unique().to_list())
         table = []
         for a, b in pairs:
             x = per_arm.filter(pl.col("arm") == a).select("question_id", "family", ra="rate")
@@ -141,10 +215,21 @@ def sampled_table(rates: pl.DataFrame, n_boot: int = 1000, alpha: float = ALPHA)
             clusters = j["family"].to_list() if bench == CLUSTERED and clustered(j["family"].to_list()) else None
             diff, lo, hi = paired_bootstrap_diff(j["rb"].to_list(), j["ra"].to_list(), n_boot=n_boot, clusters=clusters)
             p = paired_bootstrap_p(j["rb"].to_list(), j["ra"].to_list(), n_boot=n_boot, clusters=clusters)
+            units = j.group_by("family" if clusters is not None else "question_id").agg(pl.col("ra").mean(),
+                                                                                         pl.col("rb").mean())
+            units_a = units.filter(pl.col("ra") > pl.col("rb")).height
+            units_b = units.filter(pl.col("rb") > pl.col("ra")).height
             table.append(dict(benchmark=bench, subset=subset, model_a=a, model_b=b, problems=j.height,
                               pass1_a=j["ra"].mean(), pass1_b=j["rb"].mean(), diff=diff, lo=lo, hi=hi, p_value=p,
-                              clustered=clusters is not None))
-        out += holm_adjusted(table, alpha)
+                              clustered=clusters is not None, units_a=units_a, units_b=units_b,
+                              sign_p=mcnemar_exact(units_a, units_b)))
+        for row, adjusted in zip(table, holm([r["p_value"] for r in table])):
+            row["p_holm"] = adjusted
+        for row, adjusted in zip(table, holm([r["sign_p"] for r in table])):
+            row.update(sign_holm=adjusted, tests=len(table),
+                       verdict=verdict(row["units_a"] + row["units_b"], len(table), adjusted, alpha))
+            row["significant"] = row["verdict"] == "differs"
+        out += table
     return tests_frame(out, SAMPLED_SCHEMA)
 
 
@@ -152,23 +237,23 @@ def sampled_gt(table: pl.DataFrame, alpha: float = ALPHA) -> GT:
     if table.height == 0:
         return GT(pl.DataFrame({"note": ["not run: no sampled decoding under the training prompt"]}))
     df = table.with_columns(
-        group=pl.when(pl.col("subset") == "all").then(pl.col("benchmark"))
-        .otherwise(pl.col("benchmark") + ": " + pl.col("subset")),
-        pair=pl.col("model_b") + " − " + pl.col("model_a"),
+        group=group_label(), pair=pl.col("model_b") + " − " + pl.col("model_a"),
         interval=pl.format("[{}, {}]", (100 * pl.col("lo")).round(1), (100 * pl.col("hi")).round(1)),
-        verdict=pl.when(pl.col("significant")).then(pl.lit("differs")).otherwise(pl.lit("not distinguishable")))
-    return (GT(df.select("group", "pair", "problems", "pass1_a", "pass1_b", "diff", "interval", "p_value", "p_holm",
+        units=pl.format("{} / {}{}", "units_a", "units_b",
+                        pl.when(pl.col("clustered")).then(pl.lit(" fam.")).otherwise(pl.lit(""))),
+        holm=pl.col("sign_holm").map_elements(pvalue, return_dtype=pl.Utf8))
+    return (GT(df.select("group", "pair", "problems", "pass1_a", "pass1_b", "diff", "interval", "units", "holm",
                          "verdict"), rowname_col="pair", groupname_col="group")
             .fmt_percent(columns=["pass1_a", "pass1_b", "diff"], decimals=1)
-            .fmt_number(columns=["p_value", "p_holm"], decimals=3)
             .cols_label(pass1_a="first arm", pass1_b="second arm", diff="difference", interval="95% interval",
-                        p_value="bootstrap p", p_holm="Holm p")
-            .tab_source_note("Sampled pass@1 per problem averaged over the arm's training seeds (final checkpoints); "
-                             "paired bootstrap over problems (whole task families on heldout rows with enough "
-                             "families); "
-                             "a p of 0.000 means no resample crossed zero; "
-                             f"'differs' means Holm p < {alpha:g}.")
-            .tab_options(table_font_size="13px"))
+                        units="first ahead / second ahead", holm="sign test Holm p")
+            .tab_source_note("Sampled pass@1 per problem averaged over the arm's training seeds (final checkpoints). "
+                             "Interval: paired bootstrap over problems (whole task families on heldout rows with "
+                             "enough families, marked fam.). Verdict: exact sign test over the problems (families) "
+                             "on which the two arms' rates differ, Holm-adjusted within each group; 'too few "
+                             "events' when even all of them going one way could not reach "
+                             f"α = {alpha:g}.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))
 
 
 POWER_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "problems": pl.Int64, "tests": pl.Int64,
@@ -210,3 +295,24 @@ def power_lines(power: pl.DataFrame, alpha: float = ALPHA) -> str:
     if power.height == 0:
         return "*Not run: no paired comparison in this store.*"
     return "\n".join(f"- {power_sentence(r, alpha)}" for r in power.iter_rows(named=True))
+
+
+def power_gt(power: pl.DataFrame, alpha: float = ALPHA) -> GT:
+    """`power_table` as a compact table: per group, the fewest one-sided discordant problems a test needs."""
+    if power.height == 0:
+        return GT(pl.DataFrame({"note": ["not run: no paired comparison in this store"]}))
+
+    def need(k: int, mdd: float | None, n: int) -> str:
+        return f"{k} (more than the {n} problems)" if mdd is None else f"{k} ({100 * mdd:.1f} points)"
+
+    df = power.with_columns(group=group_label()).with_columns(
+        one=pl.Series([need(k, m, n) for k, m, n in power.select("min_one", "mdd_one", "problems").iter_rows()],
+                      dtype=pl.Utf8),
+        table=pl.Series([need(k, m, n) for k, m, n in power.select("min_table", "mdd_table", "problems").iter_rows()],
+                        dtype=pl.Utf8))
+    return (GT(df.select("group", "problems", "tests", "one", "table"), rowname_col="group")
+            .cols_label(one="one test needs", table="smallest p of the group needs")
+            .tab_source_note(f"Problems solved by one model and not the other, all the same way, that an exact McNemar "
+                             f"test at α = {alpha:g} needs (as Pass@1 points); the second column applies Holm's "
+                             "threshold for the group's smallest p.")
+            .tab_options(table_font_size="11px", data_row_padding="2px"))

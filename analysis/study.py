@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from codegen_study.errors import UserError
 from codegen_study.files import iter_jsonl
 from codegen_study.provenance import stage_record
 from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
@@ -85,6 +86,7 @@ class Study:
     envs: dict[str, dict] = field(default_factory=dict)  # folder name -> env.json
     training: dict[str, dict] = field(default_factory=dict)  # folder name -> training.json
     statements: dict[str, str] = field(default_factory=dict)  # question_id -> statement (benchmark files)
+    costs: dict = field(default_factory=dict)  # the study command's cost summary (<root>/study-costs.json)
 
     @property
     def empty(self) -> bool:
@@ -190,7 +192,21 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
                 envs.setdefault(folder.name, {})["training"] = record
     card = _read_card(Path(corpus_dir) if corpus_dir is not None else root.parent / "corpus")
     return Study(root=str(root), card=card, configs=configs, envs=envs, training=training,
-                 statements=_read_statements(root.parent / "benchmarks"), **tables)
+                 statements=_read_statements(root.parent / "benchmarks"), costs=_read_costs(root), **tables)
+
+
+def _read_costs(root: Path) -> dict:
+    """`<root>/study-costs.json` as written by `codegen-study study`; {} when absent."""
+    path = root / "study-costs.json"
+    if not path.is_file():
+        return {}
+    try:
+        costs = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(costs, dict) or not isinstance(costs.get("stages"), dict):
+        raise UserError(f"{path}:1: expected an object with a 'stages' object")
+    return costs
 
 
 def _read_statements(folder: Path) -> dict[str, str]:

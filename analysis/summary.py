@@ -74,6 +74,37 @@ def answer_text(d: Derived) -> str:
     return answer.answer_text(d.arms, d.mcnemar, d.power, significance.ALPHA)
 
 
+def answer_lead(d: Derived) -> str:
+    """The one sentence of answer before the first table: Deep vs Diverse by the paired tests
+    (what was measured when there is no held-out benchmark to test on)."""
+    sentences = answer.answer_sentences(d.arms, d.mcnemar, d.power, significance.ALPHA)
+    return sentences[1] if len(sentences) > 1 else sentences[0]
+
+
+def answer_rest(d: Derived) -> str:
+    """The answer's other sentences (the means per group, adapters vs base) and the primary measure,
+    after the table (Markdown; never empty)."""
+    sentences = answer.answer_sentences(d.arms, d.mcnemar, d.power, significance.ALPHA)
+    rest = [s for i, s in enumerate(sentences) if i != 1] if len(sentences) > 1 else []
+    return " ".join(rest + [measure_sentence(d)])
+
+
+def results_lead(d: Derived) -> str:
+    """What the arms solve per held-out group and how the adapters compare with the base model
+    (problem-level tests), without the measure (stated in Methods); never empty."""
+    sentences = answer.answer_sentences(d.arms, d.mcnemar, d.power, significance.ALPHA)
+    return " ".join(s for i, s in enumerate(sentences) if i != 1 or len(sentences) == 1)
+
+
+def checkpoint_sentences(d: Derived) -> str:
+    """Best vs final checkpoint, and which seeds the curves follow (never empty)."""
+    from analysis import checkpoints
+
+    return " ".join(t for t in (checkpoints.best_final_sentence(d.roles),
+                                checkpoints.curve_seeds_sentence(d.scores),
+                                checkpoints.loss_sentence(d.study.configs, d.study.losses)) if t)
+
+
 def measure_sentence(d: Derived) -> str:
     """What the primary measure is, with each benchmark's grading profile read from the runs."""
     if d.profiles.height == 0:

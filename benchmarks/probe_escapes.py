@@ -1,6 +1,9 @@
 """Escape probe of the sandbox: hostile programs, each with what containment means for it.
 
     python benchmarks/probe_escapes.py    (as root, as the sandbox runs; results: benchmarks/results/probe_escapes.txt)
+
+A scorer killed mid-run (SIGKILL, SIGTERM, SIGINT) leaving nothing behind is tested in
+tests/test_scoring_cli.py (test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds).
 """
 import os
 import sys
@@ -73,6 +76,39 @@ p = Problem(id="p", title="p", statement="", platform="atcoder", date="", diffic
             tests=(TestCase("5\n", "42\n", True),))
 [v] = grade({"p": p}, [Sample("p", 0, code=f"print(open({secret!r}).read())")], get_profile("seed"))
 grading_cases["stdin answer read from host file"] = not v.passed
+# verdict forgeries of function-call tests: each must be graded as the reference grades it (failed)
+FORGE = {
+ "patched builtins": "import builtins\nbuiltins.exec = lambda *a, **k: None\n",
+ "frame walking": ("import sys, os\nf = sys._getframe()\nwhile f:\n    for v in list(f.f_locals.values()):\n"
+                   "        if isinstance(v, (str, bytes)):\n"
+                   "            os.write(1, v if isinstance(v, bytes) else v.encode('utf-8', 'replace'))\n"
+                   "    f = f.f_back\nos._exit(0)\n"),
+ "heap scanning": ("import ctypes, os, re\nfound = set()\nfor line in open('/proc/self/maps').read().splitlines():\n"
+                   "    lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+                   "    if line.split()[1][:2] != 'rw' or hi - lo > 1 << 26:\n        continue\n"
+                   "    found.update(re.findall(rb'\\n[0-9a-f]{32}', ctypes.string_at(lo, hi - lo)))\n"
+                   "os.write(1, b''.join(found)[:1 << 19])\nos._exit(0)\n"),
+ "answer on the call channel": "import os\nos.write(5, b'\\x0a\\x00\\x00\\x00[\"V\", true]')\nos._exit(0)\n",
+ "read other processes' memory": ("import os\nfor p in os.listdir('/proc'):\n    try:\n"
+                                  "        os.write(1, open(f'/proc/{p}/mem', 'rb').read(1))\n    except Exception:\n"
+                                  "        pass\nos._exit(0)\n"),
+}
+for name, attack in FORGE.items():
+    [v] = grade(he, [Sample("HumanEval/0", 0, completion="    return False\n\n" + attack)], get_profile("humaneval"))
+    grading_cases[f"humaneval forgery: {name}"] = not v.passed
+    [v] = grade(lcb, [Sample("mini_add", 0, code="class Solution:\n    def addTwo(self, a, b):\n        return 0\n"
+                             + attack)], get_profile("lcb"))
+    grading_cases[f"call-based forgery: {name}"] = not v.passed
+# an output that once stopped the whole run (a signalling NaN under the lcb comparison)
+[v] = grade({"p": p}, [Sample("p", 0, code="print('sNaN')")], get_profile("lcb"))
+grading_cases["special decimal output (sNaN) under lcb"] = v.verdict == "wrong_answer"
+# CPU spent by children the kernel reaps (SIGCHLD ignored): counted, so a timeout
+spend = ("import os, signal, time\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\nfor _ in range(25):\n"
+         "    if os.fork() == 0:\n        t = time.process_time()\n        while time.process_time() - t < 0.1: pass\n"
+         "        os._exit(0)\n    try: os.wait()\n    except ChildProcessError: pass\nprint('done')\n")
+with Sandbox(workers=1) as box:
+    o = box.run(Job(spend, "", Limits(timeout_s=1.0, wall_s=20)))
+grading_cases["uncounted CPU of kernel-reaped children"] = o.status == "timeout"
 results.update(grading_cases)
 healthy = [o.stdout for o in after] == ["42\n"] * 4
 print(f"escape attempts: {len(results)} tried, {sum(results.values())} contained; pool healthy after: {healthy}")

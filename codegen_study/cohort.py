@@ -8,7 +8,8 @@ frozen base weights, so one process steps all of them together: every run's micr
 through the base model as one batch, and each row's LoRA term uses its own run's A and B (a
 batched matmul over per-row adapter weights). Each run keeps its own data order and LoRA
 initialisation (its seed), optimizer, learning-rate schedule, gradient clipping, token-mean loss
-over its own accumulation window, validation loss, early stopping and checkpoints; so a run
+over its own accumulation window, validation loss, early stopping and checkpoints (the loss on
+`[data] shared_valid`, when set, is recorded as split `valid_shared` and never judged); so a run
 trained in a cohort optimises what it would optimise alone (tests/test_cohort.py compares the
 losses with `train.train`).
 
@@ -78,6 +79,7 @@ class Member:
     seed: int
     train_ex: list[dict] = field(default_factory=list)
     valid_ex: list[dict] = field(default_factory=list)
+    shared_ex: list[dict] = field(default_factory=list)  # [data] shared_valid examples: recorded, never judged
     counts: dict = field(default_factory=dict)
     params: list = field(default_factory=list)
     optimizer: Any = None
@@ -131,12 +133,17 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
 def load_examples(m: Member, tok, prepared: dict, log) -> None:
     """Member m's encoded examples and counts. `prepared` maps a data config to them, so the seeds
     of one corpus encode it once; the lists are read-only from here on and shared."""
-    from codegen_study.training_data import prepare_data
+    from codegen_study.training_data import prepare_data, shared_valid_examples
 
     dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
     if dcfg not in prepared:
         prepared[dcfg] = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
-    m.train_ex, m.valid_ex, m.counts = prepared[dcfg]
+    m.train_ex, m.valid_ex, counts = prepared[dcfg]
+    shared = ("shared", dataclasses.replace(dcfg, path="", max_rows=None))  # one encoding for every corpus
+    if shared not in prepared:
+        prepared[shared] = shared_valid_examples(tok, dcfg, log=lambda msg: log(f"{m.label}: {msg}"))
+    m.shared_ex, shared_counts = prepared[shared]
+    m.counts = {**counts, "valid_shared": shared_counts} if shared_counts else counts
 
 
 def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepared: dict | None = None) -> None:
@@ -257,14 +264,16 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
 
 
 def validation_losses(model, members: list[Member], n: int, routing: Routing, pad_id: int, device: str,
-                      batch_rows: int = 64) -> dict[int, float]:
-    """Mean validation token loss of each given member of a cohort of `n` (dropout off)."""
+                      batch_rows: int = 64, split: str = "valid") -> dict[int, float]:
+    """Mean validation token loss of each given member of a cohort of `n` (dropout off), on each
+    member's own valid split, or (`split = "valid_shared"`) on its shared validation examples."""
     import torch
 
     model.eval()
     sums = torch.zeros(n, device=device)
     counts = torch.zeros(n, device=device)
-    rows = [(m.index, row) for m in members for row in rows_of(m.valid_ex, m.dcfg)]
+    rows = [(m.index, row) for m in members
+            for row in rows_of(m.shared_ex if split == "valid_shared" else m.valid_ex, m.dcfg)]
     with torch.no_grad():
         for start in range(0, len(rows), batch_rows):
             chunk = rows[start:start + batch_rows]
@@ -340,6 +349,10 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
         for i, val in (validation_losses(model, evaluated, len(members), routing, tok.pad_token_id, device).items()
                        if evaluated else ()):
             judge(members[i], val, log)
+        shared = [m for m in evaluated if m.shared_ex]  # recorded only: never judged
+        for i, val in (validation_losses(model, shared, len(members), routing, tok.pad_token_id, device,
+                                         split="valid_shared").items() if shared else ()):
+            record(members[i], "valid_shared", val)
         for m in due:
             if m.state.step >= m.total and not m.state.finished:
                 m.state.stop("max_steps" if m.tcfg.max_steps else "epochs")
@@ -384,7 +397,7 @@ def judge(m: Member, val: float, log) -> None:
     """Validation bookkeeping: the losses row, best loss and step, early stopping."""
     record(m, "valid", val)
     s = m.state
-    s.judge(val, m.tcfg.early_stopping_patience)
+    s.judge(val, m.tcfg.early_stopping_patience, m.tcfg.early_stopping_min_delta)
     log(f"{m.label} step {s.step}: valid loss {val:.4f} (best {s.best_val_loss:.4f} at step {s.best_step})")
 
 

@@ -274,13 +274,34 @@ def first_run(args, cfg: EvalConfig, targets: list, benchmarks: dict[str, dict])
     return small
 
 
+def check_completions(store: Store) -> None:
+    """Every stored completion row has the fields scoring reads, `step` an integer (one line naming the row)."""
+    path = store.path("completions")
+    for lineno, row in enumerate(store.iter_rows("completions"), 1):
+        missing = [k for k in ("model", "step", "benchmark", "decoding", "question_id", "sample_id", "completion")
+                   if k not in row]
+        if missing:
+            raise UserError(f"{path}:{lineno}: row lacks {', '.join(missing)}")
+        step = row["step"]
+        if isinstance(step, bool) or not (isinstance(step, int) or isinstance(step, str) and step.strip().isdigit()):
+            raise UserError(f"{path}:{lineno}: step must be a whole number, got {step!r}")
+        wrong = [k for k in ("model", "benchmark", "decoding", "question_id", "completion")
+                 if not isinstance(row[k], str)]
+        if wrong or not isinstance(row["sample_id"], (str, int)):
+            raise UserError(f"{path}:{lineno}: {(wrong or ['sample_id'])[0]} has the wrong type")
+
+
 def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, run_dir: Path | None,
               targets: list, benchmarks: dict[str, dict], d: Dist) -> int:
     """Generate (every rank its share), then, on rank 0 once all ranks are done, score and sum up."""
     store = Store(out)
     started, before = time.perf_counter(), {}
     if d.main:
-        out.mkdir(parents=True, exist_ok=True)
+        check_completions(store)  # a bad stored row stops the run before anything is written
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--output-dir {out}: cannot write there: {exc.strerror or exc}") from None
         write_config(out, cfg, model_cfg, raw)
         if d.distributed:
             store.repair("completions")  # before the other ranks read it

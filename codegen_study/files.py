@@ -81,29 +81,105 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike | N
     return path
 
 
-def iter_jsonl(path: str | os.PathLike, what: str = "") -> Iterator[tuple[int, Any]]:
+#: the most bytes (MiB) an input of each kind is read to: a larger one, or one that never ends
+#: (a procfs file, a device), is refused with one line. CODEGEN_STUDY_MAX_INPUT_MB overrides
+#: them all. A samples file is held whole (a JSON array may span it) and parsing multiplies it
+#: a few times over, so its cap is the lowest; benchmarks and corpora are read line by line.
+INPUT_CAPS_MB = {"samples": 512, "benchmark": 8192, "corpus": 4096, "store": 8192}
+CAP_ENV = "CODEGEN_STUDY_MAX_INPUT_MB"
+
+
+def input_cap(kind: str) -> int:
+    """The byte cap of inputs of `kind` (see INPUT_CAPS_MB), or the environment's override."""
+    env = os.environ.get(CAP_ENV)
+    if env:
+        try:
+            mb = float(env)
+        except ValueError:
+            mb = float("nan")
+        if not 0 < mb < 1 << 40:
+            raise UserError(f"{CAP_ENV}={env!r}: expected a positive number of MiB")
+        return int(mb * (1 << 20))
+    return INPUT_CAPS_MB[kind] << 20
+
+
+def open_input(path: str | os.PathLike, what: str = "input"):
+    """`path` opened for reading in binary; anything but a regular file is a one-line UserError
+    (a FIFO is opened without waiting for a writer, so it is refused, not waited on)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UserError(f"{path}: cannot read {what}: not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def too_big(path, what: str, kind: str) -> UserError:
+    return UserError(f"{path}: {what} larger than {input_cap(kind) >> 20} MiB (the cap for {kind} inputs; "
+                     f"set {CAP_ENV} to raise it)")
+
+
+def read_capped(path: str | os.PathLike, what: str, kind: str) -> bytes:
+    """The whole of a regular file, refused past the cap of `kind` (also when it never ends)."""
+    cap = input_cap(kind)
+    with open_input(path, what) as f:
+        try:
+            data = f.read(cap + 1)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    if len(data) > cap:
+        raise too_big(path, what, kind)
+    return data
+
+
+def iter_jsonl(path: str | os.PathLike, what: str = "", *, kind: str = "corpus",
+               digest=None) -> Iterator[tuple[int, Any]]:
     """(line number, row) for each non-blank line of a JSONL file (gzipped when it ends in .gz).
 
     Unreadable files and broken JSON are UserErrors naming the file (and line); `what` names
-    the file's role in the message ("cannot read corpus: ...")."""
+    the file's role in the message ("cannot read corpus: ..."). At most `input_cap(kind)` bytes
+    are read (a longer or endless file is refused); a UTF-8 byte order mark is skipped.
+    `digest` (a hashlib object) is fed exactly the bytes the rows come from."""
     path = Path(path)
     cannot = f"{path}: cannot read{' ' + what if what else ''}"
-    opener = gzip.open if path.suffix == ".gz" else open
+    raw = open_input(path, what or "file")
+    cap, total = input_cap(kind), 0
     try:
-        f = opener(path, "rt", encoding="utf-8")
+        f = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
     except OSError as exc:
+        raw.close()
         raise UserError(f"{cannot}: {exc.strerror}") from None
-    with f:
+    with raw, f:
         try:
-            for lineno, line in enumerate(f, 1):
+            lineno = 0
+            while True:
+                line = f.readline(cap - total + 1)
+                if not line:
+                    break
+                total += len(line)
+                if total > cap:
+                    raise too_big(path, what or "file", kind)
+                if digest is not None:
+                    digest.update(line)
+                lineno += 1
+                if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
+                    row = json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise UserError(f"{path}:{lineno}: not UTF-8 text (byte {exc.start + 1} of the line)") from None
                 except (ValueError, RecursionError) as exc:  # bad JSON, an integer of > 4300 digits, deep nesting
                     raise UserError(f"{path}:{lineno}: invalid JSON: {json_problem(exc)}") from None
                 yield lineno, row
-        except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+        except (EOFError, OSError, zlib.error) as exc:
             raise UserError(f"{cannot}: {exc}") from None
 
 

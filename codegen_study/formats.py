@@ -27,12 +27,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from codegen_study.errors import UserError
-from codegen_study.files import json_problem
+from codegen_study.files import input_cap, json_problem, read_capped, too_big
 from codegen_study.grading import Sample
 
 #: layout -> how it is described in messages
@@ -63,6 +64,8 @@ def iter_records(path: Path, data: bytes) -> Iterator[tuple[int, Any]]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text") from None
+    if text.startswith("\ufeff"):  # a byte order mark, as some editors write UTF-8
+        text = text[1:]
     if text.lstrip().startswith("["):
         yield from _iter_array(path, text)
         return
@@ -153,15 +156,36 @@ def _lcb(row: dict, where: str) -> list[Sample]:
     return [Sample(qid, i, code=c) for i, c in enumerate(codes)]
 
 
-def read_sample_file(path: str | os.PathLike, problems: dict | None = None) -> tuple[str, list[Sample]]:
-    """(layout, samples) of a samples file; every problem is a UserError naming `path:line`."""
+STDIN = "-"  # as a samples path: read standard input (once, capped like a file)
+
+
+def read_sample_bytes(path: str | os.PathLike) -> bytes:
+    """A samples file's bytes, read once and capped (`files.input_cap("samples")`); "-" reads
+    standard input. Anything else that is not a regular file (a folder, a device, a FIFO) is
+    refused with one line."""
+    if os.fspath(path) == STDIN:
+        cap = input_cap("samples")
+        try:
+            data = sys.stdin.buffer.read(cap + 1)
+        except (OSError, AttributeError, ValueError) as exc:
+            raise UserError(f"standard input: cannot read samples: {exc}") from None
+        if len(data) > cap:
+            raise too_big("standard input", "samples", "samples")
+        return data
+    return read_capped(path, "samples", "samples")
+
+
+def read_sample_file(path: str | os.PathLike, problems: dict | None = None, *, data: bytes | None = None
+                     ) -> tuple[str, list[Sample]]:
+    """(layout, samples) of a samples file; every problem is a UserError naming `path:line`.
+
+    `data`: the file's bytes when the caller already read them (`read_sample_bytes`), so that
+    what it fingerprints is exactly what is parsed here."""
     path = Path(path)
-    if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
-        raise UserError(f"{path}: cannot read samples: not a regular file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read samples: {exc.strerror}") from None
+    if data is None:
+        data = read_sample_bytes(path)
+    if os.fspath(path) == STDIN:
+        path = Path("<stdin>")
     layout: str | None = None
     first = 0
     samples: list[Sample] = []

@@ -92,8 +92,11 @@ class EvalConfig:
     report_to: str = "none"  # also log each scoring run's pass@1 to a tracker (see `tracking`)
     limit: int | None = None  # first N problems of each benchmark
     output_dir: str | None = None  # default: the run folder
+    shots: str | None = None  # corpus-format JSONL of solved examples shown before each question (prompts.load_shots)
 
     def __post_init__(self) -> None:
+        if self.shots is not None and (not isinstance(self.shots, str) or not self.shots.strip()):
+            raise ValueError(f"shots must be the path of a JSONL file of solved examples, got {self.shots!r}")
         for name in ("prompts", "sample_prompts"):
             bad = [p for p in getattr(self, name) if p not in PROMPT_STYLES]
             if bad:

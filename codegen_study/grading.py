@@ -16,25 +16,30 @@ Three profiles exist:
   prelude, the code's imports hoisted and the rest wrapped in ``wrapped_function()``, a trailing
   ``if __name__ == '__main__':`` block unwrapped, ``SystemExit`` ignored); output stripped, split
   into lines, each line stripped, equal line counts, and each line equal or equal token by token
-  as ``decimal.Decimal``. Call-based tests call ``Solution().fn(*json args)`` after the program
-  (`sandbox.Job.check`) and print the returned value as JSON; this process compares it with the
-  JSON expected value (a returned tuple compares as a list), so the expected value never enters
-  the sandbox and no pass marker exists for a program to print. As its runner does, a sample's
+  as ``decimal.Decimal``. Call-based tests call ``Solution().fn(*json args)`` once the program ran:
+  the call comes from the sandbox's checker process (`sandbox.calls`) and the value returns to
+  it as data; this process compares it, as JSON, with the JSON expected value (a returned tuple
+  compares as a list), so the expected value never enters the sandbox and no pass marker
+  exists for a program to print. As its runner does, a sample's
   tests stop at the first failing one: the rest are ``skipped``, so ``tests_passed`` counts the
   tests before the first failure. Deliberate differences from its in-process runner: every test
   runs in a fresh sandboxed process (no state shared between tests), and stdin is the real
   stdin (LiveCodeBench patches a StringIO in, under which ``sys.stdin.buffer`` fails).
 * ``humaneval`` -- the task's one test; 3 s, 1024 MB; ``seed`` extraction. ``prompt +
-  completion``, then, as the reference harness does, the task's test code and
-  ``check(entry_point)`` in the same namespace; when the extracted code defines the entry point
-  itself (an instruct model wrote the whole function), it runs after the prompt instead of
-  continuing it. As in the reference (which execs into an empty globals dict), ``__name__`` is
-  ``"builtins"``, so an ``if __name__ == "__main__":`` block does not run; a test passes only
-  when ``check()`` returned (`Outcome.checked`), so a program that exits early -- exit(),
-  quit(), sys.exit(0), os._exit(0) -- fails whatever its exit status.
+  completion`` is the program; when the extracted code defines the entry point itself (an
+  instruct model wrote the whole function), it runs after the prompt instead of continuing it.
+  As in the reference (which execs into an empty globals dict), ``__name__`` is
+  ``"builtins"``, so an ``if __name__ == "__main__":`` block does not run. The task's test code
+  and ``check(entry_point)`` run in the sandbox's checker process, another process the program
+  cannot reach (`sandbox.calls`); each call of the entry point crosses to the program and its
+  value back, as data. A test passes only when the checker reports that ``check()`` returned
+  (`Outcome.checked`): a program that exits early, patches builtins, walks frames or scans its
+  memory finds no check and no secret to forge.
 
 Verdicts: passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit, no_code,
-code_limit (extracted code longer than `MAX_CODE_CHARS`: neither parsed nor run).
+code_limit (extracted code longer than `MAX_CODE_CHARS`: neither parsed nor run), grader_error
+(judging this sample failed -- a bug of the scorer, never of the program; the reason is in the
+test's ``stderr`` and the run goes on).
 A sample passes when all its tests pass; its verdict is that of its first failing test. Under
 every profile a timeout ends a sample's tests: the later ones are ``skipped`` (each would cost
 the full limit again, and the sample has failed anyway).
@@ -62,7 +67,7 @@ from codegen_study.harnesses import LCB_PRELUDE, PlannedTest, judge, plan_tests
 from codegen_study.problems import Problem, TestCase
 
 VERDICTS = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "no_code",
-            "code_limit")
+            "code_limit", "grader_error")
 #: longer extracted code is not parsed nor run (verdict code_limit): parsing 1.5 MB of Python takes
 #: 600 MB; a model's answer is a few kilobytes
 MAX_CODE_CHARS = 128 << 10
@@ -246,7 +251,7 @@ class PendingSample:
         """The outcome of planned test `k`; decides whether the sample's later tests still run."""
         self.outcomes[k] = outcome
         self.left -= 1
-        if outcome.status == "timeout" or (stop_on_failure and judge(self.planned[k], outcome)[0] != "passed"):
+        if outcome.status == "timeout" or (stop_on_failure and judge_safely(self.planned[k], outcome)[0] != "passed"):
             self.stopped = True
 
     def finish(self, stop_on_failure: bool, cache: VerdictCache) -> SampleVerdict:
@@ -255,8 +260,13 @@ class PendingSample:
             if self.same_as is not None:
                 self.verdict = self.same_as.verdict
             else:
-                self.verdict = _sample_verdict(self.sample, self.code, list(zip(self.planned, self.outcomes)),
-                                               self.tests_total, stop_on_failure)
+                try:
+                    self.verdict = _sample_verdict(self.sample, self.code, list(zip(self.planned, self.outcomes)),
+                                                   self.tests_total, stop_on_failure)
+                except Exception as exc:  # a bug of ours, on this sample only: the run goes on
+                    self.verdict = SampleVerdict(self.sample.question_id, self.sample.sample_id, self.code, False,
+                                                 "grader_error", 0, self.tests_total, 0.0,
+                                                 (TestVerdict(0, True, "grader_error", 0.0, stderr=_reason(exc)),))
                 cache.put(self.key, self.verdict)
         return dataclasses.replace(self.verdict, question_id=self.sample.question_id,
                                    sample_id=self.sample.sample_id)
@@ -323,7 +333,7 @@ def grade(
     cache = VerdictCache() if cache is None else cache
     pending = _pending(problems, samples, profile, cache)
     runs = [(p, k) for p in pending for k in range(len(p.planned))]  # one per sandbox job
-    jobs = [Job(t.program, t.stdin, _limits(profile, t.test), check=t.check, name=t.name)
+    jobs = [Job(t.program, t.stdin, _limits(profile, t.test), check=t.check, name=t.name, call=t.call)
             for t in (p.planned[k] for p, k in runs)]
 
     own = sandbox is None
@@ -357,6 +367,24 @@ def grade(
             sandbox.close()
 
 
+def judge_safely(planned: PlannedTest, outcome) -> tuple[str, str | None, str | None]:
+    """`judge`, total: (verdict, actual, why). Whatever a program printed, a failure while
+    judging it becomes this test's ``grader_error`` with the reason, never the run's end."""
+    try:
+        verdict, actual = judge(planned, outcome)
+        return verdict, actual, None
+    except Exception as exc:
+        return "grader_error", getattr(outcome, "stdout", None), _reason(exc)
+
+
+def _reason(exc: BaseException) -> str:
+    try:
+        text = str(exc)[:KEEP_CHARS]
+    except Exception:
+        text = ""
+    return f"grader error: {type(exc).__name__}" + (f": {text}" if text else "")
+
+
 def _cut(s: str | None) -> str | None:
     if s is None:
         return None
@@ -372,7 +400,10 @@ def _sample_verdict(sample: Sample, code: str, results: list[tuple[PlannedTest, 
     tests = []
     ended = False  # after a timeout (or a failure, under stop_on_failure)
     for planned, outcome in results:
-        verdict, actual = judge(planned, outcome)
+        verdict, actual, why = judge_safely(planned, outcome)
+        stderr = why or outcome.stderr
+        if why is None and planned.mode == "humaneval" and getattr(outcome, "check_detail", ""):
+            stderr = (stderr + "\n" if stderr else "") + "check: " + outcome.check_detail
         secs = float(outcome.seconds or 0.0)
         if ended:  # ran or not (a race with the skip), later tests count as skipped
             verdict, secs = "skipped", 0.0
@@ -383,7 +414,7 @@ def _sample_verdict(sample: Sample, code: str, results: list[tuple[PlannedTest, 
             tests.append(TestVerdict(
                 planned.index, planned.test.public, verdict, secs,
                 input=_cut(planned.test.input), expected=_cut(planned.test.output),
-                actual=_cut(actual), stderr=_cut(outcome.stderr),
+                actual=_cut(actual), stderr=_cut(stderr),
             ))
     passed_n = sum(t.verdict == "passed" for t in tests)
     first_fail = next((t.verdict for t in tests if t.verdict != "passed"), "passed")

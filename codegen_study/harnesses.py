@@ -7,11 +7,12 @@ Three harnesses are reproduced, one per `PlannedTest.mode`:
   `compare_seed` (lines stripped) on stdout.
 * ``lcb`` -- LiveCodeBench's: `lcb_stdin_program` (its prelude and its `wrapped_function()`
   wrapping), the test input on stdin, and `compare_lcb` (lines equal or Decimal-equal).
-  Call-based tests (mode ``call``) run `call_program`'s check after the program, which prints
-  the returned value as JSON; `judge` compares it with the expected JSON here, outside the
-  sandbox.
-* ``humaneval`` -- the reference HumanEval harness: `humaneval_program` (prompt + completion,
-  then the task's test code and ``check(entry_point)``); a test passes when check() returned.
+  Call-based tests (mode ``call``): the program answers `call_program`'s check, which runs
+  in the sandbox's checker process and reports the returned value as JSON; `judge` compares it
+  with the expected JSON here, outside the sandbox.
+* ``humaneval`` -- the reference HumanEval harness: `humaneval_program` (prompt + completion;
+  the task's test code and ``check(entry_point)`` run in the checker process, each call of the
+  entry point answered by the program as data); a test passes when check() returned.
 
 A grader profile (`grading`) chooses the harness, the prelude and the limits; this module
 knows nothing of profiles, samples or the sandbox's pool.
@@ -23,7 +24,6 @@ import ast
 import decimal
 import json
 import re
-import secrets
 from dataclasses import dataclass
 
 from codegen_study.problems import Problem, TestCase
@@ -56,10 +56,13 @@ def compare_seed(actual: str, expected: str) -> bool:
 
 
 def _decimals(line: str) -> list[decimal.Decimal] | None:
+    """The line's tokens as decimals, or None. A signalling NaN ("sNaN") counts as no number:
+    comparing one raises instead of answering."""
     try:
-        return [decimal.Decimal(tok) for tok in line.split()]
-    except (decimal.InvalidOperation, ValueError):
+        values = [decimal.Decimal(tok) for tok in line.split()]
+    except (ArithmeticError, ValueError, TypeError):
         return None
+    return None if any(v.is_snan() for v in values) else values
 
 
 def compare_lcb(actual: str, expected: str) -> bool:
@@ -123,42 +126,44 @@ def lcb_stdin_program(code: str, prelude: str = LCB_PRELUDE) -> str:
     )
 
 
-def call_program(code: str, fn_name: str, test: TestCase, nonce: str, prelude: str) -> tuple[str, str]:
-    """(program, check) for one call-based test: the check calls the solution's method on the
-    test's arguments and prints the returned value, tagged, as JSON.
+def call_program(code: str, fn_name: str, test: TestCase, prelude: str) -> tuple[str, str, tuple[str, ...]]:
+    """(program, check, call) for one call-based test: the check, run in the sandbox's checker
+    process (`sandbox.calls`), calls the solution's method on the test's arguments and reports
+    the returned value as JSON (``J <json>``, or ``R <repr>`` when JSON cannot hold it exactly).
 
-    The expected value never enters the sandbox: the grader compares the printed value with it
-    (`judge`), so a program can only pass by returning the right value, not by printing a
-    marker or by reading its own file."""
+    The expected value never enters the sandbox: `judge` compares the reported value with it
+    here. The program only answers the call with a value, as data: it cannot print a marker,
+    patch the check or reach the report."""
     program = prelude + "\n__name__ = 'tmp_sol'\n" + code + "\n"
+    call = ("Solution", fn_name) if "class Solution" in code else (fn_name,)
     check = (
-        "def __codegen_study_call():\n"
-        "    import json as _j, sys as _s\n"
-        f"    _args = [_j.loads(_l) for _l in {test.input!r}.split('\\n')]\n"
-        f"    _obj = Solution() if {('class Solution' in code)!r} else _s.modules['__main__']\n"
-        f"    _got = getattr(_obj, {fn_name!r})(*_args)\n"
-        "    if isinstance(_got, tuple):\n        _got = list(_got)\n"
-        "    try:\n        _shown = _j.dumps(_got, default=lambda _o: _o.tolist())\n"  # numpy scalars, arrays
-        "        _exact = bool(_j.loads(_shown) == _got)\n"
-        "    except Exception:\n        _shown, _exact = repr(_got), False\n"
-        f"    _s.stdout.write('\\n{nonce} ' + ('J' if _exact else 'R') + ' ' + _shown + '\\n')\n"
-        "    _s.stdout.flush()\n\n"
-        "__codegen_study_call()\n"
+        "import json as _j\n"
+        f"_got = candidate(*[_j.loads(_l) for _l in {test.input!r}.split('\\n')])\n"
+        "if isinstance(_got, tuple):\n    _got = list(_got)\n"
+        "try:\n    _shown = _j.dumps(_got)\n    _exact = bool(_j.loads(_shown) == _got)\n"
+        "except Exception:\n    _shown, _exact = repr(_got), False\n"
+        "report(('J ' if _exact else 'R ') + _shown)\n"
     )
-    return program, check
+    return program, check, call
 
 
 _DEF = "^[ \t]*(?:async[ \t]+)?def[ \t]+{name}[ \t]*\\("
 
 
-def humaneval_program(problem: Problem, code: str) -> tuple[str, str]:
-    """(program, check): prompt + completion (or prompt + whole function), then the test code
-    and `check(entry_point)` run after it in the same namespace, as the reference harness does."""
+def humaneval_program(problem: Problem, code: str) -> tuple[str, str, tuple[str, ...]]:
+    """(program, check, call): prompt + completion (or prompt + whole function) is the program;
+    the check is the prompt (its helpers), the task's test code and `check(entry_point)`, run in
+    the sandbox's checker process with the entry point standing for the program's function.
+
+    The reference harness runs the test code in the program's own namespace; here the test's
+    helpers are the prompt's (a program that redefines one does not change its check), and each
+    call of the entry point crosses to the program and back as data (`sandbox.calls`)."""
     entry = problem.entry_point or ""
-    check = (problem.test_code or "") + f"\ncheck({entry})\n"
+    check = (problem.statement + "\n\n" + (problem.test_code or "") +
+             f"\n\n{entry} = candidate\ncheck(candidate)\n")
     if entry and re.search(_DEF.format(name=re.escape(entry)), code, re.MULTILINE):
-        return problem.statement + "\n\n" + code + "\n", check
-    return problem.statement + code + "\n", check
+        return problem.statement + "\n\n" + code + "\n", check, (entry,)
+    return problem.statement + code + "\n", check, (entry,)
 
 
 # -- one test: what runs, and its verdict ---------------------------------------------------
@@ -169,9 +174,9 @@ class PlannedTest:
     index: int  # in problem.tests
     program: str
     mode: str  # "seed" | "lcb" | "call" | "humaneval"
-    nonce: str = ""  # tags the value a call-based check prints
-    check: str | None = None  # run after the program (Job.check)
+    check: str | None = None  # the checker's code (Job.check)
     name: str = "__main__"  # the program's __name__
+    call: tuple[str, ...] = ()  # what the check's `candidate` calls (Job.call)
 
     @property
     def stdin(self) -> str:
@@ -187,14 +192,14 @@ def plan_tests(problem: Problem, code: str, tests: list[tuple[int, TestCase]], c
     call-based (functional) problems under the call-based check, whatever the comparison;
     stdin problems are compared as `comparison` says ("lcb" also wraps the program)."""
     if problem.kind == "humaneval":
-        program, check = humaneval_program(problem, code)
-        return [PlannedTest(t, i, program, "humaneval", check=check, name=HUMANEVAL_NAME) for i, t in tests]
+        program, check, call = humaneval_program(problem, code)
+        return [PlannedTest(t, i, program, "humaneval", check=check, name=HUMANEVAL_NAME, call=call)
+                for i, t in tests]
     if problem.kind == "functional":
         planned = []
         for i, t in tests:
-            nonce = "CGS" + secrets.token_hex(8)
-            program, check = call_program(code, problem.fn_name or "", t, nonce, prelude)
-            planned.append(PlannedTest(t, i, program, "call", nonce, check=check))
+            program, check, call = call_program(code, problem.fn_name or "", t, prelude)
+            planned.append(PlannedTest(t, i, program, "call", check=check, call=call))
         return planned
     if comparison == "lcb":
         program = lcb_stdin_program(code, prelude)
@@ -210,28 +215,31 @@ _STATUS_VERDICT = {"timeout": "timeout", "memory": "memory_limit", "output_limit
 def judge(planned: PlannedTest, outcome) -> tuple[str, str | None]:
     """(verdict, actual output shown for a failure) from a sandbox Outcome.
 
-    A nonzero exit fails a stdin test whatever it printed; a HumanEval test passes exactly when
-    its check() returned, and an AssertionError there is a wrong answer."""
+    A nonzero exit fails a stdin test whatever it printed. A HumanEval test passes exactly when
+    its checker reported that check() returned, whatever the program did afterwards; an
+    AssertionError there is a wrong answer. A call-based test needs a clean exit and a value
+    equal to the expected one."""
     status = outcome.status
     if status == "skipped":
         return "skipped", None
-    if planned.mode == "humaneval" and outcome.checked:  # check() returned: what the reference counts
-        return "passed", outcome.stdout
+    result = getattr(outcome, "check_result", None)
+    if planned.mode == "humaneval":
+        if result == "passed":  # check() returned: what the reference counts
+            return "passed", outcome.stdout
+        if result == "failed":
+            return "wrong_answer", outcome.stdout
+        if status != "ok":
+            return _STATUS_VERDICT.get(status, "runtime_error"), outcome.stdout
+        return "runtime_error", outcome.stdout  # the function raised, or the program ended first
     if status != "ok":
-        verdict = _STATUS_VERDICT.get(status, "runtime_error")
-        if status == "error" and planned.mode == "humaneval" and "AssertionError" in (outcome.stderr or "")[-4000:]:
-            verdict = "wrong_answer"
-        return verdict, outcome.stdout
+        return _STATUS_VERDICT.get(status, "runtime_error"), outcome.stdout
     if planned.mode == "seed":
         return ("passed" if compare_seed(outcome.stdout, planned.test.output) else "wrong_answer"), outcome.stdout
     if planned.mode == "lcb":
         return ("passed" if compare_lcb(outcome.stdout, planned.test.output) else "wrong_answer"), outcome.stdout
     if planned.mode == "call":
-        tag = f"\n{planned.nonce} "
-        at = outcome.stdout.rfind(tag)
-        if at < 0:
+        if result != "passed":
             return "runtime_error", outcome.stdout
-        line = outcome.stdout[at + len(tag):].split("\n", 1)[0]
-        kind, _, shown = line.partition(" ")
+        kind, _, shown = outcome.check_detail.partition(" ")
         return ("passed" if kind == "J" and json_equal(shown, planned.test.output) else "wrong_answer"), shown
-    return "runtime_error", outcome.stdout  # humaneval: exited before check() returned
+    return "runtime_error", outcome.stdout

@@ -255,8 +255,12 @@ def load_lcb(
     end: str | date | None = None,
     ids: Iterable[str] | None = None,
     ids_file: str | os.PathLike | None = None,
+    digest=None,
 ) -> list[Problem]:
     """LiveCodeBench problems, filtered; a local file/folder is read directly, else the hub.
+
+    `digest` (a hashlib object) is fed the bytes of a local JSONL file as its rows are read
+    (what `score` fingerprints its progress with: the very bytes its problems come from).
 
     `start`/`end` bound `contest_date` inclusively: YYMM ("2408" .. "2502", whole months, as the
     seed study wrote them) or ISO dates. `ids`/`ids_file` keep only those question ids, in
@@ -270,7 +274,7 @@ def load_lcb(
     source = os.fspath(path_or_hub_id)
     local = Path(source)
     if local.is_file() and not source.endswith(".parquet"):
-        rows = ((f"{local}:{n}", row) for n, row in iter_jsonl(local))
+        rows = ((f"{local}:{n}", row) for n, row in iter_jsonl(local, "benchmark", kind="benchmark", digest=digest))
     elif local.exists():
         rows = _rows_from_parquet(local)
     elif source.startswith(("/", ".")) or source.endswith((".jsonl", ".json", ".gz")):
@@ -330,7 +334,7 @@ def load_humaneval(path: str | os.PathLike | None = None) -> list[Problem]:
     """The 164 HumanEval tasks; each has one test: `check(entry_point)` from its test code."""
     path = Path(path) if path is not None else humaneval_path()
     problems = []
-    for lineno, row in iter_jsonl(path):
+    for lineno, row in iter_jsonl(path, "benchmark", kind="benchmark"):
         where = f"{path}:{lineno}"
         for key in ("task_id", "prompt", "entry_point", "test"):
             if key not in row:

@@ -25,12 +25,20 @@ Prompt formats (a property of how a model was trained, `[data] prompt_format`):
 * `seed` -- the original study's plain text: system text, blank line, user message,
   `"\\n# Solution:\\n"`; the answer follows, then eos.
 
-Covers: user messages, conversations, prompt and answer token ids, stop tokens. Does not cover
-generation (`engine`) or grading.
+Shots (the one-shot format control): `shots` are (user message, answer) pairs shown before the
+real question -- earlier user/assistant turns of the same conversation (chat) or earlier
+"user message + separator + answer" blocks, each followed by a blank line (seed). `prompt_ids`
+takes (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and gives
+each statement the question's prompt style. Without shots every prompt is what it was without them.
+
+Covers: user messages, conversations, prompt and answer token ids, stop tokens, solved examples.
+Does not cover generation (`engine`) or grading.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,9 +87,17 @@ def statement_message(statement: str, style: str = "train", *, starter_code: str
     return statement if style == "train" else f"{statement}\n\n{STDIN_INSTRUCTION}"
 
 
-def chat_messages(user: str, target: str | None = None, system: str = SYSTEM_PROMPT) -> list[dict[str, str]]:
-    """The conversation: always our system prompt (templates would otherwise insert their own)."""
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+Shots = Sequence[tuple[str, str]]
+
+
+def chat_messages(user: str, target: str | None = None, system: str = SYSTEM_PROMPT,
+                  shots: Shots = ()) -> list[dict[str, str]]:
+    """The conversation: always our system prompt (templates would otherwise insert their own),
+    then the shots as earlier turns, then the question."""
+    messages = [{"role": "system", "content": system}]
+    for shot_user, shot_answer in shots:
+        messages += [{"role": "user", "content": shot_user}, {"role": "assistant", "content": shot_answer}]
+    messages.append({"role": "user", "content": user})
     if target is not None:
         messages.append({"role": "assistant", "content": target})
     return messages
@@ -102,29 +118,31 @@ def _ids(tokenizer, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def prompt_text(tokenizer, user: str, *, system: str = SYSTEM_PROMPT, prompt_format: str = "chat") -> str:
-    """The full prompt string for user message `user`, ending where the model's answer starts."""
+def prompt_text(tokenizer, user: str, *, system: str = SYSTEM_PROMPT, prompt_format: str = "chat",
+                shots: Shots = ()) -> str:
+    """The full prompt string for user message `user` (after `shots`), ending where the model's answer starts."""
     if prompt_format == "seed":
-        return f"{system}\n\n{user}{SEED_SEPARATOR}"
+        solved = "".join(f"{shot_user}{SEED_SEPARATOR}{shot_answer}\n\n" for shot_user, shot_answer in shots)
+        return f"{system}\n\n{solved}{user}{SEED_SEPARATOR}"
     if prompt_format != "chat":
         raise ValueError(f"unknown prompt_format {prompt_format!r} (chat or seed)")
-    return tokenizer.apply_chat_template(chat_messages(user, system=system), add_generation_prompt=True,
+    return tokenizer.apply_chat_template(chat_messages(user, system=system, shots=shots), add_generation_prompt=True,
                                          tokenize=False)
 
 
 def encode(tokenizer, user: str, target: str | None = None, *, system: str = SYSTEM_PROMPT,
-           prompt_format: str = "chat") -> tuple[list[int], list[int]]:
+           prompt_format: str = "chat", shots: Shots = ()) -> tuple[list[int], list[int]]:
     """(prompt ids, answer ids) of one conversation; answer ids are empty without `target`.
 
     The answer ends with the end-of-turn token (chat) or eos (seed), so a model learns to stop.
     """
-    prompt = prompt_text(tokenizer, user, system=system, prompt_format=prompt_format)
+    prompt = prompt_text(tokenizer, user, system=system, prompt_format=prompt_format, shots=shots)
     prompt_ids = _ids(tokenizer, prompt)
     if target is None:
         return prompt_ids, []
     if prompt_format == "seed":
         return prompt_ids, _ids(tokenizer, target) + [tokenizer.eos_token_id]
-    full = tokenizer.apply_chat_template(chat_messages(user, target, system), tokenize=False)
+    full = tokenizer.apply_chat_template(chat_messages(user, target, system, shots), tokenize=False)
     if not full.startswith(prompt):
         raise ValueError("the tokenizer's chat template does not render the prompt as a prefix of the "
                          "full conversation; use prompt_format = \"seed\"")
@@ -136,9 +154,34 @@ def encode(tokenizer, user: str, target: str | None = None, *, system: str = SYS
 
 
 def prompt_ids(tokenizer, problem: Problem, *, style: str = "train", system: str = SYSTEM_PROMPT,
-               prompt_format: str = "chat") -> list[int]:
-    """Evaluation prompt ids for `problem`: `encode` without an answer."""
-    return encode(tokenizer, user_message(problem, style), system=system, prompt_format=prompt_format)[0]
+               prompt_format: str = "chat", shots: Shots = ()) -> list[int]:
+    """Evaluation prompt ids for `problem`: `encode` without an answer. `shots` are (statement,
+    answer) pairs; each statement becomes a user message in the question's style."""
+    solved = [(statement_message(statement, style), answer) for statement, answer in shots]
+    return encode(tokenizer, user_message(problem, style), system=system, prompt_format=prompt_format,
+                  shots=solved)[0]
+
+
+def load_shots(path: str | Path) -> tuple[tuple[str, str], ...]:
+    """(statement, answer) pairs from a corpus-format JSONL file (`input`, `output` per row, as
+    `codegen-study synth --kind shots` writes them), in file order."""
+    from codegen_study.errors import UserError
+    from codegen_study.files import iter_jsonl
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such shots file")
+    shots = []
+    for lineno, row in iter_jsonl(path, "shots"):
+        if not isinstance(row, dict):
+            raise UserError(f"{path}:{lineno}: expected a JSON object with 'input' and 'output'")
+        for key in ("input", "output"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise UserError(f"{path}:{lineno}: a shot needs a non-empty string {key!r}")
+        shots.append((row["input"], row["output"]))
+    if not shots:
+        raise UserError(f"{path}: no shots (one JSON object per line with 'input' and 'output')")
+    return tuple(shots)
 
 
 def stop_ids(tokenizer, model=None) -> list[int]:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.errors import UserError
-from codegen_study.files import atomic_write_bytes
+from codegen_study.files import CAP_ENV, atomic_write_bytes, input_cap, open_input
 
 try:
     import fcntl
@@ -155,13 +155,25 @@ class Store:
         p = self.path(table)
         if not p.exists():
             return
-        with open(p, "rb") as f:
-            for lineno, line in enumerate(f, 1):
+        cap = input_cap("store")
+        with open_input(p, f"table {table}") as f:
+            lineno = 0
+            while True:
+                line = f.readline(cap + 1)
+                if not line:
+                    break
+                lineno += 1
+                if len(line) > cap:
+                    raise UserError(f"{p}:{lineno}: a line longer than {cap >> 20} MiB (set {CAP_ENV} to raise it)")
                 if line.endswith(b"\n"):
                     try:
-                        yield json.loads(line)
-                    except ValueError as exc:  # JSONDecodeError and bad UTF-8 alike
+                        row = json.loads(line)
+                    except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8 alike
                         raise UserError(f"{p}:{lineno}: corrupt store line ({exc}); remove or repair it") from None
+                    if not isinstance(row, dict):
+                        raise UserError(f"{p}:{lineno}: corrupt store line (expected a JSON object); "
+                                        "remove or repair it")
+                    yield row
 
     def done_keys(self, table: str, key: Sequence[str] | None = None) -> set[tuple]:
         """Keys of rows already stored (JSONL and parquet parts): what a rerun should skip."""
@@ -170,9 +182,7 @@ class Store:
         done = {tuple(r.get(k, legacy.get(k)) for k in key) for r in self.iter_rows(table)}
         pq = self.path(table, ".parquet")
         if pq.exists():
-            import polars as pl
-
-            df = _with_legacy(pl.read_parquet(pq), table)
+            df = _with_legacy(_read_parquet(pq), table)
             for row in df.select(list(key)).iter_rows():
                 done.add(tuple(row))
         return done
@@ -188,10 +198,13 @@ class Store:
         frames = []
         pq = self.path(table, ".parquet")
         if pq.exists():
-            frames.append(pl.read_parquet(pq))
+            frames.append(_read_parquet(pq))
         rows = list(self.iter_rows(table))
         if rows:
-            frames.append(pl.from_dicts(rows, infer_schema_length=None))
+            try:
+                frames.append(pl.from_dicts(rows, infer_schema_length=None))
+            except Exception as exc:  # polars: a column whose rows disagree on its type
+                raise UserError(f"{self.path(table)}: rows of mixed or wrong types ({_first_line(exc)})") from None
         if not frames:
             return _empty(table)
         df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
@@ -217,6 +230,20 @@ class Store:
     def tables(self) -> list[str]:
         names = {p.stem for p in self.root.glob("*.jsonl")} | {p.stem for p in self.root.glob("*.parquet")}
         return sorted(names)
+
+
+def _read_parquet(path: Path):
+    import polars as pl
+
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:  # polars raises its own kinds for a truncated or foreign file
+        raise UserError(f"{path}: corrupt parquet file ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().split("\n", 1)[0]
+    return text[:300] or type(exc).__name__
 
 
 def _cut_torn_tail(fd: int) -> None:
@@ -261,6 +288,8 @@ def find_stores(root: str | os.PathLike = "data/runs") -> list[Path]:
     root = Path(root)
     if not root.exists():
         return []
+    if not root.is_dir():
+        raise UserError(f"{root}: not a folder (give the folder that holds run folders)")
     return sorted(p for p in root.iterdir() if p.is_dir() and Store(p).tables())
 
 
@@ -272,27 +301,35 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import polars as pl
-
     stores = find_stores(args.root)
     if not stores:
         print(f"no runs under {args.root}")
         return 0
     for root in stores:
-        store = Store(root)
-        if args.compact:
-            for table in store.tables():
-                store.compact(table)
-        runs = store.read("runs")
-        parts = [f"{t}={store.read(t).height}" for t in store.tables()]
-        print(f"{root}: {', '.join(parts)}")
-        if runs.height:
-            summary = (
-                store.read("samples")
-                .group_by("run_id")
-                .agg(n=pl.len(), passed=pl.col("passed").sum())
-                .sort("run_id")
-            )
-            for rid, n, passed in summary.iter_rows():
-                print(f"  {rid}: {passed}/{n} samples passed")
+        try:
+            _summarise(Store(root), args.compact)
+        except UserError:
+            raise
+        except Exception as exc:  # polars: columns missing or of the wrong type in some table
+            raise UserError(f"{root}: cannot summarise this store ({_first_line(exc)})") from None
     return 0
+
+
+def _summarise(store: Store, compact: bool) -> None:
+    import polars as pl
+
+    if compact:
+        for table in store.tables():
+            store.compact(table)
+    runs = store.read("runs")
+    parts = [f"{t}={store.read(t).height}" for t in store.tables()]
+    print(f"{store.root}: {', '.join(parts)}")
+    if runs.height:
+        summary = (
+            store.read("samples")
+            .group_by("run_id")
+            .agg(n=pl.len(), passed=pl.col("passed").sum())
+            .sort("run_id")
+        )
+        for rid, n, passed in summary.iter_rows():
+            print(f"  {rid}: {passed}/{n} samples passed")

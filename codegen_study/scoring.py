@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -47,9 +48,10 @@ from typing import Any
 
 from codegen_study.errors import UserError
 from codegen_study.extract import POLICIES
-from codegen_study.files import atomic_write_bytes, check_output
-from codegen_study.formats import LAYOUTS, read_sample_file
+from codegen_study.files import atomic_write_bytes, check_output, read_capped
+from codegen_study.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.grading import (
+    MAX_CODE_CHARS,
     PROFILES,
     GraderProfile,
     Sample,
@@ -60,7 +62,7 @@ from codegen_study.grading import (
     selected_tests,
 )
 from codegen_study.journal import append_rows, fingerprint_of, read_journal
-from codegen_study.problems import Problem, load_benchmark
+from codegen_study.problems import Problem, load_benchmark, load_lcb
 from codegen_study.progress import Progress, duration
 from codegen_study.results import Store, make_run_id
 
@@ -83,11 +85,22 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
 
 
 # -- rows ------------------------------------------------------------------------------
+#: results keep at most this much of a sample's code (longer code is a code_limit verdict anyway)
+KEEP_CODE_CHARS = MAX_CODE_CHARS
+
+
+def kept_code(code: str) -> str:
+    """`code`, or its first KEEP_CODE_CHARS characters and how many more there were."""
+    if len(code) <= KEEP_CODE_CHARS:
+        return code
+    return code[:KEEP_CODE_CHARS] + f"\n# ... [{len(code) - KEEP_CODE_CHARS} more characters not kept]"
+
+
 def sample_row(v: SampleVerdict) -> dict[str, Any]:
     """A graded sample as the side file holds it: the OUT_FIELDS plus each test's verdict in full."""
     return {
         "question_id": v.question_id, "sample_id": v.sample_id, "passed": v.passed, "verdict": v.verdict,
-        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": v.code,
+        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": kept_code(v.code),
         "test_verdicts": [t.verdict for t in v.tests], "tests": [dataclasses.asdict(t) for t in v.tests],
     }
 
@@ -241,16 +254,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
 
 
-def _fingerprint(bench: str, samples_path: Path, profile: GraderProfile) -> str:
-    """The side file's header: the benchmark's bytes (or name), the samples' bytes and the grader."""
-    bpath = Path(bench)
-    return fingerprint_of(bpath.read_bytes() if bpath.is_file() else bench.encode(), samples_path.read_bytes(),
+def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: GraderProfile) -> str:
+    """The side file's header: the benchmark's bytes (or name), the samples' bytes and the grader,
+    each exactly as read for this run (the rows it resumes were graded from the same bytes)."""
+    return fingerprint_of(bench_digest.encode() if bench_digest else bench.encode(), samples_bytes,
                           json.dumps(dataclasses.asdict(profile), sort_keys=True).encode())
+
+
+def _load_problems(bench: str) -> tuple[dict[str, Problem], str]:
+    """(problems, digest of the bytes they were parsed from; "" for the bundled HumanEval)."""
+    if bench.lower() == "humaneval":
+        return {p.id: p for p in load_benchmark(bench)}, ""
+    digest = hashlib.sha256()
+    problems = {p.id: p for p in load_lcb(bench, digest=digest)}
+    if digest.digest() == hashlib.sha256().digest():  # a parquet file: hashed as a whole
+        digest.update(read_capped(bench, "benchmark", "benchmark"))
+    return problems, digest.hexdigest()
+
+
+#: more workers than this per usable CPU only add memory and start-up: runs are judged by CPU time
+MAX_WORKERS_PER_CPU = 16
 
 
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
+    most = MAX_WORKERS_PER_CPU * max(1, len(os.sched_getaffinity(0)))
+    if args.workers is not None and args.workers > most:
+        raise UserError(f"--workers must be at most {most} ({MAX_WORKERS_PER_CPU} per usable CPU), got {args.workers}")
     from codegen_study.sandbox import Sandbox, take_prestarted
 
     # The workers boot (interpreter, isolation) while the inputs are read and checked (the CLI
@@ -270,19 +301,34 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
     profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
-    if bench.lower() != "humaneval" and not Path(bench).is_file():
+    if bench.lower() != "humaneval" and not Path(bench).exists():
         raise UserError(f"{bench}: no such benchmark file (give LiveCodeBench JSONL rows or 'humaneval')")
-    problems = {p.id: p for p in load_benchmark(bench)}
+    if bench.lower() != "humaneval" and not Path(bench).is_file():
+        raise UserError(f"{bench}: cannot read benchmark: not a regular file")
+    problems, bench_digest = _load_problems(bench)
+    if not problems:
+        print(f"warning: {bench}: the benchmark holds no problems", file=sys.stderr)
     if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
     if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
         raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
     samples_path = Path(args.samples)
-    layout, samples = read_sample_file(samples_path, problems)
+    samples_bytes = read_sample_bytes(samples_path)  # read once: parsed and fingerprinted alike
+    layout, samples = read_sample_file(samples_path, problems, data=samples_bytes)
     check_gradable(problems, samples, profile, bench)
+    if not samples:
+        print(f"warning: {args.samples}: no samples (an empty file); the results will be empty", file=sys.stderr)
+    if args.store:  # before the side file: a bad --store leaves nothing behind
+        try:
+            Path(args.store).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
+        if not os.access(args.store, os.W_OK):
+            raise UserError(f"--store {args.store}: cannot write there: permission denied")
     # -- resume from the side file (its first write also proves the folder writable) ------
     partial = out.with_name(out.name + ".partial")
-    fp = _fingerprint(bench, samples_path, profile)
+    fp = _fingerprint(bench, bench_digest, samples_bytes, profile)
+    del samples_bytes
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         done = {_key(r["question_id"], r["sample_id"]): r for r in read_journal(partial, fp)}
@@ -290,11 +336,6 @@ def _run(args: argparse.Namespace, sandbox) -> int:
             append_rows(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
-    if args.store:
-        try:
-            Path(args.store).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
     todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
     if done:

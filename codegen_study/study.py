@@ -11,8 +11,9 @@ resumes where it stopped:
 * ``train``: every arm x training seed as one cohort (`codegen-study train --config ... --seeds`),
   each run stopping early on its own validation loss;
 * ``generate``: the controls (the base model, the format control) and every checkpoint of every
-  run, served from one engine with each row's adapter (`adapter_bank`): greedy first, then the
-  sampled decodings; while the GPU samples, the greedy completions are scored on the CPU cores;
+  run, served from one engine with each row's adapter (`adapter_bank`), in the order the report
+  needs them: greedy for the controls and the final and best checkpoints, then the other
+  checkpoints, then the sampled decodings; the first part is scored on the CPU cores meanwhile;
 * ``score``: every stored completion not scored yet, in the sandbox;
 * ``records``: each run's training record (losses, resolved config, environment) beside its store.
 
@@ -54,12 +55,15 @@ class StudyConfig:
     corpora: str = "corpora"
     out: str = "data/runs"
     workers: int | None = None  # sandbox processes for scoring (None: the scorer's default)
+    gpus: int = 1  # GPUs of this host: each training and generation stage runs one process per GPU
 
     def __post_init__(self) -> None:
         if not self.arms and not self.controls:
             raise ValueError("give at least one arm or control config")
         if not self.seeds and self.arms:
             raise ValueError("seeds: give at least one training seed")
+        if self.gpus < 1:
+            raise ValueError("gpus must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def stage_synth(study: StudyConfig, log) -> None:
         log("synth: every corpus is there")
         return
     log(f"synth: {missing[0]} and {len(missing) - 1} more missing; building the corpora")
-    _cli(["synth", "--kind", "all", "--seed", str(study.synth_seed), "--out", study.corpora])
+    _cli(["synth", "--kind", "all", "--seed", str(study.synth_seed), "--out", study.corpora])  # CPU work
 
 
 def stage_train(study: StudyConfig, log) -> None:
@@ -164,28 +168,44 @@ def stage_train(study: StudyConfig, log) -> None:
     args = ["train"]
     for c in study.arms:
         args += ["--config", c]
-    _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)])
+    _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)], gpus=study.gpus)
 
 
-def stage_generate(plan: Plan, log, *, greedy_only: bool) -> None:
+PARTS = ("final", "greedy", "all")  # generation in order of what the report needs most
+
+
+def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
+    """Every target's missing completions; under a launcher (`gpus` > 1) this rank's share of
+    every engine call, on cuda:LOCAL_RANK, appended into the same stores as the other ranks'."""
+    from codegen_study.distributed import launch_place
     from codegen_study.evaluate import write_config
     from codegen_study.generate import generate_all
     from codegen_study.provenance import write_environment
     from codegen_study.results import Store
 
-    cfg = replace(plan.eval, sample_prompts=()) if greedy_only else plan.eval
+    rank, world, local = launch_place()
+    cfg = replace(plan.eval, sample_prompts=()) if part != "all" else plan.eval
+    targets = [t for t in plan.targets if t.full] if part == "final" else plan.targets
     stores = {}
     for t in plan.targets:
         if t.model not in stores:
             folder = plan.store_dir(t.model)
             folder.mkdir(parents=True, exist_ok=True)
-            write_config(folder, replace(plan.eval, shots=t.shots), plan.model, plan.tables[t.model])
+            if rank == 0:
+                write_config(folder, replace(plan.eval, shots=t.shots), plan.model, plan.tables[t.model])
             stores[t.model] = Store(folder)
-    facts = generate_all(cfg, plan.model, plan.targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
-                         prompt_format=_prompt_format(plan), log=log)
-    if facts.get("device"):
+    device = None
+    if world > 1:
+        import torch
+
+        device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
+    where = f"rank {rank}/{world}: " if world > 1 else ""
+    facts = generate_all(cfg, plan.model, targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
+                         device=device, prompt_format=_prompt_format(plan), log=lambda msg: log(where + msg),
+                         rank=rank, world=world)
+    if facts.get("device") and rank == 0:
         for folder in {plan.store_dir(t.model) for t in plan.targets}:
-            write_environment(folder, "generation", facts)
+            write_environment(folder, "generation", {**facts, "world_size": world} if world > 1 else facts)
 
 
 def stage_score(plan: Plan, log, *, decoding: str | None = None) -> None:
@@ -228,9 +248,11 @@ def _prompt_format(plan: Plan) -> str:
     return read_toml(first).get("data", {}).get("prompt_format", "chat")
 
 
-def _cli(args: list[str]) -> None:
-    """Another codegen-study command in a process of its own; its failure stops the study."""
-    done = subprocess.run([sys.executable, "-m", "codegen_study", *args])
+def _cli(args: list[str], gpus: int = 1) -> None:
+    """Another codegen-study command in a process of its own (one per GPU under torchrun when
+    `gpus` > 1); its failure stops the study."""
+    launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={gpus}"] if gpus > 1 else []
+    done = subprocess.run([sys.executable, *launcher, "-m", "codegen_study", *args])
     if done.returncode != 0:
         raise UserError(f"codegen-study {' '.join(args[:3])} ... failed (exit {done.returncode}); rerun the study "
                         f"to resume")
@@ -240,7 +262,9 @@ def _cli(args: list[str]) -> None:
 def add_arguments(parser) -> None:
     parser.add_argument("--config", required=True, help="study TOML ([study] table: arms, seeds, controls, out)")
     parser.add_argument("--only", choices=STAGES, help="run this stage alone (the command runs every stage)")
-    parser.add_argument("--greedy-only", action="store_true", help="with --only generate: greedy decodings only")
+    parser.add_argument("--part", choices=PARTS, default="all",
+                        help="with --only generate: final (greedy, base and final/best checkpoints), greedy (every "
+                             "checkpoint), all (sampled decodings too)")
     parser.add_argument("--decoding", help="with --only score: score only completions of this decoding")
     parser.add_argument("--out", help="override [study] out (where the stores go)")
 
@@ -249,7 +273,12 @@ def run(args) -> int:
     study = load_section(args.config, "study", StudyConfig, {"out": args.out})
     log = _logger()
     if args.only:
-        run_stage(args.config, study, args.only, log, greedy_only=args.greedy_only, decoding=args.decoding)
+        from codegen_study.distributed import world_size
+
+        if args.only == "generate" and study.gpus > 1 and world_size() == 1:  # one process per GPU
+            _cli(_argv(args), study.gpus)
+        else:
+            run_stage(args.config, study, args.only, log, part=args.part, decoding=args.decoding)
         return 0
     costs: list[dict[str, Any]] = []
     out = Path(study.out)
@@ -265,10 +294,11 @@ def run(args) -> int:
 
     timed("synth", lambda: stage_synth(study, log), False)
     timed("train", lambda: stage_train(study, log), True)
-    timed("generate-greedy", lambda: _cli(me + ["--only", "generate", "--greedy-only"]), True)
-    t0 = time.time()  # the greedy completions are scored on the CPU while the GPU samples
+    timed("generate-final", lambda: _cli(me + ["--only", "generate", "--part", "final"], study.gpus), True)
+    t0 = time.time()  # these greedy completions are scored on the CPU while the GPU goes on
     scorer = subprocess.Popen([sys.executable, "-m", "codegen_study", *me, "--only", "score", "--decoding", "greedy"])
-    timed("generate-sampled", lambda: _cli(me + ["--only", "generate"]), True)
+    timed("generate-checkpoints", lambda: _cli(me + ["--only", "generate", "--part", "greedy"], study.gpus), True)
+    timed("generate-sampled", lambda: _cli(me + ["--only", "generate"], study.gpus), True)
     timed("score-greedy (beside sampling)", lambda: _wait(scorer), False, overlapped=True)
     costs[-1].update(seconds=round(time.time() - t0, 1), started=t0)
     timed("score", lambda: _cli(me + ["--only", "score"]), False)
@@ -279,14 +309,14 @@ def run(args) -> int:
     return 0
 
 
-def run_stage(config: str, study: StudyConfig, stage: str, log, *, greedy_only: bool = False,
+def run_stage(config: str, study: StudyConfig, stage: str, log, *, part: str = "all",
               decoding: str | None = None) -> None:
     if stage == "synth":
         stage_synth(study, log)
     elif stage == "train":
         stage_train(study, log)
     elif stage == "generate":
-        stage_generate(make_plan(study), log, greedy_only=greedy_only)
+        stage_generate(make_plan(study), log, part=part)
     elif stage == "score":
         stage_score(make_plan(study), log, decoding=decoding)
     else:
@@ -322,6 +352,14 @@ def cost_table(summary: dict[str, Any]) -> str:
 def _append_cost(out: Path, row: dict[str, Any]) -> None:
     with open(out / "study-costs.jsonl", "a") as fh:
         fh.write(json.dumps(row) + "\n")
+
+
+def _argv(args) -> list[str]:
+    """The `study` command line of `args` (to run the same stage under a launcher)."""
+    out = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
+    out += ["--only", args.only] if args.only else []
+    out += ["--part", args.part] if args.only == "generate" else []
+    return out + (["--decoding", args.decoding] if args.decoding else [])
 
 
 def _wait(proc: subprocess.Popen) -> None:

@@ -20,8 +20,9 @@ what is optimised. Configs are in `train_config`, the LoRA wrapping in `lora`.
 
 Run folder (`[run] output_dir`, or `--output-dir`): `config.toml` (resolved), `env.json` (the
 training record of `provenance`: versions, device, commit), `losses.jsonl` (results.Store table
-`losses`: train loss every `logging_every` steps, validation loss at each evaluation),
-`training.json` (data counts, best step, stop reason) and `checkpoint-step-N/` (see
+`losses`: train loss every `logging_every` steps, validation loss at each evaluation; with
+`[data] shared_valid` also the loss on that file, split `valid_shared`, never used for the best
+step or early stopping), `training.json` (data counts, best step, stop reason) and `checkpoint-step-N/` (see
 `checkpoints`: PEFT adapter, `trainer_state.pt` with optimizer, GradScaler and RNG states, and
 `trainer_state.json`: the `TrainState`); with `report_to = "tensorboard"` also `tensorboard/` (the
 same losses as event files; see `tracking`). A checkpoint is written at every evaluation, every
@@ -72,7 +73,15 @@ from codegen_study.tracking import Tracker, check_backend, make_tracker
 from codegen_study.train_config import TrainConfig, apply_overrides, load_configs
 from codegen_study.train_state import TrainState
 from codegen_study.train_step import evaluate_loss, lr_factor, optimizer_step, window_loss
-from codegen_study.training_data import collate, epoch_windows, load_rows, prepare_data, split_rows
+from codegen_study.training_data import (
+    collate,
+    epoch_windows,
+    load_rows,
+    load_shared_valid,
+    prepare_data,
+    shared_valid_examples,
+    split_rows,
+)
 
 
 @dataclass
@@ -96,6 +105,7 @@ class Run:
     pad: int = 0
     train_ex: list[dict] = field(default_factory=list)
     valid_batches: list[dict] = field(default_factory=list)
+    shared_batches: list[dict] = field(default_factory=list)  # [data] shared_valid: recorded, never judged
     counts: dict = field(default_factory=dict)
     steps_per_epoch: int = 1
     total: int = 1
@@ -156,6 +166,7 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     run, header = configure(config, overrides, device, header)
     # The data's own errors come first, before any other line and before the model loads
     splits = split_rows(load_rows(run.cfgs["data"]), run.cfgs["data"])
+    shared_rows = load_shared_valid(run.cfgs["data"]) if run.cfgs["data"].shared_valid else None
     use_cpu_plan(run, overrides)
     mcfg, dcfg, tcfg, d = run.cfgs["model"], run.cfgs["data"], run.tcfg, run.d
     run.resolved = dump_toml(run.cfgs, header=header)
@@ -169,6 +180,9 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     torch.manual_seed(run.seed + d.rank)
     model, tok = load_model(mcfg, device=d.device, for_training=True)
     run.train_ex, valid_ex, run.counts = prepare_data(tok, dcfg, run.log, splits=splits)
+    shared_ex, shared_n = shared_valid_examples(tok, dcfg, shared_rows, run.log)
+    if shared_n:
+        run.counts["valid_shared"] = shared_n
     if d.main:
         try:
             run.out.mkdir(parents=True, exist_ok=True)
@@ -190,10 +204,8 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     if restore(run):
         return run
     run.pad = tok.pad_token_id
-    if d.device == "cpu" and not d.distributed and tcfg.cpu_valid_rows:  # see `use_cpu_plan`
-        valid_ex = valid_ex[:tcfg.cpu_valid_rows]
-    run.valid_batches = [collate(valid_ex[i:i + tcfg.eval_batch_size], run.pad)
-                         for i in range(d.rank * tcfg.eval_batch_size, len(valid_ex), tcfg.eval_batch_size * d.world)]
+    shared_rows = load_shared_valid(run.cfgs["data"]) if run.cfgs["data"].shared_valid else None
+    use_cpu_plan(run, overrides)
     start(run)
     return run
 
@@ -317,9 +329,11 @@ def evaluate(run: Run, lr: float) -> None:
     """The validation loss at this step: stored, then judged for the best step and early stopping."""
     val = evaluate_loss(run.model, run.valid_batches, run.tcfg, run.d.device, run.d, lean=run.lean)
     record(run, "valid", val, lr)
-    run.state.judge(val, run.tcfg.early_stopping_patience)
+    run.state.judge(val, run.tcfg.early_stopping_patience, run.tcfg.early_stopping_min_delta)
     run.log(f"step {run.state.step}: valid loss {val:.4f} "
             f"(best {run.state.best_val_loss:.4f} at step {run.state.best_step})")
+    if run.cfgs["data"].shared_valid:  # recorded only: the best step and early stopping follow the own valid split
+        record(run, "valid_shared", evaluate_loss(run.model, run.shared_batches, run.tcfg, run.d.device, run.d), lr)
 
 
 def save(run: Run) -> None:

@@ -46,6 +46,7 @@ class TrainConfig:
     eval_every: int = 100
     save_every: int = 100
     early_stopping_patience: int = 2  # evaluations without improvement; 0 = off
+    early_stopping_min_delta: float = 0.0  # an improvement is a validation loss this much below the best
     logging_every: int = 20
     eval_batch_size: int = 8
     gradient_checkpointing: bool = True
@@ -72,6 +73,8 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be >= 0, got {self.learning_rate}")
         if self.cpu_valid_rows < 0:
             raise ValueError(f"cpu_valid_rows must be >= 0, got {self.cpu_valid_rows}")
+        if not self.early_stopping_min_delta >= 0:
+            raise ValueError(f"early_stopping_min_delta must be >= 0, got {self.early_stopping_min_delta}")
         if self.lora_r < 1 or self.early_stopping_patience < 0 or self.eval_batch_size < 1:
             raise ValueError("lora_r and eval_batch_size must be >= 1, early_stopping_patience >= 0")
         for name in ("warmup_ratio", "lora_dropout"):

@@ -54,10 +54,11 @@ class TrainState:
         """Continue a run saved as finished (e.g. with more steps now allowed)."""
         self.finished, self.stop_reason = False, None
 
-    def judge(self, val: float, patience: int) -> None:
+    def judge(self, val: float, patience: int, min_delta: float = 0.0) -> None:
         """Validation bookkeeping after evaluating at this step: best loss and step, and early
-        stopping once `patience` evaluations (0 = never) brought no lower loss."""
-        if self.best_val_loss is None or val < self.best_val_loss:
+        stopping once `patience` evaluations (0 = never) brought no loss lower than the best by
+        more than `min_delta` (a loss that still falls by crumbs counts as converged)."""
+        if self.best_val_loss is None or val < self.best_val_loss - min_delta:
             self.best_val_loss, self.best_step, self.patience_count = val, self.step, 0
         else:
             self.patience_count += 1

@@ -64,6 +64,10 @@ class DataConfig:
     seed: int = 42
     packing: bool = False
     max_rows: int | None = None  # debugging: keep the first N rows
+    # a second validation file (every row, whatever its split) whose loss is recorded at each
+    # evaluation as split "valid_shared" -- one yardstick for runs on different corpora; it never
+    # decides the best step or early stopping (see `shared_valid_examples`)
+    shared_valid: str | None = None
 
     def __post_init__(self) -> None:
         if self.max_length < 8:
@@ -226,6 +230,30 @@ def prepare_data(tok, dcfg: DataConfig, log=print, splits: dict | None = None) -
         valid_ex = pack_examples(valid_ex, dcfg.max_length)
         log(f"packing: {train_n['rows'] - train_n['dropped']} examples -> {len(train_ex)} rows of <= {dcfg.max_length}")
     return train_ex, valid_ex, {"train": train_n, "valid": valid_n, "train_sequences": len(train_ex)}
+
+
+def load_shared_valid(cfg: DataConfig) -> list[dict[str, Any]]:
+    """Rows of `cfg.shared_valid` (all of them, whatever their split column), checked like `load_rows`."""
+    rows = read_jsonl(cfg.shared_valid)
+    needed = (cfg.input_field, cfg.solution_field if cfg.target == "solution" else cfg.output_field)
+    for i, row in enumerate(rows, 1):
+        for name in needed:
+            if not isinstance(row.get(name), str):
+                raise UserError(f"{cfg.shared_valid}:{i}: row lacks string field {name!r}")
+    return rows
+
+
+def shared_valid_examples(tok, cfg: DataConfig, rows: list[dict[str, Any]] | None = None,
+                          log=print) -> tuple[list[dict], dict[str, int]]:
+    """Encoded (and, with `packing`, packed) examples of the shared validation file plus counts; the
+    same conversation and truncation as training rows (`encode_rows`). Empty without `shared_valid`."""
+    if not cfg.shared_valid:
+        return [], {}
+    examples, counts = encode_rows(tok, load_shared_valid(cfg) if rows is None else rows, cfg)
+    if not examples:
+        raise UserError(f"{cfg.shared_valid}: no usable shared validation examples after encoding")
+    log(f"data: shared valid {counts['rows']} rows ({counts['truncated']} truncated) from {cfg.shared_valid}")
+    return (pack_examples(examples, cfg.max_length) if cfg.packing else examples), counts
 
 
 def epoch_windows(n_examples: int, epoch: int, seed: int, micro_batch_size: int, grad_accumulation: int,

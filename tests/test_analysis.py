@@ -186,12 +186,25 @@ def test_family_and_date_scores(d):
     assert "contest month" in vlc.vegalite_to_svg(arms.date_chart(dates).to_json())
 
 
+def panel_domains(spec: dict) -> dict[str, list]:
+    """title -> x domain of every panel of a vconcat-of-hconcat chart."""
+    return {panel["title"]: panel["layer"][0]["encoding"]["x"]["scale"]["domain"]
+            for row in spec["vconcat"] for panel in row["hconcat"]}
+
+
 def test_arm_chart_axis_scaled_to_the_data(d):
     rows = d.rows.filter(pl.col("benchmark") == "lcb41")
-    spec = arms.arm_chart(rows).to_dict()
-    domain = spec["spec"]["layer"][0]["encoding"]["x"]["scale"]["domain"]
-    assert domain == [0, pytest.approx(2 / 6 * 1.25)]  # not 0-100% for values under 35%
+    domains = panel_domains(arms.arm_chart(rows).to_dict())
+    assert domains == {"lcb41": [0, pytest.approx(2 / 6 * 1.3)]}  # not 0-100% for values under 35%
     assert "2/6" in vlc.vegalite_to_svg(arms.arm_chart(rows).to_json())  # k/n labels
+
+
+def test_arm_chart_panels_have_their_own_axes_and_no_empty_slot(d):
+    spec = arms.arm_chart(d.rows).to_dict()
+    rows = [[panel["title"] for panel in row["hconcat"]] for row in spec["vconcat"]]
+    assert rows == [["heldout: both", "heldout: diverse only", "heldout: unseen"], ["lcb41", "humaneval"]]
+    domains = panel_domains(spec)
+    assert len({tuple(v) for v in domains.values()}) > 1  # each panel ends above its own largest value
 
 
 # -- significance -------------------------------------------------------------------------
@@ -224,7 +237,29 @@ def test_sampled_paired_bootstrap_between_arms(d):
     row = table.row(2, named=True)
     assert row["diff"] == pytest.approx(row["pass1_b"] - row["pass1_a"]) and row["lo"] <= row["diff"] <= row["hi"]
     assert table["p_holm"].to_list() == pytest.approx(holm(table["p_value"].to_list()))
-    assert "bootstrap p" in significance.sampled_gt(d.sampled).as_raw_html()
+    assert table["sign_holm"].to_list() == pytest.approx(holm(table["sign_p"].to_list()))
+    assert "sign test Holm p" in significance.sampled_gt(d.sampled).as_raw_html()
+
+
+def test_a_difference_needs_enough_events_over_problems():
+    """Seven problems going one way could at best reach p = 0.016 > 0.05 / 3: too few events for a
+    table of three tests, whatever a bootstrap over samples says; enough events and a small p differ."""
+    assert significance.verdict(7, 3, 0.0) == "differs"  # 7 is the fewest the Holm threshold allows
+    assert significance.verdict(6, 3, 0.0) == "too few events"
+    assert significance.verdict(0, 1, 1.0) == "too few events"
+    assert significance.verdict(20, 3, 0.2) == "not distinguishable"
+    assert significance.verdict(20, 3, 0.01) == "differs"
+
+
+def test_mcnemar_summary_and_pvalues(d):
+    from analysis.blocks import pvalue
+
+    assert (pvalue(0.0004), pvalue(0.0123), pvalue(1.0)) == ("< 0.001", "0.012", "1.000")
+    summary_table = significance.mcnemar_summary(d.mcnemar)
+    assert set(summary_table["pair"]) == {"base vs deep", "base vs diverse", "deep vs diverse"}
+    cells = " ".join(summary_table["cell"].to_list())
+    assert "only first/only second" in cells and "0.000" not in cells
+    assert "0.000" not in significance.mcnemar_gt(d.mcnemar).as_raw_html()
 
 
 # -- the generated answer ---------------------------------------------------------------------
@@ -366,7 +401,19 @@ def test_cost_frame(study):
     assert rows["deep-s1"]["generation_greedy_s"] == pytest.approx(
         0.02 * answers.filter(pl.col("decoding") == "greedy").height)
     assert rows["total"]["scoring_cpu_s"] == pytest.approx(0.05 * study.samples.height)
-    assert "not recorded" in context.cost_table(cost).as_raw_html()
+    assert "training job" in context.cost_table(cost).as_raw_html()
+
+
+def test_cost_counts_a_shared_training_job_once(study):
+    cohort = {"runs": ["deep-s1", "diverse-s1"], "wall_seconds": 90.0}
+    training = {"deep-s1": {"seconds": 80.0, "cohort": cohort}, "diverse-s1": {"seconds": 80.0, "cohort": cohort},
+                "deep-s2": {"seconds": 50.0}}
+    cost = context.cost_frame(study.runs, study.completions, study.samples, study.losses, training)
+    rows = {r["model"]: r for r in cost.iter_rows(named=True)}
+    assert rows["deep-s1"]["training_job"] == rows["diverse-s1"]["training_job"] != rows["deep-s2"]["training_job"]
+    assert (rows["deep-s1"]["training_s"], rows["diverse-s1"]["training_s"]) == (80.0, None)
+    assert rows["total"]["training_s"] == pytest.approx(80.0 + 50.0 + sum(
+        r["training_s"] or 0 for m, r in rows.items() if m not in ("deep-s1", "diverse-s1", "deep-s2", "total")))
 
 
 # -- context -------------------------------------------------------------------------------------
@@ -382,14 +429,18 @@ def test_settings_show_only_differing_keys(study):
 
 
 def test_prompts_verbatim_and_original_study_power(study):
-    html = context.prompts_html(study.prompts)
-    assert "&lt;|im_start|&gt;user" in html and "Read the inputs from standard input" in html
-    assert html.index("prompt <code>train</code>") < html.index("prompt <code>lcb</code>")
+    text = context.prompts_markdown(study.prompts)
+    assert "<|im_start|>user" in text and "Read the inputs from standard input" in text
+    assert text.index("prompt `train`") < text.index("prompt `lcb`") and "\n```\n" in text
     text = context.reported_power_sentence()
     assert "4 problems of 41" in text and "would be 0.125" in text and "at least 6 such problems" in text
     frame = context.reported_frame()
-    readme = {r["model"]: r["solved"] for r in frame.filter(pl.col("source") == "README").iter_rows(named=True)}
+    readme = {r["model"]: r["solved"] for r in frame.filter(pl.col("source").str.contains("README"))
+              .iter_rows(named=True)}
     assert readme == context.ORIGINAL_STUDY["readme"]
+    assert set(frame["source"]) == set(context.ORIGINAL_STUDY["sources"].values())  # every number names its document
+    claim = context.original_claim()
+    assert "README" in claim and ".docx report" in claim
 
 
 def test_run_overview(study):
@@ -447,22 +498,26 @@ def test_case_detail_and_statement(d, study):
     assert [r["model"] for r in detail] == ["base", "deep-s1"]
     assert detail[1]["stderr"].rstrip().endswith("EOFError: EOF when reading a line")
     assert (detail[1]["input"], detail[1]["expected"]) == ("2\n0 1\n", "1\n")
-    html = cases.case_table(detail, "t").as_raw_html()
-    assert "fixture code: deep-s1 on HumanEval/0" in html and "test 0 (public)" in html
+    text = cases.case_markdown(case | dict(title="t", url=None), "a statement", detail)
+    assert "fixture code: deep-s1 on HumanEval/0" in text and "test 0 (public)" in text and "```python" in text
     statement = cases.statement_of(study.prompts, study.statements, "heldout", "fa-0")
     assert statement.startswith("Fixture statement of fa-0")
     assert cases.statement_of(study.prompts, study.statements, "lcb41", "abc903_a").startswith("Fixture AtCoder task C")
-    assert "not stored" in cases.statement_html(cases.statement_of(study.prompts, {}, "heldout", "fa-2"))
+    assert "not stored" in cases.case_markdown(case | dict(title="t", url=None),
+                                               cases.statement_of(study.prompts, {}, "heldout", "fa-2"), detail)
     assert cases.truncate("x" * 30, 20).endswith("[10 more characters]")
 
 
-def test_per_problem_table_and_csv(d):
+def test_per_problem_csv(d, tmp_path):
+    from analysis.blocks import csv
+
     matrix = problems.problem_matrix(d.per, d.roles, "lcb41", "lcb", "lcb")
     assert matrix.columns[5:] == MODELS and matrix["solved_by"][0] == max(matrix["solved_by"])
-    html = problems.problem_table(matrix).as_raw_html()
-    assert 'href="https://atcoder.jp/contests/abc901/tasks/abc901_a"' in html and "✓" in html
-    link = problems.csv_link(matrix, "per-problem-lcb41.csv")
-    assert 'download="per-problem-lcb41.csv"' in link and "data:text/csv;base64," in link
+    text = csv(matrix, "per-problem-lcb41.csv", "Per problem", tmp_path)
+    assert pl.read_csv(tmp_path / "per-problem-lcb41.csv").height == matrix.height
+    html_part, pdf_part = text.split('when-format="html"}', 2)[1:]
+    assert 'download="per-problem-lcb41.csv"' in html_part and "data:text/csv;base64," in html_part
+    assert "per-problem-lcb41.csv" in pdf_part and "data:" not in pdf_part
 
 
 def test_headline_table_per_model(d, study):

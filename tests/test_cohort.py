@@ -175,6 +175,50 @@ def test_seeds_of_one_corpus_encode_it_once(tmp_path, tiny_dir, monkeypatch):
         assert len(counts) == 1
 
 
+def shared_file(folder):
+    rows = [{**r, "input": r["input"].replace("Problem", "Task")} for r in make_rows(n_problems=4, per_problem=1)]
+    return write_rows(folder / "shared.jsonl", rows)
+
+
+def add_shared(config, shared):
+    text = config.read_text().replace("max_length = 128\n", f'max_length = 128\nshared_valid = "{shared}"\n')
+    config.write_text(text)
+    return config
+
+
+@pytest.mark.slow
+def test_shared_validation_loss_is_what_training_alone_records_and_is_never_judged(tmp_path, tiny_dir, monkeypatch):
+    shared = shared_file(tmp_path)
+    config = add_shared(write_config(tmp_path / "alone", tiny_dir, "deep"), shared)
+    alone = train(config, overrides={"run": {"output_dir": str(tmp_path / "alone" / "deep-s5")}, "train": {"seed": 5}},
+                  device="cpu")
+    cohort_cfg = add_shared(write_config(tmp_path / "solo", tiny_dir, "deep"), shared)
+    cohort.train_cohort([str(cohort_cfg)], [5], device="cpu", log=quiet)
+    a, b = losses(alone), losses(tmp_path / "solo" / "deep-s5")
+    assert a.keys() == b.keys() and {k for k in a if k[1] == "valid_shared"} == {(2, "valid_shared"),
+                                                                                 (4, "valid_shared")}
+    for key in a:
+        assert b[key] == pytest.approx(a[key], rel=1e-4, abs=1e-5), key
+    # a shared loss that falls at every evaluation does not delay early stopping on a flat own validation loss
+    real = cohort.validation_losses
+
+    def falling(model, members, *args, split="valid", **kwargs):
+        values = real(model, members, *args, split=split, **kwargs)
+        return {i: v - members[0].state.step for i, v in values.items()} if split == "valid_shared" else values
+
+    monkeypatch.setattr(cohort, "validation_losses", falling)
+    flat = add_shared(write_config(tmp_path / "flat", tiny_dir, "deep", max_steps=20, eval_every=1, learning_rate=0.0,
+                                   early_stopping_patience=2, warmup_ratio=0.0), shared)
+    cohort.train_cohort([str(flat)], [5], device="cpu", log=quiet)
+    run = tmp_path / "flat" / "deep-s5"
+    summary = json.loads((run / "training.json").read_text())
+    assert summary["stop_reason"] == "early_stopping" and summary["step"] == 3 and summary["best_step"] == 1
+    assert summary["data"]["valid_shared"]["rows"] == 4
+    got = losses(run)
+    assert [got[(s, "valid_shared")] for s in (1, 2, 3)] == sorted((got[(s, "valid_shared")] for s in (1, 2, 3)),
+                                                                   reverse=True)
+
+
 def test_supervision_picks_the_states_that_predict_supervised_tokens():
     from codegen_study.cohort_batch import supervision
 

@@ -213,3 +213,28 @@ def test_export_needs_stored_completions(tmp_path, capsys):
     assert "no completions stored" in capsys.readouterr().err
     assert export("--run", tmp_path / "nope", "--format", "lcb", "--out", tmp_path / "x.json") == 2
     assert "--run" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+
+
+def test_a_utf8_byte_order_mark_is_read(tmp_path):
+    for text in ('{"question_id": "q", "code": "print(1)"}\n', '[{"question_id": "q", "code": "print(1)"}]'):
+        path = tmp_path / "bom.jsonl"
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert read_sample_file(path)[1][0].code == "print(1)"
+
+
+def test_inputs_over_their_cap_or_not_regular_are_refused_in_one_line(tmp_path, monkeypatch):
+    from codegen_study.files import iter_jsonl
+
+    monkeypatch.setenv("CODEGEN_STUDY_MAX_INPUT_MB", "1")
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"question_id": "q", "code": "' + "x" * (2 << 20) + '"}\n')
+    with pytest.raises(UserError, match="larger than 1 MiB"):
+        read_sample_file(big)
+    with pytest.raises(UserError, match="larger than 1 MiB"):
+        list(iter_jsonl(big, "corpus"))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # no writer: refused at once, not waited on
+    with pytest.raises(UserError, match="not a regular file"):
+        read_sample_file(fifo)
+    with pytest.raises(UserError, match="not a regular file"):
+        list(iter_jsonl(fifo, "corpus"))

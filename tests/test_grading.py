@@ -427,3 +427,42 @@ def test_call_based_numpy_scalar_compares_by_value(sandbox):
     code = ("import numpy as np\nclass Solution:\n    def addTwo(self, a, b):\n"
             "        return np.sum([a, b]) if isinstance(a, int) else a + b\n")
     assert run(functional(), get_profile("lcb"), sandbox, code=code).verdict == "passed"
+
+
+# -- forging a function-call verdict: each graded as the reference harness grades it (failed) -------
+FORGERIES = {
+    "patched builtins": "import builtins\nbuiltins.exec = lambda *a, **k: None\n",
+    "frame walking": ("import sys, os\nf = sys._getframe()\nwhile f:\n"
+                      "    for v in list(f.f_locals.values()):\n"
+                      "        if isinstance(v, (str, bytes)):\n"
+                      "            os.write(1, v if isinstance(v, bytes) else v.encode('utf-8', 'replace'))\n"
+                      "    f = f.f_back\nos._exit(0)\n"),
+    "heap scanning": ("import ctypes, os, re\nfound = set()\n"
+                      "for line in open('/proc/self/maps').read().splitlines():\n"
+                      "    lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+                      "    if line.split()[1][:2] != 'rw' or hi - lo > 1 << 26:\n        continue\n"
+                      "    found.update(re.findall(rb'\\n[0-9a-f]{32}', ctypes.string_at(lo, hi - lo)))\n"
+                      "os.write(1, b''.join(found)[:1 << 19])\nos._exit(0)\n"),
+    "early exit": "import os\nos._exit(0)\n",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(FORGERIES))
+def test_a_wrong_humaneval_solution_cannot_forge_its_check(sandbox, attack):
+    completion = "    return False\n\n" + FORGERIES[attack]
+    [v] = grade(humaneval_zero(), [Sample("HumanEval/0", 0, completion=completion)], get_profile("humaneval"),
+                sandbox=sandbox)
+    assert not v.passed and v.verdict in ("wrong_answer", "runtime_error")
+
+
+@pytest.mark.parametrize("attack", sorted(FORGERIES))
+def test_a_wrong_call_based_solution_cannot_forge_its_value(sandbox, attack):
+    code = "class Solution:\n    def addTwo(self, a, b):\n        return 0\n" + FORGERIES[attack]
+    assert not run(functional(), get_profile("lcb"), sandbox, code=code).passed
+
+
+def test_humaneval_failure_names_the_failing_line_of_the_test(sandbox):
+    [v] = grade(humaneval_zero(), [Sample("HumanEval/0", 0, completion="    return False\n")], get_profile("humaneval"),
+                sandbox=sandbox)
+    assert v.verdict == "wrong_answer" and "check: AssertionError" in v.tests[0].stderr
+    assert "assert candidate(" in v.tests[0].stderr

@@ -1,4 +1,5 @@
-"""prompts: one conversation for training and evaluation, and the prompt styles that differ from it."""
+"""prompts: one conversation for training and evaluation, the prompt styles that differ from it, and
+solved examples (shots) shown before the question."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ pytest.importorskip("transformers")
 
 from tiny_lm import make_tokenizer  # noqa: E402
 
+from codegen_study.errors import UserError  # noqa: E402
 from codegen_study.problems import Problem, load_humaneval, load_lcb  # noqa: E402
 from codegen_study.prompts import (  # noqa: E402
+    SEED_SEPARATOR,
     STDIN_INSTRUCTION,
     SYSTEM_PROMPT,
+    encode,
+    load_shots,
     prompt_ids,
     prompt_text,
+    statement_message,
     user_message,
 )
 from codegen_study.training_data import IGNORE, DataConfig, encode_example  # noqa: E402
@@ -85,3 +91,61 @@ def test_unknown_style_is_rejected():
     problem = load_humaneval()[0]
     with pytest.raises(ValueError, match="unknown prompt style 'chatty'"):
         user_message(problem, "chatty")
+
+
+SHOT = ("Print the sum of A and B.\n\nInput\n\nA B", "Add them.\n\n```python\na, b = map(int, input().split())\n"
+        "print(a + b)\n```")
+
+
+@pytest.mark.parametrize("prompt_format", ["chat", "seed"])
+@pytest.mark.parametrize("style", ["train", "lcb"])
+def test_a_shot_comes_before_the_question_and_the_prompt_still_ends_with_the_generation_prompt(
+        tok, prompt_format, style):
+    problem = as_problem(corpus_rows()[0])
+    plain = prompt_ids(tok, problem, style=style, prompt_format=prompt_format)
+    ids = prompt_ids(tok, problem, style=style, prompt_format=prompt_format, shots=[SHOT])
+    text = tok.decode(ids)
+    shot_user = statement_message(SHOT[0], style)
+    at_statement, at_answer = text.index(shot_user), text.index(SHOT[1])
+    question = text.rindex(user_message(problem, style))
+    assert at_statement < at_answer < question
+    assert text.startswith(SYSTEM_PROMPT if prompt_format == "seed" else "<|im_start|>system\n" + SYSTEM_PROMPT)
+    ending = tok.decode(plain[-6:])  # the last tokens of the question and the generation prompt
+    assert text.endswith(ending) and len(ids) > len(plain) + 10
+    if prompt_format == "chat":
+        assert f"{shot_user}<|im_end|>\n<|im_start|>assistant\n{SHOT[1]}<|im_end|>\n<|im_start|>user\n" in text
+        assert text.endswith("<|im_end|>\n<|im_start|>assistant\n")
+    else:
+        assert f"{shot_user}{SEED_SEPARATOR}{SHOT[1]}\n\n" in text and text.endswith(SEED_SEPARATOR)
+
+
+def test_no_shots_changes_nothing_and_the_answer_follows_the_shots(tok):
+    row = corpus_rows()[1]
+    user = statement_message(row["input"], "train")
+    assert encode(tok, user, row["output"], shots=()) == encode(tok, user, row["output"])
+    prompt, answer = encode(tok, user, row["output"], shots=[SHOT])
+    assert answer == encode(tok, user, row["output"])[1]  # the answer is tokenized alike after a shot
+    assert prompt[-len(answer):] != answer and len(prompt) > len(encode(tok, user)[0])
+
+
+def test_load_shots_reads_corpus_rows_and_names_file_and_line(tmp_path):
+    good = tmp_path / "shots.jsonl"
+    good.write_text(json.dumps({"id": "s", "input": SHOT[0], "output": SHOT[1]}) + "\n")
+    assert load_shots(good) == (SHOT,)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"input": SHOT[0], "output": SHOT[1]}) + "\n" + json.dumps({"input": "x"}) + "\n")
+    with pytest.raises(UserError, match=r"bad\.jsonl:2: .*'output'"):
+        load_shots(bad)
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(UserError, match="empty.jsonl: no shots"):
+        load_shots(tmp_path / "empty.jsonl")
+    with pytest.raises(UserError, match="missing.jsonl: no such shots file"):
+        load_shots(tmp_path / "missing.jsonl")
+
+
+def test_eval_config_takes_a_shots_file():
+    from codegen_study.generate import EvalConfig
+
+    assert EvalConfig().shots is None and EvalConfig(shots="corpora/shots.jsonl").shots == "corpora/shots.jsonl"
+    with pytest.raises(ValueError, match="shots"):
+        EvalConfig(shots="")

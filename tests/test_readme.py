@@ -14,9 +14,16 @@ def _readme_commands() -> list[str]:
 def test_readme_opens_with_two_commands_and_ci_runs_the_test_one():
     main_job, tests = _readme_commands()
     assert "analysis.render" in main_job and "[report]" in main_job and "torch" not in main_job
+    # Quarto when it is on PATH (HTML + PDF), the offline preview otherwise: one line either way
+    assert "command -v quarto" in main_job and "quarto render report.qmd" in main_job
     assert "pytest" in tests and "torch==2.13.0" in tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert tests in ci
+    # CI installs Quarto where the machine provides the installer; nothing else reads ../shared
+    assert any("../shared/tools/quarto/install.sh" in line for line in ci)
+    shared = [path for folder in ("analysis", "codegen_study", "tests") for path in (ROOT / folder).rglob("*.py")
+              if "../shared" in path.read_text(encoding="utf-8") and path.name != "test_readme.py"]
+    assert shared == [] and "../shared" not in (ROOT / "report.qmd").read_text(encoding="utf-8")
 
 
 def test_readme_table_names_every_module():

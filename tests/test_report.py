@@ -17,12 +17,14 @@ import pytest
 from analysis import render
 from codegen_study.results import find_stores
 from tests.conftest import FIXTURES, ROOT
+from tests.test_quarto import html_prose, literal_backticks
 
 REPORT = ROOT / "report.qmd"
 STORE = FIXTURES / "store" / "runs"
 CHROMIUM = Path("/usr/bin/chromium")
 #: the top-level sections, in the order a reader meets them
-SECTIONS = ["Question and answer", "Results", "Significance and power", "Sensitivity", "Limitations", "Appendix"]
+SECTIONS = ["Question and answer", "Methods", "Results", "Significance and power", "Sensitivity", "Limitations",
+            "Appendix"]
 
 
 def render_preview(data: Path, out: Path) -> str:
@@ -57,11 +59,16 @@ def test_every_chunk_is_labelled_and_captioned():
 def test_top_level_sections_in_order():
     text = REPORT.read_text(encoding="utf-8")
     assert re.findall(r"^## (.+?) \{#sec-[\w-]+\}$", text, flags=re.M) == SECTIONS
-    # the first screen holds the question, the answer and the results table, before any other section
-    first = text[text.index("## Question and answer"):text.index("## Results")]
-    for needle in ("**Question.**", "**The original claim.**", "**Answer.** `{python} S.answer_text(d)`",
-                   "label: tbl-answer"):
+    # the first screen: the question, one sentence of answer (family-level tests), the 2 x 2 table, the format control
+    first = text[text.index("## Question and answer"):text.index("## Methods")]
+    for needle in ("**Question.**", "**The original claim.**",
+                   "**Answer.** `{python} Markdown(family_tests.answer_sentence(fam_tests))`", "label: tbl-answer",
+                   "design.headline_2x2(fam_rows)", "methods.format_sentence(fam_rows)"):
         assert needle in first
+    assert (first.index("**Question.**") < first.index("answer_sentence") < first.index("label: tbl-answer")
+            < first.index("format_sentence"))
+    # methods (budget, stop reasons) before any result
+    assert text.index("methods.budget_sentence") < text.index("## Results")
     # per-problem tables only in the appendix
     assert text.index("label: per-problem") > text.index("## Appendix")
 
@@ -69,6 +76,16 @@ def test_top_level_sections_in_order():
 def test_quarto_never_serves_frozen_output():
     config = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
     assert re.search(r"^\s*freeze:\s*false\s*$", config, flags=re.M)
+
+
+def test_report_names_its_kernel_and_shows_no_html_displays():
+    """A bare `quarto render` must use the python3 kernel, and for PDF Quarto keeps only the text
+    form of an HTML display, so chunks show Markdown (`analysis.blocks`), never `HTML(...)`."""
+    text = REPORT.read_text(encoding="utf-8")
+    header = text.split("\n---\n", 1)[0]
+    assert re.search(r"^jupyter:\s*python3\s*$", header, flags=re.M)
+    assert "HTML(" not in text and "import HTML" not in text
+    assert "embed-resources: true" in (ROOT / "_quarto.yml").read_text(encoding="utf-8")
 
 
 def test_setup_reads_store_from_env_var():
@@ -109,10 +126,12 @@ def test_preview_on_fixtures(preview):
     assert html.count("<svg") >= 4  # arms, checkpoints, contest dates, failures
     for n in range(1, 5):
         assert f"<b>Figure {n}:</b>" in html
-    assert "Reported, not reproduced" in html and "https://atcoder.jp/contests/abc901/tasks/abc901_a" in html
+    assert "Reported, not reproduced" in html and "https://atcoder.jp/contests/" in html
     assert "Deep 4.7 / 0.7 / 0" in html  # the generated answer, evaluated in the kernel
     assert "EOFError" in html and "data:text/csv;base64," in html and "&lt;|im_start|&gt;user" in html
     assert "cdn." not in html and "<script src" not in html  # offline, self-contained
+    assert literal_backticks(html_prose(html)) == [] and "IPython.core.display" not in html
+    assert "{=html}" not in html and "content-visible" not in html  # Quarto markup resolved
     h2 = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<h2[^>]*>(.*?)</h2>", html, flags=re.S)]
     assert h2 == SECTIONS
 

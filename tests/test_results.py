@@ -130,3 +130,17 @@ def test_repair_cuts_a_torn_tail_and_keeps_whole_lines(tmp_path):
     store.path("losses").write_bytes(whole + b'{"model": "m", "st')
     store.repair("losses")
     assert store.path("losses").read_bytes() == whole
+
+
+def test_runs_refuses_a_file_a_non_object_row_and_a_corrupt_parquet_in_one_line(tmp_path):
+    from codegen_study.cli import main
+
+    (tmp_path / "f").write_text("")
+    bad = tmp_path / "stores" / "run"
+    bad.mkdir(parents=True)
+    (bad / "runs.jsonl").write_text('[{"run_id": "x"}]\n')
+    broken = tmp_path / "stores2" / "run"
+    broken.mkdir(parents=True)
+    (broken / "runs.parquet").write_text("not parquet")
+    for root in (tmp_path / "f", tmp_path / "stores", tmp_path / "stores2"):
+        assert main(["runs", str(root)]) == 2

@@ -6,6 +6,7 @@ and the matching protection is not active.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -210,6 +211,28 @@ def test_same_program_on_other_inputs_is_recompiled_state_free(box):
     jobs = [Job("import sys\nseen = globals().setdefault('seen', [])\nseen.append(input())\nprint(seen)", s, FAST)
             for s in ("a\n", "b\n", "c\n")]
     assert [o.stdout for o in box.run_many(jobs)] == ["['a']\n", "['b']\n", "['c']\n"]
+
+
+def test_cpu_of_children_the_kernel_reaped_counts(box):
+    """Children of a parent that ignores SIGCHLD are reaped by the kernel: their CPU reaches no
+    parent's rusage and no /proc entry, but the run's CPU cgroup counts it."""
+    require(box, "cpu_cgroup")
+    out = run(box, """
+        import os, signal, time
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        for _ in range(25):  # one short child at a time: no poll sees much CPU in a live process
+            if os.fork() == 0:
+                t = time.process_time()
+                while time.process_time() - t < 0.1:
+                    pass
+                os._exit(0)
+            try:
+                os.wait()  # with SIGCHLD ignored: returns (ECHILD) once the child is gone
+            except ChildProcessError:
+                pass
+        print("done")
+    """, limits=Limits(timeout_s=1.0, memory_mb=512, wall_s=20.0))
+    assert out.status == "timeout" and out.seconds >= 1.0
 
 
 def test_timeout_still_stops_a_program_that_ignores_the_cpu_timer(box):
@@ -510,23 +533,116 @@ def test_writing_to_the_old_status_fd_neither_aborts_nor_forges(box):
     assert_pool_works(box)
 
 
-def test_check_runs_after_the_program_in_its_namespace(box):
-    out = box.run(Job("x = 41", check="print(x + 1)", limits=FAST))
-    assert (out.status, out.stdout, out.checked) == ("ok", "42\n", True)
+def checked_job(code: str, check: str, call=("f",), limits: Limits = FAST) -> Job:
+    return Job(textwrap.dedent(code), "", limits, check=textwrap.dedent(check), call=call)
+
+
+def test_check_runs_in_its_own_process_and_calls_the_program(box):
+    out = box.run(checked_job("""
+        x = 41
+        def f(v):
+            print("called", v)
+            return (v + x, [1.5, None], {"k": {2, 3}})
+    """, """
+        assert "x" not in globals() and "f" not in globals()  # the program's names stay there
+        got = candidate(1)
+        assert got == (42, [1.5, None], {"k": {2, 3}}) and type(got) is tuple
+        report("seen " + repr(got[0]))
+    """))
+    assert (out.status, out.stdout, out.check_result, out.check_detail) == ("ok", "called 1\n", "passed", "seen 42")
+
+
+def test_a_failing_check_names_its_line_and_an_exception_crosses_by_name(box):
+    out = box.run(checked_job("def f(v):\n    return v", "assert candidate(1) == 1\nassert candidate(2) == 3, 'two'\n"))
+    assert out.check_result == "failed" and "check line 2" in out.check_detail and "two" in out.check_detail
+    out = box.run(checked_job("def f(v):\n    raise KeyError(v)",
+                              "try:\n    candidate(1)\nexcept KeyError:\n    report('caught')\n"))
+    assert (out.check_result, out.check_detail) == ("passed", "caught")
+    out = box.run(checked_job("x = 1", "candidate(1)"))
+    assert out.check_result == "error" and "NameError" in out.check_detail
 
 
 @pytest.mark.parametrize("early_exit", ["exit()", "quit()", "import sys; sys.exit(0)", "import os; os._exit(0)"])
 def test_an_early_exit_never_counts_as_a_completed_check(box, early_exit):
-    out = box.run(Job(early_exit, check="print('checked')", limits=FAST))
-    assert out.checked is False and "checked" not in out.stdout
+    out = box.run(checked_job(f"def f(v):\n    return v\n{early_exit}", "assert candidate(1) == 1"))
+    assert out.checked is False and out.check_result in ("error", None)
 
 
-def test_the_check_secret_is_not_in_the_programs_files(box):
-    """A program that echoes everything it can read still does not produce the completion secret."""
-    out = box.run(Job("import os, sys\nsys.stdout.write(open(__file__).read())\n"
-                      "sys.stdout.write(''.join(open(f).read() for f in os.listdir('.')))\nos._exit(0)",
-                      check="pass", limits=FAST))
-    assert out.status == "ok" and out.checked is False
+@pytest.mark.parametrize("attack", [
+    # patch the builtins a check path could use, in every module of the program's process
+    "import builtins\nfor n in ('exec', 'isinstance', 'AssertionError', 'print', 'len'):\n"
+    "    setattr(builtins, n, lambda *a, **k: True)\n",
+    # walk every frame and print every string or bytes it holds, then end
+    "import sys, os\nf = sys._getframe()\nwhile f:\n"
+    "    for v in list(f.f_locals.values()) + list(f.f_globals.values()):\n"
+    "        if isinstance(v, (str, bytes)):\n            os.write(1, v if isinstance(v, bytes) else v.encode())\n"
+    "    f = f.f_back\nos._exit(0)\n",
+    # scan its own memory, and try every other process's, for anything secret-shaped
+    "import os, re\nfound = set()\nfor pid in os.listdir('/proc'):\n    if not pid.isdigit(): continue\n"
+    "    try:\n        maps = open(f'/proc/{pid}/maps').read().splitlines()\n"
+    "        mem = open(f'/proc/{pid}/mem', 'rb', 0)\n    except OSError:\n        continue\n"
+    "    for line in maps:\n        lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+    "        if 'rw' not in line.split()[1] or hi - lo > 1 << 26: continue\n"
+    "        try:\n            mem.seek(lo); found.update(re.findall(rb'[0-9a-f]{32}', mem.read(hi - lo)))\n"
+    "        except (OSError, ValueError, OverflowError):\n            pass\n"
+    "os.write(1, b'\\n'.join(found)[:1 << 19])\nos._exit(0)\n",
+    # answer on the call channel itself, then kill everything it may signal
+    "import os, signal\nos.write(5, b'\\x0a\\x00\\x00\\x00[\"V\", true]')\n"
+    "try:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\nos._exit(0)\n",
+])
+def test_no_code_in_the_graded_process_can_produce_a_pass(box, attack):
+    """A wrong function (always False) with each way a program could forge its check: the
+    checker, another process with the test's expectations, still fails it."""
+    out = box.run(checked_job("def f(v):\n    return False\n" + attack,
+                              "assert candidate(1) is True\nassert candidate(2) is False\n"))
+    assert not out.checked and out.check_result in ("failed", "error", None)
+    assert_pool_works(box)
+
+
+def test_the_checker_is_out_of_the_programs_reach(box):
+    require(box, "uid_drop")
+    out = box.run(checked_job("""
+        import os
+        def f(v):
+            mine = os.getpid()
+            seen = []
+            for pid in os.listdir('/proc'):
+                if pid.isdigit() and int(pid) != mine:
+                    for what in ('mem', 'environ', 'fd/3'):
+                        try:
+                            open(f'/proc/{pid}/{what}', 'rb').read(1)
+                            seen.append(what)
+                        except OSError:
+                            pass
+                    try:
+                        os.kill(int(pid), 0)
+                        seen.append('signal')
+                    except OSError:
+                        pass
+            return seen
+    """, "report(repr(candidate(0)))"))
+    assert (out.check_result, out.check_detail) == ("passed", "[]")
+
+
+def test_values_cross_as_plain_data():
+    from codegen_study.sandbox.calls import Opaque, from_plain, to_plain
+
+    for v in [None, True, 0, -(10 ** 30), 1.5, float("inf"), "é\ud800", b"\x00", (1, [2, {3: (4,)}]), {1, 2},
+              frozenset({"a"}), 1 + 2j, {"k": [None]}]:
+        back = from_plain(json.loads(json.dumps(to_plain(v))))
+        assert back == v and type(back) is type(v)
+    nan = from_plain(json.loads(json.dumps(to_plain(float("nan")))))
+    assert nan != nan
+
+    class Liar(list):
+        def __eq__(self, other):
+            return True
+    assert from_plain(to_plain(Liar([1]))) == [1] and from_plain(to_plain(Liar([1]))) != []
+    odd = from_plain(to_plain(object()))
+    assert isinstance(odd, Opaque) and odd != odd.shown
+    for bad in [{"x": 1}, {"l": 3}, {"d": [[1]]}, [1], {"i": 5}]:
+        with pytest.raises((ValueError, TypeError)):
+            from_plain(bad)
 
 
 def test_program_name_can_differ_from_main(box):
@@ -735,9 +851,10 @@ def test_workers_die_with_a_killed_caller():
 
 
 def test_output_after_a_completed_check_keeps_it_completed(box):
-    """atexit handlers run after the check, as after exec() in the reference harness."""
-    out = box.run(Job("import atexit\natexit.register(print, 'bye')", check="print('checked')", limits=FAST))
-    assert (out.checked, out.stdout) == (True, "checked\nbye\n")
+    """atexit handlers run after the calls, as after exec() in the reference harness."""
+    out = box.run(checked_job("import atexit\natexit.register(print, 'bye')\ndef f(v):\n    return v",
+                              "assert candidate(3) == 3"))
+    assert (out.checked, out.stdout) == (True, "bye\n")
 
 
 def test_allowed_third_party_packages_stay_importable(box):

@@ -405,3 +405,121 @@ def test_a_program_writing_to_the_old_status_fd_cannot_stop_the_run(tmp_path):
     res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
     assert res.returncode == 0, res.stderr
     assert read_jsonl(out)[0]["verdict"] == "wrong_answer"
+
+
+def test_a_special_decimal_output_does_not_stop_the_run(tmp_path):
+    """Under lcb, printing a signalling NaN once made the comparison raise: every run of the file died."""
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(json.dumps({"question_id": "ex_sum", "sample_id": 0, "code": "print('sNaN')"}) + "\n"
+                       + json.dumps({"question_id": "ex_sum", "sample_id": 1,
+                                     "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--grader", "lcb", "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert [r["verdict"] for r in read_jsonl(out)] == ["wrong_answer", "passed"]
+
+
+def test_resume_trusts_only_rows_graded_from_the_fingerprinted_bytes(tmp_path, monkeypatch):
+    """The samples file is rewritten while a run reads it, and the run dies before the end: its
+    side file must describe the bytes its rows were graded from, so the rerun on the new file
+    grades it anew instead of resuming rows of the old one."""
+    import argparse
+
+    from codegen_study import scoring
+
+    samples, out = tmp_path / "s.jsonl", tmp_path / "r.jsonl"
+    wrong = json.dumps({"question_id": "ex_sum", "sample_id": 0, "code": "print(0)"}) + "\n"
+    right = json.dumps({"question_id": "ex_sum", "sample_id": 0,
+                        "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
+    samples.write_text(wrong)
+    real_parse = scoring.read_sample_file
+
+    def parse_then_rewrite(*a, **k):
+        got = real_parse(*a, **k)
+        samples.write_text(right)  # another process replaces the file under the run
+        return got
+
+    def die(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scoring, "read_sample_file", parse_then_rewrite)
+    monkeypatch.setattr(scoring, "_write_out", die)
+    args = argparse.Namespace(benchmark=str(EXAMPLE_B), samples=str(samples), out=str(out), grader=None, timeout=None,
+                              workers=1, extraction=None, store=None, model="samples")
+    with pytest.raises(KeyboardInterrupt):
+        scoring.run(args)
+    assert (tmp_path / "r.jsonl.partial").exists() and not out.exists()
+    monkeypatch.undo()
+    res = score("--benchmark", EXAMPLE_B, "--samples", samples, "--out", out, "--workers", 1)
+    assert res.returncode == 0, res.stderr
+    assert "resuming" not in res.stderr
+    assert read_jsonl(out)[0]["verdict"] == "passed"
+
+
+def sandbox_processes(caller: int) -> list[int]:
+    """Launcher, workers, runs and checkers started for `caller` (they share the launcher's
+    command line, which names the caller's pid; an exec'd run carries SLEEP_TOKEN)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if (any(b"s.launch(" in a for a in argv) and str(caller).encode() in argv) or SLEEP_TOKEN.encode() in argv:
+                found.append(int(name))
+    return found
+
+
+SLEEP_TOKEN = f"{os.getpid() % 10**6}.{int(time.time()) % 10**4}7"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds(tmp_path, sig):
+    """Killed mid-run with long limits (a sleeping run and a busy one in hand, more queued),
+    the scorer leaves no launcher, worker or run behind 2 s after it is gone."""
+    samples = tmp_path / "s.jsonl"
+    codes = [f"import os\nos.execvp('sleep', ['sleep', '{SLEEP_TOKEN}'])  # {i}" for i in range(3)]
+    codes += [f"while True:\n    pass  # {i}" for i in range(3)]
+    samples.write_text("".join(json.dumps({"question_id": "ex_sum", "sample_id": i, "code": c}) + "\n"
+                               for i, c in enumerate(codes)))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "codegen_study", "score", "--benchmark", str(EXAMPLE_B),
+                             "--samples", str(samples), "--out", str(tmp_path / "r.jsonl"), "--workers", "2",
+                             "--timeout", "60"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            SLEEP_TOKEN.encode() in open(f"/proc/{p}/cmdline", "rb").read() for p in sandbox_processes(proc.pid)
+            if os.path.exists(f"/proc/{p}/cmdline")):
+        time.sleep(0.05)
+    time.sleep(0.3)  # the busy run is in hand too
+    assert sandbox_processes(proc.pid), "the run never started"
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    gone = time.monotonic()
+    while sandbox_processes(proc.pid) and time.monotonic() < gone + 2.0:
+        time.sleep(0.05)
+    assert sandbox_processes(proc.pid) == []
+
+
+def test_samples_on_stdin_are_read_once_and_an_empty_file_warns(tmp_path):
+    line = json.dumps({"question_id": "ex_sum", "code": "a, b = map(int, input().split())\nprint(a + b)"}) + "\n"
+    res = score("--benchmark", EXAMPLE_B, "--samples", "-", "--out", tmp_path / "r.jsonl", "--workers", 1, input=line)
+    assert res.returncode == 0, res.stderr
+    assert read_jsonl(tmp_path / "r.jsonl")[0]["verdict"] == "passed"
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("")
+    res = score("--benchmark", EXAMPLE_B, "--samples", empty, "--out", tmp_path / "e_out.jsonl", "--workers", 1)
+    assert res.returncode == 0 and "warning:" in res.stderr and read_jsonl(tmp_path / "e_out.jsonl") == []
+
+
+def test_a_bad_store_is_refused_before_any_progress_file(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    out = tmp_path / "r.jsonl"
+    res = score("--benchmark", EXAMPLE_B, "--samples", EXAMPLE_S, "--out", out, "--store", blocker)
+    assert_one_line_error(res, "--store")
+    assert not out.with_name("r.jsonl.partial").exists()

@@ -29,8 +29,7 @@ def eval_table(**extra) -> str:
     return "[eval]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
 
 
-@pytest.fixture
-def study(tmp_path):
+def make_study(tmp_path):
     model = save_tiny(tmp_path / "model")
     head = f'[model]\nname_or_path = "{model}"\nprecision = "fp32"\n'
     arms = []
@@ -46,6 +45,11 @@ def study(tmp_path):
     config.write_text(f'# codegen-study study --config study.toml\n[study]\narms = {json.dumps(arms)}\n'
                       f'seeds = [1, 2]\ncontrols = ["{control}"]\nout = "{tmp_path}/stores"\n')
     return {"root": tmp_path, "config": config, "arms": arms}
+
+
+@pytest.fixture
+def study(tmp_path):
+    return make_study(tmp_path)
 
 
 @pytest.mark.slow
@@ -68,7 +72,8 @@ def test_one_command_trains_generates_scores_and_counts_its_costs(study):
             assert (stores / label / "training.json").exists() and (stores / label / "losses.jsonl").exists()
             assert "scoring" in json.loads((stores / label / "env.json").read_text())
     costs = json.loads((stores / "study-costs.json").read_text())
-    assert {"synth", "train", "generate-greedy", "generate-sampled", "score", "records"} <= set(costs["stages"])
+    stages = {"synth", "train", "generate-final", "generate-checkpoints", "generate-sampled", "score", "records"}
+    assert stages <= set(costs["stages"])
     assert costs["gpu_seconds_total"] == pytest.approx(sum(s["seconds"] for s in costs["stages"].values() if s["gpu"]))
 
     # rerun after a kill that lost the last completions of one store: only those are made again
@@ -90,3 +95,24 @@ def test_arms_must_share_the_evaluation_and_the_base_model(study):
         from codegen_study.study import StudyConfig, make_plan
 
         make_plan(load_section(study["config"], "study", StudyConfig), need_checkpoints=False)
+
+
+@pytest.mark.slow
+def test_two_ranks_split_generation_and_write_what_one_process_writes(study):
+    """Under `gpus = 2` each stage that uses a device runs one process per device (torchrun; on CPU
+    here): the trainings split by run, the completions by engine call, into the same stores."""
+    root, config = study["root"], study["config"]
+    assert main(["study", "--config", str(config), "--only", "train"]) == 0
+    assert main(["study", "--config", str(config), "--only", "generate", "--part", "greedy"]) == 0
+    two = root / "study2.toml"
+    two.write_text(config.read_text().replace('/stores"', '/stores2"') + "gpus = 2\n")
+    assert main(["study", "--config", str(two), "--only", "generate", "--part", "greedy"]) == 0
+
+    def greedy(folder):
+        return {(r["model"], r["step"], r["prompt"], r["question_id"]): r["completion"]
+                for d in sorted(folder.iterdir()) if d.is_dir()
+                for r in Store(d).iter_rows("completions") if r["decoding"] == "greedy"}
+
+    one, split = greedy(root / "stores"), greedy(root / "stores2")
+    assert one and split == one
+    assert json.loads((root / "stores2" / "base" / "env.json").read_text())["generation"]["world_size"] == 2

@@ -143,6 +143,17 @@ def test_train_state_judges_validation_losses():
         never.step = step
         never.judge(1.0, patience=0)  # 0: no early stopping
     assert not never.finished and never.best_step == 1
+    # a loss that still falls, but by less than min_delta, counts as no improvement
+    crumbs = TrainState()
+    for step, val in ((1, 0.0200), (2, 0.0171), (3, 0.0165), (4, 0.0163)):
+        crumbs.step = step
+        crumbs.judge(val, patience=2, min_delta=0.001)
+    assert crumbs.stop_reason == "early_stopping" and crumbs.best_step == 2
+    plain = TrainState()
+    for step, val in ((1, 0.0200), (2, 0.0171), (3, 0.0165), (4, 0.0163)):
+        plain.step = step
+        plain.judge(val, patience=2)
+    assert not plain.finished and plain.best_step == 4
 
 
 def test_env_json_keeps_one_record_per_stage_and_reads_the_older_flat_shape(tmp_path):
@@ -250,6 +261,40 @@ def test_early_stopping_stops_after_patience(tmp_path, tiny_dir):
     out = train(cfg)
     summary = json.loads((out / "training.json").read_text())
     assert summary["stop_reason"] == "early_stopping" and summary["step"] == 3 and summary["best_step"] == 1
+
+
+def with_shared_valid(cfg, tmp_path):
+    """`cfg` with `[data] shared_valid` set to a file of other problems (splits of every kind: all rows count)."""
+    rows = [{**r, "input": r["input"].replace("Problem", "Task")} for r in make_rows(n_problems=4, per_problem=1)]
+    shared = write_rows(tmp_path / "shared.jsonl", rows)
+    cfg.write_text(cfg.read_text().replace("max_length = 128\n", f'max_length = 128\nshared_valid = "{shared}"\n'))
+    return cfg
+
+
+@pytest.mark.slow
+def test_shared_validation_loss_is_recorded_and_never_judged(tmp_path, tiny_dir, monkeypatch):
+    """Each evaluation stores the shared file's loss as split valid_shared; made to fall at every
+    evaluation, it still does not delay early stopping on the run's own flat validation loss."""
+    cfg = with_shared_valid(write_config(tmp_path, tiny_dir, max_steps=20, eval_every=1, learning_rate=0.0,
+                                         early_stopping_patience=2, warmup_ratio=0.0), tmp_path)
+    real, calls = train_mod.evaluate_loss, []
+
+    def falling_shared(model, batches, *args):
+        calls.append(batches)
+        value = real(model, batches, *args)
+        return value - len(calls) if len(calls) % 2 == 0 else value  # every second call: the shared set
+
+    monkeypatch.setattr(train_mod, "evaluate_loss", falling_shared)
+    out = train(cfg)
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["stop_reason"] == "early_stopping" and summary["step"] == 3 and summary["best_step"] == 1
+    assert summary["data"]["valid_shared"]["rows"] == 4
+    rows = _losses(out)
+    shared = [(r["step"], r["loss"]) for r in rows if r["split"] == "valid_shared"]
+    valid = [r["loss"] for r in rows if r["split"] == "valid"]
+    assert [s for s, _ in shared] == [1, 2, 3] and shared[0][1] > shared[1][1] > shared[2][1]
+    assert len(set(valid)) == 1 and shared[0][1] != valid[0]
+    assert calls[1] is not calls[0] and sum(len(b["input_ids"]) for b in calls[1]) == 4  # four shared rows
 
 
 def test_nan_loss_stops_with_a_clear_message(tmp_path, tiny_dir, monkeypatch):

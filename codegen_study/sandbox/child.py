@@ -11,10 +11,11 @@ single-threaded worker there is nothing for them to repair; the one hook with a 
 `random`'s reseed, is done by hand). The child (`run_child`) then only moves its fds into place,
 sets rlimits, drops privileges and runs the program.
 
-Covers: child-side setup (joining the worker's memory cgroup, fds 0-2 only, cwd, a fresh IPC
-namespace where seccomp is missing, rlimits, uid/gid drop or capability drop) and running the
-program as `python main.py` would (exit status, traceback without harness frames, atexit,
-non-daemon threads joined, stdio flushed), then a job's check and its completion secret. Does
+Covers: child-side setup (joining the worker's cgroups, fds 0-2 only (plus the call channel of
+a checked job), cwd, a fresh IPC namespace where seccomp is missing, rlimits, uid/gid drop or
+capability drop) and running the program as `python main.py` would (exit status, traceback
+without harness frames, atexit, non-daemon threads joined, stdio flushed), then answering a
+checked job's calls; and the checker child of a checked job (`run_checker`, see `calls`). Does
 not cover: isolation done once per worker (`namespace`), supervision and verdicts
 (`worker`).
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import atexit
 import builtins
 import ctypes
+import fcntl
 import io
 import os
 import resource
@@ -31,8 +33,13 @@ import signal
 import sys
 import types
 
+from codegen_study.sandbox import calls
+
 RLIMITS = ("CPU", "AS", "FSIZE", "NOFILE", "NPROC", "CORE")  # set on every run, in this order
 _CLONE_NEWIPC = 0x08000000
+_PR_SET_DUMPABLE = 4
+#: a checker runs as its program's uid plus this (run uids are 0x10000000 + a few million)
+CHECKER_UID_OFFSET = 0x01000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc_gil = ctypes.PyDLL(None)  # calls keep the GIL: fork() happens with the interpreter quiescent
 _libc_gil.fork.restype = ctypes.c_int
@@ -49,7 +56,7 @@ class Template:
         self.main: types.ModuleType | None = None
         self.libc_fork = False
         self.fresh_ipc = False  # a new IPC namespace per run (root or user namespace)
-        self.cgroup_fd: int | None = None  # the worker's memory cgroup (cgroup.procs), joined per run
+        self.cgroup_fds: list[int] = []  # the worker's memory and CPU cgroups (cgroup.procs), joined per run
 
 
 def prepare_interpreter(tpl: Template, path: list[str]) -> None:
@@ -117,42 +124,28 @@ def fork(tpl: Template) -> int:
     return os.fork()
 
 
-def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int, int, int, int],
-              check=None, token: bytes = b"", name: str = "__main__") -> None:
-    """Becomes the program: never returns (os._exit). fds: stdin, stdout, stderr, setup report.
+def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int, ...], name: str = "__main__",
+              call: tuple[str, ...] | None = None) -> None:
+    """Becomes the program: never returns (os._exit). fds: stdin, stdout, stderr, setup report,
+    and for a checked job (`call` given) the call channel's request and answer ends.
 
     `program` is the code object the worker compiled, the exception compiling raised, or the
-    source itself (a large program, compiled here under the run's limits); `check`, when given, runs after it in the
-    same namespace, and only when it completes does `token` (a per-run secret of the worker)
-    follow the program's output on stdout. The setup report (fd 3) is closed before the
-    program starts: the program's only channels are fds 0-2.
+    source itself (a large program, compiled here under the run's limits). The setup report
+    (fd 3) is closed before the program starts: the program's channels are fds 0-2, and for a
+    checked job fds 4 and 5, on which it answers the checker's calls once it has run
+    (`calls.serve`): data in, data out, nothing that decides a verdict.
 
     An ITIMER_PROF of `cpu_s` stops a busy program the moment its own CPU time reaches the
-    limit (SIGPROF's default action ends it), where the worker's /proc polling alone, with its
+    limit (SIGPROF's default action ends it), where the worker's polling alone, with its
     10 ms ticks and back-off, overshot by 15-25 ms. It is only a fast path: a program may
     catch SIGPROF or cancel the timer, and its children do not inherit it; the worker's
-    polling and RLIMIT_CPU still stop those."""
+    polling (of the run's CPU cgroup, where there is one) and RLIMIT_CPU still stop those."""
     try:
-        if tpl.cgroup_fd is not None:
-            os.write(tpl.cgroup_fd, b"0")  # join the memory cgroup (before the dup2s can reuse its fd)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.closerange(4, 1 << 20)
-        os.chdir(tpl.run_dir)
-        if tpl.fresh_ipc and _libc.unshare(_CLONE_NEWIPC) != 0:  # nothing of the last run's IPC
-            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC) failed")
+        _enter(tpl, fds)
         for kind, pair in limits:
             resource.setrlimit(kind, pair)
         signal.setitimer(signal.ITIMER_PROF, cpu_s)
-        if tpl.uid is not None:
-            uid = tpl.uid
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            if os.getuid() != uid or os.geteuid() != uid:
-                raise OSError("privileges not dropped")
-        elif tpl.user_namespace:
-            _drop_capabilities()
+        _drop_privileges(tpl, tpl.uid)
         sys.modules["__main__"] = tpl.main
         if name != "__main__":
             tpl.main.__dict__["__name__"] = name
@@ -164,7 +157,53 @@ def run_child(tpl: Template, program, limits: list, cpu_s: float, fds: tuple[int
         finally:
             os._exit(125)
     os.close(3)
-    os._exit(_execute(program, tpl.main, check, token))
+    os._exit(_execute(program, tpl.main, call))
+
+
+def run_checker(tpl: Template, code, source: str, limits: list, fds: tuple[int, int, int], cap: int) -> None:
+    """Becomes a job's checker (`calls.check`): never returns. fds: the call channel's request
+    and answer ends, and the report pipe to the worker.
+
+    Another uid than the program's (as root) and not dumpable, so the program can neither read
+    its memory nor signal it; stdio is /dev/null; the run's rlimits and cgroups apply."""
+    try:
+        null = os.open("/dev/null", os.O_RDWR)
+        _enter(tpl, (null, null, null, *fds), cwd="/")
+        for kind, pair in limits:
+            resource.setrlimit(kind, pair)
+        _drop_privileges(tpl, None if tpl.uid is None else tpl.uid + CHECKER_UID_OFFSET)
+        _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except BaseException as exc:
+        try:
+            os.write(5, b"S" + repr(exc).encode())
+        finally:
+            os._exit(125)
+    calls.check(code, source, 3, 4, 5, cap)
+    os._exit(0)
+
+
+def _enter(tpl: Template, fds: tuple[int, ...], cwd: str | None = None) -> None:
+    """Joins the worker's cgroups and puts `fds` at 0, 1, 2, ... (nothing else stays open)."""
+    for fd in tpl.cgroup_fds:
+        os.write(fd, b"0")
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64 + len(fds)) for fd in fds]  # no target clobbers a source
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(len(fds), 1 << 20)
+    os.chdir(cwd or tpl.run_dir)
+    if tpl.fresh_ipc and _libc.unshare(_CLONE_NEWIPC) != 0:  # nothing of the last run's IPC
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC) failed")
+
+
+def _drop_privileges(tpl: Template, uid: int | None) -> None:
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            raise OSError("privileges not dropped")
+    elif tpl.user_namespace:
+        _drop_capabilities()
 
 
 def _count_own_processes() -> int:
@@ -187,8 +226,8 @@ def _drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _execute(program, main: types.ModuleType, check=None, token: bytes = b"") -> int:
-    """Runs the program as __main__ (then `check`); returns the exit status Python would give."""
+def _execute(program, main: types.ModuleType, call: tuple[str, ...] | None = None) -> int:
+    """Runs the program as __main__ (then answers calls); returns the exit status Python would give."""
     status = 0
     try:
         if isinstance(program, BaseException):
@@ -196,12 +235,9 @@ def _execute(program, main: types.ModuleType, check=None, token: bytes = b"") ->
         if isinstance(program, str):  # too large to compile in the worker: compiled under the run's limits
             program = compile(program, main.__file__, "exec", dont_inherit=True)
         exec(program, main.__dict__)
-        if check is not None:
-            if isinstance(check, BaseException):
-                raise check
-            exec(check, main.__dict__)
+        if call is not None:
             sys.stdout.flush()
-            os.write(1, token)  # the check ran to its end; an early exit never gets here
+            calls.serve(main.__dict__, call, 4, 5)
     except SystemExit as exc:
         status = _exit_status(exc.code)
     except BaseException as exc:

@@ -38,10 +38,13 @@ class Job:
     code: str  # complete Python 3 program, executed as `name` (by default __main__)
     stdin: str = ""
     limits: Limits = Limits()
-    #: run after the program, in its namespace; `Outcome.checked` says whether it ran to its end
-    #: (a program that exits early -- exit(), sys.exit(0), os._exit(0) -- never gets there)
+    #: trusted test code, run in a checker process of its own (see `calls`), never in the
+    #: program's: it calls `candidate(...)`, which calls `call` in the program once the program
+    #: has run and returns the answer as plain data; `Outcome.check_result` is its report
     check: str | None = None
     name: str = "__main__"  # the program's `__name__`
+    #: what `candidate` calls: ("fn",) the program's global `fn`; ("Cls", "fn") `Cls().fn`
+    call: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,15 @@ class Outcome:
     seconds: float  # CPU seconds (user+sys) of the run's process tree
     wall_seconds: float
     stdout_truncated: bool
-    checked: bool = False  # Job.check ran to its end (reported with a secret the program never sees)
+    #: a checked job's report from its checker process: "passed" (the check returned), "failed"
+    #: (an AssertionError), "error" (anything else), None (it never reported: the run ended first)
+    check_result: str | None = None
+    check_detail: str = ""  # the failure and the test line it happened on, or what the check reported
+
+    @property
+    def checked(self) -> bool:
+        """The check ran to its end (decided in the checker; nothing the program does can say so)."""
+        return self.check_result == "passed"
 
 
 class SandboxError(RuntimeError):
@@ -63,7 +74,8 @@ class SandboxError(RuntimeError):
 
 def job_frame(job: Job) -> bytes:
     """The message a worker receives for `job` (see `worker._serve` for its fields)."""
-    return frame((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s, job.check, job.name))
+    return frame((job.code, job.stdin, _limits_dict(job.limits), job.limits.wall_backstop_s, job.check, job.name,
+                  tuple(job.call)))
 
 
 @functools.lru_cache(maxsize=64)

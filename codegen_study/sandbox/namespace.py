@@ -339,7 +339,7 @@ class MemoryCgroup:
     @classmethod
     def remove_stale(cls) -> None:
         """Removes the cgroups of workers that are gone (named by their pid; rmdir refuses one in use)."""
-        for parent, _ in _cgroup_parents():
+        for parent, _ in _cgroup_parents() + _cpu_parents():
             try:
                 names = [n for n in os.listdir(parent) if n.startswith(cls.PREFIX)]
             except OSError:
@@ -356,6 +356,77 @@ class MemoryCgroup:
                     os.rmdir(os.path.join(parent, n))
                 except OSError:
                     pass
+
+
+class CpuCgroup:
+    """The CPU account of one worker's runs: every process a run starts is born in it, so its
+    usage counts the CPU of them all -- also of children that exited and were reaped by the
+    kernel (a program that ignores SIGCHLD), whose time never reaches any parent's rusage or
+    /proc. cgroup v1 `cpuacct` or v2 `cpu.stat` (present in every v2 cgroup); the worker's
+    v2 memory cgroup serves when there is one. Runs join it like the memory cgroup."""
+
+    def __init__(self, path: str, version: int, procs_fd: int | None = None):
+        self.path, self.version = path, version
+        self.procs_fd = procs_fd if procs_fd is not None else \
+            os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+        self.shared = procs_fd is not None  # joined through the memory cgroup already
+        name = "cpuacct.usage" if version == 1 else "cpu.stat"
+        self.usage_fd = os.open(os.path.join(path, name), os.O_RDONLY | os.O_CLOEXEC)
+
+    @classmethod
+    def create(cls, name: str, memory: MemoryCgroup | None) -> CpuCgroup | None:
+        if memory is not None and memory.version == 2:
+            try:
+                return cls(memory.path, 2, memory.procs_fd)
+            except OSError:
+                pass
+        for parent, version in _cpu_parents():
+            path = os.path.join(parent, MemoryCgroup.PREFIX + name)
+            try:
+                os.mkdir(path, 0o755)
+                return cls(path, version)
+            except OSError:
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+        return None
+
+    def usage(self) -> float:
+        """CPU seconds used by every process that was ever in this cgroup."""
+        data = os.pread(self.usage_fd, 4096, 0)
+        if self.version == 1:
+            return int(data) / 1e9
+        for line in data.split(b"\n"):
+            if line.startswith(b"usage_usec "):
+                return int(line.split()[1]) / 1e6
+        raise OSError("cpu.stat has no usage_usec")
+
+
+def _cpu_parents() -> list[tuple[str, int]]:
+    """Where this process may create a CPU-accounting cgroup: (folder, cgroup version)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "cpuacct" in controllers.split(","):
+            for mount in ("/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuacct,cpu"):
+                if os.path.exists(os.path.join(mount, "cpuacct.usage")):
+                    found.append((mount + path.rstrip("/"), 1))
+                    break
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            for mount in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+                base = mount + path.rstrip("/")
+                if os.path.exists(os.path.join(mount, "cgroup.controllers")) and os.path.isdir(base):
+                    found.append((base, 2))
+                    break
+    return found
 
 
 def _cgroup_parents() -> list[tuple[str, int]]:

@@ -1,6 +1,9 @@
 """Watching one run of a sandbox worker: limits, output caps, cleanup and the verdict.
 
-CPU limits are checked from /proc only when the run could have used them up: a tree of
+CPU is read from the worker's CPU cgroup, which every process of a run is born in (as root;
+without one, from the /proc entries of the live process tree plus what was reaped, which
+misses children the kernel reaped itself). It is checked only when the run could have used
+the limit up: a tree of
 processes can burn at most `ncpu` CPU seconds per wall second, so the next check is due after
 (limit - used) / ncpu seconds (at least 5 ms). Short runs are never polled; the child's exit
 wakes the worker at once through a pidfd. A busy single process does not wait for a poll: the
@@ -10,6 +13,7 @@ Everything the run left is killed and reaped before the verdict (`_kill_and_reap
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -28,9 +32,20 @@ class SetupError(Exception):
     """The child could not set itself up (it reports why on its setup pipe)."""
 
 
-def supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes = b"") -> dict:
-    out, err = _Sink(lim["stdout_bytes"]), _Sink(lim["stderr_bytes"])
+def supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, res_r=None, cpu_base=None) -> dict:
+    """Waits for the run's program (`pid`), enforcing its limits; returns the outcome's fields.
+
+    `res_r`: the checker's report pipe of a checked job. `cpu_base`: the CPU cgroup's usage
+    before the run (None without one): the run's CPU is then what the cgroup gained, which
+    counts every process of the run, reaped by us, by the kernel or still running."""
+    out, err, res = _Sink(lim["stdout_bytes"]), _Sink(lim["stderr_bytes"]), _Sink(lim["stdout_bytes"] + (64 << 10))
     sinks = {out_r: out, err_r: err}
+    if res_r is not None:
+        sinks[res_r] = res
+
+    def tree_cpu() -> float:
+        return ctx.cpu.usage() - cpu_base if cpu_base is not None else _tree_cpu()
+
     poller = select.poll()
     for fd in sinks:
         poller.register(fd, select.POLLIN)
@@ -65,7 +80,7 @@ def supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes 
             else:
                 reason = "wall"
         elif now >= next_check:
-            used = _tree_cpu()
+            used = tree_cpu()
             if used > limit:
                 reason = "timeout"
             next_check = now + max(_MIN_CHECK_S, (limit - used) / ctx.ncpu)
@@ -77,6 +92,8 @@ def supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes 
     if pidfd is not None:
         os.close(pidfd)
     cpu += _kill_and_reap(ctx)
+    if cpu_base is not None:
+        cpu = max(cpu, tree_cpu())
     for fd, sink in sinks.items():  # every writer is gone now: drain what is left
         os.set_blocking(fd, False)
         try:
@@ -91,15 +108,29 @@ def supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token: bytes 
         report = b""
     if report.startswith(b"S"):
         raise SetupError(report[1:].decode(errors="replace"))
-    checked = bool(token) and out.cut(token)
+    check = _check_report(res.data()) if res_r is not None else (None, "")
     oom = False
     if ctx.cgroup is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
         kills = ctx.cgroup.oom_kills()  # read only when something was killed
         oom, ctx.oom_kills = kills > ctx.oom_kills, kills
-    return _verdict(reason, status, cpu, wall, lim, out, err, checked, oom)
+    return _verdict(reason, status, cpu, wall, lim, out, err, check, oom)
 
 
-def _verdict(reason, status, cpu, wall, lim, out, err, checked, oom=False) -> dict:
+def _check_report(data: bytes) -> tuple[str | None, str]:
+    """(result, detail) from the checker's report; (None, "") when it never reported."""
+    if data.startswith(b"S"):
+        raise SetupError("checker: " + data[1:].decode(errors="replace"))
+    if not data:
+        return None, ""
+    try:
+        msg = json.loads(data)
+        result, detail = msg["result"], str(msg["detail"])
+    except (ValueError, KeyError, TypeError):
+        return "error", "unreadable checker report"
+    return (result if result in ("passed", "failed", "error") else "error"), detail
+
+
+def _verdict(reason, status, cpu, wall, lim, out, err, check=(None, ""), oom=False) -> dict:
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     stderr = err.text()
@@ -122,7 +153,7 @@ def _verdict(reason, status, cpu, wall, lim, out, err, checked, oom=False) -> di
         verdict = "ok" if exit_code == 0 else "error"
     return {"status": verdict, "exit_code": exit_code, "signal": sig, "stdout": out.text(),
             "stderr": stderr, "seconds": round(cpu, 6), "wall_seconds": round(wall, 6),
-            "stdout_truncated": out.overflow, "checked": checked}
+            "stdout_truncated": out.overflow, "check_result": check[0], "check_detail": check[1]}
 
 
 class _Sink:
@@ -144,14 +175,8 @@ class _Sink:
     def text(self) -> str:
         return b"".join(self.parts).decode("utf-8", errors="replace")
 
-    def cut(self, token: bytes) -> bool:
-        """Removes `token` from what was kept, if it is there (atexit handlers may print after it)."""
-        data = b"".join(self.parts)
-        at = data.find(token)
-        if at < 0:
-            return False
-        self.parts, self.size = [data[:at] + data[at + len(token):]], self.size - len(token)
-        return True
+    def data(self) -> bytes:
+        return b"".join(self.parts)
 
 
 def _proc_table() -> dict[int, tuple[int, float]]:

@@ -18,8 +18,8 @@ import signal
 import sys
 import time
 
-from codegen_study.sandbox.child import RLIMITS, Template, fork, prepare_interpreter, rlimits, run_child
-from codegen_study.sandbox.namespace import MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
+from codegen_study.sandbox.child import RLIMITS, Template, fork, prepare_interpreter, rlimits, run_checker, run_child
+from codegen_study.sandbox.namespace import CpuCgroup, MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
 from codegen_study.sandbox.supervise import supervise
 from codegen_study.sandbox.wire import recv_message, send_message, write_all
 
@@ -33,11 +33,11 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 class _Context:
     def __init__(self, tpl: Template, prot: dict, base: str, ncpu: int, startup_s: float,
-                 cgroup: MemoryCgroup | None = None):
+                 cgroup: MemoryCgroup | None = None, cpu: CpuCgroup | None = None):
         self.tpl, self.prot, self.base, self.ncpu, self.startup_s = tpl, prot, base, ncpu, startup_s
-        self.cgroup = cgroup
+        self.cgroup, self.cpu = cgroup, cpu
         self.oom_kills = cgroup.oom_kills() if cgroup else 0
-        self.programs: dict[str, object] = {}  # source -> code object or compile error
+        self.programs: dict[tuple, object] = {}  # (source, filename) -> code object or compile error
         self.rlimits: dict[tuple, list] = {}
         # size of each private tmpfs dir while empty: tmpfs counts entries in a dir's size, so
         # an unchanged size means nothing to wipe (one stat instead of a directory scan)
@@ -50,16 +50,28 @@ def launch(startup_s: float, caller: int, specs: list[str]) -> None:
 
     A spec is "uid:cpu:in_fd:out_fd". Each worker keeps only its own two fds (a sibling's
     result pipe held open would hide that sibling's death from the caller), dies with the
-    launcher, and runs `worker_main`. The launcher closes every pipe, waits for all of them,
-    and exits; the caller kills its process group if that takes too long."""
+    launcher, and runs `worker_main`. The launcher closes every pipe and waits for all of them,
+    and for its caller: when the caller dies (SIGKILL, SIGTERM, anything) it kills its workers
+    at once -- a worker would otherwise notice only when its job in hand ends -- and with each
+    worker its PID namespace and every run in it. Then it exits; a caller that is alive kills
+    its process group if that takes too long."""
     parsed = [tuple(int(x) for x in spec.split(":")) for spec in specs]
     me = os.getpid()
+    try:
+        caller_fd = os.pidfd_open(caller)
+    except (AttributeError, OSError):
+        caller_fd = None
+    orphaned = os.getppid() != caller  # the caller died before we could watch it
+    workers: dict[int, int | None] = {}  # pid -> pidfd
     for uid, cpu, in_fd, out_fd in parsed:
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             try:
                 _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 if os.getppid() != me:  # the launcher is already gone
                     os._exit(1)
+                if caller_fd is not None:
+                    os.close(caller_fd)
                 for _, _, a, b in parsed:
                     if a != in_fd:
                         os.close(a)
@@ -68,16 +80,49 @@ def launch(startup_s: float, caller: int, specs: list[str]) -> None:
                 worker_main(uid, cpu, startup_s, in_fd, out_fd)
             finally:
                 os._exit(1)
+        try:
+            workers[pid] = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            workers[pid] = None
     for _, _, a, b in parsed:
         os.close(a)
         os.close(b)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            break
+    _watch(workers, caller_fd, orphaned)
     MemoryCgroup.remove_stale()
     os._exit(0)
+
+
+def _watch(workers: dict[int, int | None], caller_fd: int | None, orphaned: bool) -> None:
+    """Reaps the workers as they exit; kills them all the moment the caller is gone."""
+    import select
+
+    def kill_all() -> None:
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)  # not reaped yet: the pid is still this child's
+            except OSError:
+                pass
+
+    if orphaned:
+        kill_all()
+    if caller_fd is None or None in workers.values():  # no pidfds here: wait, blind to the caller
+        while True:
+            try:
+                os.wait()
+            except ChildProcessError:
+                return
+    while workers:
+        fds = [fd for fd in workers.values() if fd is not None] + ([caller_fd] if caller_fd is not None else [])
+        ready = select.select(fds, [], [])[0]
+        if caller_fd is not None and caller_fd in ready:
+            kill_all()
+            os.close(caller_fd)
+            caller_fd = None
+        for pid, fd in list(workers.items()):
+            if fd in ready:
+                os.waitpid(pid, 0)
+                os.close(fd)
+                del workers[pid]
 
 
 def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_out: int) -> None:
@@ -94,6 +139,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
         except OSError:
             pass  # e.g. the CPU went offline: unpinned is only slower
     cgroup = MemoryCgroup.create(str(outer_pid)) if os.geteuid() == 0 else None  # before /sys is hidden
+    cpu_cgroup = CpuCgroup.create(str(outer_pid), cgroup) if os.geteuid() == 0 else None
     try:
         prot = isolate()
     except Exception as exc:  # pragma: no cover - only on exotic kernels
@@ -118,7 +164,8 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     prot["seccomp"] = deny_syscalls()
     prot.update(rlimits=list(RLIMITS), no_new_privs=True, env_scrubbed=True,
                 cleanup="pid_namespace" if prot["pid_namespace"] else "subreaper",
-                memory_cgroup=f"v{cgroup.version}" if cgroup else None)
+                memory_cgroup=f"v{cgroup.version}" if cgroup else None,
+                cpu_cgroup=f"v{cpu_cgroup.version}" if cpu_cgroup else None)
     base = "/tmp" if prot["private_tmp"] else _make_base_dir()
     tpl = Template(run_uid if prot["uid_drop"] else None, prot["user_namespace"],
                    not prot["uid_drop"] and not prot["user_namespace"], os.path.join(base, "job"))
@@ -126,7 +173,8 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     # per run (about 1 ms each) keeps them from one run to the next
     tpl.fresh_ipc = prot["ipc_namespace"] and not prot["seccomp"]
     prot["fresh_ipc_per_run"] = tpl.fresh_ipc
-    tpl.cgroup_fd = cgroup.procs_fd if cgroup else None
+    tpl.cgroup_fds = ([cgroup.procs_fd] if cgroup else []) + (
+        [cpu_cgroup.procs_fd] if cpu_cgroup and not cpu_cgroup.shared else [])
     path = list(sys.path)
     os.environ["HOME"] = os.environ["TMPDIR"] = tpl.run_dir
     setup = recv_message(proto_in)
@@ -141,7 +189,7 @@ def worker_main(run_uid: int, cpu: int, startup_s: float, proto_in: int, proto_o
     prot["fork"] = "libc" if tpl.libc_fork else "os"
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the worker's objects
-    ctx = _Context(tpl, prot, base, ncpu, startup_s, cgroup)
+    ctx = _Context(tpl, prot, base, ncpu, startup_s, cgroup, cpu_cgroup)
     prot["interpreter_startup_s"] = round(startup_s, 4)
     send_message(proto_out, {"protections": prot, "pid": outer_pid})
     while True:
@@ -168,8 +216,11 @@ def _make_base_dir() -> str:
 
 
 def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float, check: str | None = None,
-           name: str = "__main__") -> dict:
-    """Runs one job to completion; afterwards no process and no file of it remain."""
+           name: str = "__main__", call: tuple | None = None) -> dict:
+    """Runs one job to completion; afterwards no process and no file of it remain.
+
+    A checked job (`check` given) runs two children: the program, which answers calls once it
+    has run, and its checker (`calls`), whose report is the only source of `check_result`."""
     tpl = ctx.tpl
     if lim.get("startup_included"):  # the program's share of a limit that counts start-up too
         lim = dict(lim, timeout_s=max(0.001, lim["timeout_s"] - ctx.startup_s), startup_included=False)
@@ -188,20 +239,34 @@ def _serve(ctx: _Context, code: str, stdin: str, lim: dict, wall_s: float, check
     if ctx.cgroup is not None:
         ctx.cgroup.set_limit(lim["memory_mb"])
     (out_r, out_w), (err_r, err_w), (setup_r, setup_w) = os.pipe(), os.pipe(), os.pipe()
+    child_fds = [stdin_fd, out_w, err_w, setup_w]
+    checker_fds: list[int] = []
+    res_r = None
+    if check is not None:
+        (req_r, req_w), (rep_r, rep_w), (res_r, res_w) = os.pipe(), os.pipe(), os.pipe()
+        child_fds += [req_r, rep_w]
+        checker_fds = [req_w, rep_r, res_w]
+    cpu_base = ctx.cpu.usage() if ctx.cpu is not None else None
     start = time.monotonic()
-    program = _compiled(ctx, code)
-    checker = None if check is None else _compiled(ctx, check)
-    token = b"\n" + os.urandom(16).hex().encode() if check is not None else b""  # never in the program's text
+    program = _compiled(ctx, code, tpl.main_path)
     pid = fork(tpl)
     if pid == 0:
-        run_child(tpl, program, limits, lim["timeout_s"], (stdin_fd, out_w, err_w, setup_w), checker, token, name)
-    for fd in (stdin_fd, out_w, err_w, setup_w):
+        run_child(tpl, program, limits, lim["timeout_s"], tuple(child_fds), name,
+                  tuple(call or ()) if check is not None else None)
+    checker = None
+    if check is not None:
+        compiled = _compiled(ctx, check, "<check>")
+        checker = fork(tpl)
+        if checker == 0:
+            run_checker(tpl, compiled, check, limits, tuple(checker_fds), lim["stdout_bytes"])
+    for fd in child_fds + checker_fds:
         os.close(fd)
     try:
-        result = supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, token)
+        result = supervise(ctx, pid, start, lim, wall_s, out_r, err_r, setup_r, res_r, cpu_base)
     finally:
-        for fd in (out_r, err_r, setup_r):
-            os.close(fd)
+        for fd in (out_r, err_r, setup_r, res_r):
+            if fd is not None:
+                os.close(fd)
         _wipe(ctx)
     return result
 
@@ -217,7 +282,7 @@ def _rlimits(ctx: _Context, lim: dict) -> list:
     return hit
 
 
-def _compiled(ctx: _Context, code: str):
+def _compiled(ctx: _Context, code: str, filename: str):
     """The program's code object (or the exception compiling it raised), compiled here once.
 
     A sample's tests are consecutive jobs with the same code: compiling before the fork costs
@@ -227,16 +292,16 @@ def _compiled(ctx: _Context, code: str):
     """
     if len(code) > _COMPILE_HERE_CHARS:
         return code  # compiled by the child, under the run's memory and CPU limits
-    hit = ctx.programs.get(code)
+    hit = ctx.programs.get((code, filename))
     if hit is None:
         try:
-            hit = compile(code, ctx.tpl.main_path, "exec", dont_inherit=True)  # no __future__ of ours
+            hit = compile(code, filename, "exec", dont_inherit=True)  # no __future__ of ours
         except BaseException as exc:  # SyntaxError, ValueError (NUL), RecursionError, MemoryError
             exc.__traceback__ = None  # the child reports it as `python main.py` would
             hit = exc
         if len(ctx.programs) >= 8:
             ctx.programs.clear()
-        ctx.programs[code] = hit
+        ctx.programs[(code, filename)] = hit
     return hit
 
 

@@ -1,20 +1,22 @@
-"""`codegen-study synth`: write the Deep / Diverse corpora and the held-out benchmark, or the card.
+"""`codegen-study synth`: write the four training arms, the held-out benchmark, the shared validation
+set and the one-shot example, or the card.
 
-    codegen-study synth --kind deep     --seed 0 --out data/synth/deep.jsonl
-    codegen-study synth --kind diverse  --seed 0 --out data/synth/diverse.jsonl
-    codegen-study synth --kind heldout  --seed 0 --out data/synth/heldout.jsonl
-    codegen-study synth --kind all      --seed 0 --out data/synth/          (all three)
-    codegen-study synth --stats data/synth/*.jsonl [--tokenizer NAME|FILE.gguf|DIST:FILE.gguf]
+    codegen-study synth --kind deep-narrow   --seed 0 --out corpora/deep-narrow.jsonl
+    codegen-study synth --kind heldout       --seed 0 --out corpora/heldout.jsonl
+    codegen-study synth --kind all           --seed 0 --out corpora/       (every kind below)
+    codegen-study synth --stats corpora/*.jsonl [--tokenizer NAME|FILE.gguf|DIST:FILE.gguf]
                                                 [--out card.parquet]
 
-Deep and Diverse differ in the number of distinct tasks at equal size: Deep is 1,000 problems x 5
-solutions from about a fifth of the training families, Diverse 5,000 problems x 1 solution from all
-of them; the held-out benchmark labels each problem "both", "diverse_only" or "unseen" by which
-corpus trained on its family. The family assignment is a function of the seed (assignment.py), so
-each output can be built alone. Every output gets a `<out>.meta.json` build report (sizes, the
-family assignment, dropped rows, timings, per-family contamination overlap). Files are written
-atomically (temp + rename); a build is seconds to a couple of minutes, so an interrupted run is
-simply rerun (same seed -> same bytes).
+Kinds: the arms `deep-narrow`, `deep-wide`, `diverse-wide`, `diverse-narrow` (shape -- 1,000 problems
+x 5 solutions or 5,000 x 1 -- crossed with coverage -- the narrow fifth of the training families or
+all of them; 5,000 rows each), `heldout` (groups "narrow", "wide_only", "unseen" by which arms
+trained on the family), `valid-shared` (validation rows of every training family that no arm and
+no benchmark problem uses) and `shots` (the one-shot format control's solved example, from a
+family no arm and no benchmark problem uses). The family assignment is a function of the seed
+(assignment.py), so each output can be built alone. Every output gets a `<out>.meta.json` build
+report (sizes, estimated tokens, the family assignment, dropped rows, timings, per-family
+contamination overlap). Files are written atomically (temp + rename); a build is seconds to a
+few minutes, so an interrupted run is simply rerun (same seed -> same bytes).
 Does not cover the card's numbers themselves (stats.py) or the families (families/).
 """
 
@@ -35,12 +37,16 @@ def default_eval_file() -> Path:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--kind", choices=("deep", "diverse", "heldout", "all"), help="what to generate")
+    from codegen_study.synth.corpus import KINDS
+
+    parser.add_argument("--kind", choices=(*KINDS, "all"), help="what to generate")
     parser.add_argument("--seed", type=int, default=0, help="world seed (same seed -> same bytes)")
     parser.add_argument("--out", help="output JSONL (a folder for --kind all; .jsonl/.parquet for --stats)")
     parser.add_argument("--problems", type=int, default=None,
-                        help="problems: deep 1000 (x5 rows), diverse 5000, heldout 50 per group "
-                             "(both, diverse_only, unseen); the family assignment does not depend on it")
+                        help="problems: deep arms 1000 (x5 rows), diverse arms 5000, heldout 50 per group "
+                             "(narrow, wide_only, unseen), valid-shared per family (all reserved: 6), shots 1; "
+                             "with --kind all it sizes the arms and heldout only; the family assignment does not "
+                             "depend on it")
     parser.add_argument("--no-verify", action="store_true", help="skip running solutions in the sandbox")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: CPU count)")
     parser.add_argument("--families", default=None, help="comma-separated family names to use (default: all)")
@@ -83,7 +89,7 @@ def build(kind: str, seed: int, out: Path, *, problems: int | None = None,
     from codegen_study.files import atomic_write_bytes
     from codegen_study.synth import contamination
     from codegen_study.synth.assignment import assign_families
-    from codegen_study.synth.corpus import build_corpus, build_heldout, dump_jsonl
+    from codegen_study.synth.corpus import build_corpus, build_heldout, build_shots, build_valid_shared, dump_jsonl
     from codegen_study.synth.stats import meta_path, normalise_statement
 
     t0 = time.perf_counter()
@@ -104,7 +110,12 @@ def build(kind: str, seed: int, out: Path, *, problems: int | None = None,
                 raise UserError(f"--problems: {exc}") from exc
             texts = {r["question_id"]: (json.loads(r["metadata"])["family"], r["question_content"]) for r in rows}
         else:
-            rows, report = build_corpus(kind, seed, problems, verifier, fams, assignment)
+            builder = {"valid-shared": build_valid_shared, "shots": build_shots}.get(kind)
+            try:
+                rows, report = (builder or (lambda *a: build_corpus(kind, *a)))(seed, problems, verifier, fams,
+                                                                                 assignment)
+            except ValueError as exc:
+                raise UserError(f"--kind {kind}: {exc}") from exc
             texts = {r["problem_id"]: (r["family"], r["input"]) for r in rows}
     finally:
         if verifier is not None:
@@ -128,7 +139,8 @@ def _summary(meta: dict, out: Path) -> str:
     cm = meta.get("contamination_max", {})
     contam = ", ".join(f"{k} {v:.3f}" for k, v in cm.items()) or "not checked (no eval file)"
     groups = ", ".join(f"{g} {len(v)}" for g, v in meta.get("assignment", {}).items())
-    return (f"{out}: {meta['rows']} rows, {meta['problems']} problems, {meta['families']} families "
+    tokens = f", ~{meta['tokens_estimate']:,} tokens (estimate)" if meta.get("tokens_estimate") else ""
+    return (f"{out}: {meta['rows']} rows, {meta['problems']} problems, {meta['families']} families{tokens} "
             f"(assignment: {groups}); "
             f"dropped {meta['dropped_rows']} rows / {meta['dropped_problems']} problems "
             f"({'verified' if meta['verified'] else 'NOT verified'}); near-dup statements "
@@ -153,7 +165,7 @@ def run(args) -> int:
             _write_card(rows, Path(args.out))
         return 0
     if not args.kind:
-        raise UserError("give --kind deep|diverse|heldout|all (with --out), or --stats PATH ...")
+        raise UserError("give --kind ARM|heldout|valid-shared|shots|all (with --out), or --stats PATH ...")
     if not args.out:
         raise UserError("--out is required with --kind")
     if args.seed < 0:
@@ -165,19 +177,30 @@ def run(args) -> int:
     fams = _families(args.families)
     eval_file = _eval_file(args.eval_file)
     out = Path(args.out)
-    kinds = ("deep", "diverse", "heldout") if args.kind == "all" else (args.kind,)
+    from codegen_study.synth.assignment import ARMS
+    from codegen_study.synth.corpus import KINDS
+
+    kinds = KINDS if args.kind == "all" else (args.kind,)
     if args.kind == "all" and out.suffix == ".jsonl":
-        raise UserError(f"--kind all writes three files: --out must be a folder, got {out}")
+        raise UserError(f"--kind all writes {len(KINDS)} files: --out must be a folder, got {out}")
     if args.kind != "all" and out.is_dir():
         raise UserError(f"--out {out} is a folder; give a file name such as {out / (args.kind + '.jsonl')}")
     for kind in kinds:
         check_output(out / f"{kind}.jsonl" if args.kind == "all" else out, [args.eval_file])
+    tokens = {}
     for kind in kinds:
         target = out / f"{kind}.jsonl" if args.kind == "all" else out
-        meta = build(kind, args.seed, target, problems=args.problems, verify=not args.no_verify,
+        problems = args.problems if args.kind != "all" or kind in (*ARMS, "heldout") else None
+        meta = build(kind, args.seed, target, problems=problems, verify=not args.no_verify,
                      workers=args.workers, fams=fams, eval_file=eval_file,
                      max_overlap=args.max_overlap)
         print(_summary(meta, target))
+        if kind in ARMS:
+            tokens[kind] = meta["tokens_estimate"]
+    if len(tokens) > 1:
+        spread = max(tokens.values()) / max(1, min(tokens.values())) - 1
+        print(f"arms' estimated token totals: {', '.join(f'{k} {v:,}' for k, v in tokens.items())} "
+              f"(largest {spread:.1%} above smallest)")
     return 0
 
 

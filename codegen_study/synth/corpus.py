@@ -1,28 +1,37 @@
-"""Building the three synthetic outputs for one seed: Deep, Diverse and the held-out benchmark.
+"""Building the synthetic outputs of one seed: four training arms, the held-out benchmark, the shared
+validation set and the one-shot example.
 
-Deep and Diverse contrast the number of distinct tasks at equal size (5,000 rows each, token
-totals within a few per cent); which families each may use is the seed's `Assignment`
-(assignment.py):
+The arms cross shape with coverage at equal size (5,000 rows each, token totals within a few per
+cent); which families each may use is the seed's `Assignment` (assignment.py):
 
-* deep: 1,000 problems x 5 distinct verified solutions, drawn round-robin from the Deep families
-  only (about a fifth of the training families);
-* diverse: 5,000 problems x 1 solution (cycled per family), round-robin from every training family;
+* deep-narrow / deep-wide: 1,000 problems x 5 distinct verified solutions, round-robin from the
+  narrow families / from every training family (the "deep" stream);
+* diverse-wide / diverse-narrow: 5,000 problems x 1 solution (cycled per family), round-robin from
+  every training family / from the narrow families (the "diverse" stream);
 * heldout: LiveCodeBench ``code_generation_lite`` rows in three labelled groups of 50 problems:
-  "both" (reserved problems of the Deep families, which both corpora trained on), "diverse_only"
-  (reserved problems of the other training families) and "unseen" (families marked ``heldout``,
-  never in any corpus). Group and family are in each row's metadata.
+  "narrow" (reserved problems of the narrow families, which every arm trained on), "wide_only"
+  (reserved problems of the other training families, which only the wide arms trained on) and
+  "unseen" (families marked ``heldout``, never in any arm). Group and family are in each row's
+  metadata;
+* valid-shared: CodeGen-schema rows, one solution each, of the reserved shared-validation problems
+  of every training family (`VALID_POOL` per family): one validation loss that every arm is
+  measured on, disjoint from every arm and from the benchmark;
+* shots: the solved example of the one-shot format control, a problem of the shots family, which
+  no arm trains on and the benchmark does not use.
 
-Consistency without coordination: the reserved keys -- the first `RESERVE_POOL` keys of each
-training family's own "heldout" stream -- are excluded from the deep and diverse streams, and the
-assignment is a function of the seed; so each output can be built alone and the three agree.
+Consistency without coordination: the reserved keys (assignment.py) are excluded from the arms'
+streams, and the assignment is a function of the seed; so each output can be built alone and all
+agree. Two arms of one shape draw from the same stream, so the wide arm's problems of a narrow
+family are the first ones the narrow arm of that shape takes.
 
-Rows of deep/diverse follow the CodeGen (Naholav) schema: `id`, `problem_id`, `family`,
-`input` (statement), `solution` (code only), `output` (reasoning, then the code in a
-```python fence), `split` (train/valid/test by problem key hash, 90/5/5), `solution_name`.
+Rows of the arms, valid-shared and shots follow the CodeGen (Naholav) schema: `id`, `problem_id`,
+`family`, `input` (statement), `solution` (code only), `output` (reasoning, then the code in a
+```python fence), `split` (arms: train/valid/test by problem key hash, 90/5/5; valid-shared:
+valid; shots: shot), `solution_name`.
 
 Verification (on by default) drops failing rows and fills up with further problems so sizes
-stay fixed; the `BuildReport` counts what was dropped and records the assignment. Does not
-cover statistics (stats.py).
+stay fixed; the `BuildReport` counts what was dropped, the estimated tokens, and records the
+assignment. Does not cover statistics (stats.py).
 """
 
 from __future__ import annotations
@@ -35,14 +44,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from codegen_study.synth.assignment import (
+    ARMS,
+    GROUPS,
     RESERVE_POOL,
+    SHAPES,
     Assignment,
     assign_families,
+    estimate_tokens,
     excluded_keys,
     heldout_families,
     reserved_keys,
     spread,
     training_families,
+    valid_keys,
 )
 from codegen_study.synth.family import Family, families
 from codegen_study.synth.verify import check_statement
@@ -56,9 +70,10 @@ from codegen_study.synth.world import (
     round_robin,
 )
 
-KINDS = ("deep", "diverse", "heldout")
-DEFAULT_PROBLEMS = {"deep": 1000, "diverse": 5000, "heldout": 50}  # heldout: problems per group
-SOLUTIONS_PER_PROBLEM = 5
+KINDS = (*ARMS, "heldout", "valid-shared", "shots")
+#: problems per kind: an arm's problems, heldout per group, valid-shared per family, shots in all
+DEFAULT_PROBLEMS = {**{arm: SHAPES[shape][0] for arm, (shape, _) in ARMS.items()},
+                    "heldout": 50, "valid-shared": None, "shots": 1}
 CONTEST_DATE = "2025-03-01T00:00:00"
 
 
@@ -69,6 +84,7 @@ class BuildReport:
     rows: int = 0
     problems: int = 0
     families: int = 0
+    tokens_estimate: int = 0  # statement + output of every CodeGen row (assignment.estimate_tokens)
     dropped_rows: int = 0  # failing (problem, solution) rows left out
     dropped_problems: int = 0  # problems left out (bad statement or too few passing solutions)
     dropped_by_family: dict[str, int] = field(default_factory=dict)
@@ -204,28 +220,36 @@ def resolve(seed: int, fams: dict[str, Family] | None,
 def build_corpus(kind: str, seed: int, n_problems: int | None = None, verifier=None,
                  fams: dict[str, Family] | None = None,
                  assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
-    """Rows of the deep or diverse corpus for `seed` (verified when a Verifier is given).
+    """Rows of arm `kind` (a key of `ARMS`) for `seed` (verified when a Verifier is given).
 
-    Deep draws round-robin from the assignment's Deep families only, Diverse from every training
-    family; both skip the reserved held-out keys of every training family."""
-    if kind not in ("deep", "diverse"):
+    The arm draws round-robin from its families (narrow or every training family) in its shape's
+    stream; every arm skips the reserved keys of every training family."""
+    if kind not in ARMS:
         raise ValueError(kind)
+    shape, _ = ARMS[kind]
     fams, assignment = resolve(seed, fams, assignment)
     n = DEFAULT_PROBLEMS[kind] if n_problems is None else n_problems
     report = BuildReport(kind, seed, verified=verifier is not None, assignment=assignment.as_dict())
     train = training_families(fams)
-    names = set(assignment.deep if kind == "deep" else assignment.diverse)
-    candidates = round_robin([f for f in train if f.name in names], seed, kind, excluded_keys(train, seed))
-    if kind == "deep":
+    names = set(assignment.families_of(kind))
+    candidates = round_robin([f for f in train if f.name in names], seed, shape, excluded_keys(train, seed))
+    per_problem = SHAPES[shape][1]
+    if per_problem > 1:
         def choose(prob: SynthProblem, ordinal: int) -> list[int]:
             idx = list(range(len(prob.solutions)))
             random.Random(f"{seed}:{prob.key}:solutions").shuffle(idx)
             return idx
-        kept = _Builder(kind, seed, verifier, report).collect(candidates, n, choose, SOLUTIONS_PER_PROBLEM)
     else:
         def choose(prob: SynthProblem, ordinal: int) -> list[int]:
             return [ordinal % len(prob.solutions)]
-        kept = _Builder(kind, seed, verifier, report).collect(candidates, n, choose, 1)
+    kept = _Builder(kind, seed, verifier, report).collect(candidates, n, choose, per_problem)
+    rows = codegen_rows(kept, kind, seed, lambda prob: split_of(seed, prob.key))
+    return rows, finish_report(report, rows, kept)
+
+
+def codegen_rows(kept: list[tuple[SynthProblem, list[int]]], kind: str, seed: int,
+                 split: Callable[[SynthProblem], str]) -> list[dict]:
+    """CodeGen-schema rows of the kept (problem, solution indices), in a seeded order, numbered."""
     rows = []
     for prob, idxs in kept:
         for i in sorted(idxs):
@@ -233,30 +257,75 @@ def build_corpus(kind: str, seed: int, n_problems: int | None = None, verifier=N
             rows.append({
                 "problem_id": prob.problem_id, "family": prob.family, "topic": prob.topic,
                 "title": prob.title, "input": prob.statement, "solution": sol.code,
-                "output": fenced_output(sol.reasoning, sol.code), "split": split_of(seed, prob.key),
+                "output": fenced_output(sol.reasoning, sol.code), "split": split(prob),
                 "solution_name": sol.name, "key": prob.key,
             })
     random.Random(f"{seed}:{kind}:order").shuffle(rows)
-    for n_row, row in enumerate(rows):
-        row["id"] = f"synth-{kind}-s{seed}-{n_row:05d}"
-    rows = [{"id": r.pop("id"), **r} for r in rows]
+    return [{"id": f"synth-{kind}-s{seed}-{n_row:05d}", **row} for n_row, row in enumerate(rows)]
+
+
+def finish_report(report: BuildReport, rows: list[dict], kept: list) -> BuildReport:
     report.rows, report.problems = len(rows), len(kept)
-    report.families = len({p.family for p, _ in kept})
-    return rows, report
+    report.families = len({p[0].family for p in kept})
+    report.tokens_estimate = sum(estimate_tokens(r["input"]) + estimate_tokens(r["output"]) for r in rows)
+    return report
+
+
+def one_solution_each(kept: list[tuple[SynthProblem, list[int]]]) -> list[tuple[SynthProblem, list[int]]]:
+    """One solution per problem, cycled per family in draw order (as the diverse shape takes them)."""
+    ordinal: Counter[str] = Counter()
+    out = []
+    for prob, idxs in kept:
+        out.append((prob, [idxs[ordinal[prob.family] % len(idxs)]]))
+        ordinal[prob.family] += 1
+    return out
+
+
+def build_valid_shared(seed: int, per_family: int | None = None, verifier=None,
+                       fams: dict[str, Family] | None = None,
+                       assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
+    """The shared validation set: the reserved shared-validation problems of every training family
+    (all of them, or the first `per_family`), one verified solution each, split "valid"."""
+    fams, assignment = resolve(seed, fams, assignment)
+    report = BuildReport("valid-shared", seed, verified=verifier is not None, assignment=assignment.as_dict())
+    train = sorted(training_families(fams), key=lambda f: f.name)
+    pool = valid_keys(train, seed)
+    requests = [(iter([(fam, p) for p in pool[fam.name]]), per_family or len(pool[fam.name])) for fam in train]
+    got = _Builder("valid-shared", seed, verifier, report).collect_each(requests)
+    kept = one_solution_each([pair for probs in got for pair in probs])
+    rows = codegen_rows(kept, "valid-shared", seed, lambda prob: "valid")
+    return rows, finish_report(report, rows, kept)
+
+
+def build_shots(seed: int, n: int | None = None, verifier=None, fams: dict[str, Family] | None = None,
+                assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
+    """`n` (default 1) solved examples for the one-shot format control: problems of the shots
+    family (its own "shots" stream), one verified solution each, in the training format."""
+    n = DEFAULT_PROBLEMS["shots"] if n is None else n
+    fams, assignment = resolve(seed, fams, assignment)
+    if not assignment.shots:
+        raise ValueError("no family is reserved for the one-shot example (it needs two held-out families)")
+    report = BuildReport("shots", seed, verified=verifier is not None, assignment=assignment.as_dict())
+    fam = fams[assignment.shots[0]]
+    got = _Builder("shots", seed, verifier, report).collect_each(
+        [(((fam, p) for p in draw_keys(fam, seed, "shots")), n)])
+    kept = one_solution_each(got[0])
+    rows = codegen_rows(kept, "shots", seed, lambda prob: "shot")
+    return rows, finish_report(report, rows, kept)
 
 
 def build_heldout(seed: int, per_group: int | None = None, verifier=None, fams: dict[str, Family] | None = None,
                   assignment: Assignment | None = None) -> tuple[list[dict], BuildReport]:
     """LiveCodeBench-format rows, `per_group` problems in each group of the assignment, spread
-    evenly over the group's families: reserved problems of the Deep families ("both") and of the
-    other training families ("diverse_only"), fresh problems of the held-out families ("unseen")."""
+    evenly over the group's families: reserved problems of the narrow families ("narrow") and of the
+    other training families ("wide_only"), fresh problems of the unseen families ("unseen")."""
     per_group = DEFAULT_PROBLEMS["heldout"] if per_group is None else per_group
     fams, assignment = resolve(seed, fams, assignment)
     report = BuildReport("heldout", seed, verified=verifier is not None, assignment=assignment.as_dict())
     train = {f.name: f for f in training_families(fams)}
     pool = reserved_keys(list(train.values()), seed)
     wanted = []
-    for group in ("both", "diverse_only"):
+    for group in GROUPS[:2]:
         counts = spread(per_group, getattr(assignment, group), seed, group)
         if max(counts.values(), default=0) > RESERVE_POOL:
             raise ValueError(f"{per_group} held-out problems over {len(counts)} {group!r} families need more than "

@@ -17,8 +17,8 @@ the same key are the same problem, whatever their tests. Every family carries:
   `reasoning` is a short step-by-step explanation (also a Template over the params).
 
 Templates use `$name`, never `{}`: program text is full of braces. Subclass `Family`, set the
-class attributes and decorate it with `@register`; `heldout = True` keeps a family out of both
-training corpora (it only appears in the held-out benchmark's "unseen" half).
+class attributes and decorate it with `@register`; `heldout = True` keeps a family out of every
+training arm (it appears only in the held-out benchmark's "unseen" group, or as the one-shot example).
 """
 
 from __future__ import annotations

@@ -1,0 +1,186 @@
+"""Methods stated before any result: each arm's training budget and whether its runs converged.
+
+Why from the stores: the recipe (early stopping on the run's own validation loss, its patience, the
+evaluation interval, the smallest improvement that counts, the epoch ceiling) is read from each run
+folder's resolved training config, and how each run ended (`stop_reason`: `early_stopping` or
+`epochs`) from its `training.json`, so the Methods section says what was run, not what was meant
+to be. A run that ends on the epoch ceiling did not converge by the recipe's own criterion; the
+sentence names its arm.
+
+The first study's pair (`design.FIXED_BUDGET_ARMS`: deep, diverse), trained for a fixed number of
+epochs, is a sensitivity row when the store holds it; a store without it gets a sentence saying so.
+
+Covers: `budget_frame`, `arm_budgets`, `budget_table`, `budget_sentence`, `fixed_budget_sentence`,
+`format_sentence` (base vs base-1shot vs the trained arms). Does not cover: reading files (`study`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+from great_tables import GT
+
+from analysis.design import CONTROLS, FIXED_BUDGET_ARMS, HELD_OUT, arm_order
+
+#: the [train] keys of the budget, with the training loop's defaults for configs that predate a key
+BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta")
+
+RUN_SCHEMA = {"model": pl.Utf8, "arm": pl.Utf8, "seed": pl.Int64, "fixed": pl.Boolean, "epochs": pl.Float64,
+              "patience": pl.Int64, "eval_every": pl.Int64, "min_delta": pl.Float64, "stop_reason": pl.Utf8,
+              "step": pl.Int64, "best_step": pl.Int64, "total_steps": pl.Int64}
+
+
+def _defaults() -> dict:
+    from codegen_study.train_config import TrainConfig
+
+    return {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in BUDGET_KEYS}
+
+
+def budget_frame(configs: dict[str, dict], training: dict[str, dict], arms_of: dict[str, str]) -> pl.DataFrame:
+    """One row per trained run (a folder with `training.json`): its arm, budget and how it ended."""
+    defaults = _defaults()
+    rows = []
+    for model, record in sorted(training.items()):
+        train = {**defaults, **configs.get(model, {}).get("train", {})}
+        arm = arms_of.get(model) or model.rsplit("-s", 1)[0]
+        seed = configs.get(model, {}).get("run", {}).get("seed")
+        patience = int(train.get("early_stopping_patience") or 0)
+        rows.append(dict(model=model, arm=arm, seed=seed if isinstance(seed, int) else None,
+                         fixed=arm in FIXED_BUDGET_ARMS or patience == 0, epochs=float(train.get("epochs") or 0),
+                         patience=patience, eval_every=train.get("eval_every"),
+                         min_delta=float(train.get("early_stopping_min_delta") or 0.0),
+                         stop_reason=record.get("stop_reason"), step=record.get("step"),
+                         best_step=record.get("best_step"), total_steps=record.get("total_steps")))
+    return pl.DataFrame(rows, schema=RUN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RUN_SCHEMA)
+
+
+ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
+              "ceiling": pl.Int64, "other": pl.Int64, "steps": pl.Utf8, "best_steps": pl.Utf8}
+
+
+def _span(values: list) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
+
+def _epochs(x: float) -> str:
+    return f"{x:g} epoch{'s' if x != 1 else ''}"
+
+
+def budget_text(r: dict) -> str:
+    """E.g. `early stopping (patience 2, eval every 100 steps, min Δ 0.001), at most 4 epochs`."""
+    if r["fixed"]:
+        return f"fixed {_epochs(r['epochs'])}"
+    return (f"early stopping on own validation loss (patience {r['patience']}, eval every {r['eval_every']} steps, "
+            f"min Δ {r['min_delta']:g}), at most {_epochs(r['epochs'])}")
+
+
+def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
+    """Per arm: its runs, budget (one text when every run shares it), how many stopped early, hit
+    the epoch ceiling or ended otherwise, and the steps they ended at and had their best loss at."""
+    out = []
+    for arm in arm_order(runs["arm"].to_list()):
+        g = runs.filter(pl.col("arm") == arm)
+        texts = sorted({budget_text(r) for r in g.iter_rows(named=True)})
+        reasons = g["stop_reason"].to_list()
+        early, ceiling = reasons.count("early_stopping"), reasons.count("epochs") + reasons.count("max_steps")
+        out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
+                        ceiling=ceiling, other=g.height - early - ceiling, steps=_span(g["step"].to_list()),
+                        best_steps=_span(g["best_step"].to_list())))
+    return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
+
+
+def budget_table(arms: pl.DataFrame) -> GT:
+    if arms.height == 0:
+        return GT(pl.DataFrame({"note": ["no trained run in this store (no training.json)"]}))
+    df = arms.with_columns(
+        role=pl.when(pl.col("fixed")).then(pl.lit("fixed budget (sensitivity)")).otherwise(pl.lit("design arm")),
+        ended=pl.format("{} early stopping, {} epoch ceiling", "early", "ceiling")
+        + pl.when(pl.col("other") > 0).then(pl.format(", {} unrecorded", "other")).otherwise(pl.lit("")))
+    return (GT(df.select("arm", "role", "runs", "budget", "ended", "steps", "best_steps"), rowname_col="arm")
+            .cols_label(ended="runs ended by", steps="final step", best_steps="best step")
+            .tab_source_note("Budget: the resolved [train] table of each run folder; how a run ended: stop_reason in "
+                             "its training.json (early stopping: its own validation loss stopped improving by more "
+                             "than min Δ for patience evaluations; epoch ceiling: it was still improving). Best step: "
+                             "lowest own validation loss, the checkpoint evaluated as best.")
+            .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def budget_sentence(arms: pl.DataFrame) -> str:
+    """The design arms' recipe and which arms converged (early stopping fired) or hit the ceiling."""
+    design = arms.filter(~pl.col("fixed"))
+    if design.height == 0:
+        return ("No run in this store trained under the early-stopping recipe; every trained run had a fixed "
+                "budget (below)." if arms.height else "No trained run is stored, so there is no training budget "
+                "to report.")
+    texts = sorted(set(design["budget"]))
+    recipe = (f"Every design arm trained with LoRA under one budget: {texts[0]}" if len(texts) == 1
+              else "The design arms' budgets differ (table below)")
+    done = [a for a, e, n in design.select("arm", "early", "runs").iter_rows() if e == n]
+    stuck = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "ceiling", "runs").iter_rows() if c]
+    parts = []
+    if done:
+        parts.append(f"early stopping fired for every run of {_join(done)}")
+    if stuck:
+        parts.append(f"{_join(stuck)} reached the epoch ceiling while its validation loss was still improving, "
+                     "so it did not converge by this criterion")
+    unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
+    if unrecorded:
+        parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
+    text = "; ".join(parts)
+    return recipe + "." + (f" {text[0].upper()}{text[1:]}." if text else "")
+
+
+def fixed_budget_sentence(arms: pl.DataFrame) -> str:
+    """The fixed-budget sensitivity pair, when stored; a sentence saying it is absent otherwise."""
+    fixed = arms.filter(pl.col("fixed"))
+    if fixed.height == 0:
+        return ("This store holds no fixed-budget runs (the first study's 2-epoch deep / diverse pair), so the "
+                "answer's sensitivity to the training budget is not measured here.")
+    names = _join([f"{a} ({b}, {n} runs, final step {s})" for a, b, n, s in
+                   fixed.select("arm", "budget", "runs", "steps").iter_rows()])
+    return (f"Fixed-budget runs, kept as a sensitivity row: {names}. They stop after a set number of epochs whatever "
+            "their validation loss does, so a difference between them may be a difference in how far each "
+            "converged.")
+
+
+def format_sentence(rows: pl.DataFrame, benchmark: str = HELD_OUT, prompt: str = "train") -> str:
+    """What "fine-tuned beats base" owes to the answer format: base vs base-1shot vs the trained arms,
+    problems solved on the whole held-out benchmark (greedy, final checkpoint, `prompt`)."""
+    held = rows.filter((pl.col("benchmark") == benchmark) & (pl.col("prompt") == prompt)
+                       & (pl.col("subset") != "all"))
+    if held.height == 0:
+        return f"The held-out benchmark was not run under the {prompt} prompt, so the format control is not read."
+    total = held.group_by("arm", "model").agg(solved=pl.col("ok").sum(), problems=pl.len())
+    n = int(total["problems"].max())
+
+    def solved(arm: str) -> float | None:
+        s = total.filter(pl.col("arm") == arm)["solved"]
+        return float(s.mean()) if s.len() else None
+
+    trained = [a for a in arm_order(total["arm"].to_list()) if a not in CONTROLS]
+    base, shot = solved("base"), solved("base-1shot")
+    if not trained or base is None:
+        return "The base model and a trained arm were not both run, so the format control cannot be read."
+    means = [solved(a) for a in trained]
+    lo, hi = min(means), max(means)
+    arms_text = (f"the trained arms {lo:.1f}–{hi:.1f} (means over seeds)" if len(trained) > 1
+                 else f"{trained[0]} {lo:.1f} (mean over seeds)")
+    head = f"Of the {n} held-out problems ({prompt} prompt, greedy), the base model solves {base:.0f}"
+    if shot is None:
+        return (f"{head} and {arms_text}; the format control (base-1shot: the base model shown one solved example) "
+                "was not run, so how much of that gap is the answer format alone is not measured here.")
+    mean = sum(means) / len(means)
+    gap = mean - base
+    share = (f", so one worked example alone recovers {100 * (shot - base) / gap:.0f}% of the gap between the base "
+             "model and the average trained arm" if gap > 0 else "")
+    return f"{head}, the base model shown one solved example (base-1shot) {shot:.0f}, and {arms_text}{share}."
+
