@@ -204,8 +204,10 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     if restore(run):
         return run
     run.pad = tok.pad_token_id
-    shared_rows = load_shared_valid(run.cfgs["data"]) if run.cfgs["data"].shared_valid else None
-    use_cpu_plan(run, overrides)
+    if d.device == "cpu" and not d.distributed and tcfg.cpu_valid_rows:  # see `use_cpu_plan`
+        valid_ex = valid_ex[:tcfg.cpu_valid_rows]
+    run.valid_batches, run.shared_batches = ([collate(ex[i:i + tcfg.eval_batch_size], run.pad) for i in range(
+        d.rank * tcfg.eval_batch_size, len(ex), tcfg.eval_batch_size * d.world)] for ex in (valid_ex, shared_ex))
     start(run)
     return run
 

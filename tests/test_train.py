@@ -279,9 +279,9 @@ def test_shared_validation_loss_is_recorded_and_never_judged(tmp_path, tiny_dir,
                                          early_stopping_patience=2, warmup_ratio=0.0), tmp_path)
     real, calls = train_mod.evaluate_loss, []
 
-    def falling_shared(model, batches, *args):
+    def falling_shared(model, batches, *args, **kwargs):
         calls.append(batches)
-        value = real(model, batches, *args)
+        value = real(model, batches, *args, **kwargs)
         return value - len(calls) if len(calls) % 2 == 0 else value  # every second call: the shared set
 
     monkeypatch.setattr(train_mod, "evaluate_loss", falling_shared)
