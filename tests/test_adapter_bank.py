@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from codegen_study import engine as eng  # noqa: E402
-from codegen_study.adapter_bank import AdapterBank  # noqa: E402
-from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.evaluation import engine as eng  # noqa: E402
+from codegen_study.evaluation.adapter_bank import AdapterBank  # noqa: E402
 
 VOCAB = 300
 PROMPTS = [[5, 9, 30, 31], [7] * 11, [40, 41], [100, 3, 8, 200, 250, 9, 9], [12, 13, 14]]

@@ -31,7 +31,7 @@ from analysis import (
     summary,
 )
 from analysis.study import load_study
-from codegen_study.metrics import holm, mcnemar_exact, wilson_interval
+from codegen_study.scoring.metrics import holm, mcnemar_exact, wilson_interval
 from tests.conftest import FIXTURES, ROOT
 
 STORE = FIXTURES / "store" / "runs"
@@ -91,7 +91,7 @@ def test_training_environment_is_read_in_either_shape(tmp_path):
     """train-env.json as `train` wrote it before and after env.json held one record per stage."""
     import json
 
-    from codegen_study.results import Store
+    from codegen_study.store import Store
 
     record = {"python": "3.12.3", "gpu": "NVIDIA H200", "packages": {"torch": "2.11.0"}}
     for folder, env in (("deep-s1", record), ("deep-s2", {"training": record})):

@@ -11,11 +11,11 @@ pytest.importorskip("peft")
 
 from tiny_lm import make_rows, save_tiny, write_rows  # noqa: E402
 
-from codegen_study import cohort  # noqa: E402
 from codegen_study.cli import main  # noqa: E402
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.results import Store  # noqa: E402
-from codegen_study.train import train  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.store import Store  # noqa: E402
+from codegen_study.training import cohort  # noqa: E402
+from codegen_study.training.train import train  # noqa: E402
 
 TRAIN_KEYS = {"micro_batch_size": 2, "grad_accumulation": 2, "autocast": '"none"', "logging_every": 1,
               "learning_rate": 5e-3, "eval_every": 2, "save_every": 100, "lora_dropout": 0.0, "lora_r": 4,
@@ -90,7 +90,7 @@ def test_checkpoints_are_peft_adapters_with_the_run_identity(tmp_path, tiny_dir)
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from codegen_study.targets import plan_targets, run_identity
+    from codegen_study.evaluation.targets import plan_targets, run_identity
 
     config = write_config(tmp_path, tiny_dir, "deep")
     cohort.train_cohort([str(config)], [7], device="cpu", log=quiet)
@@ -155,7 +155,7 @@ def test_a_cohort_needs_one_base_model(tmp_path, tiny_dir):
 
 @pytest.mark.slow
 def test_seeds_of_one_corpus_encode_it_once(tmp_path, tiny_dir, monkeypatch):
-    from codegen_study import training_data
+    from codegen_study.training import training_data
 
     calls = []
     real = training_data.prepare_data
@@ -220,7 +220,7 @@ def test_shared_validation_loss_is_what_training_alone_records_and_is_never_judg
 
 
 def test_supervision_picks_the_states_that_predict_supervised_tokens():
-    from codegen_study.cohort_batch import supervision
+    from codegen_study.training.cohort_batch import supervision
 
     labels = torch.tensor([[-100, 5, 6, -100], [-100, -100, 7, 8]])
     got = supervision(labels, torch.tensor([3, 1]))
@@ -234,7 +234,7 @@ def test_supervision_picks_the_states_that_predict_supervised_tokens():
 def test_each_row_gets_its_own_members_adapter(sizes):
     """Blocks of consecutive rows per member (or one block per row when the parts differ in size)
     give every row exactly base(x) + scale * x A_m^T B_m^T of its own member m."""
-    from codegen_study.cohort_batch import Routing, batch_of, cohort_linear
+    from codegen_study.training.cohort_batch import Routing, batch_of, cohort_linear
 
     torch.manual_seed(0)
     n, width, seq = 3, 6, 4
@@ -264,7 +264,7 @@ def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
     import torch.nn.functional as F
     from transformers import AutoModelForCausalLM
 
-    from codegen_study.cohort_batch import batch_of, member_token_losses
+    from codegen_study.training.cohort_batch import batch_of, member_token_losses
 
     model = AutoModelForCausalLM.from_pretrained(tiny_dir).eval()
     rows = [{"input_ids": [5, 6, 7, 8, 9], "labels": [-100, -100, 7, 8, 9], "position_ids": [0, 1, 2, 3, 4]},

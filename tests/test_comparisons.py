@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from codegen_study.grading import Sample, VerdictCache, get_profile, grade, judge_safely
-from codegen_study.harnesses import PlannedTest, compare_lcb, compare_seed, json_equal, judge
-from codegen_study.problems import Problem
-from codegen_study.problems import TestCase as Case
 from codegen_study.sandbox import Outcome
+from codegen_study.scoring.grading import Sample, VerdictCache, get_profile, grade, judge_safely
+from codegen_study.scoring.harnesses import PlannedTest, compare_lcb, compare_seed, json_equal, judge
+from codegen_study.tasks.problems import Problem
+from codegen_study.tasks.problems import TestCase as Case
 
 ADVERSARIAL = [
     "sNaN", "-sNaN", "sNaN123", "NaN", "-nan", "Infinity", "-Inf", "inf", "1e999999999999999999",
@@ -75,7 +75,7 @@ def test_judge_is_total_in_every_mode(mode):
 
 def test_a_failure_while_judging_is_that_samples_grader_error(monkeypatch):
     """A bug of the judge on one output: that sample says why, the others are graded."""
-    import codegen_study.grading as grading
+    import codegen_study.scoring.grading as grading
 
     real = grading.judge
 

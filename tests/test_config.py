@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from codegen_study.config import dump_toml, load_section, read_toml
-from codegen_study.errors import UserError
-from codegen_study.files import atomic_write_text
+from codegen_study.core.config import dump_toml, load_section, read_toml
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def test_non_finite_number_is_an_error(tmp_path, value):
 
 
 def test_negative_epochs_are_an_error(tmp_path):
-    from codegen_study.train_config import TrainConfig
+    from codegen_study.training.train_config import TrainConfig
 
     p = tmp_path / "c.toml"
     p.write_text("[train]\nepochs = -1\n")
@@ -124,9 +124,9 @@ def test_train_checks_its_data_before_the_model_and_leaves_nothing(tmp_path):
     """A missing data file fails before the model loads (which would take minutes) and before
     anything is written to the run folder."""
     from codegen_study.models import ModelConfig
-    from codegen_study.train import train
-    from codegen_study.train_config import RunConfig, TrainConfig
-    from codegen_study.training_data import DataConfig
+    from codegen_study.training.train import train
+    from codegen_study.training.train_config import RunConfig, TrainConfig
+    from codegen_study.training.training_data import DataConfig
 
     run_dir = tmp_path / "run"
     configs = {"run": RunConfig(output_dir=str(run_dir)), "data": DataConfig(path=str(tmp_path / "missing.jsonl")),

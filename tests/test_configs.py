@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen_study.config import load_section, read_toml
-from codegen_study.generate import EvalConfig
-from codegen_study.train_config import load_configs
+from codegen_study.core.config import load_section, read_toml
+from codegen_study.evaluation.generate import EvalConfig
+from codegen_study.training.train_config import load_configs
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
 

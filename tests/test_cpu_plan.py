@@ -11,13 +11,13 @@ pytest.importorskip("peft")
 
 from tiny_lm import make_model, make_rows, make_tokenizer  # noqa: E402
 
-from codegen_study.cpu import GB, Shape, cpu_precision, estimate_bytes, native_bf16, plan_training  # noqa: E402
-from codegen_study.distributed import Dist  # noqa: E402
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.lora import init_lora, lora_pairs, prepare_for_training  # noqa: E402
-from codegen_study.train_config import TrainConfig  # noqa: E402
-from codegen_study.train_step import lean_loss, optimizer_step, window_loss  # noqa: E402
-from codegen_study.training_data import DataConfig, collate, encode_example, pack_examples  # noqa: E402
+from codegen_study.core.cpu import GB, Shape, cpu_precision, estimate_bytes, native_bf16, plan_training  # noqa: E402
+from codegen_study.core.distributed import Dist  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.training.lora import init_lora, lora_pairs, prepare_for_training  # noqa: E402
+from codegen_study.training.train_config import TrainConfig  # noqa: E402
+from codegen_study.training.train_step import lean_loss, optimizer_step, window_loss  # noqa: E402
+from codegen_study.training.training_data import DataConfig, collate, encode_example, pack_examples  # noqa: E402
 
 SMOLLM2 = Shape(params=134_515_008, layers=30, hidden=576, intermediate=1536)
 
@@ -129,9 +129,9 @@ def test_a_first_run_on_a_cpu_is_greedy_under_one_prompt_style_and_names_the_ful
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from codegen_study.evaluate import first_run
-    from codegen_study.generate import EvalConfig
-    from codegen_study.targets import Target
+    from codegen_study.evaluation.cli import first_run
+    from codegen_study.evaluation.generate import EvalConfig
+    from codegen_study.evaluation.targets import Target
 
     cfg = EvalConfig(benchmarks=("b",), prompts=("train", "lcb"), sample_prompts=("train",), n_samples=10)
     targets = [Target("base", 0, None, True)]
@@ -153,7 +153,7 @@ def test_a_first_run_on_a_cpu_is_greedy_under_one_prompt_style_and_names_the_ful
 def test_progress_can_report_its_first_update_at_once():
     import io
 
-    from codegen_study.progress import Progress
+    from codegen_study.core.progress import Progress
 
     now = [0.0]
     stream = io.StringIO()
@@ -169,7 +169,7 @@ def test_progress_can_report_its_first_update_at_once():
 def test_the_decode_step_runs_at_the_thread_count_that_timed_fastest():
     import time
 
-    from codegen_study.engine import _ThreadChooser
+    from codegen_study.evaluation.engine import _ThreadChooser
 
     if torch.get_num_threads() < 2:
         pytest.skip("one thread: nothing to choose")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen_study.distributed import share
-from codegen_study.results import Store
+from codegen_study.core.distributed import share
+from codegen_study.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ def test_an_append_cuts_a_line_torn_by_another_writer(tmp_path):
 
 WRITER = """
 import sys
-from codegen_study.results import Store
+from codegen_study.store import Store
 writer, batches, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 store = Store(sys.argv[4])
 for b in range(batches):
@@ -92,9 +92,9 @@ def _lora_model_and_examples(model_dir: Path):
     from tiny_lm import make_rows
     from transformers import AutoTokenizer, Qwen2ForCausalLM
 
-    from codegen_study.lora import init_lora, lora_pairs, prepare_for_training
-    from codegen_study.train_config import TrainConfig
-    from codegen_study.training_data import DataConfig, encode_example
+    from codegen_study.training.lora import init_lora, lora_pairs, prepare_for_training
+    from codegen_study.training.train_config import TrainConfig
+    from codegen_study.training.training_data import DataConfig, encode_example
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = Qwen2ForCausalLM.from_pretrained(model_dir)
@@ -116,9 +116,9 @@ def _step_gradients(model_dir: Path, rank: int, world: int, d) -> tuple[float, d
     micro-batches per rank divided by the world size: the same 8 examples whatever `world`."""
     import dataclasses
 
-    from codegen_study.distributed import all_sum
-    from codegen_study.train_step import window_loss
-    from codegen_study.training_data import collate, epoch_windows
+    from codegen_study.core.distributed import all_sum
+    from codegen_study.training.train_step import window_loss
+    from codegen_study.training.training_data import collate, epoch_windows
 
     model, tcfg, examples, pad = _lora_model_and_examples(model_dir)
     tcfg = dataclasses.replace(tcfg, grad_accumulation=tcfg.grad_accumulation // world)
@@ -137,7 +137,7 @@ def _step_gradients(model_dir: Path, rank: int, world: int, d) -> tuple[float, d
 def _ddp_worker(rank: int, world: int, port: int, model_dir: str, out: str) -> None:
     import torch
 
-    from codegen_study.distributed import setup_distributed, shutdown
+    from codegen_study.core.distributed import setup_distributed, shutdown
 
     torch.set_num_threads(1)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
@@ -158,7 +158,7 @@ def test_ddp_gradients_at_world_size_two_equal_one_process(tmp_path):
     import torch.multiprocessing as mp
     from tiny_lm import save_tiny
 
-    from codegen_study.distributed import Dist
+    from codegen_study.core.distributed import Dist
 
     model_dir = save_tiny(tmp_path / "model")
     loss, grads = _step_gradients(model_dir, 0, 1, Dist())
@@ -230,7 +230,7 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
 
 # -- train on two ranks -------------------------------------------------------------------------
 def test_each_rank_trains_every_worldth_run_of_a_cohort_renumbered():
-    from codegen_study.cohort import Member, rank_share
+    from codegen_study.training.cohort import Member, rank_share
 
     members = [Member(i, {}, Path(f"r{i}"), f"run{i}", i) for i in range(5)]
     said = []
@@ -247,7 +247,7 @@ def test_a_two_rank_cohort_trains_each_run_once_as_one_process_would(tmp_path):
     from test_cohort import write_config
     from tiny_lm import save_tiny
 
-    from codegen_study import cohort
+    from codegen_study.training import cohort
 
     model_dir = save_tiny(tmp_path / "model")
     curves = {}
@@ -278,7 +278,7 @@ def test_two_rank_training_has_the_one_process_loss_curve(tmp_path):
     from test_train import write_config
     from tiny_lm import save_tiny
 
-    from codegen_study.train import train
+    from codegen_study.training.train import train
 
     model_dir = save_tiny(tmp_path / "model")
     runs = {}

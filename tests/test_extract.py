@@ -2,7 +2,7 @@
 
 import pytest
 
-from codegen_study.extract import extract_code
+from codegen_study.scoring.extract import extract_code
 
 F = "```"
 

@@ -7,8 +7,8 @@ import pytest
 from conftest import FIXTURES
 from test_scoring_cli import EXAMPLE_B, read_jsonl, score
 
-from codegen_study.errors import UserError
-from codegen_study.formats import read_sample_file, render
+from codegen_study.core.errors import UserError
+from codegen_study.scoring.formats import read_sample_file, render
 
 PROBLEMS = {"ex_sum": None, "ex_vowels": None, "ex_average": None}
 
@@ -108,7 +108,7 @@ def test_mixed_file_fails_before_anything_runs(tmp_path):
 
 
 def test_rendered_files_read_back():
-    from codegen_study.problems import load_humaneval
+    from codegen_study.tasks.problems import load_humaneval
 
     he = {p.id: p for p in load_humaneval()[:1]}
     whole = "def has_close_elements(numbers, threshold):\n    return False"
@@ -124,7 +124,7 @@ def test_rendered_files_read_back():
 # -- export -> score round trip ------------------------------------------------------------------
 def _completion_store(root):
     """The shipped example's samples as completions of two models (code rows fenced as a model would)."""
-    from codegen_study.results import Store
+    from codegen_study.store import Store
 
     rows = []
     for model in ("base", "deep-s1"):
@@ -160,7 +160,7 @@ def test_export_round_trips_through_score(tmp_path, capsys, fmt, name, grader):
 
 
 def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, capsys):
-    from codegen_study.results import Store
+    from codegen_study.store import Store
 
     whole = "```python\ndef has_close_elements(numbers, threshold):\n    return {}\n```"
     body = ("```python\n    n = len(numbers)\n"
@@ -223,7 +223,7 @@ def test_a_utf8_byte_order_mark_is_read(tmp_path):
 
 
 def test_inputs_over_their_cap_or_not_regular_are_refused_in_one_line(tmp_path, monkeypatch):
-    from codegen_study.files import iter_jsonl
+    from codegen_study.core.files import iter_jsonl
 
     monkeypatch.setenv("CODEGEN_STUDY_MAX_INPUT_MB", "1")
     big = tmp_path / "big.jsonl"

@@ -16,16 +16,16 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from codegen_study import engine as eng  # noqa: E402
-from codegen_study.checkpoints import discover_checkpoints  # noqa: E402
-from codegen_study.generate import (  # noqa: E402
+from codegen_study.evaluation import engine as eng  # noqa: E402
+from codegen_study.evaluation.generate import (  # noqa: E402
     EvalConfig,
     best_step,
     generate_all,
     plan_targets,
 )
-from codegen_study.problems import load_lcb  # noqa: E402
-from codegen_study.results import Store  # noqa: E402
+from codegen_study.store import Store  # noqa: E402
+from codegen_study.tasks.problems import load_lcb  # noqa: E402
+from codegen_study.training.checkpoints import discover_checkpoints  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_LCB = FIXTURES / "gen_tiny_lcb.jsonl"
@@ -278,7 +278,7 @@ def test_shared_batch_gives_the_one_state_at_a_time_completions_into_each_target
     assert {r["model"] for r in stores["base"].iter_rows("completions")} == {"base"}
     # step 2 is neither final (4) nor best (2 has the lowest validation loss, so it is best): both full
     assert {(k[1], k[2]) for k in shared if k[0] == "tiny-s7"} == {(2, "train"), (2, "lcb"), (4, "train"), (4, "lcb")}
-    from codegen_study.generate import work_for
+    from codegen_study.evaluation.generate import work_for
 
     middle = replace(targets[-1], step=3, full=False, sampled=False)
     assert {(w[1], w[2]) for w in work_for(cfg, middle, problems)} == {("train", "greedy")}
@@ -308,7 +308,7 @@ def test_generate_only_runs_without_polars(tiny, tmp_path, monkeypatch):
 def test_evaluate_end_to_end_with_scoring(tiny, tmp_path, capsys):
     pytest.importorskip("polars")
     from codegen_study.cli import main
-    from codegen_study.config import read_toml
+    from codegen_study.core.config import read_toml
 
     out = tmp_path / "out"
     args = ["evaluate", "--config", str(tiny["config"]), "--run", str(tiny["run"]), "--limit", "2", "--output-dir",
@@ -342,7 +342,7 @@ def test_evaluate_end_to_end_with_scoring(tiny, tmp_path, capsys):
 def _resolve(argv):
     import argparse
 
-    from codegen_study.evaluate import add_arguments, resolve
+    from codegen_study.evaluation.cli import add_arguments, resolve
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
@@ -375,7 +375,7 @@ def test_model_flags_resolve_to_the_same_config_as_a_toml_file(tiny, tmp_path):
 def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
     pytest.importorskip("polars")
     from codegen_study.cli import main
-    from codegen_study.config import read_toml
+    from codegen_study.core.config import read_toml
 
     out = tmp_path / "out"
     rc = main(["evaluate", "--model", str(tiny["root"] / "model"), "--adapter", str(tiny["run"] / "checkpoint-step-4"),
@@ -392,7 +392,7 @@ def test_evaluate_a_model_and_an_adapter_without_a_toml(tiny, tmp_path, capsys):
 def test_several_adapters_and_a_prompt_style_from_the_command_line(tiny, tmp_path, capsys):
     pytest.importorskip("polars")
     from codegen_study.cli import main
-    from codegen_study.config import read_toml
+    from codegen_study.core.config import read_toml
 
     out = tmp_path / "out"
     rc = main(["evaluate", "--model", str(tiny["root"] / "model"), "--adapter", str(tiny["run"] / "checkpoint-step-2"),
@@ -477,7 +477,7 @@ def test_pass_rates_go_to_tensorboard_per_model_and_step(tmp_path):
     pytest.importorskip("polars")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from codegen_study.evaluate import log_pass_rates
+    from codegen_study.evaluation.cli import log_pass_rates
 
     store = Store(tmp_path)
     for step, passed in ((100, [True, False]), (200, [True, True])):

@@ -8,11 +8,11 @@ import os
 import pytest
 from conftest import FIXTURES
 
-from codegen_study.errors import UserError
-from codegen_study.grading import KEEP_CHARS, PRELOAD, Sample, VerdictCache, get_profile, grade
-from codegen_study.harnesses import compare_lcb, compare_seed, lcb_stdin_program
-from codegen_study.problems import Problem, load_humaneval, load_lcb
-from codegen_study.problems import TestCase as Case
+from codegen_study.core.errors import UserError
+from codegen_study.scoring.grading import KEEP_CHARS, PRELOAD, Sample, VerdictCache, get_profile, grade
+from codegen_study.scoring.harnesses import compare_lcb, compare_seed, lcb_stdin_program
+from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb
+from codegen_study.tasks.problems import TestCase as Case
 
 F = "```"
 
@@ -341,7 +341,7 @@ def test_lcb_stops_at_first_failure_seed_runs_all(sandbox):
 
 
 def test_preload_for_picks_what_programs_import():
-    from codegen_study.grading import preload_for
+    from codegen_study.scoring.grading import preload_for
 
     programs = ["import sys\nfrom typing import List\n", "import math, heapq as hq\nfrom typing import Dict",
                 "import numpy\nimport math", "from collections.abc import Iterable\n"] + ["print(1)"] * 46
@@ -401,7 +401,7 @@ def test_humaneval_main_block_reading_stdin_does_not_fail_a_correct_solution(san
 
 # -- sizes checked before anything expands ------------------------------------------------------
 def test_oversized_code_is_code_limit_and_never_parsed(sandbox):
-    from codegen_study.grading import MAX_CODE_CHARS
+    from codegen_study.scoring.grading import MAX_CODE_CHARS
 
     p = stdin_problem(("1\n", "1\n", True))
     code = "print(input())\n" + "x = 1\n" * (MAX_CODE_CHARS // 6 + 1)
@@ -413,7 +413,7 @@ def test_compressed_test_data_bomb_is_refused_while_inflating(monkeypatch):
     import base64
     import zlib
 
-    from codegen_study import encoded_tests
+    from codegen_study.tasks import encoded_tests
 
     monkeypatch.setattr(encoded_tests, "MAX_TEST_DATA_BYTES", 1 << 20)
     bomb = base64.b64encode(zlib.compress(b"\0" * (8 << 20))).decode()

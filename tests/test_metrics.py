@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from codegen_study.metrics import (
+from codegen_study.scoring.metrics import (
     bootstrap_ci,
     cluster_bootstrap_ci,
     detectable_difference,

@@ -11,9 +11,9 @@ import zlib
 import pytest
 from conftest import FIXTURES, ROOT
 
-from codegen_study.encoded_tests import decode_test_cases, safe_unpickle
-from codegen_study.errors import UserError
-from codegen_study.problems import (
+from codegen_study.core.errors import UserError
+from codegen_study.tasks.encoded_tests import decode_test_cases, safe_unpickle
+from codegen_study.tasks.problems import (
     lcb_version_files,
     load_benchmark,
     load_humaneval,

@@ -12,9 +12,9 @@ pytest.importorskip("transformers")
 
 from tiny_lm import make_tokenizer  # noqa: E402
 
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.problems import Problem, load_humaneval, load_lcb  # noqa: E402
-from codegen_study.prompts import (  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb  # noqa: E402
+from codegen_study.tasks.prompts import (  # noqa: E402
     SEED_SEPARATOR,
     STDIN_INSTRUCTION,
     SYSTEM_PROMPT,
@@ -25,7 +25,7 @@ from codegen_study.prompts import (  # noqa: E402
     statement_message,
     user_message,
 )
-from codegen_study.training_data import IGNORE, DataConfig, encode_example  # noqa: E402
+from codegen_study.training.training_data import IGNORE, DataConfig, encode_example  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -144,7 +144,7 @@ def test_load_shots_reads_corpus_rows_and_names_file_and_line(tmp_path):
 
 
 def test_eval_config_takes_a_shots_file():
-    from codegen_study.generate import EvalConfig
+    from codegen_study.evaluation.generate import EvalConfig
 
     assert EvalConfig().shots is None and EvalConfig(shots="corpora/shots.jsonl").shots == "corpora/shots.jsonl"
     with pytest.raises(ValueError, match="shots"):

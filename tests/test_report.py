@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 
 from analysis import render
-from codegen_study.results import find_stores
+from codegen_study.store import find_stores
 from tests.conftest import FIXTURES, ROOT
 from tests.test_quarto import html_prose, literal_backticks
 

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from codegen_study.results import SCHEMAS, Store, find_stores, make_run_id, read_stores
+from codegen_study.store import SCHEMAS, Store, find_stores, make_run_id, read_stores
 
 
 def _loss(step, split="train", loss=1.0):
@@ -48,7 +48,7 @@ def test_sigkill_loses_nothing_reported(tmp_path):
     """A writer killed with SIGKILL keeps every row it had appended before the kill."""
     code = textwrap.dedent(f"""
         import sys, time
-        from codegen_study.results import Store
+        from codegen_study.store import Store
         s = Store({str(tmp_path)!r})
         for i in range(10**6):
             s.append("losses", [{{"model": "m", "step": i, "split": "train", "loss": 0.0,
@@ -107,7 +107,7 @@ def test_a_store_written_before_prompts_were_recorded_reads_as_lcb(tmp_path):
 
 def test_a_corrupt_store_line_is_an_error_naming_file_and_line(tmp_path):
     from codegen_study.cli import main
-    from codegen_study.errors import UserError
+    from codegen_study.core.errors import UserError
 
     store = Store(tmp_path / "run")
     store.append("losses", [{"model": "m", "step": 1, "split": "train", "loss": 1.0, "epoch": 0.1,

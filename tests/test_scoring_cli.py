@@ -11,10 +11,10 @@ import time
 import pytest
 from conftest import ROOT
 
-from codegen_study.grading import Sample
-from codegen_study.problems import load_lcb
-from codegen_study.results import Store
-from codegen_study.scoring import score_into_store
+from codegen_study.scoring.cli import score_into_store
+from codegen_study.scoring.grading import Sample
+from codegen_study.store import Store
+from codegen_study.tasks.problems import load_lcb
 
 EXAMPLE_B = ROOT / "data" / "examples" / "benchmark.jsonl"
 EXAMPLE_S = ROOT / "data" / "examples" / "samples.jsonl"
@@ -178,8 +178,8 @@ def test_store_option_writes_tables_once(tmp_path):
 
 
 def test_score_into_store_skips_done_samples(tmp_path):
-    from codegen_study.grading import PRELOAD
     from codegen_study.sandbox import Sandbox
+    from codegen_study.scoring.grading import PRELOAD
 
     problems = {p.id: p for p in load_lcb(EXAMPLE_B)}
     samples = [Sample("ex_sum", i, completion=f"```python\nprint({i + 100})\n```") for i in range(3)]
@@ -203,7 +203,7 @@ def test_score_into_store_skips_done_samples(tmp_path):
 
 def test_unreadable_progress_tail_is_cut(tmp_path):
     """Rows after a garbage line (e.g. zeroed blocks after a power cut) are redone, not trusted."""
-    from codegen_study.journal import read_journal
+    from codegen_study.scoring.journal import read_journal
 
     partial = tmp_path / "r.jsonl.partial"
     rows = [{"fingerprint": "fp"}, {"question_id": "q", "sample_id": 0, "passed": True}]
@@ -217,7 +217,7 @@ def test_unreadable_progress_tail_is_cut(tmp_path):
 def test_progress_is_plain_periodic_lines_without_a_terminal():
     import io
 
-    from codegen_study.progress import Progress
+    from codegen_study.core.progress import Progress
 
     now = [0.0]
     stream = io.StringIO()
@@ -240,7 +240,7 @@ def test_progress_is_plain_periodic_lines_without_a_terminal():
 def test_progress_reports_the_end_once():
     import io
 
-    from codegen_study.progress import Progress
+    from codegen_study.core.progress import Progress
 
     now = [0.0]
     stream = io.StringIO()
@@ -254,7 +254,7 @@ def test_progress_reports_the_end_once():
 def test_progress_draws_a_bar_with_rate_and_eta_on_a_terminal():
     import io
 
-    from codegen_study.progress import Progress
+    from codegen_study.core.progress import Progress
 
     stream = io.StringIO()
     p = Progress(4, desc="grading (lcb)", unit="sample", stream=stream, tty=True)
@@ -364,7 +364,7 @@ def test_limit_must_be_positive(value):
     import argparse
 
     from codegen_study.cli import check_numbers
-    from codegen_study.errors import UserError
+    from codegen_study.core.errors import UserError
 
     with pytest.raises(UserError, match="--limit must be at least 1"):
         check_numbers(argparse.Namespace(limit=value))
@@ -374,7 +374,7 @@ def test_nan_option_is_refused():
     import argparse
 
     from codegen_study.cli import check_numbers
-    from codegen_study.errors import UserError
+    from codegen_study.core.errors import UserError
 
     with pytest.raises(UserError, match="--max-overlap must be a finite number"):
         check_numbers(argparse.Namespace(max_overlap=float("nan")))
@@ -425,7 +425,7 @@ def test_resume_trusts_only_rows_graded_from_the_fingerprinted_bytes(tmp_path, m
     grades it anew instead of resuming rows of the old one."""
     import argparse
 
-    from codegen_study import scoring
+    from codegen_study.scoring import cli as scoring
 
     samples, out = tmp_path / "s.jsonl", tmp_path / "r.jsonl"
     wrong = json.dumps({"question_id": "ex_sum", "sample_id": 0, "code": "print(0)"}) + "\n"

@@ -13,15 +13,15 @@ pytest.importorskip("peft")
 
 from tiny_lm import make_model, make_rows, make_tokenizer, save_tiny, write_rows  # noqa: E402
 
-from codegen_study import train as train_mod  # noqa: E402
-from codegen_study.distributed import Dist  # noqa: E402
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.lora import prepare_for_training  # noqa: E402
-from codegen_study.train import train  # noqa: E402
-from codegen_study.train_config import TrainConfig, load_configs  # noqa: E402
-from codegen_study.train_state import TrainState  # noqa: E402
-from codegen_study.train_step import lr_factor  # noqa: E402
-from codegen_study.training_data import DataConfig, collate, encode_example  # noqa: E402
+from codegen_study.core.distributed import Dist  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.training import train as train_mod  # noqa: E402
+from codegen_study.training.lora import prepare_for_training  # noqa: E402
+from codegen_study.training.train import train  # noqa: E402
+from codegen_study.training.train_config import TrainConfig, load_configs  # noqa: E402
+from codegen_study.training.train_state import TrainState  # noqa: E402
+from codegen_study.training.train_step import lr_factor  # noqa: E402
+from codegen_study.training.training_data import DataConfig, collate, encode_example  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_an_old_trainer_state_json_resumes_into_train_state(tmp_path):
     """trainer_state.json as `train` and a cohort wrote it before TrainState: found as the last
     complete checkpoint, read with every counter (missing fields at their defaults), written back
     byte for byte."""
-    from codegen_study.checkpoints import latest_checkpoint, read_checkpoint
+    from codegen_study.training.checkpoints import latest_checkpoint, read_checkpoint
 
     old_train = {"step": 4, "best_val_loss": 1.25, "best_step": 2, "patience_count": 1, "seconds": 3.5,
                  "log_loss_sum": 0.75, "log_loss_count": 1, "finished": False, "stop_reason": None}
@@ -157,7 +157,7 @@ def test_train_state_judges_validation_losses():
 
 
 def test_env_json_keeps_one_record_per_stage_and_reads_the_older_flat_shape(tmp_path):
-    from codegen_study.provenance import stage_record, write_environment
+    from codegen_study.core.provenance import stage_record, write_environment
 
     flat = {"python": "3.12.3", "platform": "Linux", "packages": {"torch": "2.11.0"}, "device": "cuda",
             "gpu": "NVIDIA H200", "cuda": "13.0", "world_size": 1, "created": "2026-11-28T08:34:18+0000"}
@@ -185,7 +185,7 @@ def _losses(out):
 def test_cli_writes_checkpoints_losses_config_and_env(tmp_path, tiny_dir):
     import argparse
 
-    from codegen_study import train_cli
+    from codegen_study.training import cli as train_cli
 
     # what `codegen-study train ...` dispatches to (cli.main -> train_cli.add_arguments / train_cli.run)
     parser = argparse.ArgumentParser()

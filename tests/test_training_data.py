@@ -9,9 +9,9 @@ pytest.importorskip("transformers")
 
 from tiny_lm import make_model, make_rows, make_tokenizer, write_rows  # noqa: E402
 
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
-from codegen_study.training_data import (  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.tasks.prompts import SYSTEM_PROMPT, chat_messages, end_of_turn_id  # noqa: E402
+from codegen_study.training.training_data import (  # noqa: E402
     IGNORE,
     DataConfig,
     collate,
