@@ -3,7 +3,7 @@
     python benchmarks/probe_escapes.py    (as root, as the sandbox runs; results: benchmarks/results/probe_escapes.txt)
 
 A scorer killed mid-run (SIGKILL, SIGTERM, SIGINT) leaving nothing behind is tested in
-tests/test_scoring_cli.py (test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds).
+tests/scoring/test_scoring_cli.py (test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds).
 """
 import os
 import sys

@@ -46,7 +46,7 @@ the full limit again, and the sample has failed anyway).
 
 Time limits are the sandbox's: CPU seconds of the run, with a wall-clock backstop for programs
 that sleep or block. Both harnesses being imitated use wall-clock limits; CPU time is what keeps
-a verdict from changing when the machine is busy (tests/test_grading.py checks exactly that),
+a verdict from changing when the machine is busy (tests/scoring/test_grading.py checks exactly that),
 and for CPU-bound programs, which is what model-written solutions are, the two agree.
 
 Covers: turning (problem, sample) into sandbox jobs and outcomes into verdicts, and grading a

@@ -5,7 +5,7 @@ erase most of what an adapter learned, and nothing downstream would show why. So
 examples (`datasets.encode_example`) and evaluation prompts (`generate`) both call `encode`
 here: same system prompt, same user message, same chat template, same generation prompt, same
 tokenization. Under the `train` style the evaluation prompt ids are, by construction, the prompt
-part of a training example for the same statement (tests/test_prompts.py checks it).
+part of a training example for the same statement (tests/tasks/test_prompts.py checks it).
 
 Prompt styles (a recorded dimension of every evaluation, the `prompt` column of the store):
 

@@ -10,7 +10,7 @@ batched matmul over per-row adapter weights). Each run keeps its own data order 
 initialisation (its seed), optimizer, learning-rate schedule, gradient clipping, token-mean loss
 over its own accumulation window, validation loss, early stopping and checkpoints (the loss on
 `[data] shared_valid`, when set, is recorded as split `valid_shared` and never judged); so a run
-trained in a cohort optimises what it would optimise alone (tests/test_cohort.py compares the
+trained in a cohort optimises what it would optimise alone (tests/training/test_cohort.py compares the
 losses with `train.train`).
 
 Rows are padding-free: each accumulation window's examples are packed into rows of at most

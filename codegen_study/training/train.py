@@ -40,7 +40,7 @@ micro-batches r, r+N, ... of each epoch (an epoch then takes 1/N of the steps), 
 window losses and validation losses across ranks, and lets rank 0 alone write files. The global
 batch is N x micro_batch_size x grad_accumulation: divide micro_batch_size (or grad_accumulation)
 by N to train on exactly the batches, in the same order, that one GPU sees -- the gradient is then
-the same token mean (tests/test_distributed.py). Not covered: FSDP/ZeRO sharding (a 1.5B LoRA fits
+the same token mean (tests/core/test_distributed.py). Not covered: FSDP/ZeRO sharding (a 1.5B LoRA fits
 one GPU), generation (see `distributed` and `evaluate`).
 """
 

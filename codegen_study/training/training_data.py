@@ -20,7 +20,7 @@ restarts `position_ids` at 0 for every example. Passed to a Hugging Face model *
 attention mask and with `use_cache=False` (as training runs), transformers (>= 4.53) turns restarting
 position ids into a block-diagonal causal mask for SDPA/eager attention and into varlen calls for
 flash-attention, so a token attends only to
-earlier tokens of its own example (tests/test_training_data.py checks that packed logits equal unpacked
+earlier tokens of its own example (tests/training/test_training_data.py checks that packed logits equal unpacked
 ones). The first label of every packed example is -100 so no token is trained to predict the start
 of an unrelated example. Padding after a row continues the positions of its last example (no real
 token attends to it), so a batch whose rows hold one example each has no restart and needs no mask

@@ -27,7 +27,7 @@ from codegen_study.store import Store  # noqa: E402
 from codegen_study.tasks.problems import load_lcb  # noqa: E402
 from codegen_study.training.checkpoints import discover_checkpoints  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TINY_LCB = FIXTURES / "gen_tiny_lcb.jsonl"
 CHATML = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"

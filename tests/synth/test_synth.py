@@ -50,7 +50,7 @@ from codegen_study.synth.stats import card, format_card, normalise_statement
 from codegen_study.synth.verify import Verifier, check_statement, outputs_match
 from codegen_study.synth.world import instantiate, parse_samples
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 FAMS = families()
 
@@ -427,7 +427,7 @@ def test_bytes_do_not_depend_on_the_hash_seed():
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         outs.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True,
-                                   cwd=Path(__file__).resolve().parents[1]).stdout)
+                                   cwd=Path(__file__).resolve().parents[2]).stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 10000
 
 

@@ -19,7 +19,7 @@ import pytest
 from codegen_study.core.distributed import share
 from codegen_study.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

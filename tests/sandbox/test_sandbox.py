@@ -350,7 +350,7 @@ def test_writes_outside_the_temp_dir_leave_nothing(box, tmp_path):
     token = uuid.uuid4().hex
     os.chmod(tmp_path, 0o777)
     targets = [f"/tmp/{token}", f"/var/tmp/{token}", f"/dev/shm/{token}", str(tmp_path / token),
-               os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), token)]
+               os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), token)]
     out = run(box, f"""
         for path in {targets!r}:
             try:
@@ -500,7 +500,7 @@ def test_protections_as_root(box):
 
 # ----------------------------------------------------------------------------- channels and file view
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_no_fd_beyond_stderr_is_inherited(box):

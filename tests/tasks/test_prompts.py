@@ -27,7 +27,7 @@ from codegen_study.tasks.prompts import (  # noqa: E402
 )
 from codegen_study.training.training_data import IGNORE, DataConfig, encode_example  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")

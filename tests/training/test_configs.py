@@ -12,7 +12,7 @@ from codegen_study.core.config import load_section, read_toml
 from codegen_study.evaluation.generate import EvalConfig
 from codegen_study.training.train_config import load_configs
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)

@@ -13,11 +13,11 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from test_quarto import html_prose, literal_backticks
 
 from analysis import render
 from codegen_study.store import find_stores
 from tests.conftest import FIXTURES, ROOT
-from tests.test_quarto import html_prose, literal_backticks
 
 REPORT = ROOT / "report.qmd"
 STORE = FIXTURES / "store" / "runs"
