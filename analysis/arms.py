@@ -27,7 +27,7 @@ from analysis.scores import (
     select_profile,
     subset_order,
 )
-from codegen_study.metrics import bootstrap_ci, cluster_bootstrap_ci, rule_of_three, seed_summary
+from codegen_study.scoring.metrics import bootstrap_ci, cluster_bootstrap_ci, rule_of_three, seed_summary
 
 CLUSTERED = "heldout"  # the benchmark whose problems come in task families
 #: fewer families than this and a family bootstrap has too few units to resample: use problems

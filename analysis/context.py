@@ -25,7 +25,7 @@ from great_tables import GT
 
 from analysis.blocks import code
 from analysis.scores import benchmark_order, model_order
-from codegen_study.metrics import mcnemar_exact, mcnemar_min_discordant, wilson_interval
+from codegen_study.scoring.metrics import mcnemar_exact, mcnemar_min_discordant, wilson_interval
 
 # ---------------------------------------------------------------------------------------
 # REPORTED NUMBERS OF THE ORIGINAL STUDY -- the only hand-typed results in this package.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from codegen_study.metrics import seed_summary
+from codegen_study.scoring.metrics import seed_summary
 
 #: arm -> (shape, coverage); `deep` and `diverse` are the first study's names for two of the cells
 ARM_DESIGN: dict[str, tuple[str, str]] = {

@@ -35,7 +35,7 @@ from fractions import Fraction
 import polars as pl
 
 from analysis.design import HELD_OUT, PRIMARY, PROMPTS, contrasts_present, group_label, group_order
-from codegen_study.metrics import holm, mcnemar_exact
+from codegen_study.scoring.metrics import holm, mcnemar_exact
 
 ALPHA = 0.05
 POWER = 0.8

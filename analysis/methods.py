@@ -32,7 +32,7 @@ RUN_SCHEMA = {"model": pl.Utf8, "arm": pl.Utf8, "seed": pl.Int64, "fixed": pl.Bo
 
 
 def _defaults() -> dict:
-    from codegen_study.train_config import TrainConfig
+    from codegen_study.training.train_config import TrainConfig
 
     return {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in BUDGET_KEYS}
 

@@ -21,7 +21,7 @@ import polars as pl
 from great_tables import GT
 
 from analysis import design
-from codegen_study.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
+from codegen_study.scoring.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
 
 GREEDY = "greedy"
 #: the prompt of the primary measure: exactly the conversation the adapters were trained on

@@ -29,7 +29,7 @@ from analysis.arms import CLUSTERED, clustered, sort_frame
 from analysis.blocks import pvalue
 from analysis.design import arm_order, contrasts_present, seed_pairs
 from analysis.scores import GREEDY, PRIMARY_PROMPT, model_order
-from codegen_study.metrics import (
+from codegen_study.scoring.metrics import (
     detectable_difference,
     holm,
     mcnemar_exact,

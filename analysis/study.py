@@ -1,7 +1,7 @@
 """Reading a results store into one `Study`: the only module of `analysis/` that touches files.
 
 A study is every run folder under a root (default `data/runs`, or `$CODEGEN_STUDY_DATA`), each
-holding the tables of `codegen_study.results.SCHEMAS` plus `config.toml` and `env.json` (and, for
+holding the tables of `codegen_study.store.SCHEMAS` plus `config.toml` and `env.json` (and, for
 trained models, `train-config.toml` / `train-env.json`, whose tables describe the training), and the
 corpus card written by the synth stage next to it (`<root>/../corpus/card.parquet|.jsonl`).
 
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import polars as pl
 
-from codegen_study.errors import UserError
-from codegen_study.files import iter_jsonl
-from codegen_study.provenance import stage_record
-from codegen_study.results import SCHEMAS, Store, find_stores, read_stores
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import iter_jsonl
+from codegen_study.core.provenance import stage_record
+from codegen_study.store import SCHEMAS, Store, find_stores, read_stores
 
 #: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first
 DEFAULT_ROOT = "data/runs"

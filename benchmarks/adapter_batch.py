@@ -60,7 +60,7 @@ def floor_seconds(results, per_token: int, bw: float) -> float:
 def timed(model, requests, cfg, stops, pad, adapters=None, engine="static"):
     import torch
 
-    from codegen_study import engine as eng
+    from codegen_study.evaluation import engine as eng
 
     torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -81,12 +81,12 @@ def main() -> int:
 
     import torch
 
-    from codegen_study import engine as eng
-    from codegen_study.config import load_section
-    from codegen_study.generate import adapter_name
+    from codegen_study.core.config import load_section
+    from codegen_study.evaluation import engine as eng
+    from codegen_study.evaluation.generate import adapter_name
     from codegen_study.models import attach_adapter, load_model, use_adapter
-    from codegen_study.prompts import prompt_ids, stop_ids
     from codegen_study.study import StudyConfig, load_benchmarks, make_plan
+    from codegen_study.tasks.prompts import prompt_ids, stop_ids
 
     if not torch.cuda.is_available():
         sys.exit("adapter_batch.py measures a GPU; no CUDA device here")

@@ -50,8 +50,8 @@ def collate_by_element(examples: list[dict], pad_id: int) -> dict:
 
 def prepare(steps: int, reference: bool, members, pad_id: int) -> dict[str, float]:
     """Seconds spent per piece over `steps` cohort steps, and the rows and examples they made."""
-    from codegen_study.cohort_batch import rows_of
-    from codegen_study.training_data import collate, epoch_windows
+    from codegen_study.training.cohort_batch import rows_of
+    from codegen_study.training.training_data import collate, epoch_windows
 
     spent = {"windows": 0.0, "pack": 0.0, "count": 0.0, "collate": 0.0, "rows": 0, "examples": 0}
     cached: dict[int, list] = {}
@@ -85,9 +85,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=50, help="cohort steps prepared by each variant")
     parser.add_argument("--out", type=Path, help="JSON results file")
     args = parser.parse_args()
-    from codegen_study.cohort import load_examples, plan_members
-    from codegen_study.files import atomic_write_text
+    from codegen_study.core.files import atomic_write_text
     from codegen_study.models import load_tokenizer
+    from codegen_study.training.cohort import load_examples, plan_members
 
     members = plan_members(CONFIGS, [1, 2, 3], None)
     tok = load_tokenizer(members[0].configs["model"])

@@ -44,7 +44,7 @@ def overrides(steps: int, warmup: int, packing: bool) -> dict:
 def local_configs(configs, folder: Path) -> list[str]:
     """Copies of `configs` whose runs write under `folder`, each into its own output folder (a
     cohort refuses two runs with one folder, and the study's own run folders must stay untouched)."""
-    from codegen_study.config import dump_toml, read_toml
+    from codegen_study.core.config import dump_toml, read_toml
 
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -59,21 +59,21 @@ def local_configs(configs, folder: Path) -> list[str]:
 
 def timed_rate(run_dir: Path, steps: int, warmup: int, examples_per_step: int) -> float:
     """Examples per second of optimizer-step time from step `warmup` to step `steps` of one run."""
-    from codegen_study.results import Store
+    from codegen_study.store import Store
 
     at = {r["step"]: r["seconds"] for r in Store(run_dir).iter_rows("losses") if r["split"] == "train"}
     return examples_per_step * (steps - warmup) / (at[steps] - at[warmup])
 
 
 def plain_rate(steps: int, warmup: int, folder: Path) -> float:
-    from codegen_study.train import train
+    from codegen_study.training.train import train
 
     out = train(local_configs(CONFIGS[:1], folder)[0], overrides=overrides(steps, warmup, False))
     return timed_rate(out, steps, warmup, 16)
 
 
 def cohort_rate(steps: int, warmup: int, folder: Path, configs, seeds, packing: bool) -> float:
-    from codegen_study.cohort import train_cohort
+    from codegen_study.training.cohort import train_cohort
 
     local = local_configs(configs, folder)
     train_cohort(local, list(seeds), overrides=overrides(steps, warmup, packing), log=lambda *_: None)
@@ -131,9 +131,9 @@ def main() -> int:
             k = len(args.arms) * len(SEEDS)
             rates[f"cohort{k}"] = cohort_rate(n, w, t / f"c{k}", args.arms, SEEDS, False)
             rates[f"cohort{k}p"] = cohort_rate(n, w, t / f"c{k}p", args.arms, SEEDS, True)
-    from codegen_study.cohort import plan_members
-    from codegen_study.files import atomic_write_text
-    from codegen_study.training_data import load_rows, split_rows
+    from codegen_study.core.files import atomic_write_text
+    from codegen_study.training.cohort import plan_members
+    from codegen_study.training.training_data import load_rows, split_rows
 
     total, n_train = 0, {}
     for m in plan_members(list(CONFIGS), list(SEEDS), None):

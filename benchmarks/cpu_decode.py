@@ -35,11 +35,11 @@ def child(args) -> dict:
     """One engine's run in this process: warm-up, then the timed batch."""
     import torch
 
-    from codegen_study.config import load_section
-    from codegen_study.engine import StaticEngine, _HFEngine
+    from codegen_study.core.config import load_section
+    from codegen_study.evaluation.engine import StaticEngine, _HFEngine
     from codegen_study.models import ModelConfig, load_model
-    from codegen_study.problems import load_benchmark
-    from codegen_study.prompts import prompt_ids, stop_ids
+    from codegen_study.tasks.problems import load_benchmark
+    from codegen_study.tasks.prompts import prompt_ids, stop_ids
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -76,7 +76,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     if args.precision is None:
-        from codegen_study.targets import device_precision
+        from codegen_study.evaluation.targets import device_precision
 
         args.precision = device_precision("cpu")
     if args.only:
@@ -103,7 +103,7 @@ def main() -> int:
     if args.out:
         import torch
 
-        from codegen_study.files import atomic_write_text
+        from codegen_study.core.files import atomic_write_text
 
         out = {"device": f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)",
                "torch": torch.__version__, "precision": args.precision, "batch_rows": args.rows,

@@ -35,7 +35,7 @@ SOURCES = (ROOT / "data" / "benchmarks" / "synth_heldout_seed0.jsonl",
 
 def load(model: str | None, gguf: str | None, device: str):
     """--model/--gguf, else the [model] table of configs/offline-base.toml; bf16 on CUDA, fp32 on a CPU."""
-    from codegen_study.config import load_section
+    from codegen_study.core.config import load_section
     from codegen_study.models import ModelConfig, load_model
 
     precision = "bf16" if device.startswith("cuda") else "fp32"
@@ -47,8 +47,8 @@ def load(model: str | None, gguf: str | None, device: str):
 
 
 def prompts(tok, limit: int) -> list[list[int]]:
-    from codegen_study.problems import load_benchmark
-    from codegen_study.prompts import prompt_ids
+    from codegen_study.tasks.problems import load_benchmark
+    from codegen_study.tasks.prompts import prompt_ids
 
     problems = [p for src in SOURCES for p in load_benchmark(str(src))[:limit]]
     return [prompt_ids(tok, p, style="train") for p in problems]
@@ -81,8 +81,8 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    from codegen_study.engine import StaticEngine
-    from codegen_study.prompts import stop_ids
+    from codegen_study.evaluation.engine import StaticEngine
+    from codegen_study.tasks.prompts import stop_ids
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, tok = load(args.model, args.gguf, device)
@@ -113,7 +113,7 @@ def main() -> int:
            "max_new_tokens": args.max_new_tokens,
            "runs": results, "speed_up": round(ratio, 2), "identical_rows": same}
     if args.out:
-        from codegen_study.files import atomic_write_text
+        from codegen_study.core.files import atomic_write_text
 
         atomic_write_text(args.out, json.dumps(out, indent=2) + "\n")
     return 0

@@ -79,7 +79,7 @@ def main() -> int:
     if not torch.cuda.is_available():
         print("gen_speed.py needs a CUDA GPU", file=sys.stderr)
         return 2
-    from codegen_study.engine import StaticEngine, _HFEngine
+    from codegen_study.evaluation.engine import StaticEngine, _HFEngine
 
     model = build_model()
     vocab = model.config.vocab_size

@@ -75,7 +75,7 @@ def random_model(shape: str, config: Path, folder: Path) -> dict:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     from codegen_study.models import load_tokenizer
-    from codegen_study.train_config import load_configs
+    from codegen_study.training.train_config import load_configs
 
     tok = load_tokenizer(load_configs(config)["model"])
     spec = dict(SHAPES[shape])
@@ -109,7 +109,7 @@ def jsonl(path: Path) -> list[dict]:
 
 def split_batch(config: Path, n: int) -> list[str]:
     """Flags giving each of `n` ranks 1/n of the config's global batch."""
-    from codegen_study.train_config import load_configs
+    from codegen_study.training.train_config import load_configs
 
     tcfg = load_configs(config)["train"]
     if tcfg.micro_batch_size % n == 0:
@@ -122,7 +122,7 @@ def split_batch(config: Path, n: int) -> list[str]:
 
 def measure_train(n: int, args, work: Path, split: int | None = None) -> dict:
     """`n` GPUs, each with 1/`split` of the global batch (default: 1/n, the same global batch)."""
-    from codegen_study.config import read_toml
+    from codegen_study.core.config import read_toml
 
     split = split or n
     name = f"train-{n}gpu" + (f"-share{split}" if split != n else "")
@@ -157,7 +157,7 @@ def train_stage(args, work: Path) -> dict:
 def measure_cohort(n: int, args, work: Path) -> dict:
     from cohort_speed import local_configs, timed_rate
 
-    from codegen_study.config import read_toml
+    from codegen_study.core.config import read_toml
 
     folder = work / f"cohort-{n}gpu"
     configs = local_configs([str(c) for c in STUDY], folder)
@@ -231,7 +231,7 @@ def main() -> int:
     if args.model and args.shape:
         parser.error("give --model or --shape, not both")
 
-    from codegen_study.files import atomic_write_text
+    from codegen_study.core.files import atomic_write_text
 
     report: dict = {"gpu": torch.cuda.get_device_name(0), "gpus_on_host": gpus, "torch": torch.__version__,
                     "python": platform.python_version(), "config": str(args.config), "model": args.model,

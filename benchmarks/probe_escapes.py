@@ -3,16 +3,16 @@
     python benchmarks/probe_escapes.py    (as root, as the sandbox runs; results: benchmarks/results/probe_escapes.txt)
 
 A scorer killed mid-run (SIGKILL, SIGTERM, SIGINT) leaving nothing behind is tested in
-tests/test_scoring_cli.py (test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds).
+tests/scoring/test_scoring_cli.py (test_nothing_outlives_a_killed_scorer_by_more_than_two_seconds).
 """
 import os
 import sys
 import tempfile
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from codegen_study.grading import Sample, get_profile, grade
-from codegen_study.problems import Problem, TestCase, load_humaneval, load_lcb
 from codegen_study.sandbox import Job, Limits, Sandbox
+from codegen_study.scoring.grading import Sample, get_profile, grade
+from codegen_study.tasks.problems import Problem, TestCase, load_humaneval, load_lcb
 
 ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[1])
 secret_dir = tempfile.mkdtemp(); os.chmod(secret_dir, 0o755)
@@ -23,7 +23,7 @@ progs = {  # name -> (code, contained(outcome))
  "write fd 3 (old status pipe)": ("import os\nfor d in (b'Sboom', b'M'):\n  try: os.write(3, d)\n  except OSError: pass\nraise SystemExit(1)", lambda o: o.status == "error"),
  "inherited fds beyond 2": ("import os\nopen_fds = []\nfor fd in range(3, 1024):\n  try: os.fstat(fd); open_fds.append(fd)\n  except OSError: pass\nprint(open_fds)", lambda o: o.stdout.strip() == "[]"),
  "read benchmark file": (f"print(open({ROOT + '/data/benchmarks/lcb_atcoder_easy_2408_2502.jsonl'!r}).read()[:10])", lambda o: o.status == "error"),
- "read project source": (f"print(open({ROOT + '/codegen_study/grading.py'!r}).read()[:10])", lambda o: o.status == "error"),
+ "read project source": (f"print(open({ROOT + '/codegen_study/scoring/grading.py'!r}).read()[:10])", lambda o: o.status == "error"),
  "read host /tmp secret": (f"print(open({secret!r}).read())", lambda o: "42" not in o.stdout),
  "list /root": ("import os\nprint(os.listdir('/root'))", lambda o: o.stdout.strip() in ("['.pyenv']", "[]") or o.status == "error"),
  "walk / for jsonl": ("import os\nfound=[]\nfor r,ds,fs in os.walk('/'):\n  if r.startswith('/proc'): ds[:]=[]; continue\n  found += [f for f in fs if f.endswith(('.jsonl','.jsonl.gz'))]\nprint(found)", lambda o: o.stdout.strip() == "[]"),

@@ -135,13 +135,13 @@ def bench_seed(args) -> dict:
 
 
 def bench_fast(args) -> dict:
-    """(b) the training loop of codegen_study.train with the fast-path knobs."""
+    """(b) the training loop of codegen_study.training.train with the fast-path knobs."""
     import torch
 
-    from codegen_study.distributed import Dist
-    from codegen_study.lora import prepare_for_training
-    from codegen_study.train_config import TrainConfig
-    from codegen_study.train_step import optimizer_step, window_loss
+    from codegen_study.core.distributed import Dist
+    from codegen_study.training.lora import prepare_for_training
+    from codegen_study.training.train_config import TrainConfig
+    from codegen_study.training.train_step import optimizer_step, window_loss
 
     mb = args.micro_batch
     accum = max(1, 16 // mb)

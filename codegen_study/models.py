@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from codegen_study.errors import UserError
+from codegen_study.core.errors import UserError
 
 PRECISIONS = ("int8", "bf16", "fp16", "fp32")
 PAD_CANDIDATES = ("<|endoftext|>", "<|fim_pad|>", "<|finetune_right_pad_id|>", "<pad>", "<unk>")
@@ -154,7 +154,7 @@ def load_tokenizer(cfg: ModelConfig):
 
 def fix_special_tokens(tok) -> None:
     """Make pad an existing token distinct from eos and from the end-of-turn token."""
-    from codegen_study.prompts import end_of_turn_id
+    from codegen_study.tasks.prompts import end_of_turn_id
 
     if tok.eos_token_id is None:
         raise UserError(f"{tok.name_or_path}: tokenizer has no eos token")
@@ -223,7 +223,7 @@ def load_model(cfg: ModelConfig, *, device: str | None = None, for_training: boo
 
 def configure_special_tokens(model, tok) -> None:
     """Model config + generation config agree with the tokenizer; generation stops at end of turn."""
-    from codegen_study.prompts import end_of_turn_id
+    from codegen_study.tasks.prompts import end_of_turn_id
 
     model.config.pad_token_id = tok.pad_token_id
     gen = model.generation_config

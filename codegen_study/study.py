@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from codegen_study.config import load_section, read_toml
-from codegen_study.errors import UserError
-from codegen_study.files import atomic_write_text
+from codegen_study.core.config import load_section, read_toml
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import atomic_write_text
 
 STAGES = ("synth", "train", "generate", "score", "records")
 GPU_STAGES = ("train", "generate")
@@ -90,9 +90,9 @@ def run_folder(config: str, seed: int) -> Path:
 
 
 def make_plan(study: StudyConfig, *, need_checkpoints: bool = True) -> Plan:
-    from codegen_study.generate import EvalConfig
+    from codegen_study.evaluation.generate import EvalConfig
+    from codegen_study.evaluation.targets import Target, plan_targets
     from codegen_study.models import ModelConfig
-    from codegen_study.targets import Target, plan_targets
 
     configs = list(study.arms) + list(study.controls)
     evals = {c: load_section(c, "eval", EvalConfig) for c in configs}
@@ -134,7 +134,7 @@ def make_plan(study: StudyConfig, *, need_checkpoints: bool = True) -> Plan:
 # -- stages -----------------------------------------------------------------------------------------
 def corpus_files(study: StudyConfig) -> list[Path]:
     """Every corpus, benchmark, validation and one-shot file the study's configs read."""
-    from codegen_study.generate import EvalConfig
+    from codegen_study.evaluation.generate import EvalConfig
 
     files = []
     for c in (*study.arms, *study.controls):
@@ -177,11 +177,11 @@ PARTS = ("final", "greedy", "all")  # generation in order of what the report nee
 def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
     """Every target's missing completions; under a launcher (`gpus` > 1) this rank's share of
     every engine call, on cuda:LOCAL_RANK, appended into the same stores as the other ranks'."""
-    from codegen_study.distributed import launch_place
-    from codegen_study.evaluate import write_config
-    from codegen_study.generate import generate_all
-    from codegen_study.provenance import write_environment
-    from codegen_study.results import Store
+    from codegen_study.core.distributed import launch_place
+    from codegen_study.core.provenance import write_environment
+    from codegen_study.evaluation.cli import write_config
+    from codegen_study.evaluation.generate import generate_all
+    from codegen_study.store import Store
 
     rank, world, local = launch_place()
     cfg = replace(plan.eval, sample_prompts=()) if part != "all" else plan.eval
@@ -209,9 +209,9 @@ def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
 
 
 def stage_score(plan: Plan, log, *, decoding: str | None = None) -> None:
-    from codegen_study.generate import score_all
-    from codegen_study.provenance import write_environment
-    from codegen_study.results import Store
+    from codegen_study.core.provenance import write_environment
+    from codegen_study.evaluation.generate import score_all
+    from codegen_study.store import Store
 
     benchmarks = {name: {p.id: p for p in problems} for name, problems in load_benchmarks(plan.eval).items()}
     cfg = replace(plan.eval, workers=plan.study.workers or plan.eval.workers)
@@ -238,7 +238,7 @@ def stage_records(plan: Plan, log) -> None:
 
 
 def load_benchmarks(cfg) -> dict[str, list]:
-    from codegen_study.generate import load_problems
+    from codegen_study.tasks.sources import load_problems
 
     return {name: load_problems(cfg.source(name), cfg.limit) for name in cfg.benchmarks}
 
@@ -273,7 +273,7 @@ def run(args) -> int:
     study = load_section(args.config, "study", StudyConfig, {"out": args.out})
     log = _logger()
     if args.only:
-        from codegen_study.distributed import world_size
+        from codegen_study.core.distributed import world_size
 
         if args.only == "generate" and study.gpus > 1 and world_size() == 1:  # one process per GPU
             _cli(_argv(args), study.gpus)
@@ -325,7 +325,7 @@ def run_stage(config: str, study: StudyConfig, stage: str, log, *, part: str = "
 
 def summarise(out: Path) -> dict[str, Any]:
     """Seconds per stage over every invocation (study-costs.jsonl), and the GPU's total."""
-    from codegen_study.files import iter_jsonl
+    from codegen_study.core.files import iter_jsonl
 
     rows = [row for _, row in iter_jsonl(out / "study-costs.jsonl", "study costs")]
     stages: dict[str, dict[str, Any]] = {}

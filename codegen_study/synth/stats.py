@@ -27,8 +27,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen_study.errors import UserError
-from codegen_study.files import iter_jsonl
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import iter_jsonl
 from codegen_study.synth.assignment import GROUPS, estimate_tokens
 
 _WORD = re.compile(r"\w+|[^\w\s]")

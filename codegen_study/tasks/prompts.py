@@ -1,0 +1,197 @@
+"""The conversation a model sees, built once for training and for evaluation.
+
+Why one module: a prompt that differs from the training conversation by a single sentence can
+erase most of what an adapter learned, and nothing downstream would show why. So training
+examples (`datasets.encode_example`) and evaluation prompts (`generate`) both call `encode`
+here: same system prompt, same user message, same chat template, same generation prompt, same
+tokenization. Under the `train` style the evaluation prompt ids are, by construction, the prompt
+part of a training example for the same statement (tests/tasks/test_prompts.py checks it).
+
+Prompt styles (a recorded dimension of every evaluation, the `prompt` column of the store):
+
+* `train` -- the user message is the problem statement alone, exactly as training rows carry it
+  (for problems with starter code, the starter code follows in a fenced block; HumanEval's user
+  message is its function prompt in a fenced block).
+* `lcb` -- LiveCodeBench's own code-generation wording: the statement, then the instruction to
+  read stdin and write stdout in one ```python block (`STDIN_INSTRUCTION`), or to complete the
+  starter code, or, for HumanEval, to complete the function.
+
+Prompt formats (a property of how a model was trained, `[data] prompt_format`):
+
+* `chat` -- system + user (+ assistant) rendered with the tokenizer's chat template; the prompt
+  ends with the template's generation prompt. The boundary between prompt and answer is a token
+  position: the prompt is rendered with `add_generation_prompt=True` and tokenized on its own,
+  the answer is the rest of the full conversation, tokenized on its own.
+* `seed` -- the original study's plain text: system text, blank line, user message,
+  `"\\n# Solution:\\n"`; the answer follows, then eos.
+
+Shots (the one-shot format control): `shots` are (user message, answer) pairs shown before the
+real question -- earlier user/assistant turns of the same conversation (chat) or earlier
+"user message + separator + answer" blocks, each followed by a blank line (seed). `prompt_ids`
+takes (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and gives
+each statement the question's prompt style. Without shots every prompt is what it was without them.
+
+Covers: user messages, conversations, prompt and answer token ids, stop tokens, solved examples.
+Does not cover generation (`engine`) or grading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codegen_study.tasks.problems import Problem
+
+SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
+SEED_SEPARATOR = "\n# Solution:\n"
+PROMPT_STYLES = ("train", "lcb")
+PROMPT_FORMATS = ("chat", "seed")
+
+STDIN_INSTRUCTION = (
+    "Read the inputs from standard input, solve the problem and write the answer to standard "
+    "output (do not just test on the sample inputs). Write a complete Python program and enclose "
+    "it in a single ```python code block."
+)
+STARTER_INSTRUCTION = (
+    "Use the following starter code to write the solution and enclose your code in a single "
+    "```python code block."
+)
+HUMANEVAL_INSTRUCTION = (
+    "Complete the following Python function. Write the whole function, including its signature, "
+    "in a single ```python code block."
+)
+
+
+def _fenced(code: str) -> str:
+    return f"```python\n{code.rstrip()}\n```"
+
+
+def user_message(problem: Problem, style: str = "train") -> str:
+    """The user turn for `problem` under prompt style `style` (see the module docstring)."""
+    return statement_message(problem.statement, style, starter_code=problem.starter_code,
+                             humaneval=problem.kind == "humaneval")
+
+
+def statement_message(statement: str, style: str = "train", *, starter_code: str = "", humaneval: bool = False) -> str:
+    """The user turn for a statement: what training rows (style `train`) and benchmarks share."""
+    if style not in PROMPT_STYLES:
+        raise ValueError(f"unknown prompt style {style!r} (one of {', '.join(PROMPT_STYLES)})")
+    if humaneval:
+        fenced = _fenced(statement)
+        return fenced if style == "train" else f"{HUMANEVAL_INSTRUCTION}\n\n{fenced}"
+    statement = statement.rstrip()
+    if starter_code.strip():
+        return "\n\n".join([statement] + ([STARTER_INSTRUCTION] if style == "lcb" else []) + [_fenced(starter_code)])
+    return statement if style == "train" else f"{statement}\n\n{STDIN_INSTRUCTION}"
+
+
+Shots = Sequence[tuple[str, str]]
+
+
+def chat_messages(user: str, target: str | None = None, system: str = SYSTEM_PROMPT,
+                  shots: Shots = ()) -> list[dict[str, str]]:
+    """The conversation: always our system prompt (templates would otherwise insert their own),
+    then the shots as earlier turns, then the question."""
+    messages = [{"role": "system", "content": system}]
+    for shot_user, shot_answer in shots:
+        messages += [{"role": "user", "content": shot_user}, {"role": "assistant", "content": shot_answer}]
+    messages.append({"role": "user", "content": user})
+    if target is not None:
+        messages.append({"role": "assistant", "content": target})
+    return messages
+
+
+def end_of_turn_id(tokenizer) -> int:
+    """Id of the token that closes an assistant turn in the chat template (eos if none is known)."""
+    template = getattr(tokenizer, "chat_template", None) or ""
+    for token in ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>"):
+        if token in template:
+            tid = tokenizer.convert_tokens_to_ids(token)
+            if tid is not None and tid != tokenizer.unk_token_id:
+                return tid
+    return tokenizer.eos_token_id
+
+
+def _ids(tokenizer, text: str) -> list[int]:
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def prompt_text(tokenizer, user: str, *, system: str = SYSTEM_PROMPT, prompt_format: str = "chat",
+                shots: Shots = ()) -> str:
+    """The full prompt string for user message `user` (after `shots`), ending where the model's answer starts."""
+    if prompt_format == "seed":
+        solved = "".join(f"{shot_user}{SEED_SEPARATOR}{shot_answer}\n\n" for shot_user, shot_answer in shots)
+        return f"{system}\n\n{solved}{user}{SEED_SEPARATOR}"
+    if prompt_format != "chat":
+        raise ValueError(f"unknown prompt_format {prompt_format!r} (chat or seed)")
+    return tokenizer.apply_chat_template(chat_messages(user, system=system, shots=shots), add_generation_prompt=True,
+                                         tokenize=False)
+
+
+def encode(tokenizer, user: str, target: str | None = None, *, system: str = SYSTEM_PROMPT,
+           prompt_format: str = "chat", shots: Shots = ()) -> tuple[list[int], list[int]]:
+    """(prompt ids, answer ids) of one conversation; answer ids are empty without `target`.
+
+    The answer ends with the end-of-turn token (chat) or eos (seed), so a model learns to stop.
+    """
+    prompt = prompt_text(tokenizer, user, system=system, prompt_format=prompt_format, shots=shots)
+    prompt_ids = _ids(tokenizer, prompt)
+    if target is None:
+        return prompt_ids, []
+    if prompt_format == "seed":
+        return prompt_ids, _ids(tokenizer, target) + [tokenizer.eos_token_id]
+    full = tokenizer.apply_chat_template(chat_messages(user, target, system, shots), tokenize=False)
+    if not full.startswith(prompt):
+        raise ValueError("the tokenizer's chat template does not render the prompt as a prefix of the "
+                         "full conversation; use prompt_format = \"seed\"")
+    answer = _ids(tokenizer, full[len(prompt):])
+    eot = end_of_turn_id(tokenizer)
+    if eot in answer:  # drop what follows the end of turn (a newline): never generated
+        answer = answer[: len(answer) - answer[::-1].index(eot)]
+    return prompt_ids, answer
+
+
+def prompt_ids(tokenizer, problem: Problem, *, style: str = "train", system: str = SYSTEM_PROMPT,
+               prompt_format: str = "chat", shots: Shots = ()) -> list[int]:
+    """Evaluation prompt ids for `problem`: `encode` without an answer. `shots` are (statement,
+    answer) pairs; each statement becomes a user message in the question's style."""
+    solved = [(statement_message(statement, style), answer) for statement, answer in shots]
+    return encode(tokenizer, user_message(problem, style), system=system, prompt_format=prompt_format,
+                  shots=solved)[0]
+
+
+def load_shots(path: str | Path) -> tuple[tuple[str, str], ...]:
+    """(statement, answer) pairs from a corpus-format JSONL file (`input`, `output` per row, as
+    `codegen-study synth --kind shots` writes them), in file order."""
+    from codegen_study.core.errors import UserError
+    from codegen_study.core.files import iter_jsonl
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such shots file")
+    shots = []
+    for lineno, row in iter_jsonl(path, "shots"):
+        if not isinstance(row, dict):
+            raise UserError(f"{path}:{lineno}: expected a JSON object with 'input' and 'output'")
+        for key in ("input", "output"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise UserError(f"{path}:{lineno}: a shot needs a non-empty string {key!r}")
+        shots.append((row["input"], row["output"]))
+    if not shots:
+        raise UserError(f"{path}: no shots (one JSON object per line with 'input' and 'output')")
+    return tuple(shots)
+
+
+def stop_ids(tokenizer, model=None) -> list[int]:
+    """Tokens that end an answer: the chat template's end of turn, eos, and the model's eos list."""
+    ids = [end_of_turn_id(tokenizer), tokenizer.eos_token_id]
+    gen = getattr(model, "generation_config", None)
+    extra = getattr(gen, "eos_token_id", None)
+    ids += [extra] if isinstance(extra, int) else list(extra or [])
+    out: list[int] = []
+    for i in ids:
+        if i is not None and i not in out and i != tokenizer.pad_token_id:
+            out.append(int(i))
+    return out

@@ -1,0 +1,408 @@
+"""Several LoRA runs trained at once on one frozen base model (a cohort).
+
+    codegen-study train --config configs/offline-deep.toml --config configs/offline-diverse.toml --seeds 1,2,3
+
+Why: a small model at micro-batch 16 leaves a large GPU mostly idle; kernel launches and host
+syncs, not arithmetic, bound each step. The runs of a study (two corpora x three seeds) share the
+frozen base weights, so one process steps all of them together: every run's micro-batch goes
+through the base model as one batch, and each row's LoRA term uses its own run's A and B (a
+batched matmul over per-row adapter weights). Each run keeps its own data order and LoRA
+initialisation (its seed), optimizer, learning-rate schedule, gradient clipping, token-mean loss
+over its own accumulation window, validation loss, early stopping and checkpoints (the loss on
+`[data] shared_valid`, when set, is recorded as split `valid_shared` and never judged); so a run
+trained in a cohort optimises what it would optimise alone (tests/training/test_cohort.py compares the
+losses with `train.train`).
+
+Rows are padding-free: each accumulation window's examples are packed into rows of at most
+`max_length` tokens with restarting position ids (`[data] packing = true`), otherwise one example
+per row; either way the effective batch stays `micro_batch_size x grad_accumulation` examples.
+Only supervised positions reach the output layer, so logits are never built for prompt tokens.
+
+Run folders are what `train` writes (config.toml, env.json, losses.jsonl, training.json,
+checkpoint-step-N/ with a PEFT adapter that `models.attach_adapter` loads); a run's output folder
+is its config's `[run] output_dir` with `-s{seed}` appended. Rerunning the command resumes every
+run from its last checkpoint (adapter, optimizer, counters); dropout masks after a resume differ
+from an uninterrupted run's, since the runs share one random stream.
+
+Several GPUs: under `torchrun --nproc-per-node N` (or `accelerate launch`) rank r trains the runs
+r, r+N, ... of the list (configs in order, seeds within each) as its own cohort on cuda:LOCAL_RANK;
+the ranks exchange nothing, and each run's folder is what one process would have written.
+
+Covers bf16/fp16/fp32 bases, eager PyTorch, one device per process. Not covered: int8 bases,
+gradient checkpointing, `compile` and `liger` (the single-run `train` loop has them), one run spread
+over several GPUs (that is `train` with one config under torchrun: DDP).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen_study.core.config import dump_toml
+from codegen_study.core.cpu import cpu_precision
+from codegen_study.core.distributed import launch_place
+from codegen_study.core.errors import UserError
+from codegen_study.core.files import atomic_write_text
+from codegen_study.core.provenance import device_facts, write_environment
+from codegen_study.store import Store, model_label
+from codegen_study.training.checkpoints import latest_checkpoint, read_checkpoint, write_checkpoint
+from codegen_study.training.cohort_batch import (
+    Routing,
+    attach_lora,
+    batch_of,
+    init_member,
+    member_token_losses,
+    rows_of,
+    to_device,
+)
+from codegen_study.training.train_config import load_configs
+from codegen_study.training.train_state import TrainState
+from codegen_study.training.train_step import autocast_context, lr_factor
+
+
+@dataclass
+class Member:
+    """One run of the cohort: its configs, data, parameters, optimizer and progress."""
+
+    index: int
+    configs: dict[str, Any]
+    out: Path
+    label: str
+    seed: int
+    train_ex: list[dict] = field(default_factory=list)
+    valid_ex: list[dict] = field(default_factory=list)
+    shared_ex: list[dict] = field(default_factory=list)  # [data] shared_valid examples: recorded, never judged
+    counts: dict = field(default_factory=dict)
+    params: list = field(default_factory=list)
+    optimizer: Any = None
+    steps_per_epoch: int = 0
+    total: int = 0
+    warmup: int = 0
+    state: TrainState = field(default_factory=TrainState)
+    windows: tuple[int, list] = (-1, [])  # (epoch, its accumulation windows): the order is drawn once per epoch
+    loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step), not `state`'s window
+    loss_count: int = 0
+
+    @property
+    def tcfg(self):
+        return self.configs["train"]
+
+    @property
+    def dcfg(self):
+        return self.configs["data"]
+
+    @property
+    def active(self) -> bool:
+        return not self.state.finished
+
+
+# -- set-up ---------------------------------------------------------------------------------------
+def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: dict | None) -> list[Member]:
+    """One member per (config, seed); output folders get `-s{seed}`; all must share one base model."""
+    members: list[Member] = []
+    for path in config_paths:
+        base = load_configs(path, overrides)
+        for seed in seeds or [base["run"].seed if base["train"].seed is None else base["train"].seed]:
+            run = dataclasses.replace(base["run"], seed=seed, output_dir=f"{base['run'].output_dir}-s{seed}")
+            cfgs = {**base, "run": run, "train": dataclasses.replace(base["train"], seed=seed)}
+            members.append(Member(len(members), cfgs, Path(run.output_dir), model_label(run.name, seed), seed))
+    first = members[0].configs["model"]
+    for m in members[1:]:
+        if m.configs["model"] != first:
+            raise UserError(f"{config_paths[0]} and another config differ in [model]; a cohort shares one base model")
+    outs = [m.out for m in members]
+    if len(set(outs)) != len(outs):
+        raise UserError("two cohort runs would write the same output folder; give each config its own [run] output_dir")
+    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"
+                   or m.tcfg.compile or m.tcfg.liger]
+    if unsupported:
+        raise UserError("a cohort trains eagerly, without gradient checkpointing, compile or liger, on a "
+                        "bf16/fp16/fp32 base: set train.gradient_checkpointing, train.compile and train.liger to "
+                        "false and [model] precision accordingly (or train the runs one at a time)")
+    return members
+
+
+def load_examples(m: Member, tok, prepared: dict, log) -> None:
+    """Member m's encoded examples and counts. `prepared` maps a data config to them, so the seeds
+    of one corpus encode it once; the lists are read-only from here on and shared."""
+    from codegen_study.training.training_data import prepare_data, shared_valid_examples
+
+    dcfg = dataclasses.replace(m.dcfg, packing=False)  # packing happens per window (see rows_of)
+    if dcfg not in prepared:
+        prepared[dcfg] = prepare_data(tok, dcfg, lambda msg: log(f"{m.label}: {msg}"))
+    m.train_ex, m.valid_ex, counts = prepared[dcfg]
+    shared = ("shared", dataclasses.replace(dcfg, path="", max_rows=None))  # one encoding for every corpus
+    if shared not in prepared:
+        prepared[shared] = shared_valid_examples(tok, dcfg, log=lambda msg: log(f"{m.label}: {msg}"))
+    m.shared_ex, shared_counts = prepared[shared]
+    m.counts = {**counts, "valid_shared": shared_counts} if shared_counts else counts
+
+
+def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepared: dict | None = None) -> None:
+    """Data (`load_examples`), schedule, parameters, optimizer and (when resuming) the saved state of member m."""
+    import torch
+
+    from codegen_study.training.training_data import epoch_windows
+
+    m.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
+    write_environment(m.out, "training", {**device_facts(device), "world_size": 1})
+    load_examples(m, tok, {} if prepared is None else prepared, log)
+    t = m.tcfg
+    m.steps_per_epoch = len(epoch_windows(len(m.train_ex), 0, m.seed, t.micro_batch_size, t.grad_accumulation))
+    m.total = t.max_steps or max(1, math.ceil(t.epochs * m.steps_per_epoch))
+    m.warmup = math.ceil(t.warmup_ratio * m.total)
+    init_member(layers, m.index, m.seed)
+    m.params = [p for layer in layers.values() for p in (layer.lora_A[m.index], layer.lora_B[m.index])]
+    m.optimizer = torch.optim.AdamW(m.params, lr=t.learning_rate, weight_decay=t.weight_decay)
+    m.state = TrainState()
+    last = latest_checkpoint(m.out)
+    if last is not None:
+        load_member(last, m, layers, device)
+        if m.state.is_complete(m.total):
+            m.state.finished = True
+            log(f"{m.label}: already complete at step {m.state.step}")
+        else:
+            m.state.resume()
+            log(f"{m.label}: resuming from {last.name}")
+    atomic_write_text(m.out / "training.json", json.dumps(
+        {"data": m.counts, "steps_per_epoch": m.steps_per_epoch, "total_steps": m.total, "world_size": 1,
+         "cohort": True}, indent=2) + "\n")
+
+
+# -- checkpoints ------------------------------------------------------------------------------------
+def save_member(m: Member, layers: dict[str, Any], base_name: str) -> None:
+    """checkpoint-step-N/: a PEFT adapter (config + safetensors) and the state to resume from."""
+    from peft import LoraConfig
+    from safetensors.torch import save_file
+
+    def write_adapter(folder) -> None:
+        t = m.tcfg
+        lora = LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, task_type="CAUSAL_LM",
+                          target_modules=list(t.target_modules), base_model_name_or_path=base_name)
+        lora.save_pretrained(str(folder))
+        tensors = {}
+        for name, layer in layers.items():
+            for key, weights in (("lora_A", layer.lora_A), ("lora_B", layer.lora_B)):
+                tensors[f"base_model.model.{name}.{key}.weight"] = weights[m.index].detach().float().cpu().contiguous()
+        save_file(tensors, str(folder / "adapter_model.safetensors"))
+
+    # the logging window stays on the device (Member.loss_sum): a resumed run starts a new one
+    write_checkpoint(m.out, m.state, write_adapter, {"optimizer": m.optimizer.state_dict()}, window=False)
+
+
+def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path / "adapter_model.safetensors"))
+    with torch.no_grad():
+        for name, layer in layers.items():
+            layer.lora_A[m.index].copy_(tensors[f"base_model.model.{name}.lora_A.weight"])
+            layer.lora_B[m.index].copy_(tensors[f"base_model.model.{name}.lora_B.weight"])
+    m.state, blob = read_checkpoint(path, device)
+    m.optimizer.load_state_dict(blob["optimizer"])
+
+
+# -- the loop ---------------------------------------------------------------------------------------
+def step_members(model, members: list[Member], routing: Routing, pad_id: int, device: str) -> int:
+    """One optimizer step for every active member; returns the number of examples trained."""
+    import torch
+
+    from codegen_study.training.training_data import epoch_windows
+
+    active = [m for m in members if m.active]
+    windows, examples = {}, 0
+    for m in active:
+        epoch, index = divmod(m.state.step, m.steps_per_epoch)
+        t = m.tcfg
+        if m.windows[0] != epoch:
+            m.windows = (epoch, epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation))
+        window = m.windows[1][index]
+        windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
+        examples += sum(len(mb) for mb in window)
+    n = len(members)
+    counts = torch.zeros(n)
+    for m in active:  # token count of each member's whole window: the loss is the window's token mean
+        counts[m.index] = float(sum(sum(1 for x in r["labels"][1:] if x != -100)
+                                for mb in windows[m.index] for r in mb))
+    counts = to_device(counts, device)
+    window_loss = torch.zeros(n, device=device)
+    for k in range(max(len(w) for w in windows.values())):
+        parts = [(i, w[k]) for i, w in windows.items() if k < len(w)]
+        batch, route, targets = batch_of(parts, pad_id, device, n)
+        routing.set(route)
+        with autocast_context(members[0].tcfg, device):
+            sums, _ = member_token_losses(model, batch, targets, n)
+        loss = sums / counts.clamp(min=1)
+        loss.sum().backward()
+        window_loss += loss.detach()
+    for m in active:
+        t = m.tcfg
+        lr = t.learning_rate * lr_factor(m.state.step, m.total, m.warmup, t.lr_scheduler)
+        for group in m.optimizer.param_groups:
+            group["lr"] = lr
+        if t.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(m.params, t.max_grad_norm)
+        m.optimizer.step()
+        m.optimizer.zero_grad(set_to_none=True)
+        m.state.step += 1
+        m.loss_sum = m.loss_sum + window_loss[m.index]
+        m.loss_count += 1
+        m.state.lr = lr
+    for m in members:  # members that sat this step out must not keep zero gradients
+        m.optimizer.zero_grad(set_to_none=True)
+    return examples
+
+
+def validation_losses(model, members: list[Member], n: int, routing: Routing, pad_id: int, device: str,
+                      batch_rows: int = 64, split: str = "valid") -> dict[int, float]:
+    """Mean validation token loss of each given member of a cohort of `n` (dropout off), on each
+    member's own valid split, or (`split = "valid_shared"`) on its shared validation examples."""
+    import torch
+
+    model.eval()
+    sums = torch.zeros(n, device=device)
+    counts = torch.zeros(n, device=device)
+    rows = [(m.index, row) for m in members
+            for row in rows_of(m.shared_ex if split == "valid_shared" else m.valid_ex, m.dcfg)]
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_rows):
+            chunk = rows[start:start + batch_rows]
+            parts = [(i, [row]) for i, row in chunk]
+            batch, route, targets = batch_of(parts, pad_id, device, n)
+            routing.set(route)
+            with autocast_context(members[0].tcfg, device):
+                s, c = member_token_losses(model, batch, targets, n)
+            sums += s
+            counts += c
+    model.train()
+    values = (sums / counts.clamp(min=1)).tolist()
+    return {m.index: values[m.index] for m in members}
+
+
+def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, overrides: dict | None = None,
+                 device: str | None = None, header: str = "", log=None) -> dict[str, Any]:
+    """Train (or resume) every (config, seed) run together; returns a summary with throughput."""
+    import torch
+
+    from codegen_study.models import default_device, load_model
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    members = plan_members(config_paths, seeds, overrides)
+    rank, world, local = launch_place()
+    if world > 1:
+        members, log = rank_share(members, rank, world, log)
+        if not members:
+            log("no run to train: more processes than runs")
+            return {"runs": [], "examples": 0}
+        if device is None and torch.cuda.is_available():
+            device = f"cuda:{local}"
+            torch.cuda.set_device(local)
+    device = device or default_device()
+    mcfg = members[0].configs["model"]
+    if device == "cpu":  # fp32 unless the CPU has bf16 arithmetic (see `cpu`)
+        precision, autocast = cpu_precision(mcfg.precision, members[0].tcfg.autocast, members[0].tcfg.cpu_fp32)
+        mcfg = dataclasses.replace(mcfg, precision=precision)
+        for m in members:
+            m.configs = {**m.configs, "model": mcfg, "train": dataclasses.replace(m.tcfg, autocast=autocast)}
+    header = header or "codegen-study train " + " ".join(f"--config {p}" for p in config_paths)
+    random.seed(members[0].seed)
+    torch.manual_seed(members[0].seed)
+    t0 = time.perf_counter()
+    model, tok = load_model(mcfg, device=device, for_training=True)
+    routing = Routing()
+    layers = attach_lora(model, len(members), members[0].tcfg, routing)
+    prepared: dict = {}
+    for m in members:
+        prepare_member(m, tok, layers, device, header, log, prepared)
+    model.train()
+    log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
+        f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")
+    t_loop, examples, stepping = time.perf_counter(), 0, 0.0
+    while any(m.active for m in members):
+        t_step = time.perf_counter()
+        examples += step_members(model, members, routing, tok.pad_token_id, device)
+        dt = time.perf_counter() - t_step
+        stepping += dt
+        due = []
+        for m in members:
+            if not m.active or m.state.step == 0:
+                continue
+            m.state.seconds += dt
+            step, t = m.state.step, m.tcfg
+            last = step >= m.total
+            if step % t.logging_every == 0 or last:
+                record(m, "train", float(m.loss_sum) / m.loss_count)
+                m.loss_sum, m.loss_count = 0.0, 0
+            if step % t.eval_every == 0 or last or step % t.save_every == 0:
+                due.append(m)
+        evaluated = [m for m in due if m.state.step % m.tcfg.eval_every == 0 or m.state.step >= m.total]
+        for i, val in (validation_losses(model, evaluated, len(members), routing, tok.pad_token_id, device).items()
+                       if evaluated else ()):
+            judge(members[i], val, log)
+        shared = [m for m in evaluated if m.shared_ex]  # recorded only: never judged
+        for i, val in (validation_losses(model, shared, len(members), routing, tok.pad_token_id, device,
+                                         split="valid_shared").items() if shared else ()):
+            record(members[i], "valid_shared", val)
+        for m in due:
+            if m.state.step >= m.total and not m.state.finished:
+                m.state.stop("max_steps" if m.tcfg.max_steps else "epochs")
+            save_member(m, layers, mcfg.name_or_path)
+            if m.state.finished:
+                finish(m, log)
+    loop = time.perf_counter() - t_loop
+    summary = {"runs": [m.label for m in members], "examples": examples, "loop_seconds": round(loop, 2),
+               "step_seconds": round(stepping, 2), "wall_seconds": round(time.perf_counter() - t0, 2),
+               "examples_per_second": round(examples / max(loop, 1e-9), 1),
+               "examples_per_step_second": round(examples / max(stepping, 1e-9), 1)}
+    for m in members:
+        info = json.loads((m.out / "training.json").read_text())
+        atomic_write_text(m.out / "training.json", json.dumps({**info, "cohort": summary}, indent=2) + "\n")
+    log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
+        f"{summary['wall_seconds']} s with loading")
+    return summary
+
+
+def rank_share(members: list[Member], rank: int, world: int, log):
+    """Rank `rank`'s runs of the cohort (every `world`-th, from the rank-th), renumbered from 0, and
+    a log that says which rank speaks."""
+    mine = members[rank::world]
+    for i, m in enumerate(mine):
+        m.index = i
+    return mine, (lambda msg: log(f"rank {rank}/{world}: {msg}"))
+
+
+def record(m: Member, split: str, loss: float) -> None:
+    if not math.isfinite(loss):
+        raise UserError(f"{m.label} step {m.state.step}: {split} loss is {loss}; use autocast = \"bf16\"")
+    store = Store(m.out)
+    if (m.label, m.state.step, split) in store.done_keys("losses"):
+        return
+    store.append("losses", [{"model": m.label, "step": m.state.step, "split": split, "loss": loss,
+                             "epoch": round(m.state.step / m.steps_per_epoch, 4),
+                             "learning_rate": m.state.lr if m.state.lr is not None else 0.0,
+                             "seconds": round(m.state.seconds, 3)}])
+
+
+def judge(m: Member, val: float, log) -> None:
+    """Validation bookkeeping: the losses row, best loss and step, early stopping."""
+    record(m, "valid", val)
+    s = m.state
+    s.judge(val, m.tcfg.early_stopping_patience, m.tcfg.early_stopping_min_delta)
+    log(f"{m.label} step {s.step}: valid loss {val:.4f} (best {s.best_val_loss:.4f} at step {s.best_step})")
+
+
+def finish(m: Member, log) -> None:
+    summary = json.loads((m.out / "training.json").read_text())
+    summary.update(m.state.summary())
+    atomic_write_text(m.out / "training.json", json.dumps(summary, indent=2) + "\n")
+    log(f"{m.label}: {m.state.stop_reason} at step {m.state.step}, best valid loss "
+        f"{m.state.best_val_loss:.4f} at step {m.state.best_step}; run folder {m.out}")

@@ -1,0 +1,146 @@
+"""Results store: crash-safe appends, resume keys, compaction, reading both forms."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from codegen_study.store import SCHEMAS, Store, find_stores, make_run_id, read_stores
+
+
+def _loss(step, split="train", loss=1.0):
+    return {"model": "deep", "step": step, "split": split, "loss": loss, "epoch": 0.1,
+            "learning_rate": 2e-4, "seconds": 1.0}
+
+
+def test_append_read_and_done_keys(tmp_path):
+    store = Store(tmp_path / "run")
+    store.append("losses", [_loss(20), _loss(40)])
+    store.append("losses", [_loss(40, "valid", 0.5)])
+    df = store.read("losses")
+    assert df.height == 3
+    assert store.done_keys("losses") == {("deep", 20, "train"), ("deep", 40, "train"), ("deep", 40, "valid")}
+
+
+def test_missing_column_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="lacks columns"):
+        Store(tmp_path).append("losses", [{"model": "x"}])
+
+
+def test_torn_last_line_is_cut_and_not_duplicated(tmp_path):
+    store = Store(tmp_path)
+    store.append("losses", [_loss(20)])
+    with open(store.path("losses"), "ab") as f:  # a kill landed mid-write
+        f.write(b'{"model": "deep", "step": 40, "spl')
+    assert store.done_keys("losses") == {("deep", 20, "train")}
+    Store(tmp_path).append("losses", [_loss(40)])
+    lines = store.path("losses").read_text().splitlines()
+    assert [json.loads(l)["step"] for l in lines] == [20, 40]
+
+
+def test_sigkill_loses_nothing_reported(tmp_path):
+    """A writer killed with SIGKILL keeps every row it had appended before the kill."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from codegen_study.store import Store
+        s = Store({str(tmp_path)!r})
+        for i in range(10**6):
+            s.append("losses", [{{"model": "m", "step": i, "split": "train", "loss": 0.0,
+                                  "epoch": 0.0, "learning_rate": 0.0, "seconds": 0.0}}])
+            if i == 50:
+                print("ready", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"ready"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store = Store(tmp_path)
+    steps = [r["step"] for r in store.iter_rows("losses")]
+    assert steps[:51] == list(range(51))
+    assert steps == list(range(len(steps)))  # no gaps, no duplicates
+
+
+def test_compact_to_parquet_then_append(tmp_path):
+    store = Store(tmp_path / "r")
+    store.append("losses", [_loss(20), _loss(40)])
+    store.compact("losses")
+    assert store.path("losses", ".parquet").exists() and not store.path("losses").exists()
+    store.append("losses", [_loss(60), _loss(40, loss=9.0)])
+    df = store.read("losses").sort("step")
+    assert df["step"].to_list() == [20, 40, 60]
+    assert df.filter(df["step"] == 40)["loss"].item() == 9.0  # newest row wins
+    assert ("deep", 20, "train") in store.done_keys("losses")
+    assert find_stores(tmp_path) == [tmp_path / "r"]
+    assert read_stores([tmp_path / "r"], "losses").height == 3
+
+
+def test_empty_table_has_schema_columns(tmp_path):
+    df = Store(tmp_path).read("samples")
+    assert df.columns == list(SCHEMAS["samples"][0]) and df.height == 0
+
+
+def test_run_id_is_readable():
+    run_id = make_run_id("deep-s1", 200, "lcb41", "train", "greedy", "lcb", "seed")
+    assert run_id == "deep-s1/step-200/lcb41/train/greedy/lcb/seed"
+
+
+def test_a_store_written_before_prompts_were_recorded_reads_as_lcb(tmp_path):
+    """Older stores lack the prompt, arm and training-seed columns; they were generated with the
+    LiveCodeBench wording, so that is what their rows stand for."""
+    old = {"model": "deep", "step": 100, "benchmark": "lcb41", "decoding": "greedy", "question_id": "q",
+           "sample_id": 0, "completion": "x", "prompt_tokens": 1, "completion_tokens": 1, "finish_reason": "stop",
+           "seconds": 0.0}
+    (tmp_path / "completions.jsonl").write_text(json.dumps(old) + "\n")
+    store = Store(tmp_path)
+    assert store.done_keys("completions") == {("deep", 100, "lcb41", "lcb", "greedy", "q", 0)}
+    df = store.read("completions")
+    assert df["prompt"].to_list() == ["lcb"] and df["train_seed"].to_list() == [None]
+    store.compact("completions")
+    assert Store(tmp_path).done_keys("completions") == {("deep", 100, "lcb41", "lcb", "greedy", "q", 0)}
+
+
+def test_a_corrupt_store_line_is_an_error_naming_file_and_line(tmp_path):
+    from codegen_study.cli import main
+    from codegen_study.core.errors import UserError
+
+    store = Store(tmp_path / "run")
+    store.append("losses", [{"model": "m", "step": 1, "split": "train", "loss": 1.0, "epoch": 0.1,
+                             "learning_rate": 0.0, "seconds": 0.0}])
+    with open(store.path("losses"), "ab") as f:
+        f.write(b'{"model": "m", "step": 2, oops\n')
+    with pytest.raises(UserError, match=r"losses.jsonl:2: corrupt store line"):
+        store.done_keys("losses")
+    assert main(["runs", str(tmp_path)]) == 2
+
+
+def test_repair_cuts_a_torn_tail_and_keeps_whole_lines(tmp_path):
+    store = Store(tmp_path)
+    store.repair("losses")  # no table yet: nothing to do
+    store.append("losses", [{"model": "m", "step": 1, "split": "train", "loss": 1.0, "epoch": 0.0,
+                             "learning_rate": 0.0, "seconds": 0.0}])
+    whole = store.path("losses").read_bytes()
+    store.repair("losses")
+    assert store.path("losses").read_bytes() == whole
+    store.path("losses").write_bytes(whole + b'{"model": "m", "st')
+    store.repair("losses")
+    assert store.path("losses").read_bytes() == whole
+
+
+def test_runs_refuses_a_file_a_non_object_row_and_a_corrupt_parquet_in_one_line(tmp_path):
+    from codegen_study.cli import main
+
+    (tmp_path / "f").write_text("")
+    bad = tmp_path / "stores" / "run"
+    bad.mkdir(parents=True)
+    (bad / "runs.jsonl").write_text('[{"run_id": "x"}]\n')
+    broken = tmp_path / "stores2" / "run"
+    broken.mkdir(parents=True)
+    (broken / "runs.parquet").write_text("not parquet")
+    for root in (tmp_path / "f", tmp_path / "stores", tmp_path / "stores2"):
+        assert main(["runs", str(root)]) == 2
