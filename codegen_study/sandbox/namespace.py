@@ -300,17 +300,7 @@ class MemoryCgroup:
 
     @classmethod
     def create(cls, name: str) -> MemoryCgroup | None:
-        for parent, version in _cgroup_parents():
-            path = os.path.join(parent, cls.PREFIX + name)
-            try:
-                os.mkdir(path, 0o755)
-                return cls(path, version)
-            except OSError:
-                try:
-                    os.rmdir(path)
-                except OSError:
-                    pass
-        return None
+        return _first_cgroup(_cgroup_parents(), name, cls)
 
     def set_limit(self, memory_mb: int) -> None:
         if memory_mb == self.limit_mb:
@@ -380,17 +370,7 @@ class CpuCgroup:
                 return cls(memory.path, 2, memory.procs_fd)
             except OSError:
                 pass
-        for parent, version in _cpu_parents():
-            path = os.path.join(parent, MemoryCgroup.PREFIX + name)
-            try:
-                os.mkdir(path, 0o755)
-                return cls(path, version)
-            except OSError:
-                try:
-                    os.rmdir(path)
-                except OSError:
-                    pass
-        return None
+        return _first_cgroup(_cpu_parents(), name, cls)
 
     def usage(self) -> float:
         """CPU seconds used by every process that was ever in this cgroup."""
@@ -427,6 +407,22 @@ def _cpu_parents() -> list[tuple[str, int]]:
                     found.append((base, 2))
                     break
     return found
+
+
+def _first_cgroup(parents: list[tuple[str, int]], name: str, build):
+    """`build(path, version)` of a new cgroup `name` under the first of `parents` that takes one;
+    None when none does (a half-made folder is removed)."""
+    for parent, version in parents:
+        path = os.path.join(parent, MemoryCgroup.PREFIX + name)
+        try:
+            os.mkdir(path, 0o755)
+            return build(path, version)
+        except OSError:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+    return None
 
 
 def _cgroup_parents() -> list[tuple[str, int]]:
