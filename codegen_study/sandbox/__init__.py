@@ -4,7 +4,7 @@ Public entry: `Sandbox` (a pool of warm workers), `Job`, `Limits`, `Outcome`, `p
 Inside: `pool` (the caller's side), `launcher` (starting workers; the caller's handle on each),
 `worker` (isolates once, forks one child per job), `supervise` (limits, cleanup and verdict of
 one run), `child` (from fork to exit), `calls` (a checked job's call channel and checker),
-`namespace` (namespaces, file view, seccomp, memory and CPU cgroups), `wire` (the messages
+`namespace` (namespaces, file view, seccomp), `cgroups` (memory limit and CPU account), `wire` (the messages
 between caller and worker), `jobs` (the public types).
 
 Covered (`Sandbox.protections` reports what is active on this machine):

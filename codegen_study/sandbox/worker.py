@@ -18,8 +18,9 @@ import signal
 import sys
 import time
 
+from codegen_study.sandbox.cgroups import CpuCgroup, MemoryCgroup
 from codegen_study.sandbox.child import RLIMITS, Template, fork, prepare_interpreter, rlimits, run_checker, run_child
-from codegen_study.sandbox.namespace import CpuCgroup, MemoryCgroup, deny_syscalls, fresh_tmpfs, isolate, private_mounts
+from codegen_study.sandbox.namespace import deny_syscalls, fresh_tmpfs, isolate, private_mounts
 from codegen_study.sandbox.supervise import supervise
 from codegen_study.sandbox.wire import recv_message, send_message, write_all
 
