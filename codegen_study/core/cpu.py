@@ -13,6 +13,8 @@ Arm BF16: two to three times fp32's speed) and replaced by fp32 elsewhere (emula
 slower than fp32). Validation batches are as large as the micro-batches (no padding), and the
 validation loss of a CPU run covers the first `cpu_valid_rows` rows.
 
+Also the thread count a CPU decodes with (`ThreadChooser`, used by the static engine).
+
 Covers: the decisions and the one line that reports them. Does not cover: the loop (`train`), the
 loss (`train_step`).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import time
 from dataclasses import dataclass
 
 MICRO_TOKENS = 512  # tokens a CPU micro-batch aims at (rows x max_length)
@@ -175,3 +178,59 @@ def apply_plan(tcfg, plan: TrainPlan):
     return dataclasses.replace(tcfg, micro_batch_size=plan.micro_batch_size, grad_accumulation=plan.grad_accumulation,
                                gradient_checkpointing=plan.gradient_checkpointing, autocast=plan.autocast,
                                eval_batch_size=min(tcfg.eval_batch_size, plan.micro_batch_size))
+
+
+class ThreadChooser:
+    """How many threads a CPU runs the decode step (and a prompt's prefill) fastest with, found by
+    timing: all of torch's threads, or one.
+
+    Why: a decode step is hundreds of small operations, each a parallel region that ends at a
+    barrier; when another process holds one of a laptop's two cores, every barrier waits for a
+    descheduled thread, and two threads ran the SmolLM2 step five times slower than one (0.42 s
+    against 0.084 s on a two-core machine under load); on an idle machine two threads are faster.
+    So every `every` calls of a kind, `trial` calls run at each thread count and the rest use the
+    one that was fastest per unit of work (the least time seen: noise only adds time). A prompt's
+    prefill is long and a batch has few, so it tries each count once every 16 prompts.
+    """
+
+    PLAN = {"decode": (2, 256), "prefill": (1, 16)}  # kind -> (trial, every)
+
+    def __init__(self):
+        import torch
+
+        self.most = torch.get_num_threads()
+        self.options = [self.most, 1] if self.most > 1 else [self.most]
+        self.calls: dict[str, int] = {}
+        self.best: dict[str, int] = {}
+        self.costs: dict[str, dict[int, float]] = {}
+
+    def run(self, fn, *, work: float = 1.0, kind: str = "decode"):
+        import torch
+
+        if len(self.options) == 1:
+            return fn()
+        n = self.calls.get(kind, 0)
+        self.calls[kind] = n + 1
+        trial, every = self.PLAN[kind]
+        phase = n % every
+        probing = phase < trial * len(self.options)
+        threads = self.options[phase // trial] if probing else self.best.get(kind, self.most)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        if not probing:
+            return fn()
+        if phase == 0:
+            self.costs[kind] = {}
+        t0 = time.perf_counter()
+        out = fn()
+        cost = (time.perf_counter() - t0) / max(work, 1e-9)
+        costs = self.costs[kind]
+        costs[threads] = min(cost, costs.get(threads, float("inf")))
+        self.best[kind] = min(costs, key=costs.get)
+        return out
+
+    def restore(self) -> None:
+        import torch
+
+        if torch.get_num_threads() != self.most:
+            torch.set_num_threads(self.most)

@@ -169,12 +169,12 @@ def test_progress_can_report_its_first_update_at_once():
 def test_the_decode_step_runs_at_the_thread_count_that_timed_fastest():
     import time
 
-    from codegen_study.evaluation.engine import _ThreadChooser
+    from codegen_study.core.cpu import ThreadChooser
 
     if torch.get_num_threads() < 2:
         pytest.skip("one thread: nothing to choose")
     most = torch.get_num_threads()
-    chooser = _ThreadChooser()
+    chooser = ThreadChooser()
     seen = []
 
     def step():  # one thread is the fast one here, as on a loaded two-core machine
