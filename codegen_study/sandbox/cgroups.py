@@ -121,21 +121,15 @@ class CpuCgroup:
 
 def _cpu_parents() -> list[tuple[str, int]]:
     """Where this process may create a CPU-accounting cgroup: (folder, cgroup version)."""
-    try:
-        with open("/proc/self/cgroup") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return []
+    own = _own_cgroups()
     found = []
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
+    for controllers, path in own:
         if "cpuacct" in controllers.split(","):
             for mount in ("/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuacct,cpu"):
                 if os.path.exists(os.path.join(mount, "cpuacct.usage")):
                     found.append((mount + path.rstrip("/"), 1))
                     break
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
+    for controllers, path in own:
         if controllers == "":
             for mount in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
                 base = mount + path.rstrip("/")
@@ -143,6 +137,15 @@ def _cpu_parents() -> list[tuple[str, int]]:
                     found.append((base, 2))
                     break
     return found
+
+
+def _own_cgroups() -> list[tuple[str, str]]:
+    """(controllers, path) of each hierarchy this process is in (/proc/self/cgroup); [] unreadable."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            return [tuple(line.split(":", 2)[1:]) for line in f.read().splitlines() if line.count(":") >= 2]
+    except OSError:
+        return []
 
 
 def _first_cgroup(parents: list[tuple[str, int]], name: str, build):
@@ -163,14 +166,8 @@ def _first_cgroup(parents: list[tuple[str, int]], name: str, build):
 
 def _cgroup_parents() -> list[tuple[str, int]]:
     """Where this process may create memory cgroups: (folder, cgroup version)."""
-    try:
-        with open("/proc/self/cgroup") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return []
     found = []
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
+    for controllers, path in _own_cgroups():
         if "memory" in controllers.split(","):
             for mount in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory,cpu"):
                 if os.path.exists(os.path.join(mount, "memory.limit_in_bytes")):
