@@ -55,9 +55,14 @@ def test_deep_and_diverse_are_the_fixed_two_epoch_budget_of_their_arms():
     for fixed, arm in ((deep, "deep-narrow"), (diverse, "diverse-wide")):
         assert fixed["train"]["epochs"] == 2 and fixed["train"]["early_stopping_patience"] == 0
         assert fixed["data"]["path"] == f"corpora/{arm}.jsonl"
+        # the crossed arms split the same 16-example window into two micro-batches (a twelve-run cohort
+        # step must fit one GPU); the loss is the token mean over the window either way
         assert differences(fixed, offline(arm)) == {("run", "name"), ("run", "output_dir"), ("train", "epochs"),
                                                      ("train", "early_stopping_patience"),
-                                                     ("train", "early_stopping_min_delta")}
+                                                     ("train", "early_stopping_min_delta"),
+                                                     ("train", "micro_batch_size"), ("train", "grad_accumulation")}
+        window = [c["train"]["micro_batch_size"] * c["train"]["grad_accumulation"] for c in (fixed, offline(arm))]
+        assert window == [16, 16]
 
 
 def test_the_one_shot_control_is_the_base_with_a_shots_file():
