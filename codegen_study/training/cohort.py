@@ -18,9 +18,10 @@ Rows are padding-free: each accumulation window's examples are packed into rows 
 per row; either way the effective batch stays `micro_batch_size x grad_accumulation` examples.
 Only supervised positions reach the output layer, so logits are never built for prompt tokens.
 
-Run folders are what `train` writes (config.toml, env.json, losses.jsonl, training.json,
-checkpoint-step-N/ with a PEFT adapter that `models.attach_adapter` loads); a run's output folder
-is its config's `[run] output_dir` with `-s{seed}` appended. Rerunning the command resumes every
+Each run's folder is what `train` writes, through the same `run_folder` (config.toml, env.json,
+losses.jsonl, training.json, checkpoint-step-N/ with a PEFT adapter that `models.attach_adapter`
+loads); a run's output folder is its config's `[run] output_dir` with `-s{seed}` appended, and its
+training.json names the cohort job it was trained in. Rerunning the command resumes every
 run from its last checkpoint (adapter, optimizer, counters); dropout masks after a resume differ
 from an uninterrupted run's, since the runs share one random stream.
 
@@ -36,8 +37,6 @@ over several GPUs (that is `train` with one config under torchrun: DDP).
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import random
 import sys
 import time
@@ -46,13 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.core.config import dump_toml
-from codegen_study.core.cpu import cpu_precision
 from codegen_study.core.distributed import launch_place
 from codegen_study.core.errors import UserError
-from codegen_study.core.files import atomic_write_text
-from codegen_study.core.provenance import device_facts, write_environment
-from codegen_study.store import Store, model_label
-from codegen_study.training.checkpoints import latest_checkpoint, read_checkpoint, write_checkpoint
+from codegen_study.store import model_label
+from codegen_study.training.checkpoints import read_checkpoint, write_checkpoint
 from codegen_study.training.cohort_batch import (
     Routing,
     attach_lora,
@@ -62,41 +58,23 @@ from codegen_study.training.cohort_batch import (
     rows_of,
     to_device,
 )
+from codegen_study.training.run_folder import RunFolder, fall_back_on_cpu
 from codegen_study.training.train_config import load_configs
 from codegen_study.training.train_state import TrainState
-from codegen_study.training.train_step import autocast_context, lr_factor
+from codegen_study.training.train_step import autocast_context
 
 
 @dataclass
-class Member:
-    """One run of the cohort: its configs, data, parameters, optimizer and progress."""
+class Member(RunFolder):
+    """One run of the cohort: its folder, data order, schedule and progress (`RunFolder`), plus its
+    slot in the shared LoRA layers, its validation examples and its device-side logging window."""
 
-    index: int
-    configs: dict[str, Any]
-    out: Path
-    label: str
-    seed: int
-    train_ex: list[dict] = field(default_factory=list)
+    index: int = 0  # its LoRA pair in every cohort layer
     valid_ex: list[dict] = field(default_factory=list)
     shared_ex: list[dict] = field(default_factory=list)  # [data] shared_valid examples: recorded, never judged
-    counts: dict = field(default_factory=dict)
     params: list = field(default_factory=list)
-    optimizer: Any = None
-    steps_per_epoch: int = 0
-    total: int = 0
-    warmup: int = 0
-    state: TrainState = field(default_factory=TrainState)
-    windows: tuple[int, list] = (-1, [])  # (epoch, its accumulation windows): the order is drawn once per epoch
     loss_sum: Any = 0.0  # device tensor between logging steps (no host sync per step), not `state`'s window
     loss_count: int = 0
-
-    @property
-    def tcfg(self):
-        return self.configs["train"]
-
-    @property
-    def dcfg(self):
-        return self.configs["data"]
 
     @property
     def active(self) -> bool:
@@ -112,7 +90,8 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
         for seed in seeds or [base["run"].seed if base["train"].seed is None else base["train"].seed]:
             run = dataclasses.replace(base["run"], seed=seed, output_dir=f"{base['run'].output_dir}-s{seed}")
             cfgs = {**base, "run": run, "train": dataclasses.replace(base["train"], seed=seed)}
-            members.append(Member(len(members), cfgs, Path(run.output_dir), model_label(run.name, seed), seed))
+            members.append(Member(cfgs, Path(run.output_dir), model_label(run.name, seed), seed, cohort=True,
+                                  index=len(members)))
     first = members[0].configs["model"]
     for m in members[1:]:
         if m.configs["model"] != first:
@@ -127,6 +106,40 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
                         "bf16/fp16/fp32 base: set train.gradient_checkpointing, train.compile and train.liger to "
                         "false and [model] precision accordingly (or train the runs one at a time)")
     return members
+
+
+def place(members: list[Member], device: str | None, log) -> tuple[list[Member], str, Any]:
+    """This process's runs, device and log: under a launcher rank r's share of the runs on
+    cuda:LOCAL_RANK (`rank_share`); on a CPU, the precision every run trains in (`fall_back_on_cpu`)."""
+    import torch
+
+    from codegen_study.models import default_device
+
+    rank, world, local = launch_place()
+    if world > 1:
+        members, log = rank_share(members, rank, world, log)
+        if members and device is None and torch.cuda.is_available():
+            device = f"cuda:{local}"
+            torch.cuda.set_device(local)
+    device = device or default_device()
+    if device == "cpu" and members:
+        configs, words = fall_back_on_cpu(members[0].configs)
+        log(f"cpu: the cohort trains in {words}")
+        for m in members:
+            m.configs = {**m.configs, "model": configs["model"],
+                         "train": dataclasses.replace(m.tcfg, autocast=configs["train"].autocast)}
+    for m in members:
+        m.log = log
+    return members, device, log
+
+
+def rank_share(members: list[Member], rank: int, world: int, log):
+    """Rank `rank`'s runs of the cohort (every `world`-th, from the rank-th), renumbered from 0, and
+    a log that says which rank speaks."""
+    mine = members[rank::world]
+    for i, m in enumerate(mine):
+        m.index = i
+    return mine, (lambda msg: log(f"rank {rank}/{world}: {msg}"))
 
 
 def load_examples(m: Member, tok, prepared: dict, log) -> None:
@@ -146,35 +159,19 @@ def load_examples(m: Member, tok, prepared: dict, log) -> None:
 
 
 def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepared: dict | None = None) -> None:
-    """Data (`load_examples`), schedule, parameters, optimizer and (when resuming) the saved state of member m."""
+    """Folder, data (`load_examples`), schedule, parameters, optimizer and (when resuming) the saved
+    state of member m; a member found complete trains no further and keeps its record."""
     import torch
 
-    from codegen_study.training.training_data import epoch_windows
-
-    m.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(m.out / "config.toml", dump_toml(m.configs, header=header))
-    write_environment(m.out, "training", {**device_facts(device), "world_size": 1})
+    m.create(dump_toml(m.configs, header=header), device)
     load_examples(m, tok, {} if prepared is None else prepared, log)
-    t = m.tcfg
-    m.steps_per_epoch = len(epoch_windows(len(m.train_ex), 0, m.seed, t.micro_batch_size, t.grad_accumulation))
-    m.total = t.max_steps or max(1, math.ceil(t.epochs * m.steps_per_epoch))
-    m.warmup = math.ceil(t.warmup_ratio * m.total)
+    m.schedule()
     init_member(layers, m.index, m.seed)
     m.params = [p for layer in layers.values() for p in (layer.lora_A[m.index], layer.lora_B[m.index])]
-    m.optimizer = torch.optim.AdamW(m.params, lr=t.learning_rate, weight_decay=t.weight_decay)
+    m.optimizer = torch.optim.AdamW(m.params, lr=m.tcfg.learning_rate, weight_decay=m.tcfg.weight_decay)
     m.state = TrainState()
-    last = latest_checkpoint(m.out)
-    if last is not None:
-        load_member(last, m, layers, device)
-        if m.state.is_complete(m.total):
-            m.state.finished = True
-            log(f"{m.label}: already complete at step {m.state.step}")
-        else:
-            m.state.resume()
-            log(f"{m.label}: resuming from {last.name}")
-    atomic_write_text(m.out / "training.json", json.dumps(
-        {"data": m.counts, "steps_per_epoch": m.steps_per_epoch, "total_steps": m.total, "world_size": 1,
-         "cohort": True}, indent=2) + "\n")
+    if not m.restore(lambda path: load_member(path, m, layers, device)):
+        m.begin()
 
 
 # -- checkpoints ------------------------------------------------------------------------------------
@@ -198,7 +195,8 @@ def save_member(m: Member, layers: dict[str, Any], base_name: str) -> None:
     write_checkpoint(m.out, m.state, write_adapter, {"optimizer": m.optimizer.state_dict()}, window=False)
 
 
-def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> None:
+def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> TrainState:
+    """Member m's adapter and optimizer from a checkpoint; returns its saved state."""
     import torch
     from safetensors.torch import load_file
 
@@ -207,8 +205,9 @@ def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> N
         for name, layer in layers.items():
             layer.lora_A[m.index].copy_(tensors[f"base_model.model.{name}.lora_A.weight"])
             layer.lora_B[m.index].copy_(tensors[f"base_model.model.{name}.lora_B.weight"])
-    m.state, blob = read_checkpoint(path, device)
+    state, blob = read_checkpoint(path, device)
     m.optimizer.load_state_dict(blob["optimizer"])
+    return state
 
 
 # -- the loop ---------------------------------------------------------------------------------------
@@ -216,16 +215,10 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
     """One optimizer step for every active member; returns the number of examples trained."""
     import torch
 
-    from codegen_study.training.training_data import epoch_windows
-
     active = [m for m in members if m.active]
     windows, examples = {}, 0
     for m in active:
-        epoch, index = divmod(m.state.step, m.steps_per_epoch)
-        t = m.tcfg
-        if m.windows[0] != epoch:
-            m.windows = (epoch, epoch_windows(len(m.train_ex), epoch, m.seed, t.micro_batch_size, t.grad_accumulation))
-        window = m.windows[1][index]
+        window = m.draw_window()
         windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
         examples += sum(len(mb) for mb in window)
     n = len(members)
@@ -245,12 +238,9 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
         loss.sum().backward()
         window_loss += loss.detach()
     for m in active:
-        t = m.tcfg
-        lr = t.learning_rate * lr_factor(m.state.step, m.total, m.warmup, t.lr_scheduler)
-        for group in m.optimizer.param_groups:
-            group["lr"] = lr
-        if t.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(m.params, t.max_grad_norm)
+        lr = m.set_learning_rate()
+        if m.tcfg.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(m.params, m.tcfg.max_grad_norm)
         m.optimizer.step()
         m.optimizer.zero_grad(set_to_none=True)
         m.state.step += 1
@@ -288,36 +278,61 @@ def validation_losses(model, members: list[Member], n: int, routing: Routing, pa
     return {m.index: values[m.index] for m in members}
 
 
+def train_members(model, members: list[Member], layers: dict[str, Any], routing: Routing, pad_id: int,
+                  device: str) -> tuple[int, float]:
+    """Step every member until each has finished: logging, evaluating and saving each on its own
+    schedule; returns the examples trained and the seconds spent in steps."""
+    examples, stepping = 0, 0.0
+    base_name = members[0].configs["model"].name_or_path
+    while any(m.active for m in members):
+        t_step = time.perf_counter()
+        examples += step_members(model, members, routing, pad_id, device)
+        dt = time.perf_counter() - t_step
+        stepping += dt
+        due = []
+        for m in members:
+            if not m.active or m.state.step == 0:
+                continue
+            m.state.seconds += dt
+            if m.logs_now():
+                m.record_loss("train", float(m.loss_sum) / m.loss_count, m.state.lr)
+                m.loss_sum, m.loss_count = 0.0, 0
+            if m.saves_now():
+                due.append(m)
+        evaluated = [m for m in due if m.evaluates_now()]
+        for i, val in (validation_losses(model, evaluated, len(members), routing, pad_id, device).items()
+                       if evaluated else ()):
+            members[i].judge(val, members[i].state.lr)
+        shared = [m for m in evaluated if m.shared_ex]  # recorded only: never judged
+        for i, val in (validation_losses(model, shared, len(members), routing, pad_id, device,
+                                         split="valid_shared").items() if shared else ()):
+            members[i].record_loss("valid_shared", val, members[i].state.lr)
+        for m in due:
+            m.stop_at_last_step()
+            save_member(m, layers, base_name)
+            if m.state.finished:
+                m.finish()
+    return examples, stepping
+
+
 def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, overrides: dict | None = None,
                  device: str | None = None, header: str = "", log=None) -> dict[str, Any]:
-    """Train (or resume) every (config, seed) run together; returns a summary with throughput."""
+    """Train (or resume) every (config, seed) run together; returns a summary with throughput, which
+    each run's training.json records as its cohort job."""
     import torch
 
-    from codegen_study.models import default_device, load_model
+    from codegen_study.models import load_model
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    members = plan_members(config_paths, seeds, overrides)
-    rank, world, local = launch_place()
-    if world > 1:
-        members, log = rank_share(members, rank, world, log)
-        if not members:
-            log("no run to train: more processes than runs")
-            return {"runs": [], "examples": 0}
-        if device is None and torch.cuda.is_available():
-            device = f"cuda:{local}"
-            torch.cuda.set_device(local)
-    device = device or default_device()
-    mcfg = members[0].configs["model"]
-    if device == "cpu":  # fp32 unless the CPU has bf16 arithmetic (see `cpu`)
-        precision, autocast = cpu_precision(mcfg.precision, members[0].tcfg.autocast, members[0].tcfg.cpu_fp32)
-        mcfg = dataclasses.replace(mcfg, precision=precision)
-        for m in members:
-            m.configs = {**m.configs, "model": mcfg, "train": dataclasses.replace(m.tcfg, autocast=autocast)}
+    members, device, log = place(plan_members(config_paths, seeds, overrides), device, log)
+    if not members:
+        log("no run to train: more processes than runs")
+        return {"runs": [], "examples": 0}
     header = header or "codegen-study train " + " ".join(f"--config {p}" for p in config_paths)
     random.seed(members[0].seed)
     torch.manual_seed(members[0].seed)
     t0 = time.perf_counter()
-    model, tok = load_model(mcfg, device=device, for_training=True)
+    model, tok = load_model(members[0].configs["model"], device=device, for_training=True)
     routing = Routing()
     layers = attach_lora(model, len(members), members[0].tcfg, routing)
     prepared: dict = {}
@@ -326,83 +341,17 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
     model.train()
     log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
         f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")
-    t_loop, examples, stepping = time.perf_counter(), 0, 0.0
-    while any(m.active for m in members):
-        t_step = time.perf_counter()
-        examples += step_members(model, members, routing, tok.pad_token_id, device)
-        dt = time.perf_counter() - t_step
-        stepping += dt
-        due = []
-        for m in members:
-            if not m.active or m.state.step == 0:
-                continue
-            m.state.seconds += dt
-            step, t = m.state.step, m.tcfg
-            last = step >= m.total
-            if step % t.logging_every == 0 or last:
-                record(m, "train", float(m.loss_sum) / m.loss_count)
-                m.loss_sum, m.loss_count = 0.0, 0
-            if step % t.eval_every == 0 or last or step % t.save_every == 0:
-                due.append(m)
-        evaluated = [m for m in due if m.state.step % m.tcfg.eval_every == 0 or m.state.step >= m.total]
-        for i, val in (validation_losses(model, evaluated, len(members), routing, tok.pad_token_id, device).items()
-                       if evaluated else ()):
-            judge(members[i], val, log)
-        shared = [m for m in evaluated if m.shared_ex]  # recorded only: never judged
-        for i, val in (validation_losses(model, shared, len(members), routing, tok.pad_token_id, device,
-                                         split="valid_shared").items() if shared else ()):
-            record(members[i], "valid_shared", val)
-        for m in due:
-            if m.state.step >= m.total and not m.state.finished:
-                m.state.stop("max_steps" if m.tcfg.max_steps else "epochs")
-            save_member(m, layers, mcfg.name_or_path)
-            if m.state.finished:
-                finish(m, log)
+    t_loop = time.perf_counter()
+    examples, stepping = train_members(model, members, layers, routing, tok.pad_token_id, device)
     loop = time.perf_counter() - t_loop
     summary = {"runs": [m.label for m in members], "examples": examples, "loop_seconds": round(loop, 2),
                "step_seconds": round(stepping, 2), "wall_seconds": round(time.perf_counter() - t0, 2),
                "examples_per_second": round(examples / max(loop, 1e-9), 1),
                "examples_per_step_second": round(examples / max(stepping, 1e-9), 1)}
     for m in members:
-        info = json.loads((m.out / "training.json").read_text())
-        atomic_write_text(m.out / "training.json", json.dumps({**info, "cohort": summary}, indent=2) + "\n")
+        if not m.complete:  # a run found complete keeps the record of the job that trained it
+            m.record = dataclasses.replace(m.record, cohort=summary)
+            m.write_record()
     log(f"cohort done: {examples} examples in {loop:.1f} s ({summary['examples_per_second']} examples/s), "
         f"{summary['wall_seconds']} s with loading")
     return summary
-
-
-def rank_share(members: list[Member], rank: int, world: int, log):
-    """Rank `rank`'s runs of the cohort (every `world`-th, from the rank-th), renumbered from 0, and
-    a log that says which rank speaks."""
-    mine = members[rank::world]
-    for i, m in enumerate(mine):
-        m.index = i
-    return mine, (lambda msg: log(f"rank {rank}/{world}: {msg}"))
-
-
-def record(m: Member, split: str, loss: float) -> None:
-    if not math.isfinite(loss):
-        raise UserError(f"{m.label} step {m.state.step}: {split} loss is {loss}; use autocast = \"bf16\"")
-    store = Store(m.out)
-    if (m.label, m.state.step, split) in store.done_keys("losses"):
-        return
-    store.append("losses", [{"model": m.label, "step": m.state.step, "split": split, "loss": loss,
-                             "epoch": round(m.state.step / m.steps_per_epoch, 4),
-                             "learning_rate": m.state.lr if m.state.lr is not None else 0.0,
-                             "seconds": round(m.state.seconds, 3)}])
-
-
-def judge(m: Member, val: float, log) -> None:
-    """Validation bookkeeping: the losses row, best loss and step, early stopping."""
-    record(m, "valid", val)
-    s = m.state
-    s.judge(val, m.tcfg.early_stopping_patience, m.tcfg.early_stopping_min_delta)
-    log(f"{m.label} step {s.step}: valid loss {val:.4f} (best {s.best_val_loss:.4f} at step {s.best_step})")
-
-
-def finish(m: Member, log) -> None:
-    summary = json.loads((m.out / "training.json").read_text())
-    summary.update(m.state.summary())
-    atomic_write_text(m.out / "training.json", json.dumps(summary, indent=2) + "\n")
-    log(f"{m.label}: {m.state.stop_reason} at step {m.state.step}, best valid loss "
-        f"{m.state.best_val_loss:.4f} at step {m.state.best_step}; run folder {m.out}")

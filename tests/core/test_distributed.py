@@ -232,7 +232,7 @@ def test_two_rank_generate_only_store_equals_one_rank_and_resumes(tiny, tmp_path
 def test_each_rank_trains_every_worldth_run_of_a_cohort_renumbered():
     from codegen_study.training.cohort import Member, rank_share
 
-    members = [Member(i, {}, Path(f"r{i}"), f"run{i}", i) for i in range(5)]
+    members = [Member({}, Path(f"r{i}"), f"run{i}", i, index=i) for i in range(5)]
     said = []
     mine, log = rank_share(members, 1, 2, said.append)
     assert [m.label for m in mine] == ["run1", "run3"] and [m.index for m in mine] == [0, 1]
