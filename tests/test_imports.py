@@ -89,14 +89,17 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 
 
 def test_training_pieces_never_import_a_training_loop():
-    """`train` and `cohort` import their pieces (state, checkpoints, environment record, configs,
-    step, LoRA); no piece imports a loop back, not even through another module."""
+    """`train` and `cohort` import their pieces (state, checkpoints, run folder, environment record,
+    configs, step, LoRA); no piece imports a loop back, not even through another module."""
     modules = _modules()
     graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
     loops = {f"{PACKAGE}.training.{name}" for name in ("train", "cohort", "cohort_batch", "cli")}
     pieces = [f"{PACKAGE}.training.{name}" for name in ("train_state", "checkpoints", "train_config", "train_step",
-                                                         "lora")] + [f"{PACKAGE}.core.provenance"]
-    assert {f"{PACKAGE}.training.train_state", f"{PACKAGE}.training.checkpoints"} <= graph[f"{PACKAGE}.training.train"]
+                                                         "lora", "run_folder")] + [f"{PACKAGE}.core.provenance"]
+    for loop in ("train", "cohort"):  # both loops keep their run folders through the one protocol
+        assert {f"{PACKAGE}.training.run_folder", f"{PACKAGE}.training.checkpoints"} <= graph[
+            f"{PACKAGE}.training.{loop}"], loop
+        assert f"{PACKAGE}.training.train_state" in _reachable(graph, f"{PACKAGE}.training.{loop}"), loop
     for piece in pieces:
         assert not _reachable(graph, piece) & loops, piece
 
