@@ -328,8 +328,8 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     One scoring pass: its runs share a sandbox and a verdict cache, so a program that recurs (a
     repeated sample, or the same code extracted by another policy under one grader) runs once."""
     from codegen_study.sandbox import Sandbox
-    from codegen_study.scoring.cli import score_into_store
     from codegen_study.scoring.grading import PRELOAD, Sample, VerdictCache
+    from codegen_study.scoring.runs import score_into_store
 
     groups: dict[tuple, dict] = {}
     adapters: dict[tuple, str | None] = {}

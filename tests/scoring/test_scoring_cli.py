@@ -11,8 +11,8 @@ import time
 import pytest
 from conftest import ROOT
 
-from codegen_study.scoring.cli import score_into_store
 from codegen_study.scoring.grading import Sample
+from codegen_study.scoring.runs import score_into_store
 from codegen_study.store import Store
 from codegen_study.tasks.problems import load_lcb
 
