@@ -7,6 +7,9 @@ calling it again after a crash finishes the run without duplicates. The `score` 
 through the same batches (`grade_in_batches`) into its side file and output, and uses the same
 rows when it also writes a store.
 
+Each row is built from the store's definition of its table (`store.RUNS`, `SAMPLES`, `TESTS`,
+`PROBLEMS`), so a row can never lack or add a column the report reads.
+
 Each scoring pass grades a program once (`grading.VerdictCache`): callers of `score_into_store`
 pass one cache to share it across the runs of one pass.
 """
@@ -30,7 +33,7 @@ from codegen_study.scoring.grading import (
     get_profile,
     grade,
 )
-from codegen_study.store import Store, make_run_id
+from codegen_study.store import PROBLEMS, RUNS, SAMPLES, TESTS, Store, make_run_id
 from codegen_study.tasks.problems import Problem
 
 #: the fields of one graded sample in the `score` command's output (`sample_row` adds its tests)
@@ -63,42 +66,41 @@ def sample_row(v: SampleVerdict) -> dict[str, Any]:
 def test_rows(run_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
     """The store's tests rows of one `sample_row`."""
     return [
-        {"run_id": run_id, "question_id": row["question_id"], "sample_id": row["sample_id"], "test_index": t["index"],
-         "public": t["public"], "verdict": t["verdict"], "seconds": t["seconds"], "input": t["input"],
-         "expected": t["expected"], "actual": t["actual"], "stderr": t["stderr"]}
+        TESTS.row(run_id=run_id, question_id=row["question_id"], sample_id=row["sample_id"], test_index=t["index"],
+                  public=t["public"], verdict=t["verdict"], seconds=t["seconds"], input=t["input"],
+                  expected=t["expected"], actual=t["actual"], stderr=t["stderr"])
         for t in row["tests"]
     ]
 
 
 def problem_row(benchmark: str, p: Problem) -> dict[str, Any]:
-    return {
-        "benchmark": benchmark, "question_id": p.id, "title": p.title, "platform": p.platform,
-        "date": p.date, "difficulty": p.difficulty, "url": p.url, "group": str(p.metadata.get("group", "")),
-        "family": p.metadata.get("family"),
-        "n_public": len(p.public_tests), "n_private": len(p.tests) - len(p.public_tests),
-    }
+    """The store's problems row: what the report says of a problem beside its scores."""
+    return PROBLEMS.row(
+        benchmark=benchmark, question_id=p.id, title=p.title, platform=p.platform, date=p.date,
+        difficulty=p.difficulty, url=p.url, group=str(p.metadata.get("group", "")), family=p.metadata.get("family"),
+        n_public=len(p.public_tests), n_private=len(p.tests) - len(p.public_tests),
+    )
 
 
 def run_row(run_id: str, profile: GraderProfile, protections: dict | None, config: dict, *, model: str,
             step: int, benchmark: str, prompt: str, decoding: str, adapter: str | None = None,
             arm: str | None = None, train_seed: int | None = None) -> dict[str, Any]:
     """The store's runs row: who was graded, how, and under which sandbox protections."""
-    return {
-        "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
-        "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": profile.name,
-        "extraction": profile.extraction,
-        "tests_used": "public" if profile.public_only else "public+private",
-        "protections": json.dumps(protections, sort_keys=True, default=str),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": json.dumps({"profile": dataclasses.asdict(profile), **config}, sort_keys=True, default=str),
-    }
+    return RUNS.row(
+        run_id=run_id, model=model, arm=arm, train_seed=train_seed, adapter=adapter, step=step, benchmark=benchmark,
+        prompt=prompt, decoding=decoding, grader=profile.name, extraction=profile.extraction,
+        tests_used="public" if profile.public_only else "public+private",
+        protections=json.dumps(protections, sort_keys=True, default=str),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        config=json.dumps({"profile": dataclasses.asdict(profile), **config}, sort_keys=True, default=str),
+    )
 
 
 def store_rows(store: Store, run_id: str, rows: list[dict[str, Any]]) -> None:
     """`sample_row`s into the store. Each sample's test rows go before its sample row, so a stored
     sample always has its tests."""
     store.append("tests", [t for row in rows for t in test_rows(run_id, row)])
-    store.append("samples", [{"run_id": run_id, **{k: row[k] for k in OUT_FIELDS if k != "test_verdicts"}}
+    store.append("samples", [SAMPLES.row(run_id=run_id, **{c: row[c] for c in SAMPLES.columns if c != "run_id"})
                              for row in rows])
 
 
