@@ -22,6 +22,7 @@ from great_tables import GT
 
 from analysis import design
 from codegen_study.scoring.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
+from codegen_study.store import RUNS
 
 GREEDY = "greedy"
 #: the prompt of the primary measure: exactly the conversation the adapters were trained on
@@ -34,7 +35,8 @@ GRADER_PREFERENCE = ("lcb", "humaneval", "seed")
 EXTRACTION_PREFERENCE = ("lcb", "seed")
 BENCHMARK_ORDER = ("heldout", "lcb41", "humaneval")
 ROLE_ORDER = ("base", "best", "final")
-RUN_KEYS = ["run_id", "model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding", "grader", "extraction"]
+#: a scoring run's id and what it measured (the store's definition of the runs table)
+RUN_KEYS = [*RUNS.key, *RUNS.dimensions]
 
 
 def model_order(models) -> list[str]:

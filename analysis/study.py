@@ -1,7 +1,7 @@
 """Reading a results store into one `Study`: the only module of `analysis/` that touches files.
 
 A study is every run folder under a root (default `data/runs`, or `$CODEGEN_STUDY_DATA`), each
-holding the tables of `codegen_study.store.SCHEMAS` plus `config.toml` and `env.json` (and, for
+holding the tables of `codegen_study.store.TABLES` plus `config.toml` and `env.json` (and, for
 trained models, `train-config.toml` / `train-env.json`, whose tables describe the training), and the
 corpus card written by the synth stage next to it (`<root>/../corpus/card.parquet|.jsonl`).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,44 +28,32 @@ import polars as pl
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import iter_jsonl
 from codegen_study.core.provenance import stage_record
-from codegen_study.store import SCHEMAS, Store, find_stores, read_stores
+from codegen_study.store import TABLES, Store, find_stores, read_stores
 
 #: default location of the run folders; the report reads `$CODEGEN_STUDY_DATA` first
 DEFAULT_ROOT = "data/runs"
 
+#: the store's column types as polars dtypes (a column that may be text or a number, the sample id, is
+#: read as the number every committed store has)
+POLARS_TYPES = {str: pl.Utf8, int: pl.Int64, float: pl.Float64, bool: pl.Boolean}
+
+#: the completions columns the report keeps (counts and seconds; the text is large)
+COMPLETION_COLUMNS = ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id",
+                      "completion_tokens", "seconds")
+
+
+def store_dtypes(table: str, columns=None) -> dict[str, pl.DataType]:
+    """The dtypes of a store table's columns (`columns`: these only), from the store's definition."""
+    kinds = TABLES[table].columns
+    return {c: POLARS_TYPES[next(t for t in typing.get_args(kinds[c]) or (kinds[c],) if t is not type(None))]
+            for c in (columns or kinds)}
+
+
 #: dtypes every table is cast to (columns not listed keep what the reader inferred)
 DTYPES: dict[str, dict[str, pl.DataType]] = {
-    "runs": {
-        "run_id": pl.Utf8, "model": pl.Utf8, "arm": pl.Utf8, "train_seed": pl.Int64, "adapter": pl.Utf8,
-        "step": pl.Int64, "benchmark": pl.Utf8, "prompt": pl.Utf8, "decoding": pl.Utf8, "grader": pl.Utf8,
-        "extraction": pl.Utf8,
-        "tests_used": pl.Utf8, "protections": pl.Utf8, "created": pl.Utf8, "config": pl.Utf8,
-        "folder": pl.Utf8,
-    },
-    "samples": {
-        "run_id": pl.Utf8, "question_id": pl.Utf8, "sample_id": pl.Int64, "code": pl.Utf8,
-        "passed": pl.Boolean, "verdict": pl.Utf8, "tests_passed": pl.Int64,
-        "tests_total": pl.Int64, "seconds": pl.Float64,
-    },
-    "tests": {
-        "run_id": pl.Utf8, "question_id": pl.Utf8, "sample_id": pl.Int64, "test_index": pl.Int64,
-        "public": pl.Boolean, "verdict": pl.Utf8, "seconds": pl.Float64, "input": pl.Utf8,
-        "expected": pl.Utf8, "actual": pl.Utf8, "stderr": pl.Utf8,
-    },
-    "problems": {
-        "benchmark": pl.Utf8, "question_id": pl.Utf8, "title": pl.Utf8, "platform": pl.Utf8,
-        "date": pl.Utf8, "difficulty": pl.Utf8, "url": pl.Utf8, "group": pl.Utf8, "family": pl.Utf8,
-        "n_public": pl.Int64, "n_private": pl.Int64,
-    },
-    "completions": {
-        "model": pl.Utf8, "step": pl.Int64, "benchmark": pl.Utf8, "prompt": pl.Utf8, "decoding": pl.Utf8,
-        "question_id": pl.Utf8, "sample_id": pl.Int64, "completion_tokens": pl.Int64, "seconds": pl.Float64,
-    },
-    "prompts": {"prompt": pl.Utf8, "benchmark": pl.Utf8, "question_id": pl.Utf8, "text": pl.Utf8},
-    "losses": {
-        "model": pl.Utf8, "step": pl.Int64, "split": pl.Utf8, "loss": pl.Float64,
-        "epoch": pl.Float64, "learning_rate": pl.Float64, "seconds": pl.Float64,
-    },
+    "runs": {**store_dtypes("runs"), "folder": pl.Utf8},
+    **{t: store_dtypes(t) for t in ("samples", "tests", "problems", "prompts", "losses")},
+    "completions": store_dtypes("completions", COMPLETION_COLUMNS),
     "card": {"corpus": pl.Utf8, "metric": pl.Utf8, "value": pl.Utf8},
 }
 
@@ -172,7 +161,7 @@ def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathL
     tables["problems"] = tables["problems"].with_columns(
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in ("group", "url", "family", "date"))
     for table, df in tables.items():
-        key = [k for k in SCHEMAS[table][1] if k in df.columns]
+        key = [k for k in TABLES[table].key if k in df.columns]
         if df.height:
             tables[table] = df.unique(subset=key, keep="first", maintain_order=True)
     configs, envs, training = {}, {}, {}

@@ -14,7 +14,8 @@ losses         (model, step, split): training / validation loss
 prompts        (prompt, benchmark, question_id): the rendered prompt of one problem per style
 =============  ==============================================================================
 
-Column names are listed in `SCHEMAS`; the report reads only these tables.
+Each table's columns, key and types are one `Table` (`TABLES`); the writers build their rows with
+`Table.row` and the report reads the same definitions, and only these tables.
 
 Why JSONL while running: appending one complete line per row with a single `write` and an
 `fsync` means a run killed with SIGKILL loses nothing already reported; a torn last line (the
@@ -33,7 +34,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,52 +47,102 @@ try:
 except ImportError:  # not on Windows: appends there are not safe for concurrent writers
     fcntl = None  # type: ignore[assignment]
 
-#: table -> (column names in order, key columns that identify a row)
-SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "completions": (
-        ("model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id",
-         "completion",
-         "prompt_tokens", "completion_tokens", "finish_reason", "seconds"),
-        ("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id"),
-    ),
-    "runs": (
-        ("run_id", "model", "arm", "train_seed", "adapter", "step", "benchmark", "prompt", "decoding", "grader",
-         "extraction", "tests_used", "protections", "created", "config"),
-        ("run_id",),
-    ),
-    "samples": (
-        ("run_id", "question_id", "sample_id", "code", "passed", "verdict", "tests_passed",
-         "tests_total", "seconds"),
-        ("run_id", "question_id", "sample_id"),
-    ),
-    "tests": (
-        ("run_id", "question_id", "sample_id", "test_index", "public", "verdict", "seconds",
-         "input", "expected", "actual", "stderr"),
-        ("run_id", "question_id", "sample_id", "test_index"),
-    ),
-    "problems": (
-        ("benchmark", "question_id", "title", "platform", "date", "difficulty", "url", "group", "family",
-         "n_public", "n_private"),
-        ("benchmark", "question_id"),
-    ),
-    "losses": (
-        ("model", "step", "split", "loss", "epoch", "learning_rate", "seconds"),
-        ("model", "step", "split"),
-    ),
-    "prompts": (
-        ("prompt", "benchmark", "question_id", "text"),
-        ("prompt", "benchmark", "question_id"),
-    ),
-}
 
+@dataclass(frozen=True)
+class Table:
+    """One table's row shape: the one definition its schema, its writers and the report read.
+
+    `columns` maps each column to its type, in the order rows are written (so a compacted table
+    keeps that order); `key` is the columns that identify a row (a rerun skips a stored key, a read
+    keeps the last row of each); `optional` the columns a writer may leave out; `legacy` the columns
+    added after stores were first written, with the value an older store's rows stand for (a store
+    from before the prompt was recorded was generated under the LiveCodeBench wording);
+    `dimensions` the columns that say what was measured, as opposed to how and when.
+    """
+
+    name: str
+    columns: Mapping[str, Any]
+    key: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    legacy: Mapping[str, Any] = field(default_factory=dict)
+    dimensions: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The columns every appended row must carry."""
+        return tuple(c for c in self.columns if c not in self.optional)
+
+    def row(self, **values: Any) -> dict[str, Any]:
+        """A row of this table, its columns in order. A missing or unknown column is a bug of the
+        writer, so it fails where the row is made rather than when the report reads the store."""
+        missing = [c for c in self.required if c not in values]
+        unknown = [c for c in values if c not in self.columns]
+        if missing or unknown:
+            raise TypeError(f"{self.name} row: missing columns {missing}, unknown columns {unknown}")
+        return {c: values[c] for c in self.columns if c in values}
+
+
+#: a sample's id: its number, or the text id a sample file of another tool gave it
+SampleId = int | str
+
+COMPLETIONS = Table(
+    "completions",
+    {"model": str, "arm": str | None, "train_seed": int | None, "step": int, "benchmark": str, "prompt": str,
+     "decoding": str, "question_id": str, "sample_id": SampleId, "completion": str, "prompt_tokens": int,
+     "completion_tokens": int, "finish_reason": str, "seconds": float, "adapter": str | None},
+    key=("model", "step", "benchmark", "prompt", "decoding", "question_id", "sample_id"),
+    optional=("adapter",),  # the adapter folder a completion came from; absent in stores written before it
+    legacy={"prompt": "lcb", "arm": None, "train_seed": None},
+    dimensions=("model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding"),
+)
+RUNS = Table(
+    "runs",
+    {"run_id": str, "model": str, "arm": str | None, "train_seed": int | None, "adapter": str | None, "step": int,
+     "benchmark": str, "prompt": str, "decoding": str, "grader": str, "extraction": str, "tests_used": str,
+     "protections": str, "created": str, "config": str},
+    key=("run_id",),
+    legacy={"prompt": "lcb", "arm": None, "train_seed": None},
+    dimensions=("model", "arm", "train_seed", "step", "benchmark", "prompt", "decoding", "grader", "extraction"),
+)
+SAMPLES = Table(
+    "samples",
+    {"run_id": str, "question_id": str, "sample_id": SampleId, "passed": bool, "verdict": str, "tests_passed": int,
+     "tests_total": int, "seconds": float, "code": str | None},  # None: nothing to run (no code found)
+    key=("run_id", "question_id", "sample_id"),
+)
+TESTS = Table(
+    "tests",
+    {"run_id": str, "question_id": str, "sample_id": SampleId, "test_index": int, "public": bool, "verdict": str,
+     "seconds": float, "input": str | None, "expected": str | None, "actual": str | None, "stderr": str | None},
+    key=("run_id", "question_id", "sample_id", "test_index"),
+)
+PROBLEMS = Table(
+    "problems",
+    {"benchmark": str, "question_id": str, "title": str, "platform": str, "date": str, "difficulty": str,
+     "url": str, "group": str, "family": str | None, "n_public": int, "n_private": int},
+    key=("benchmark", "question_id"),
+    legacy={"family": None},
+)
+LOSSES = Table(
+    "losses",
+    {"model": str, "step": int, "split": str, "loss": float, "epoch": float, "learning_rate": float,
+     "seconds": float},
+    key=("model", "step", "split"),
+)
+PROMPTS = Table(
+    "prompts",
+    {"prompt": str, "benchmark": str, "question_id": str, "text": str},
+    key=("prompt", "benchmark", "question_id"),
+)
+
+#: every table of a store, by name
+TABLES: dict[str, Table] = {t.name: t for t in (COMPLETIONS, RUNS, SAMPLES, TESTS, PROBLEMS, LOSSES, PROMPTS)}
+
+#: table -> (the columns every row carries, in order; the key columns that identify a row)
+SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {t.name: (t.required, t.key) for t in TABLES.values()}
 
 #: columns added after stores were first written -> the value an older store's rows stand for
-#: (a store from before the prompt was recorded was generated under the LiveCodeBench wording)
-LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
-    "completions": {"prompt": "lcb", "arm": None, "train_seed": None},
-    "runs": {"prompt": "lcb", "arm": None, "train_seed": None},
-    "problems": {"family": None},
-}
+LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {t.name: dict(t.legacy) for t in TABLES.values() if t.legacy}
 
 
 def make_run_id(model: str, step: int, benchmark: str, prompt: str, decoding: str, grader: str,

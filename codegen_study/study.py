@@ -2,6 +2,7 @@
 
     codegen-study study --config configs/offline-study.toml          # every stage
     codegen-study study --config configs/offline-study.toml --only train
+    codegen-study study --config configs/offline-study.toml --set study.seeds=[1]   # any [study] value
 
 Stages, in order; each one skips the work already done, so rerunning the command after a kill
 resumes where it stopped:
@@ -39,6 +40,7 @@ from typing import Any
 from codegen_study.core.config import load_section, read_toml
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
+from codegen_study.core.flags import add_set, parse_set
 
 STAGES = ("synth", "train", "generate", "score", "records")
 GPU_STAGES = ("train", "generate")
@@ -267,10 +269,12 @@ def add_arguments(parser) -> None:
                              "checkpoint), all (sampled decodings too)")
     parser.add_argument("--decoding", help="with --only score: score only completions of this decoding")
     parser.add_argument("--out", help="override [study] out (where the stores go)")
+    add_set(parser, ("study",), "study.seeds=[1]")
 
 
 def run(args) -> int:
-    study = load_section(args.config, "study", StudyConfig, {"out": args.out})
+    study = load_section(args.config, "study", StudyConfig, {**({"out": args.out} if args.out else {}),
+                                                             **parse_set(args.set, ("study",)).get("study", {})})
     log = _logger()
     if args.only:
         from codegen_study.core.distributed import world_size
@@ -283,7 +287,8 @@ def run(args) -> int:
     costs: list[dict[str, Any]] = []
     out = Path(study.out)
     out.mkdir(parents=True, exist_ok=True)
-    me = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
+    me = ["study", "--config", args.config] + (["--out", args.out] if args.out else []) + \
+        [f"--set={item}" for item in args.set]
 
     def timed(stage: str, action, gpu: bool, **extra) -> None:
         t0 = time.time()
@@ -357,6 +362,7 @@ def _append_cost(out: Path, row: dict[str, Any]) -> None:
 def _argv(args) -> list[str]:
     """The `study` command line of `args` (to run the same stage under a launcher)."""
     out = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
+    out += [f"--set={item}" for item in args.set]
     out += ["--only", args.only] if args.only else []
     out += ["--part", args.part] if args.only == "generate" else []
     return out + (["--decoding", args.decoding] if args.decoding else [])

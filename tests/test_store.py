@@ -144,3 +144,81 @@ def test_runs_refuses_a_file_a_non_object_row_and_a_corrupt_parquet_in_one_line(
     (broken / "runs.parquet").write_text("not parquet")
     for root in (tmp_path / "f", tmp_path / "stores", tmp_path / "stores2"):
         assert main(["runs", str(root)]) == 2
+
+
+class _CharTokenizer:
+    """One id per character: enough for the `seed` prompt format, which needs no chat template."""
+
+    def __call__(self, text, add_special_tokens=False):
+        return {"input_ids": [ord(c) for c in text]}
+
+    def decode(self, ids, skip_special_tokens=False):
+        return "".join(map(chr, ids))
+
+
+def test_every_row_builder_writes_its_tables_columns_in_order(tmp_path):
+    """Each writer's rows carry exactly the columns of the store's definition of their table, in its
+    order (the order a compacted table keeps); a row with a column too few or too many is refused."""
+    from types import SimpleNamespace
+
+    from codegen_study.evaluation.generate import completion_row, record_prompts
+    from codegen_study.scoring import runs
+    from codegen_study.scoring.grading import SampleVerdict, TestVerdict, get_profile
+    from codegen_study.store import TABLES
+    from codegen_study.tasks.problems import Problem, TestCase
+
+    problem = Problem(id="q1", title="Sum", statement="Print the sum.", platform="atcoder", date="2024-08-01",
+                      difficulty="easy", tests=(TestCase("1 2\n", "3\n"), TestCase("2 2\n", "4\n", public=False)),
+                      metadata={"group": "unseen", "family": "arithmetic"})
+    request = SimpleNamespace(key=("deep-s1", 100, "heldout", "train", "greedy", "q1", 0), prompt_tokens=12,
+                              tokens=(5, 6, 7), finish_reason="stop", seconds=0.5)
+    target = SimpleNamespace(arm="deep", train_seed=1, adapter="runs-local/deep-s1/checkpoint-step-100")
+    verdict = SampleVerdict("q1", 0, "print(3)", False, "wrong_answer", 1, 2, 0.1,
+                            (TestVerdict(0, True, "passed", 0.05), TestVerdict(1, False, "wrong_answer", 0.05,
+                                                                             "2 2\n", "4\n", "3\n", "")))
+    store = Store(tmp_path)
+    record_prompts(store, _CharTokenizer(), {"heldout": [problem]}, ("train", "lcb"), system="S",
+                   prompt_format="seed")
+    runs.store_rows(store, "r1", [runs.sample_row(verdict)])
+    built = {
+        "completions": [completion_row(request, "print(3)", 1, target)],
+        "runs": [runs.run_row("r1", get_profile("seed"), {"seccomp": True}, {}, model="deep-s1", step=100,
+                              benchmark="heldout", prompt="train", decoding="greedy")],
+        "problems": [runs.problem_row("heldout", problem)],
+        "samples": list(store.iter_rows("samples")),
+        "tests": list(store.iter_rows("tests")),
+        "prompts": list(store.iter_rows("prompts")),
+    }
+    for table, rows in built.items():
+        assert rows, table
+        for row in rows:
+            assert list(row) == list(TABLES[table].columns), table
+    with pytest.raises(TypeError, match="missing columns"):
+        TABLES["losses"].row(model="m", step=1)
+    with pytest.raises(TypeError, match="unknown columns"):
+        TABLES["prompts"].row(prompt="train", benchmark="b", question_id="q", text="t", extra=1)
+
+
+def test_schemas_and_legacy_defaults_come_from_the_table_definitions():
+    from codegen_study.store import LEGACY_DEFAULTS, TABLES
+
+    assert set(SCHEMAS) == set(TABLES) == {"completions", "runs", "samples", "tests", "problems", "losses", "prompts"}
+    for name, table in TABLES.items():
+        assert SCHEMAS[name] == (table.required, table.key)
+        assert set(table.key) <= set(table.columns) and set(table.dimensions) <= set(table.columns)
+        assert LEGACY_DEFAULTS.get(name, {}) == dict(table.legacy)
+    assert "adapter" in TABLES["completions"].columns and "adapter" not in SCHEMAS["completions"][0]
+
+
+def test_committed_stores_hold_exactly_the_defined_columns():
+    """The study's stores were written by the stages' row builders: each table's columns are its
+    definition's, in order, so a change to a definition shows here before it changes a stored file."""
+    import polars as pl
+    from conftest import ROOT
+
+    from codegen_study.store import TABLES
+
+    files = sorted((ROOT / "data").glob("*/*/*.parquet"))
+    assert len(files) > 40, files
+    for path in files:
+        assert list(pl.read_parquet_schema(path)) == list(TABLES[path.stem].columns), path

@@ -97,6 +97,24 @@ def test_arms_must_share_the_evaluation_and_the_base_model(study):
         make_plan(load_section(study["config"], "study", StudyConfig), need_checkpoints=False)
 
 
+def test_set_overrides_the_study_table_and_reaches_every_stage_process(study, monkeypatch, capsys):
+    from codegen_study import study as stage
+    from codegen_study.cli import build_parser
+
+    seen = []
+    monkeypatch.setattr(stage, "run_stage", lambda config, s, name, log, **kw: seen.append((name, s)))
+    out = study["root"] / "elsewhere"
+    assert main(["study", "--config", str(study["config"]), "--set", "study.seeds=[4]", "--set", f"study.out='{out}'",
+                 "--only", "score"]) == 0
+    assert [(name, s.seeds, s.out) for name, s in seen] == [("score", (4,), str(out))]
+    args = build_parser("study").parse_args(["study", "--config", "s.toml", "--set", "study.seeds=[4]",
+                                             "--only", "generate"])
+    assert stage._argv(args) == ["study", "--config", "s.toml", "--set=study.seeds=[4]", "--only", "generate",
+                                 "--part", "all"]
+    assert main(["study", "--config", str(study["config"]), "--set", "study.seed=4", "--only", "score"]) == 2
+    assert "unknown key 'seed'" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_two_ranks_split_generation_and_write_what_one_process_writes(study):
     """Under `gpus = 2` each stage that uses a device runs one process per device (torchrun; on CPU

@@ -2,6 +2,7 @@
 
     codegen-study evaluate --config configs/offline-deep.toml --run DIR [--limit 3] [--output-dir DIR2]
     codegen-study evaluate --model ID_OR_PATH [--gguf FILE] [--adapter DIR]... [--benchmark NAME=SOURCE]...
+    (either route: [--set SECTION.KEY=VALUE]... for any value of the [eval], [model], [run], [data] tables)
 
 Both routes resolve to the same config, written resolved into the output folder (`config.toml`,
 with each stage's environment in `env.json`: see `provenance`), then run generation
@@ -48,6 +49,7 @@ from codegen_study.core.distributed import (
 )
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
+from codegen_study.core.flags import add_renamed, add_set, parse_pair, parse_set
 from codegen_study.core.provenance import write_environment
 from codegen_study.evaluation.generate import EvalConfig, generate_all, score_all
 from codegen_study.evaluation.targets import (
@@ -58,6 +60,9 @@ from codegen_study.evaluation.targets import (
 )
 from codegen_study.store import Store
 from codegen_study.tasks.sources import DEFAULT_SOURCES, load_problems
+
+#: the config tables `evaluate` reads (and `--set` overrides)
+SECTIONS = ("eval", "model", "run", "data")
 
 #: a `--limit` run on a CPU whose full plan could generate more new tokens than this gets the first-run plan
 FIRST_RUN_TOKENS = 4096
@@ -73,8 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training run folder whose checkpoint-step-N/ (or -N/) adapters are evaluated")
     parser.add_argument("--output-dir", help="results store folder (default: [eval] output_dir, else the run folder)")
     parser.add_argument("--limit", type=int, help="first N problems of each benchmark")
-    parser.add_argument("--benchmarks", help="comma-separated benchmark names (default: [eval] benchmarks)")
-    parser.add_argument("--source", action="append", default=[], metavar="NAME=SPEC",
+    add_renamed(parser, "--benchmarks", "--benchmark NAME (repeated)", dest="benchmarks")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME=SOURCE",
                         help="where benchmark NAME comes from: a local LCB JSONL, 'humaneval', or HUB@VERSION[:IDS]")
     parser.add_argument("--steps", help="comma-separated checkpoint steps to evaluate (numbers, final, best)")
     parser.add_argument("--no-base", action="store_true", help="skip the base model")
@@ -100,29 +105,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-to", choices=("none", "tensorboard", "trackio"),
                         help="also log each scoring run's pass@1 to this tracker (default [eval] report_to)")
     parser.add_argument("--prompt", help="comma-separated prompt styles: train (the training conversation), "
-                                         "lcb (LiveCodeBench's wording); default [eval] prompts")
+                                         "lcb (LiveCodeBench's wording); default [eval] prompts; sampling runs "
+                                         "under those of [eval] sample_prompts it names")
     parser.add_argument("--benchmark", action="append", default=[], metavar="NAME[=SOURCE]",
-                        help="benchmark NAME (repeatable) from SOURCE, as --source takes it; replaces --benchmarks")
+                        help="benchmark NAME (repeatable; default: [eval] benchmarks) from SOURCE, as --source "
+                             "takes it (default: [eval] sources, else the bundled ones)")
+    add_set(parser, SECTIONS, "eval.n_samples=5")
 
 
 def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
     """(EvalConfig with flags applied, ModelConfig, the raw config tables). `--model`, `--gguf`, `--adapter`
-    and `--benchmark` fill the tables a TOML file would, so both routes give the same config."""
+    and `--benchmark` fill the tables a TOML file would, so both routes give the same config. A value is
+    the config's unless a flag gives it; `--set` goes into the tables as the file's own values would and
+    wins over the flag of the same key, as in `train`."""
     from codegen_study.core.config import from_dict
     from codegen_study.models import ModelConfig
 
+    sets = parse_set(args.set, SECTIONS)
     raw = read_toml(args.config) if args.config else {}
+    raw = {**raw, **{section: {**raw.get(section, {}), **values} for section, values in sets.items()}}
     sources = dict(raw.get("eval", {}).get("sources", {}))
     for item in args.source:
-        name, sep, spec = item.partition("=")
-        if not sep or not name or not spec:
-            raise UserError(f"--source {item!r}: expected NAME=SPEC")
+        name, spec = parse_pair(item, "--source")
+        if spec is None:
+            raise UserError(f"--source {item!r}: expected NAME=SOURCE")
         sources[name] = spec
     picked = []
     for item in args.benchmark:
-        name, sep, spec = (part.strip() for part in item.partition("="))
-        if not name or (sep and not spec):
-            raise UserError(f"--benchmark {item!r}: expected NAME or NAME=SOURCE")
+        name, spec = parse_pair(item, "--benchmark")
         sources.update({name: spec} if spec else {})
         picked.append(name)
     if picked and args.benchmarks:
@@ -140,25 +150,27 @@ def resolve(args) -> tuple[EvalConfig, Any, dict[str, Any]]:
         if base and not (args.model or args.gguf or model_table):  # the base it was trained on
             model_table = {"name_or_path": base}
     if args.model or args.gguf:
-        model_table = model_from_flags(args.model or model_table.get("name_or_path") or ModelConfig.name_or_path,
-                                       args.gguf)
+        model_table = {**model_from_flags(args.model or model_table.get("name_or_path") or ModelConfig.name_or_path,
+                                          args.gguf), **sets.get("model", {})}
     if (args.model or args.gguf or args.adapter) and not (output_dir or raw.get("eval", {}).get("output_dir")):
         label = run_table.get("name") or model_table["name_or_path"]
         output_dir = str(Path("runs-local") / ("eval-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")))
-    precision = args.precision or model_table.get("precision") or \
+    precision = sets.get("model", {}).get("precision") or args.precision or model_table.get("precision") or \
         ("fp32" if args.score_only else device_precision(args.device))  # scoring loads no model
     model_table["precision"] = precision
     prompts = [p.strip() for p in args.prompt.split(",") if p.strip()] if args.prompt else None
+    sampled = raw.get("eval", {}).get("sample_prompts", EvalConfig.sample_prompts)  # the config's, narrowed
     overrides = {"limit": args.limit, "max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size,
                  "engine": args.engine, "workers": args.workers, "output_dir": output_dir,
                  "sources": sources or None, "benchmarks": benchmarks, "prompts": prompts,
                  "report_to": args.report_to,
-                 "sample_prompts": [p for p in EvalConfig.sample_prompts if p in prompts] if prompts else None}
+                 "sample_prompts": [p for p in sampled if p in prompts] if prompts else None}
+    overrides = {**{k: v for k, v in overrides.items() if v is not None}, **sets.get("eval", {})}  # --set wins
     cfg = load_section(args.config, "eval", EvalConfig, overrides)
     if args.model or args.gguf or not args.config:
         model_cfg = from_dict(ModelConfig, model_table, where="--model")
     else:  # the TOML route: errors name the file and line
-        model_cfg = load_section(args.config, "model", ModelConfig, {"precision": precision})
+        model_cfg = load_section(args.config, "model", ModelConfig, {**sets.get("model", {}), "precision": precision})
     raw = {**raw, "model": to_dict(model_cfg), **({"run": run_table} if run_table else {})}  # as resolved
     return cfg, model_cfg, raw
 

@@ -42,7 +42,7 @@ from codegen_study.evaluation.targets import (
     plan_targets,
     table_rows,
 )
-from codegen_study.store import Store
+from codegen_study.store import COMPLETIONS, PROMPTS, Store
 from codegen_study.tasks.prompts import PROMPT_STYLES
 from codegen_study.tasks.sources import DEFAULT_SOURCES
 
@@ -307,18 +307,19 @@ def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles,
             p = problems[0]
             if (style, bench, p.id) not in have:
                 ids = encode(tokenizer, user_message(p, style), system=system, prompt_format=prompt_format)[0]
-                rows.append({"prompt": style, "benchmark": bench, "question_id": p.id, "text": tokenizer.decode(ids)})
+                rows.append(PROMPTS.row(prompt=style, benchmark=bench, question_id=p.id, text=tokenizer.decode(ids)))
     store.append("prompts", rows)
 
 
 def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, Any]:
+    """The completions row of one finished request; its seconds are the batch's, shared evenly."""
     model, step, bench, prompt, dec, qid, sid = r.key
     adapter = target.adapter
-    return {"model": model, "arm": target.arm, "train_seed": target.train_seed, "step": step, "benchmark": bench,
-            "prompt": prompt, "decoding": dec, "question_id": qid, "sample_id": sid, "completion": text,
-                "prompt_tokens": r.prompt_tokens,
-            "completion_tokens": len(r.tokens), "finish_reason": r.finish_reason,
-            "seconds": r.seconds / max(batch_len, 1), "adapter": str(adapter) if adapter else None}
+    return COMPLETIONS.row(model=model, arm=target.arm, train_seed=target.train_seed, step=step, benchmark=bench,
+                           prompt=prompt, decoding=dec, question_id=qid, sample_id=sid, completion=text,
+                           prompt_tokens=r.prompt_tokens, completion_tokens=len(r.tokens),
+                           finish_reason=r.finish_reason, seconds=r.seconds / max(batch_len, 1),
+                           adapter=str(adapter) if adapter else None)
 
 
 def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[str, list], store: Store, *,
@@ -328,8 +329,8 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     One scoring pass: its runs share a sandbox and a verdict cache, so a program that recurs (a
     repeated sample, or the same code extracted by another policy under one grader) runs once."""
     from codegen_study.sandbox import Sandbox
-    from codegen_study.scoring.cli import score_into_store
     from codegen_study.scoring.grading import PRELOAD, Sample, VerdictCache
+    from codegen_study.scoring.runs import score_into_store
 
     groups: dict[tuple, dict] = {}
     adapters: dict[tuple, str | None] = {}

