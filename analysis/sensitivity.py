@@ -24,6 +24,7 @@ from great_tables import GT
 from analysis.arms import sort_frame
 from analysis.problems import at_role
 from analysis.scores import benchmark_order, model_order, select_profile
+from codegen_study.core.vocabulary import PROMPT_STYLES
 
 
 def profile_scores(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
@@ -165,7 +166,7 @@ PROMPT_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "arm": pl.Utf8, "probl
 
 
 def prompt_sensitivity(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final",
-                       prompts: tuple[str, str] = ("train", "lcb")) -> pl.DataFrame:
+                       prompts: tuple[str, str] = PROMPT_STYLES) -> pl.DataFrame:
     """Per benchmark x subset x arm: mean problems solved under each prompt, and answers that pass
     under one prompt only (summed over seeds). Greedy, primary grading profile."""
     first, second = prompts

@@ -49,6 +49,7 @@ from codegen_study.core.distributed import (
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
 from codegen_study.core.provenance import write_environment
+from codegen_study.core.vocabulary import ENGINES, PRECISIONS, TRACKERS
 from codegen_study.evaluation.generate import EvalConfig, generate_all, score_all
 from codegen_study.evaluation.targets import (
     device_precision,
@@ -86,10 +87,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "not the first-run one")
     parser.add_argument("--max-new-tokens", type=int)
     parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--engine", choices=("hf", "static"))
+    parser.add_argument("--engine", choices=ENGINES)
     parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
-    parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
+    parser.add_argument("--precision", choices=PRECISIONS,
                         help="override [model] precision (default without one: bf16 on a GPU, fp32 on a CPU)")
     # no TOML needed: these flags are the [model] table, an adapter and the benchmarks
     parser.add_argument("--model", metavar="ID_OR_PATH",
@@ -97,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
     parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
                         help="a PEFT adapter folder, evaluated next to the base model (repeatable)")
-    parser.add_argument("--report-to", choices=("none", "tensorboard", "trackio"),
+    parser.add_argument("--report-to", choices=TRACKERS,
                         help="also log each scoring run's pass@1 to this tracker (default [eval] report_to)")
     parser.add_argument("--prompt", help="comma-separated prompt styles: train (the training conversation), "
                                          "lcb (LiveCodeBench's wording); default [eval] prompts")

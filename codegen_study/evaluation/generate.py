@@ -35,6 +35,7 @@ from codegen_study.core.config import (
 )
 from codegen_study.core.errors import UserError
 from codegen_study.core.provenance import device_facts
+from codegen_study.core.vocabulary import ENGINES, EXTRACTIONS, GRADERS, PROMPT_STYLES, TRACKERS
 from codegen_study.evaluation.targets import (
     SAMPLE_LABELS,
     Target,
@@ -43,7 +44,6 @@ from codegen_study.evaluation.targets import (
     table_rows,
 )
 from codegen_study.store import Store
-from codegen_study.tasks.prompts import PROMPT_STYLES
 from codegen_study.tasks.sources import DEFAULT_SOURCES
 
 __all__ = ["EvalConfig", "Target", "best_step", "plan_targets", "generate_all", "score_all"]
@@ -96,10 +96,10 @@ class EvalConfig:
                 raise ValueError(f"{name}: {bad[0]!r} is not a prompt style ({', '.join(PROMPT_STYLES)})")
         if not self.prompts:
             raise ValueError("prompts: give at least one prompt style")
-        if self.report_to not in ("none", "tensorboard", "trackio"):
-            raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
-        if self.engine not in ("hf", "static"):
-            raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
+        if self.report_to not in TRACKERS:
+            raise ValueError(f"report_to must be one of {', '.join(TRACKERS)}, got {self.report_to!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         for name in ("n_samples", "max_new_tokens", "batch_size", "max_adapters"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -110,7 +110,7 @@ class EvalConfig:
             raise ValueError(f"sample_checkpoints: {bad[0]!r} is not base, final, best or a step number")
         for bench, pairs in self.graders.items():
             for pair in [pairs] if isinstance(pairs, str) else pairs:
-                if not re.fullmatch(r"(seed|lcb|humaneval)/(seed|lcb)", str(pair)):
+                if not is_grader_pair(pair):
                     raise ValueError(f"graders.{bench}: {pair!r} is not GRADER/EXTRACTION (e.g. lcb/seed)")
 
     def source(self, name: str) -> str:
@@ -123,6 +123,12 @@ class EvalConfig:
         pairs = self.graders.get(name) or (HUMANEVAL_GRADERS if kind == "humaneval" else LCB_GRADERS)
         pairs = [pairs] if isinstance(pairs, str) else pairs
         return [tuple(p.split("/")) for p in pairs]
+
+
+def is_grader_pair(pair) -> bool:
+    """Whether `pair` is "GRADER/EXTRACTION", both known (`lcb/seed`)."""
+    grader, sep, extraction = str(pair).partition("/")
+    return bool(sep) and grader in GRADERS and extraction in EXTRACTIONS
 
 
 def decodings(cfg: EvalConfig, target: Target, prompt: str) -> list[tuple[str, dict]]:
@@ -358,7 +364,7 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
             arm, train_seed = identity[(model, step)]
             for grader, extraction in cfg.grader_pairs(bench, kind):
                 if (dec != "greedy" and not cfg.cross_extraction_sampled
-                        and grader in ("seed", "lcb") and extraction != grader):
+                        and grader in EXTRACTIONS and extraction != grader):
                     continue
                 t0 = time.perf_counter()
                 run_id = score_into_store(store, model=model, step=step, benchmark=bench, decoding=dec, grader=grader,

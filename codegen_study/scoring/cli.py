@@ -49,7 +49,7 @@ from typing import Any
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes, check_output, read_capped
 from codegen_study.core.progress import Progress, duration
-from codegen_study.scoring.extract import POLICIES
+from codegen_study.core.vocabulary import EXTRACTIONS
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.scoring.grading import (
     MAX_CODE_CHARS,
@@ -248,7 +248,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None,
         help="per-test limit in seconds (overrides the grader's)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: two per CPU)")
-    parser.add_argument("--extraction", choices=POLICIES, default=None,
+    parser.add_argument("--extraction", choices=EXTRACTIONS, default=None,
         help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")

@@ -27,7 +27,8 @@ from pathlib import Path
 from codegen_study.core.config import read_toml
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes
-from codegen_study.scoring.extract import POLICIES, extract_code
+from codegen_study.core.vocabulary import EXTRACTIONS
+from codegen_study.scoring.extract import extract_code
 from codegen_study.scoring.formats import EXPORT_FORMATS, LAYOUTS, render
 from codegen_study.store import Store
 
@@ -109,7 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", help="benchmark name (e.g. heldout, lcb41, humaneval)")
     parser.add_argument("--prompt", help="prompt wording (train or lcb)")
     parser.add_argument("--decoding", help="greedy or sampling")
-    parser.add_argument("--extraction", choices=POLICIES,
+    parser.add_argument("--extraction", choices=EXTRACTIONS,
                         help="how code is taken from a completion (default: seed for HumanEval, else lcb)")
 
 

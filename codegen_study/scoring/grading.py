@@ -62,7 +62,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codegen_study.core.errors import UserError
-from codegen_study.scoring.extract import POLICIES, extract_code
+from codegen_study.core.vocabulary import EXTRACTIONS
+from codegen_study.scoring.extract import extract_code
 from codegen_study.scoring.harnesses import LCB_PRELUDE, PlannedTest, judge, plan_tests
 from codegen_study.tasks.problems import Problem, TestCase
 
@@ -143,8 +144,8 @@ def get_profile(name: str, *, timeout: float | None = None, extraction: str | No
             raise UserError(f"--timeout must be a positive number of seconds below 1e6, got {timeout}")
         profile = dataclasses.replace(profile, timeout_s=float(timeout))
     if extraction is not None:
-        if extraction not in POLICIES:
-            raise UserError(f"unknown extraction {extraction!r} (choose from {', '.join(POLICIES)})")
+        if extraction not in EXTRACTIONS:
+            raise UserError(f"unknown extraction {extraction!r} (choose from {', '.join(EXTRACTIONS)})")
         profile = dataclasses.replace(profile, extraction=extraction)
     return profile
 

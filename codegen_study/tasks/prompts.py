@@ -41,13 +41,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codegen_study.core.vocabulary import PROMPT_FORMATS, PROMPT_STYLES
+
 if TYPE_CHECKING:
     from codegen_study.tasks.problems import Problem
 
 SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
 SEED_SEPARATOR = "\n# Solution:\n"
-PROMPT_STYLES = ("train", "lcb")
-PROMPT_FORMATS = ("chat", "seed")
 
 STDIN_INSTRUCTION = (
     "Read the inputs from standard input, solve the problem and write the answer to standard "
@@ -121,11 +121,11 @@ def _ids(tokenizer, text: str) -> list[int]:
 def prompt_text(tokenizer, user: str, *, system: str = SYSTEM_PROMPT, prompt_format: str = "chat",
                 shots: Shots = ()) -> str:
     """The full prompt string for user message `user` (after `shots`), ending where the model's answer starts."""
+    if prompt_format not in PROMPT_FORMATS:
+        raise ValueError(f"unknown prompt_format {prompt_format!r} ({' or '.join(PROMPT_FORMATS)})")
     if prompt_format == "seed":
         solved = "".join(f"{shot_user}{SEED_SEPARATOR}{shot_answer}\n\n" for shot_user, shot_answer in shots)
         return f"{system}\n\n{solved}{user}{SEED_SEPARATOR}"
-    if prompt_format != "chat":
-        raise ValueError(f"unknown prompt_format {prompt_format!r} (chat or seed)")
     return tokenizer.apply_chat_template(chat_messages(user, system=system, shots=shots), add_generation_prompt=True,
                                          tokenize=False)
 
