@@ -335,7 +335,8 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     repeated sample, or the same code extracted by another policy under one grader) runs once."""
     from codegen_study.sandbox import Sandbox
     from codegen_study.scoring.cli import score_into_store
-    from codegen_study.scoring.grading import PRELOAD, Sample, VerdictCache
+    from codegen_study.scoring.grading import PRELOAD, VerdictCache
+    from codegen_study.scoring.verdicts import Sample
 
     groups: dict[tuple, dict] = {}
     adapters: dict[tuple, str | None] = {}

@@ -27,7 +27,7 @@ samples, tests and problems tables of a `results.Store`, skipping samples alread
 Each scoring run grades a program once (`grading.VerdictCache`): the command makes one cache per
 run; callers of `score_into_store` pass one to share it across the runs of one scoring pass.
 
-Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`),
+Does not cover: the sandbox (`sandbox`), verdict semantics (`profiles`, `verdicts`), statistics (`metrics`),
 the side file's format (`journal`).
 """
 
@@ -51,18 +51,10 @@ from codegen_study.core.files import atomic_write_bytes, check_output, read_capp
 from codegen_study.core.progress import Progress, duration
 from codegen_study.core.vocabulary import EXTRACTIONS
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
-from codegen_study.scoring.grading import (
-    MAX_CODE_CHARS,
-    PROFILES,
-    GraderProfile,
-    Sample,
-    SampleVerdict,
-    VerdictCache,
-    get_profile,
-    grade,
-    selected_tests,
-)
+from codegen_study.scoring.grading import VerdictCache, grade
 from codegen_study.scoring.journal import append_rows, fingerprint_of, read_journal
+from codegen_study.scoring.profiles import PROFILES, GraderProfile, get_profile, selected_tests
+from codegen_study.scoring.verdicts import MAX_CODE_CHARS, Sample, SampleVerdict
 from codegen_study.store import Store, make_run_id
 from codegen_study.tasks.problems import Problem, load_benchmark, load_lcb
 

@@ -14,7 +14,7 @@ profile names the policy it uses and the runs table records it.
   are fewer than two fence lines.
 
 Covers: text -> code. Does not cover: running or judging the code (see `grading`), or
-HumanEval's body-continuation handling (a grading concern: `grading` decides whether the
+HumanEval's body-continuation handling (a grading concern: `harnesses` decides whether the
 extracted code is a whole function or a continuation of the prompt).
 """
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import input_cap, json_problem, read_capped, too_big
-from codegen_study.scoring.grading import Sample
+from codegen_study.scoring.verdicts import Sample
 
 #: layout -> how it is described in messages
 LAYOUTS: dict[str, str] = {

@@ -14,7 +14,7 @@ Three harnesses are reproduced, one per `PlannedTest.mode`:
   the task's test code and ``check(entry_point)`` run in the checker process, each call of the
   entry point answered by the program as data); a test passes when check() returned.
 
-A grader profile (`grading`) chooses the harness, the prelude and the limits; this module
+A grader profile (`profiles`) chooses the harness, the prelude and the limits; this module
 knows nothing of profiles, samples or the sandbox's pool.
 """
 

@@ -64,7 +64,7 @@ def test_configs_accept_every_member_and_refuse_others():
 def test_graders_extractions_and_trackers_are_what_the_stages_run():
     from codegen_study.core.tracking import check_backend
     from codegen_study.scoring.extract import extract_code
-    from codegen_study.scoring.grading import PROFILES
+    from codegen_study.scoring.profiles import PROFILES
 
     assert tuple(PROFILES) == v.GRADERS
     assert {p.extraction for p in PROFILES.values()} <= set(v.EXTRACTIONS)

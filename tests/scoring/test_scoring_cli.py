@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 from codegen_study.scoring.cli import score_into_store
-from codegen_study.scoring.grading import Sample
+from codegen_study.scoring.verdicts import Sample
 from codegen_study.store import Store
 from codegen_study.tasks.problems import load_lcb
 
