@@ -38,8 +38,8 @@ def child(args) -> dict:
     from codegen_study.core.config import load_section
     from codegen_study.evaluation.engine import StaticEngine, _HFEngine
     from codegen_study.models import ModelConfig, load_model
-    from codegen_study.tasks.problems import load_benchmark
     from codegen_study.tasks.prompts import prompt_ids, stop_ids
+    from codegen_study.tasks.sources import load_benchmark
 
     if args.threads:
         torch.set_num_threads(args.threads)

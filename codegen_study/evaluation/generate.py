@@ -44,20 +44,18 @@ from codegen_study.evaluation.targets import (
     table_rows,
 )
 from codegen_study.store import Store
-from codegen_study.tasks.sources import DEFAULT_SOURCES
+from codegen_study.tasks.benchmark_kind import BenchmarkKind
+from codegen_study.tasks.sources import DEFAULT_SOURCES, kind_of
 
 __all__ = ["EvalConfig", "Target", "best_step", "plan_targets", "generate_all", "score_all"]
 
-LCB_GRADERS = ("seed/seed", "seed/lcb", "lcb/seed", "lcb/lcb")
-HUMANEVAL_GRADERS = ("humaneval/seed",)
-
-
 @dataclass(frozen=True)
 class EvalConfig:
-    """The `[eval]` table. `graders` maps a benchmark to "grader/extraction" pairs (default:
-    all four seed/lcb combinations for LCB-format benchmarks, humaneval/seed for HumanEval)."""
+    """The `[eval]` table. `graders` maps a benchmark to "grader/extraction" pairs (default: its
+    benchmark kind's, `BenchmarkKind.graders`: all four seed/lcb combinations for LCB-format
+    benchmarks, humaneval/seed for HumanEval)."""
 
-    benchmarks: tuple[str, ...] = ("heldout", "lcb41", "humaneval")
+    benchmarks: tuple[str, ...] = tuple(DEFAULT_SOURCES)
     sources: dict[str, str] = field(default_factory=dict)  # overrides DEFAULT_SOURCES
     prompts: tuple[str, ...] = PROMPT_STYLES  # prompt styles every model is generated under
     sample_prompts: tuple[str, ...] = ("train",)  # styles that also get the sampling decoding
@@ -119,8 +117,11 @@ class EvalConfig:
             raise UserError(f"[eval] benchmark {name!r} has no source: add sources.{name} = \"PATH\"")
         return spec
 
-    def grader_pairs(self, name: str, kind: str) -> list[tuple[str, str]]:
-        pairs = self.graders.get(name) or (HUMANEVAL_GRADERS if kind == "humaneval" else LCB_GRADERS)
+    def grader_pairs(self, name: str, kind: BenchmarkKind) -> list[tuple[str, str]]:
+        """(grader, extraction) pairs benchmark `name` is scored under: `graders.NAME`, else its kind's."""
+        pairs = self.graders.get(name)
+        if not pairs:
+            return list(kind.graders)
         pairs = [pairs] if isinstance(pairs, str) else pairs
         return [tuple(p.split("/")) for p in pairs]
 
@@ -360,7 +361,7 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     try:
         for (model, step, bench, prompt, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
             problems = benchmarks[bench]
-            kind = next(iter(problems.values())).kind
+            kind = kind_of(next(iter(problems.values())))
             samples = [Sample(r["question_id"], r["sample_id"], completion=r["completion"]) for r in rows.values()]
             arm, train_seed = identity[(model, step)]
             for grader, extraction in cfg.grader_pairs(bench, kind):

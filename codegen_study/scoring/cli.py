@@ -56,7 +56,9 @@ from codegen_study.scoring.journal import append_rows, fingerprint_of, read_jour
 from codegen_study.scoring.profiles import PROFILES, GraderProfile, get_profile, selected_tests
 from codegen_study.scoring.verdicts import MAX_CODE_CHARS, Sample, SampleVerdict
 from codegen_study.store import Store, make_run_id
-from codegen_study.tasks.problems import Problem, load_benchmark, load_lcb
+from codegen_study.tasks.benchmark_kind import BenchmarkKind
+from codegen_study.tasks.problems import Problem
+from codegen_study.tasks.sources import kind_of_grader, kind_of_spec
 
 OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
               "code", "test_verdicts")
@@ -74,6 +76,15 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
         if not selected_tests(problems[qid], profile):
             which = "public " if profile.public_only else ""
             raise UserError(f"{source}: problem {qid!r} has no {which}tests to run under grader {profile.name!r}")
+
+
+def check_grader(kind: BenchmarkKind, profile: GraderProfile, source: str) -> None:
+    """The grader must be one of those that score the benchmark's kind (HumanEval's check cannot
+    grade a program, nor a stdin comparison a function)."""
+    if profile.name not in kind.grader_names:
+        owner = kind_of_grader(profile.name)
+        scores = f"grader {profile.name!r} scores {owner.title} problems; " if owner else ""
+        raise UserError(f"{source}: {scores}{kind.title} problems need --grader {' or '.join(kind.grader_names)}")
 
 
 # -- rows ------------------------------------------------------------------------------
@@ -254,11 +265,12 @@ def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: G
 
 
 def _load_problems(bench: str) -> tuple[dict[str, Problem], str]:
-    """(problems, digest of the bytes they were parsed from; "" for the bundled HumanEval)."""
-    if bench.lower() == "humaneval":
-        return {p.id: p for p in load_benchmark(bench)}, ""
+    """(problems, digest of the bytes they were parsed from; "" for a benchmark bundled with a package)."""
+    kind = kind_of_spec(bench)
+    if kind.bundled:
+        return {p.id: p for p in kind.load(bench)}, ""
     digest = hashlib.sha256()
-    problems = {p.id: p for p in load_lcb(bench, digest=digest)}
+    problems = {p.id: p for p in kind.load(bench, digest=digest)}
     if digest.digest() == hashlib.sha256().digest():  # a parquet file: hashed as a whole
         digest.update(read_capped(bench, "benchmark", "benchmark"))
     return problems, digest.hexdigest()
@@ -289,21 +301,19 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, sandbox) -> int:
     started = time.monotonic()
     bench = str(args.benchmark)
-    out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
+    kind = kind_of_spec(bench)
+    out = check_output(args.out, [args.samples, None if kind.bundled else bench])
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
-    grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
-    profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
-    if bench.lower() != "humaneval" and not Path(bench).exists():
+    profile = get_profile(args.grader or kind.default_grader, timeout=args.timeout, extraction=args.extraction)
+    if not kind.bundled and not Path(bench).exists():
         raise UserError(f"{bench}: no such benchmark file (give LiveCodeBench JSONL rows or 'humaneval')")
-    if bench.lower() != "humaneval" and not Path(bench).is_file():
+    if not kind.bundled and not Path(bench).is_file():
         raise UserError(f"{bench}: cannot read benchmark: not a regular file")
     problems, bench_digest = _load_problems(bench)
     if not problems:
         print(f"warning: {bench}: the benchmark holds no problems", file=sys.stderr)
-    if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
-        raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
-    if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
-        raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
+    if problems:
+        check_grader(kind, profile, bench)
     samples_path = Path(args.samples)
     samples_bytes = read_sample_bytes(samples_path)  # read once: parsed and fingerprinted alike
     layout, samples = read_sample_file(samples_path, problems, data=samples_bytes)
@@ -367,7 +377,7 @@ def _run(args: argparse.Namespace, sandbox) -> int:
 
 def _write_store(args, bench: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
     store = Store(args.store)
-    benchmark = "humaneval" if bench.lower() == "humaneval" else Path(bench).name.split(".")[0]
+    benchmark = kind_of_spec(bench).bundled or Path(bench).name.split(".")[0]
     run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
     if (run_id,) not in store.done_keys("runs"):
         store.append("runs", [run_row(run_id, profile, protections, {"samples": str(args.samples)}, model=args.model,

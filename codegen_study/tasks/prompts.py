@@ -2,7 +2,7 @@
 
 Why one module: a prompt that differs from the training conversation by a single sentence can
 erase most of what an adapter learned, and nothing downstream would show why. So training
-examples (`datasets.encode_example`) and evaluation prompts (`generate`) both call `encode`
+examples (`training_data.encode_example`) and evaluation prompts (`generate`) both call `encode`
 here: same system prompt, same user message, same chat template, same generation prompt, same
 tokenization. Under the `train` style the evaluation prompt ids are, by construction, the prompt
 part of a training example for the same statement (tests/tasks/test_prompts.py checks it).
@@ -13,8 +13,11 @@ Prompt styles (a recorded dimension of every evaluation, the `prompt` column of 
   (for problems with starter code, the starter code follows in a fenced block; HumanEval's user
   message is its function prompt in a fenced block).
 * `lcb` -- LiveCodeBench's own code-generation wording: the statement, then the instruction to
-  read stdin and write stdout in one ```python block (`STDIN_INSTRUCTION`), or to complete the
-  starter code, or, for HumanEval, to complete the function.
+  read stdin and write stdout in one ```python block, or to complete the starter code, or, for
+  HumanEval, to complete the function.
+
+Each benchmark kind words its own user message, instructions included (`livecodebench`,
+`humaneval`); this module asks the problem's kind for it.
 
 Prompt formats (a property of how a model was trained, `[data] prompt_format`):
 
@@ -41,7 +44,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codegen_study.core.vocabulary import PROMPT_FORMATS, PROMPT_STYLES
+from codegen_study.core.vocabulary import PROMPT_FORMATS
+from codegen_study.tasks.livecodebench import statement_message
+from codegen_study.tasks.sources import kind_of
 
 if TYPE_CHECKING:
     from codegen_study.tasks.problems import Problem
@@ -49,42 +54,10 @@ if TYPE_CHECKING:
 SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
 SEED_SEPARATOR = "\n# Solution:\n"
 
-STDIN_INSTRUCTION = (
-    "Read the inputs from standard input, solve the problem and write the answer to standard "
-    "output (do not just test on the sample inputs). Write a complete Python program and enclose "
-    "it in a single ```python code block."
-)
-STARTER_INSTRUCTION = (
-    "Use the following starter code to write the solution and enclose your code in a single "
-    "```python code block."
-)
-HUMANEVAL_INSTRUCTION = (
-    "Complete the following Python function. Write the whole function, including its signature, "
-    "in a single ```python code block."
-)
-
-
-def _fenced(code: str) -> str:
-    return f"```python\n{code.rstrip()}\n```"
-
 
 def user_message(problem: Problem, style: str = "train") -> str:
-    """The user turn for `problem` under prompt style `style` (see the module docstring)."""
-    return statement_message(problem.statement, style, starter_code=problem.starter_code,
-                             humaneval=problem.kind == "humaneval")
-
-
-def statement_message(statement: str, style: str = "train", *, starter_code: str = "", humaneval: bool = False) -> str:
-    """The user turn for a statement: what training rows (style `train`) and benchmarks share."""
-    if style not in PROMPT_STYLES:
-        raise ValueError(f"unknown prompt style {style!r} (one of {', '.join(PROMPT_STYLES)})")
-    if humaneval:
-        fenced = _fenced(statement)
-        return fenced if style == "train" else f"{HUMANEVAL_INSTRUCTION}\n\n{fenced}"
-    statement = statement.rstrip()
-    if starter_code.strip():
-        return "\n\n".join([statement] + ([STARTER_INSTRUCTION] if style == "lcb" else []) + [_fenced(starter_code)])
-    return statement if style == "train" else f"{statement}\n\n{STDIN_INSTRUCTION}"
+    """The user turn for `problem` under prompt style `style`: its benchmark kind words it."""
+    return kind_of(problem).user_message(problem, style)
 
 
 Shots = Sequence[tuple[str, str]]

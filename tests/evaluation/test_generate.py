@@ -24,7 +24,7 @@ from codegen_study.evaluation.generate import (  # noqa: E402
     plan_targets,
 )
 from codegen_study.store import Store  # noqa: E402
-from codegen_study.tasks.problems import load_lcb  # noqa: E402
+from codegen_study.tasks.livecodebench import load_lcb  # noqa: E402
 from codegen_study.training.checkpoints import discover_checkpoints  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -13,7 +13,9 @@ from codegen_study.scoring.grading import PRELOAD, VerdictCache, grade
 from codegen_study.scoring.harnesses import compare_lcb, compare_seed, lcb_stdin_program
 from codegen_study.scoring.profiles import get_profile
 from codegen_study.scoring.verdicts import KEEP_CHARS, Sample
-from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb
+from codegen_study.tasks.humaneval import load_humaneval
+from codegen_study.tasks.livecodebench import load_lcb
+from codegen_study.tasks.problems import Problem
 from codegen_study.tasks.problems import TestCase as Case
 
 F = "```"

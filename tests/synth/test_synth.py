@@ -285,7 +285,7 @@ def test_heldout_groups_are_labelled_and_follow_the_assignment():
 
 
 def test_heldout_rows_load_as_lcb_problems():
-    from codegen_study.tasks.problems import problem_from_lcb_row
+    from codegen_study.tasks.livecodebench import problem_from_lcb_row
 
     rows, _ = build_heldout(0, per_group=7)
     groups = {json.loads(r["metadata"])["group"] for r in rows}

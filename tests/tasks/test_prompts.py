@@ -13,10 +13,11 @@ pytest.importorskip("transformers")
 from tiny_lm import make_tokenizer  # noqa: E402
 
 from codegen_study.core.errors import UserError  # noqa: E402
-from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb  # noqa: E402
+from codegen_study.tasks.humaneval import load_humaneval  # noqa: E402
+from codegen_study.tasks.livecodebench import STDIN_INSTRUCTION, load_lcb  # noqa: E402
+from codegen_study.tasks.problems import Problem  # noqa: E402
 from codegen_study.tasks.prompts import (  # noqa: E402
     SEED_SEPARATOR,
-    STDIN_INSTRUCTION,
     SYSTEM_PROMPT,
     encode,
     load_shots,
