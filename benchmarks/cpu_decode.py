@@ -45,7 +45,7 @@ def child(args) -> dict:
         torch.set_num_threads(args.threads)
     cfg = load_section(ROOT / "configs" / "offline-base.toml", "model", ModelConfig, {"precision": args.precision})
     model, tok = load_model(cfg, device="cpu")
-    batch = [prompt_ids(tok, p, style="train") for p in load_benchmark(str(SOURCE))[:args.rows]]
+    batch = [prompt_ids(tok, p) for p in load_benchmark(str(SOURCE))[:args.rows]]
     stops = stop_ids(tok, model)
     kw = dict(temperature=0.0, top_p=1.0, seed=0, stop_ids=stops, pad_id=tok.pad_token_id)
     engine = StaticEngine(model) if args.only == "static" else _HFEngine(model)

@@ -58,6 +58,7 @@ from codegen_study.evaluation.targets import (
     read_adapter,
 )
 from codegen_study.store import Store
+from codegen_study.tasks.prompts import Prompt
 from codegen_study.tasks.sources import DEFAULT_SOURCES, load_problems
 
 #: a `--limit` run on a CPU whose full plan could generate more new tokens than this gets the first-run plan
@@ -218,6 +219,7 @@ def run(args) -> int:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
     cfg = first_run(args, cfg, targets, benchmarks)
+    prompt = Prompt.from_data(raw.get("data", {}), f"{args.config}[data]" if args.config else "[data]")
     if cfg.report_to != "none":
         from codegen_study.core.tracking import check_backend
 
@@ -229,7 +231,7 @@ def run(args) -> int:
         if not args.score_only:
             d = setup_distributed(args.device, backend="gloo", timeout=BARRIER_TIMEOUT)
     try:
-        return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, d)
+        return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, prompt, d)
     finally:
         shutdown(d)
 
@@ -288,7 +290,7 @@ def check_completions(store: Store) -> None:
 
 
 def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, run_dir: Path | None,
-              targets: list, benchmarks: dict[str, dict], d: Dist) -> int:
+              targets: list, benchmarks: dict[str, dict], prompt: Prompt, d: Dist) -> int:
     """Generate (every rank its share), then, on rank 0 once all ranks are done, score and sum up."""
     store = Store(out)
     started, before = time.perf_counter(), {}
@@ -306,12 +308,10 @@ def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, 
               f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
     barrier(d)  # nothing is written before rank 0 has counted what was there
     if not args.score_only:
-        data = raw.get("data", {})
         log = (lambda msg: print(f"rank {d.rank}/{d.world}: {msg}", flush=True)) if d.distributed else print
         facts = generate_all(cfg, model_cfg, targets, {b: list(p.values()) for b, p in benchmarks.items()}, store,
-                             device=d.device if d.distributed else args.device,
-                             prompt_format=data.get("prompt_format", "chat"), system_prompt=data.get("system_prompt"),
-                             log=log, rank=d.rank, world=d.world)
+                             device=d.device if d.distributed else args.device, prompt=prompt, log=log,
+                             rank=d.rank, world=d.world)
         barrier(d)  # every rank's rows are in the store
         if not d.main:
             return 0

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from codegen_study.core.config import (
     to_dict,
@@ -47,7 +47,11 @@ from codegen_study.store import Store
 from codegen_study.tasks.benchmark_kind import BenchmarkKind
 from codegen_study.tasks.sources import DEFAULT_SOURCES, kind_of
 
+if TYPE_CHECKING:
+    from codegen_study.tasks.prompts import Prompt
+
 __all__ = ["EvalConfig", "Target", "best_step", "plan_targets", "generate_all", "score_all"]
+
 
 @dataclass(frozen=True)
 class EvalConfig:
@@ -161,21 +165,23 @@ def work_for(cfg: EvalConfig, target: Target, benchmarks: dict[str, list]) -> li
 
 
 def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list],
-                 store: Store | Callable[[Target], Store], *, device: str | None = None, prompt_format: str = "chat",
-                 system_prompt: str | None = None, log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
+                 store: Store | Callable[[Target], Store], *, device: str | None = None, prompt: Prompt | None = None,
+                 log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
     """Write every missing completion of `targets`; returns facts about the device for env.json.
 
-    `store` is one store for every target, or a function giving each target its own. The base is
+    `prompt` holds the format and system prompt the models were trained with (`Prompt.from_data`);
+    each request takes its style from `cfg.prompts` and its shots from its target. `store` is one
+    store for every target, or a function giving each target its own. The base is
     loaded once. With `cfg.shared_batch` every model state is served from one engine: requests
     name their adapter, and one engine call per decoding decodes the rows of up to
     `cfg.max_adapters` adapters together (`adapter_bank`); without it each state is attached with
     peft and decoded alone. With `world` > 1 this process is rank `rank` of a job and writes only
     its share of each engine call's requests (`distributed.share`)."""
     from codegen_study.models import load_model
-    from codegen_study.tasks.prompts import SYSTEM_PROMPT
+    from codegen_study.tasks.prompts import Prompt
 
     store_of = store if callable(store) else (lambda _t: store)
-    system = SYSTEM_PROMPT if system_prompt is None else system_prompt
+    prompt = Prompt() if prompt is None else prompt
     pending = []  # (target, work with only what is missing; every key under world > 1)
     for target in targets:
         done = store_of(target).done_keys("completions")
@@ -191,35 +197,31 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
     log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
     if rank == 0:
         for st in {id(store_of(t)): store_of(t) for t, _, _ in pending}.values():
-            record_prompts(st, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
+            record_prompts(st, tokenizer, benchmarks, cfg.prompts, prompt)
     run = _generate_shared if cfg.shared_batch else _generate_per_target
-    run(cfg, model, tokenizer, pending, store_of, system=system, prompt_format=prompt_format, log=log,
-        rank=rank, world=world)
+    run(cfg, model, tokenizer, pending, store_of, prompt=prompt, log=log, rank=rank, world=world)
     return device_facts(model=model)
 
 
-def _requests(tokenizer, target: Target, work, done, *, system, prompt_format, world, adapter=None) -> dict:
-    """{decoding: (kwargs, engine requests)} of one target's missing completions."""
+def _requests(tokenizer, target: Target, work, done, *, prompt: Prompt, world, adapter=None) -> dict:
+    """{decoding: (kwargs, engine requests)} of one target's missing completions, each under
+    `prompt` with the work's style and the target's shots."""
     from codegen_study.evaluation import engine as eng
-    from codegen_study.tasks.prompts import prompt_ids
+    from codegen_study.tasks.prompts import load_shots, prompt_ids
 
     by_decoding: dict[str, tuple[dict, list]] = {}
     cache: dict[tuple[str, str, str], tuple[int, ...]] = {}
-    shots = {}
-    if target.shots:
-        from codegen_study.tasks.prompts import load_shots
-
-        shots = {"shots": load_shots(target.shots)}
-    for bench, prompt, dec, kw, problems, keys in work:
+    shots = load_shots(target.shots) if target.shots else ()
+    for bench, style, dec, kw, problems, keys in work:
+        styled = replace(prompt, style=style, shots=shots)
         for p in problems:
-            cache.setdefault((bench, prompt, p.id), tuple(prompt_ids(tokenizer, p, style=prompt, system=system,
-                                                                    prompt_format=prompt_format, **shots)))
+            cache.setdefault((bench, style, p.id), tuple(prompt_ids(tokenizer, p, styled)))
         by_decoding.setdefault(dec, (kw, []))[1].extend(
-            eng.Request(k, cache[(bench, prompt, k[5])], adapter) for k in keys if world > 1 or k not in done)
+            eng.Request(k, cache[(bench, style, k[5])], adapter) for k in keys if world > 1 or k not in done)
     return by_decoding
 
 
-def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank, world) -> None:
+def _generate_shared(cfg, model, tokenizer, pending, store_of, *, prompt, log, rank, world) -> None:
     """Every target's requests through one engine, up to `cfg.max_adapters` adapters a call."""
     from codegen_study.tasks.prompts import stop_ids
 
@@ -228,8 +230,8 @@ def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt
     calls: dict[str, tuple[dict, list]] = {}
     for target, work, done in pending:
         name = adapter_name(target) if target.adapter is not None else None
-        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
-                                         world=world, adapter=name).items():
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, prompt=prompt, world=world,
+                                         adapter=name).items():
             calls.setdefault(dec, (kw, []))[1].extend((target, r) for r in reqs)
     for dec, (kw, pairs) in calls.items():
         names = list(dict.fromkeys(r.adapter for _, r in pairs if r.adapter is not None))
@@ -242,8 +244,7 @@ def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt
                     adapters=adapters, label=f"{len({t.model + str(t.step) for t, _ in part})} model states")
 
 
-def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank,
-                         world) -> None:
+def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, prompt, log, rank, world) -> None:
     """One target at a time, its adapter attached with peft (the reference for the shared batch)."""
     from codegen_study.models import attach_adapter, use_adapter
     from codegen_study.tasks.prompts import stop_ids
@@ -255,8 +256,7 @@ def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, system, pr
         elif hasattr(model, "peft_config"):
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
-        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
-                                         world=world).items():
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, prompt=prompt, world=world).items():
             _decode(cfg, model, tokenizer, [(target, r) for r in reqs], dec, kw, stops, pad, store_of, log=log,
                     rank=rank, world=world, label=f"{target.model}@{target.step}")
 
@@ -302,10 +302,9 @@ def adapter_name(target: Target) -> str:
     return f"{target.model}@{target.step}"
 
 
-def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, *, system: str,
-                   prompt_format: str) -> None:
+def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, prompt: Prompt) -> None:
     """The rendered prompt of each benchmark's first problem under each style (`prompts` table)."""
-    from codegen_study.tasks.prompts import encode, user_message
+    from codegen_study.tasks.prompts import prompt_ids
 
     have = store.done_keys("prompts")
     rows = []
@@ -313,7 +312,7 @@ def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles,
         for style in styles:
             p = problems[0]
             if (style, bench, p.id) not in have:
-                ids = encode(tokenizer, user_message(p, style), system=system, prompt_format=prompt_format)[0]
+                ids = prompt_ids(tokenizer, p, replace(prompt, style=style, shots=()))
                 rows.append({"prompt": style, "benchmark": bench, "question_id": p.id, "text": tokenizer.decode(ids)})
     store.append("prompts", rows)
 

@@ -30,9 +30,13 @@ Prompt formats (a property of how a model was trained, `[data] prompt_format`):
 
 Shots (the one-shot format control): `shots` are (user message, answer) pairs shown before the
 real question -- earlier user/assistant turns of the same conversation (chat) or earlier
-"user message + separator + answer" blocks, each followed by a blank line (seed). `prompt_ids`
-takes (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and gives
-each statement the question's prompt style. Without shots every prompt is what it was without them.
+"user message + separator + answer" blocks, each followed by a blank line (seed). A `Prompt`
+holds (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and
+`prompt_ids` gives each statement the question's prompt style. Without shots every prompt is what
+it was without them.
+
+An evaluation prompt travels as one frozen `Prompt` (style, format, system prompt, shots) from the
+configs that set it to `prompt_ids`.
 
 Covers: user messages, conversations, prompt and answer token ids, stop tokens, solved examples.
 Does not cover generation (`engine`) or grading.
@@ -41,10 +45,12 @@ Does not cover generation (`engine`) or grading.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codegen_study.core.vocabulary import PROMPT_FORMATS
+from codegen_study.tasks.benchmark_kind import check_style
 from codegen_study.tasks.livecodebench import statement_message
 from codegen_study.tasks.sources import kind_of
 
@@ -126,12 +132,50 @@ def encode(tokenizer, user: str, target: str | None = None, *, system: str = SYS
     return prompt_ids, answer
 
 
-def prompt_ids(tokenizer, problem: Problem, *, style: str = "train", system: str = SYSTEM_PROMPT,
-               prompt_format: str = "chat", shots: Shots = ()) -> list[int]:
-    """Evaluation prompt ids for `problem`: `encode` without an answer. `shots` are (statement,
-    answer) pairs; each statement becomes a user message in the question's style."""
-    solved = [(statement_message(statement, style), answer) for statement, answer in shots]
-    return encode(tokenizer, user_message(problem, style), system=system, prompt_format=prompt_format,
+@dataclass(frozen=True)
+class Prompt:
+    """Everything an evaluation prompt holds besides the problem: its style, format, system prompt
+    and shots ((statement, answer) pairs; each statement is worded in the prompt's style).
+
+    Why one value: these come from three places (the style from `[eval] prompts`, the format and
+    system prompt from the `[data]` table the model was trained with, the shots from a control's
+    file) and pass through several calls before the prompt is built; passed whole, none of them can
+    be dropped or defaulted on the way. Checked when made, so a bad `[data]` value stops a run
+    before the model loads."""
+
+    style: str = "train"
+    format: str = "chat"
+    system: str = SYSTEM_PROMPT
+    shots: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        check_style(self.style)
+        if self.format not in PROMPT_FORMATS:
+            raise ValueError(f"unknown prompt_format {self.format!r} ({' or '.join(PROMPT_FORMATS)})")
+        if not isinstance(self.system, str):
+            raise ValueError(f"system_prompt must be a string, got {self.system!r}")
+        shots = tuple(tuple(shot) for shot in self.shots)
+        if not all(len(shot) == 2 and all(isinstance(part, str) for part in shot) for shot in shots):
+            raise ValueError("shots must be (statement, answer) pairs of strings")
+        object.__setattr__(self, "shots", shots)  # a list given is kept as a tuple: the value stays frozen
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], where: str = "[data]") -> Prompt:
+        """The format and system prompt a model was trained with, from a config's `[data]` table
+        (`prompt_format`, `system_prompt`; the defaults where absent)."""
+        from codegen_study.core.errors import UserError
+
+        try:
+            return cls(format=data.get("prompt_format", "chat"), system=data.get("system_prompt", SYSTEM_PROMPT))
+        except ValueError as exc:
+            raise UserError(f"{where}: {exc}") from None
+
+
+def prompt_ids(tokenizer, problem: Problem, prompt: Prompt = Prompt()) -> list[int]:
+    """Evaluation prompt ids for `problem` under `prompt`: `encode` without an answer, each shot's
+    statement worded in the prompt's style."""
+    solved = [(statement_message(statement, prompt.style), answer) for statement, answer in prompt.shots]
+    return encode(tokenizer, user_message(problem, prompt.style), system=prompt.system, prompt_format=prompt.format,
                   shots=solved)[0]
 
 
