@@ -53,12 +53,11 @@ from codegen_study.core.vocabulary import EXTRACTIONS
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
 from codegen_study.scoring.grading import VerdictCache, grade
 from codegen_study.scoring.journal import append_rows, fingerprint_of, read_journal
-from codegen_study.scoring.profiles import PROFILES, GraderProfile, get_profile, selected_tests
+from codegen_study.scoring.profiles import PROFILES, GraderProfile, check_grader, get_profile, selected_tests
 from codegen_study.scoring.verdicts import MAX_CODE_CHARS, Sample, SampleVerdict
 from codegen_study.store import Store, make_run_id
-from codegen_study.tasks.benchmark_kind import BenchmarkKind
 from codegen_study.tasks.problems import Problem
-from codegen_study.tasks.sources import kind_of_grader, kind_of_spec
+from codegen_study.tasks.sources import kind_of_spec
 
 OUT_FIELDS = ("question_id", "sample_id", "passed", "verdict", "tests_passed", "tests_total", "seconds",
               "code", "test_verdicts")
@@ -76,15 +75,6 @@ def check_gradable(problems: dict[str, Problem], samples: list[Sample], profile:
         if not selected_tests(problems[qid], profile):
             which = "public " if profile.public_only else ""
             raise UserError(f"{source}: problem {qid!r} has no {which}tests to run under grader {profile.name!r}")
-
-
-def check_grader(kind: BenchmarkKind, profile: GraderProfile, source: str) -> None:
-    """The grader must be one of those that score the benchmark's kind (HumanEval's check cannot
-    grade a program, nor a stdin comparison a function)."""
-    if profile.name not in kind.grader_names:
-        owner = kind_of_grader(profile.name)
-        scores = f"grader {profile.name!r} scores {owner.title} problems; " if owner else ""
-        raise UserError(f"{source}: {scores}{kind.title} problems need --grader {' or '.join(kind.grader_names)}")
 
 
 # -- rows ------------------------------------------------------------------------------

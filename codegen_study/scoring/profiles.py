@@ -42,7 +42,8 @@ a verdict from changing when the machine is busy (tests/scoring/test_grading.py 
 and for CPU-bound programs, which is what model-written solutions are, the two agree.
 
 Covers: the profiles, overriding their limit or extraction, the tests and the code a profile takes
-from a problem and a sample. Does not cover: running anything (`grading`), verdicts (`verdicts`).
+from a problem and a sample, which benchmark kinds a profile scores (`check_grader`). Does not
+cover: running anything (`grading`), verdicts (`verdicts`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ from codegen_study.core.vocabulary import EXTRACTIONS
 from codegen_study.scoring.extract import extract_code
 from codegen_study.scoring.harnesses import LCB_PRELUDE
 from codegen_study.scoring.verdicts import Sample
+from codegen_study.tasks.benchmark_kind import BenchmarkKind
 from codegen_study.tasks.problems import Problem, TestCase
+from codegen_study.tasks.sources import kind_of_grader
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,12 @@ def sample_code(sample: Sample, profile: GraderProfile) -> str:
     if sample.code is not None:
         return sample.code
     return extract_code(sample.completion or "", profile.extraction)
+
+
+def check_grader(kind: BenchmarkKind, profile: GraderProfile, source: str) -> None:
+    """The grader must be one of those that score the benchmark's kind (HumanEval's check cannot
+    grade a program, nor a stdin comparison a function)."""
+    if profile.name not in kind.grader_names:
+        owner = kind_of_grader(profile.name)
+        scores = f"grader {profile.name!r} scores {owner.title} problems; " if owner else ""
+        raise UserError(f"{source}: {scores}{kind.title} problems need --grader {' or '.join(kind.grader_names)}")

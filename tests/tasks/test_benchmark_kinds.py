@@ -79,8 +79,7 @@ def test_evaluate_scores_each_benchmark_under_its_kinds_graders():
 
 
 def test_score_defaults_to_and_checks_the_kinds_grader(tmp_path):
-    from codegen_study.scoring.cli import check_grader
-    from codegen_study.scoring.profiles import get_profile
+    from codegen_study.scoring.profiles import check_grader, get_profile
 
     for kind in KINDS:
         for grader in GRADERS:
