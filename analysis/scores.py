@@ -21,8 +21,10 @@ import polars as pl
 from great_tables import GT
 
 from analysis import design
+from codegen_study.core.vocabulary import EXTRACTIONS, GRADERS
 from codegen_study.scoring.metrics import bootstrap_ci, pass_at_k, rule_of_three, wilson_interval
 from codegen_study.store import RUNS
+from codegen_study.tasks.sources import DEFAULT_SOURCES, KINDS
 
 GREEDY = "greedy"
 #: the prompt of the primary measure: exactly the conversation the adapters were trained on
@@ -30,10 +32,12 @@ PRIMARY_PROMPT = "train"
 #: arm and held-out group orders: one definition, the design's (`analysis.design`), for either study
 ARM_ORDER = design.ARM_ORDER
 GROUP_ORDER = design.GROUP_ORDER
-#: preferred grading profile per benchmark, first available wins (see `primary_profiles`)
-GRADER_PREFERENCE = ("lcb", "humaneval", "seed")
-EXTRACTION_PREFERENCE = ("lcb", "seed")
-BENCHMARK_ORDER = ("heldout", "lcb41", "humaneval")
+#: preferred grading profile per benchmark, first available wins (see `primary_profiles`): each
+#: benchmark kind's primary measure, then the other graders and extractions
+GRADER_PREFERENCE = tuple(dict.fromkeys([kind.primary[0] for kind in KINDS] + list(GRADERS)))
+EXTRACTION_PREFERENCE = tuple(dict.fromkeys([kind.primary[1] for kind in KINDS] + list(EXTRACTIONS)))
+#: the study's benchmarks, in the order `evaluate` names them by default
+BENCHMARK_ORDER = tuple(DEFAULT_SOURCES)
 ROLE_ORDER = ("base", "best", "final")
 #: a scoring run's id and what it measured (the store's definition of the runs table)
 RUN_KEYS = [*RUNS.key, *RUNS.dimensions]

@@ -24,6 +24,9 @@ from great_tables import GT
 from analysis.arms import sort_frame
 from analysis.problems import at_role
 from analysis.scores import benchmark_order, model_order, select_profile
+from codegen_study.core.vocabulary import PROMPT_STYLES
+from codegen_study.tasks.benchmark_kind import PROGRAM
+from codegen_study.tasks.sources import KINDS
 
 
 def profile_scores(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
@@ -134,12 +137,14 @@ def public_table(frame: pl.DataFrame) -> GT:
 def fence_rates(per: pl.DataFrame, roles: pl.DataFrame, role: str = "final") -> pl.DataFrame:
     """Per benchmark x model: share of greedy answers with no fenced code block.
 
-    Read from the `lcb` extraction runs, where an answer without a fence extracts to nothing
+    Read from the `lcb` extraction runs of the graders of whole programs (not HumanEval's, whose
+    answers complete a function), where an answer without a fence extracts to nothing
     (verdict `no_code`); the `seed` extraction would run such an answer's whole text instead.
     Replications of the original study found fine-tuned checkpoints writing almost no fences,
     which alone moved them from 9-15/41 to 0-1/41 -- this table says whether that happens here.
     """
-    rows = at_role(per, roles, role).filter((pl.col("extraction") == "lcb") & (pl.col("grader") != "humaneval"))
+    programs = [g for kind in KINDS if kind.harness == PROGRAM for g in kind.grader_names]
+    rows = at_role(per, roles, role).filter((pl.col("extraction") == "lcb") & pl.col("grader").is_in(programs))
     if rows.height == 0:
         return pl.DataFrame(schema={"benchmark": pl.Utf8, "model": pl.Utf8, "step": pl.Int64,
                                     "answers": pl.Int64, "unfenced": pl.Int64, "share": pl.Float64})
@@ -165,7 +170,7 @@ PROMPT_SCHEMA = {"benchmark": pl.Utf8, "subset": pl.Utf8, "arm": pl.Utf8, "probl
 
 
 def prompt_sensitivity(per: pl.DataFrame, roles: pl.DataFrame, profiles: pl.DataFrame, role: str = "final",
-                       prompts: tuple[str, str] = ("train", "lcb")) -> pl.DataFrame:
+                       prompts: tuple[str, str] = PROMPT_STYLES) -> pl.DataFrame:
     """Per benchmark x subset x arm: mean problems solved under each prompt, and answers that pass
     under one prompt only (summed over seeds). Greedy, primary grading profile."""
     first, second = prompts

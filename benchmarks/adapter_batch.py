@@ -86,7 +86,7 @@ def main() -> int:
     from codegen_study.evaluation.generate import adapter_name
     from codegen_study.models import attach_adapter, load_model, use_adapter
     from codegen_study.study import StudyConfig, load_benchmarks, make_plan
-    from codegen_study.tasks.prompts import prompt_ids, stop_ids
+    from codegen_study.tasks.prompts import Prompt, prompt_ids, stop_ids
 
     if not torch.cuda.is_available():
         sys.exit("adapter_batch.py measures a GPU; no CUDA device here")
@@ -102,7 +102,7 @@ def main() -> int:
     model, tok = load_model(plan.model, device="cuda")
     load_s = time.perf_counter() - t0
     stops, pad = stop_ids(tok, model), tok.pad_token_id
-    prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, style=style)))
+    prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, Prompt(style=style))))
                for b, problems in load_benchmarks(cfg).items() for p in problems for style in cfg.prompts]
     name = torch.cuda.get_device_name()
     per_token, bw = kv_bytes_per_token(model), bandwidth(name)

@@ -38,14 +38,14 @@ def child(args) -> dict:
     from codegen_study.core.config import load_section
     from codegen_study.evaluation.engine import StaticEngine, _HFEngine
     from codegen_study.models import ModelConfig, load_model
-    from codegen_study.tasks.problems import load_benchmark
     from codegen_study.tasks.prompts import prompt_ids, stop_ids
+    from codegen_study.tasks.sources import load_benchmark
 
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = load_section(ROOT / "configs" / "offline-base.toml", "model", ModelConfig, {"precision": args.precision})
     model, tok = load_model(cfg, device="cpu")
-    batch = [prompt_ids(tok, p, style="train") for p in load_benchmark(str(SOURCE))[:args.rows]]
+    batch = [prompt_ids(tok, p) for p in load_benchmark(str(SOURCE))[:args.rows]]
     stops = stop_ids(tok, model)
     kw = dict(temperature=0.0, top_p=1.0, seed=0, stop_ids=stops, pad_id=tok.pad_token_id)
     engine = StaticEngine(model) if args.only == "static" else _HFEngine(model)

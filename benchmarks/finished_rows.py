@@ -47,11 +47,11 @@ def load(model: str | None, gguf: str | None, device: str):
 
 
 def prompts(tok, limit: int) -> list[list[int]]:
-    from codegen_study.tasks.problems import load_benchmark
     from codegen_study.tasks.prompts import prompt_ids
+    from codegen_study.tasks.sources import load_benchmark
 
     problems = [p for src in SOURCES for p in load_benchmark(str(src))[:limit]]
-    return [prompt_ids(tok, p, style="train") for p in problems]
+    return [prompt_ids(tok, p) for p in problems]
 
 
 def timed(engine, batch, **kw) -> tuple[list[list[int]], float]:

@@ -11,8 +11,12 @@ import tempfile
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 from codegen_study.sandbox import Job, Limits, Sandbox
-from codegen_study.scoring.grading import Sample, get_profile, grade
-from codegen_study.tasks.problems import Problem, TestCase, load_humaneval, load_lcb
+from codegen_study.scoring.grading import grade
+from codegen_study.scoring.profiles import get_profile
+from codegen_study.scoring.verdicts import Sample
+from codegen_study.tasks.humaneval import load_humaneval
+from codegen_study.tasks.livecodebench import load_lcb
+from codegen_study.tasks.problems import Problem, TestCase
 
 ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[1])
 secret_dir = tempfile.mkdtemp(); os.chmod(secret_dir, 0o755)

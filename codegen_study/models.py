@@ -27,11 +27,11 @@ import tempfile
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from codegen_study.core.errors import UserError
+from codegen_study.core.vocabulary import PRECISIONS, Precision
 
-PRECISIONS = ("int8", "bf16", "fp16", "fp32")
 PAD_CANDIDATES = ("<|endoftext|>", "<|fim_pad|>", "<|finetune_right_pad_id|>", "<pad>", "<unk>")
 
 
@@ -39,7 +39,7 @@ PAD_CANDIDATES = ("<|endoftext|>", "<|fim_pad|>", "<|finetune_right_pad_id|>", "
 class ModelConfig:
     name_or_path: str = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
     gguf_file: str | None = None  # a path, or "DIST:FILE" inside an installed distribution
-    precision: Literal["int8", "bf16", "fp16", "fp32"] = "int8"
+    precision: Precision = "int8"
     attn_implementation: str = "sdpa"
     revision: str | None = None
 

@@ -203,7 +203,7 @@ def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
         device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
     where = f"rank {rank}/{world}: " if world > 1 else ""
     facts = generate_all(cfg, plan.model, targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
-                         device=device, prompt_format=_prompt_format(plan), log=lambda msg: log(where + msg),
+                         device=device, prompt=_prompt(plan), log=lambda msg: log(where + msg),
                          rank=rank, world=world)
     if facts.get("device") and rank == 0:
         for folder in {plan.store_dir(t.model) for t in plan.targets}:
@@ -245,9 +245,12 @@ def load_benchmarks(cfg) -> dict[str, list]:
     return {name: load_problems(cfg.source(name), cfg.limit) for name in cfg.benchmarks}
 
 
-def _prompt_format(plan: Plan) -> str:
+def _prompt(plan: Plan):
+    """The format and system prompt of the first config's `[data]` table (every arm's and control's alike)."""
+    from codegen_study.tasks.prompts import Prompt
+
     first = (plan.study.arms or plan.study.controls)[0]
-    return read_toml(first).get("data", {}).get("prompt_format", "chat")
+    return Prompt.from_data(read_toml(first).get("data", {}), f"{first}[data]")
 
 
 def _cli(args: list[str], gpus: int = 1) -> None:

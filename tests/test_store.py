@@ -163,7 +163,8 @@ def test_every_row_builder_writes_its_tables_columns_in_order(tmp_path):
 
     from codegen_study.evaluation.generate import completion_row, record_prompts
     from codegen_study.scoring import runs
-    from codegen_study.scoring.grading import SampleVerdict, TestVerdict, get_profile
+    from codegen_study.scoring.profiles import get_profile
+    from codegen_study.scoring.verdicts import SampleVerdict, TestVerdict
     from codegen_study.store import TABLES
     from codegen_study.tasks.problems import Problem, TestCase
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen_study.core.errors import UserError
+from codegen_study.core.vocabulary import TRACKERS
 
-BACKENDS = ("none", "tensorboard", "trackio")
 #: backend -> the pyproject extra that installs it
 EXTRAS = {"tensorboard": "tracking", "trackio": "trackio"}
 PROJECT = "codegen-study"
@@ -70,8 +70,8 @@ class TrackioTracker(Tracker):
 
 def check_backend(report_to: str, where: str = "report_to") -> None:
     """A UserError unless `report_to` names a backend whose package is importable."""
-    if report_to not in BACKENDS:
-        raise UserError(f"{where} = {report_to!r}: choose from {', '.join(BACKENDS)}")
+    if report_to not in TRACKERS:
+        raise UserError(f"{where} = {report_to!r}: choose from {', '.join(TRACKERS)}")
     if report_to != "none" and importlib.util.find_spec(report_to) is None:
         raise UserError(f"{where} = {report_to!r} needs the {report_to} package: "
                         f"pip install 'codegen-study[{EXTRAS[report_to]}]' (or set it to \"none\")")

@@ -51,6 +51,7 @@ from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
 from codegen_study.core.flags import add_renamed, add_set, parse_pair, parse_set
 from codegen_study.core.provenance import write_environment
+from codegen_study.core.vocabulary import ENGINES, PRECISIONS, TRACKERS
 from codegen_study.evaluation.generate import EvalConfig, generate_all, score_all
 from codegen_study.evaluation.targets import (
     device_precision,
@@ -59,6 +60,7 @@ from codegen_study.evaluation.targets import (
     read_adapter,
 )
 from codegen_study.store import Store
+from codegen_study.tasks.prompts import Prompt
 from codegen_study.tasks.sources import DEFAULT_SOURCES, load_problems
 
 #: the config tables `evaluate` reads (and `--set` overrides)
@@ -91,10 +93,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "not the first-run one")
     parser.add_argument("--max-new-tokens", type=int)
     parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--engine", choices=("hf", "static"))
+    parser.add_argument("--engine", choices=ENGINES)
     parser.add_argument("--workers", type=int, help="sandbox processes for scoring")
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
-    parser.add_argument("--precision", choices=("int8", "bf16", "fp16", "fp32"),
+    parser.add_argument("--precision", choices=PRECISIONS,
                         help="override [model] precision (default without one: bf16 on a GPU, fp32 on a CPU)")
     # no TOML needed: these flags are the [model] table, an adapter and the benchmarks
     parser.add_argument("--model", metavar="ID_OR_PATH",
@@ -102,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf", metavar="FILE", help="GGUF file to load (in --model's folder, a path or DIST:FILE)")
     parser.add_argument("--adapter", action="append", default=[], metavar="DIR",
                         help="a PEFT adapter folder, evaluated next to the base model (repeatable)")
-    parser.add_argument("--report-to", choices=("none", "tensorboard", "trackio"),
+    parser.add_argument("--report-to", choices=TRACKERS,
                         help="also log each scoring run's pass@1 to this tracker (default [eval] report_to)")
     parser.add_argument("--prompt", help="comma-separated prompt styles: train (the training conversation), "
                                          "lcb (LiveCodeBench's wording); default [eval] prompts; sampling runs "
@@ -229,6 +231,7 @@ def run(args) -> int:
             raise UserError(f"benchmark {name} ({cfg.source(name)}): no problems")
         benchmarks[name] = {p.id: p for p in problems}
     cfg = first_run(args, cfg, targets, benchmarks)
+    prompt = Prompt.from_data(raw.get("data", {}), f"{args.config}[data]" if args.config else "[data]")
     if cfg.report_to != "none":
         from codegen_study.core.tracking import check_backend
 
@@ -240,7 +243,7 @@ def run(args) -> int:
         if not args.score_only:
             d = setup_distributed(args.device, backend="gloo", timeout=BARRIER_TIMEOUT)
     try:
-        return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, d)
+        return _evaluate(args, cfg, model_cfg, raw, out, run_dir, targets, benchmarks, prompt, d)
     finally:
         shutdown(d)
 
@@ -299,7 +302,7 @@ def check_completions(store: Store) -> None:
 
 
 def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, run_dir: Path | None,
-              targets: list, benchmarks: dict[str, dict], d: Dist) -> int:
+              targets: list, benchmarks: dict[str, dict], prompt: Prompt, d: Dist) -> int:
     """Generate (every rank its share), then, on rank 0 once all ranks are done, score and sum up."""
     store = Store(out)
     started, before = time.perf_counter(), {}
@@ -317,12 +320,10 @@ def _evaluate(args, cfg: EvalConfig, model_cfg, raw: dict[str, Any], out: Path, 
               f"{', '.join(f'{b} ({len(p)})' for b, p in benchmarks.items())} -> {out}")
     barrier(d)  # nothing is written before rank 0 has counted what was there
     if not args.score_only:
-        data = raw.get("data", {})
         log = (lambda msg: print(f"rank {d.rank}/{d.world}: {msg}", flush=True)) if d.distributed else print
         facts = generate_all(cfg, model_cfg, targets, {b: list(p.values()) for b, p in benchmarks.items()}, store,
-                             device=d.device if d.distributed else args.device,
-                             prompt_format=data.get("prompt_format", "chat"), system_prompt=data.get("system_prompt"),
-                             log=log, rank=d.rank, world=d.world)
+                             device=d.device if d.distributed else args.device, prompt=prompt, log=log,
+                             rank=d.rank, world=d.world)
         barrier(d)  # every rank's rows are in the store
         if not d.main:
             return 0

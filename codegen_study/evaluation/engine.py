@@ -26,14 +26,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from codegen_study.core.vocabulary import ENGINES
 from codegen_study.evaluation.static_engine import (  # noqa: F401 -- StaticEngine is used through here
     SUPPORTED_TYPES,
     StaticEngine,
     _device_of,
     _left_pad,
 )
-
-ENGINES = ("hf", "static")
 
 
 @dataclass(frozen=True)

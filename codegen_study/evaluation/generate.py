@@ -27,14 +27,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from codegen_study.core.config import (
     to_dict,
 )
 from codegen_study.core.errors import UserError
 from codegen_study.core.provenance import device_facts
+from codegen_study.core.vocabulary import ENGINES, EXTRACTIONS, GRADERS, PROMPT_STYLES, TRACKERS
 from codegen_study.evaluation.targets import (
     SAMPLE_LABELS,
     Target,
@@ -43,21 +44,22 @@ from codegen_study.evaluation.targets import (
     table_rows,
 )
 from codegen_study.store import COMPLETIONS, PROMPTS, Store
-from codegen_study.tasks.prompts import PROMPT_STYLES
-from codegen_study.tasks.sources import DEFAULT_SOURCES
+from codegen_study.tasks.benchmark_kind import BenchmarkKind
+from codegen_study.tasks.sources import DEFAULT_SOURCES, kind_of
+
+if TYPE_CHECKING:
+    from codegen_study.tasks.prompts import Prompt
 
 __all__ = ["EvalConfig", "Target", "best_step", "plan_targets", "generate_all", "score_all"]
-
-LCB_GRADERS = ("seed/seed", "seed/lcb", "lcb/seed", "lcb/lcb")
-HUMANEVAL_GRADERS = ("humaneval/seed",)
 
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """The `[eval]` table. `graders` maps a benchmark to "grader/extraction" pairs (default:
-    all four seed/lcb combinations for LCB-format benchmarks, humaneval/seed for HumanEval)."""
+    """The `[eval]` table. `graders` maps a benchmark to "grader/extraction" pairs (default: its
+    benchmark kind's, `BenchmarkKind.graders`: all four seed/lcb combinations for LCB-format
+    benchmarks, humaneval/seed for HumanEval)."""
 
-    benchmarks: tuple[str, ...] = ("heldout", "lcb41", "humaneval")
+    benchmarks: tuple[str, ...] = tuple(DEFAULT_SOURCES)
     sources: dict[str, str] = field(default_factory=dict)  # overrides DEFAULT_SOURCES
     prompts: tuple[str, ...] = PROMPT_STYLES  # prompt styles every model is generated under
     sample_prompts: tuple[str, ...] = ("train",)  # styles that also get the sampling decoding
@@ -96,10 +98,10 @@ class EvalConfig:
                 raise ValueError(f"{name}: {bad[0]!r} is not a prompt style ({', '.join(PROMPT_STYLES)})")
         if not self.prompts:
             raise ValueError("prompts: give at least one prompt style")
-        if self.report_to not in ("none", "tensorboard", "trackio"):
-            raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
-        if self.engine not in ("hf", "static"):
-            raise ValueError(f"engine must be 'hf' or 'static', got {self.engine!r}")
+        if self.report_to not in TRACKERS:
+            raise ValueError(f"report_to must be one of {', '.join(TRACKERS)}, got {self.report_to!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         for name in ("n_samples", "max_new_tokens", "batch_size", "max_adapters"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -110,7 +112,7 @@ class EvalConfig:
             raise ValueError(f"sample_checkpoints: {bad[0]!r} is not base, final, best or a step number")
         for bench, pairs in self.graders.items():
             for pair in [pairs] if isinstance(pairs, str) else pairs:
-                if not re.fullmatch(r"(seed|lcb|humaneval)/(seed|lcb)", str(pair)):
+                if not is_grader_pair(pair):
                     raise ValueError(f"graders.{bench}: {pair!r} is not GRADER/EXTRACTION (e.g. lcb/seed)")
 
     def source(self, name: str) -> str:
@@ -119,10 +121,19 @@ class EvalConfig:
             raise UserError(f"[eval] benchmark {name!r} has no source: add sources.{name} = \"PATH\"")
         return spec
 
-    def grader_pairs(self, name: str, kind: str) -> list[tuple[str, str]]:
-        pairs = self.graders.get(name) or (HUMANEVAL_GRADERS if kind == "humaneval" else LCB_GRADERS)
+    def grader_pairs(self, name: str, kind: BenchmarkKind) -> list[tuple[str, str]]:
+        """(grader, extraction) pairs benchmark `name` is scored under: `graders.NAME`, else its kind's."""
+        pairs = self.graders.get(name)
+        if not pairs:
+            return list(kind.graders)
         pairs = [pairs] if isinstance(pairs, str) else pairs
         return [tuple(p.split("/")) for p in pairs]
+
+
+def is_grader_pair(pair) -> bool:
+    """Whether `pair` is "GRADER/EXTRACTION", both known (`lcb/seed`)."""
+    grader, sep, extraction = str(pair).partition("/")
+    return bool(sep) and grader in GRADERS and extraction in EXTRACTIONS
 
 
 def decodings(cfg: EvalConfig, target: Target, prompt: str) -> list[tuple[str, dict]]:
@@ -154,21 +165,23 @@ def work_for(cfg: EvalConfig, target: Target, benchmarks: dict[str, list]) -> li
 
 
 def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: dict[str, list],
-                 store: Store | Callable[[Target], Store], *, device: str | None = None, prompt_format: str = "chat",
-                 system_prompt: str | None = None, log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
+                 store: Store | Callable[[Target], Store], *, device: str | None = None, prompt: Prompt | None = None,
+                 log=print, rank: int = 0, world: int = 1) -> dict[str, Any]:
     """Write every missing completion of `targets`; returns facts about the device for env.json.
 
-    `store` is one store for every target, or a function giving each target its own. The base is
+    `prompt` holds the format and system prompt the models were trained with (`Prompt.from_data`);
+    each request takes its style from `cfg.prompts` and its shots from its target. `store` is one
+    store for every target, or a function giving each target its own. The base is
     loaded once. With `cfg.shared_batch` every model state is served from one engine: requests
     name their adapter, and one engine call per decoding decodes the rows of up to
     `cfg.max_adapters` adapters together (`adapter_bank`); without it each state is attached with
     peft and decoded alone. With `world` > 1 this process is rank `rank` of a job and writes only
     its share of each engine call's requests (`distributed.share`)."""
     from codegen_study.models import load_model
-    from codegen_study.tasks.prompts import SYSTEM_PROMPT
+    from codegen_study.tasks.prompts import Prompt
 
     store_of = store if callable(store) else (lambda _t: store)
-    system = SYSTEM_PROMPT if system_prompt is None else system_prompt
+    prompt = Prompt() if prompt is None else prompt
     pending = []  # (target, work with only what is missing; every key under world > 1)
     for target in targets:
         done = store_of(target).done_keys("completions")
@@ -184,35 +197,31 @@ def generate_all(cfg: EvalConfig, model_cfg, targets: list[Target], benchmarks: 
     log(f"loaded {model_cfg.name_or_path} in {time.perf_counter() - t0:.1f} s on {next(model.parameters()).device}")
     if rank == 0:
         for st in {id(store_of(t)): store_of(t) for t, _, _ in pending}.values():
-            record_prompts(st, tokenizer, benchmarks, cfg.prompts, system=system, prompt_format=prompt_format)
+            record_prompts(st, tokenizer, benchmarks, cfg.prompts, prompt)
     run = _generate_shared if cfg.shared_batch else _generate_per_target
-    run(cfg, model, tokenizer, pending, store_of, system=system, prompt_format=prompt_format, log=log,
-        rank=rank, world=world)
+    run(cfg, model, tokenizer, pending, store_of, prompt=prompt, log=log, rank=rank, world=world)
     return device_facts(model=model)
 
 
-def _requests(tokenizer, target: Target, work, done, *, system, prompt_format, world, adapter=None) -> dict:
-    """{decoding: (kwargs, engine requests)} of one target's missing completions."""
+def _requests(tokenizer, target: Target, work, done, *, prompt: Prompt, world, adapter=None) -> dict:
+    """{decoding: (kwargs, engine requests)} of one target's missing completions, each under
+    `prompt` with the work's style and the target's shots."""
     from codegen_study.evaluation import engine as eng
-    from codegen_study.tasks.prompts import prompt_ids
+    from codegen_study.tasks.prompts import load_shots, prompt_ids
 
     by_decoding: dict[str, tuple[dict, list]] = {}
     cache: dict[tuple[str, str, str], tuple[int, ...]] = {}
-    shots = {}
-    if target.shots:
-        from codegen_study.tasks.prompts import load_shots
-
-        shots = {"shots": load_shots(target.shots)}
-    for bench, prompt, dec, kw, problems, keys in work:
+    shots = load_shots(target.shots) if target.shots else ()
+    for bench, style, dec, kw, problems, keys in work:
+        styled = replace(prompt, style=style, shots=shots)
         for p in problems:
-            cache.setdefault((bench, prompt, p.id), tuple(prompt_ids(tokenizer, p, style=prompt, system=system,
-                                                                    prompt_format=prompt_format, **shots)))
+            cache.setdefault((bench, style, p.id), tuple(prompt_ids(tokenizer, p, styled)))
         by_decoding.setdefault(dec, (kw, []))[1].extend(
-            eng.Request(k, cache[(bench, prompt, k[5])], adapter) for k in keys if world > 1 or k not in done)
+            eng.Request(k, cache[(bench, style, k[5])], adapter) for k in keys if world > 1 or k not in done)
     return by_decoding
 
 
-def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank, world) -> None:
+def _generate_shared(cfg, model, tokenizer, pending, store_of, *, prompt, log, rank, world) -> None:
     """Every target's requests through one engine, up to `cfg.max_adapters` adapters a call."""
     from codegen_study.tasks.prompts import stop_ids
 
@@ -221,8 +230,8 @@ def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt
     calls: dict[str, tuple[dict, list]] = {}
     for target, work, done in pending:
         name = adapter_name(target) if target.adapter is not None else None
-        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
-                                         world=world, adapter=name).items():
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, prompt=prompt, world=world,
+                                         adapter=name).items():
             calls.setdefault(dec, (kw, []))[1].extend((target, r) for r in reqs)
     for dec, (kw, pairs) in calls.items():
         names = list(dict.fromkeys(r.adapter for _, r in pairs if r.adapter is not None))
@@ -235,8 +244,7 @@ def _generate_shared(cfg, model, tokenizer, pending, store_of, *, system, prompt
                     adapters=adapters, label=f"{len({t.model + str(t.step) for t, _ in part})} model states")
 
 
-def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, system, prompt_format, log, rank,
-                         world) -> None:
+def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, prompt, log, rank, world) -> None:
     """One target at a time, its adapter attached with peft (the reference for the shared batch)."""
     from codegen_study.models import attach_adapter, use_adapter
     from codegen_study.tasks.prompts import stop_ids
@@ -248,8 +256,7 @@ def _generate_per_target(cfg, model, tokenizer, pending, store_of, *, system, pr
         elif hasattr(model, "peft_config"):
             use_adapter(model, None)
         stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
-        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, system=system, prompt_format=prompt_format,
-                                         world=world).items():
+        for dec, (kw, reqs) in _requests(tokenizer, target, work, done, prompt=prompt, world=world).items():
             _decode(cfg, model, tokenizer, [(target, r) for r in reqs], dec, kw, stops, pad, store_of, log=log,
                     rank=rank, world=world, label=f"{target.model}@{target.step}")
 
@@ -295,10 +302,9 @@ def adapter_name(target: Target) -> str:
     return f"{target.model}@{target.step}"
 
 
-def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, *, system: str,
-                   prompt_format: str) -> None:
+def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles, prompt: Prompt) -> None:
     """The rendered prompt of each benchmark's first problem under each style (`prompts` table)."""
-    from codegen_study.tasks.prompts import encode, user_message
+    from codegen_study.tasks.prompts import prompt_ids
 
     have = store.done_keys("prompts")
     rows = []
@@ -306,7 +312,7 @@ def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles,
         for style in styles:
             p = problems[0]
             if (style, bench, p.id) not in have:
-                ids = encode(tokenizer, user_message(p, style), system=system, prompt_format=prompt_format)[0]
+                ids = prompt_ids(tokenizer, p, replace(prompt, style=style, shots=()))
                 rows.append(PROMPTS.row(prompt=style, benchmark=bench, question_id=p.id, text=tokenizer.decode(ids)))
     store.append("prompts", rows)
 
@@ -329,8 +335,9 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     One scoring pass: its runs share a sandbox and a verdict cache, so a program that recurs (a
     repeated sample, or the same code extracted by another policy under one grader) runs once."""
     from codegen_study.sandbox import Sandbox
-    from codegen_study.scoring.grading import PRELOAD, Sample, VerdictCache
+    from codegen_study.scoring.grading import PRELOAD, VerdictCache
     from codegen_study.scoring.runs import score_into_store
+    from codegen_study.scoring.verdicts import Sample
 
     groups: dict[tuple, dict] = {}
     adapters: dict[tuple, str | None] = {}
@@ -354,12 +361,12 @@ def score_all(cfg: EvalConfig, targets: list[Target] | None, benchmarks: dict[st
     try:
         for (model, step, bench, prompt, dec), rows in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
             problems = benchmarks[bench]
-            kind = next(iter(problems.values())).kind
+            kind = kind_of(next(iter(problems.values())))
             samples = [Sample(r["question_id"], r["sample_id"], completion=r["completion"]) for r in rows.values()]
             arm, train_seed = identity[(model, step)]
             for grader, extraction in cfg.grader_pairs(bench, kind):
                 if (dec != "greedy" and not cfg.cross_extraction_sampled
-                        and grader in ("seed", "lcb") and extraction != grader):
+                        and grader in EXTRACTIONS and extraction != grader):
                     continue
                 t0 = time.perf_counter()
                 run_id = score_into_store(store, model=model, step=step, benchmark=bench, decoding=dec, grader=grader,

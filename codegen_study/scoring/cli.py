@@ -26,7 +26,7 @@ The grading in batches and the rows of the store (`--store`) are `runs`, which o
 call through `runs.score_into_store`. The command grades each program once (one
 `grading.VerdictCache` per run).
 
-Does not cover: the sandbox (`sandbox`), verdict semantics (`grading`), statistics (`metrics`),
+Does not cover: the sandbox (`sandbox`), verdict semantics (`profiles`, `verdicts`), statistics (`metrics`),
 the side file's format (`journal`).
 """
 
@@ -47,18 +47,11 @@ from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes, check_output, read_capped
 from codegen_study.core.flags import parse_pair
 from codegen_study.core.progress import duration
-from codegen_study.scoring.extract import POLICIES
+from codegen_study.core.vocabulary import EXTRACTIONS
 from codegen_study.scoring.formats import LAYOUTS, read_sample_bytes, read_sample_file
-from codegen_study.scoring.grading import (
-    PROFILES,
-    GraderProfile,
-    Sample,
-    SampleVerdict,
-    VerdictCache,
-    get_profile,
-    selected_tests,
-)
+from codegen_study.scoring.grading import VerdictCache
 from codegen_study.scoring.journal import append_rows, fingerprint_of, read_journal
+from codegen_study.scoring.profiles import PROFILES, GraderProfile, check_grader, get_profile, selected_tests
 from codegen_study.scoring.runs import (
     OUT_FIELDS,
     grade_in_batches,
@@ -68,8 +61,10 @@ from codegen_study.scoring.runs import (
     sample_row,
     store_rows,
 )
+from codegen_study.scoring.verdicts import Sample, SampleVerdict
 from codegen_study.store import Store, make_run_id
-from codegen_study.tasks.problems import Problem, load_benchmark, load_lcb
+from codegen_study.tasks.problems import Problem
+from codegen_study.tasks.sources import kind_of_spec
 
 
 # -- reading and validating inputs ----------------------------------------------------
@@ -99,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None,
         help="per-test limit in seconds (overrides the grader's)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox worker processes (default: two per CPU)")
-    parser.add_argument("--extraction", choices=POLICIES, default=None,
+    parser.add_argument("--extraction", choices=EXTRACTIONS, default=None,
         help="override the grader's extraction policy")
     parser.add_argument("--store", default=None, help="also write runs/samples/tests/problems tables to this folder")
     parser.add_argument("--model", default="samples", help="model name recorded with --store")
@@ -108,8 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def benchmark_arg(value: str) -> tuple[str, str]:
     """`--benchmark NAME=SOURCE` -> (NAME, SOURCE). A bare FILE (any file that exists, "=" in its name or
     not) or 'humaneval' is its own source, named as the store names it: the file's name up to its first dot."""
-    if value.lower() == "humaneval":
-        return "humaneval", value
+    kind = kind_of_spec(value)
+    if kind.bundled:
+        return kind.bundled, value
     if Path(value).exists() or "=" not in value:
         return Path(value).name.split(".")[0], value
     name, source = parse_pair(value, "--benchmark")
@@ -124,11 +120,12 @@ def _fingerprint(bench: str, bench_digest: str, samples_bytes: bytes, profile: G
 
 
 def _load_problems(bench: str) -> tuple[dict[str, Problem], str]:
-    """(problems, digest of the bytes they were parsed from; "" for the bundled HumanEval)."""
-    if bench.lower() == "humaneval":
-        return {p.id: p for p in load_benchmark(bench)}, ""
+    """(problems, digest of the bytes they were parsed from; "" for a benchmark bundled with a package)."""
+    kind = kind_of_spec(bench)
+    if kind.bundled:
+        return {p.id: p for p in kind.load(bench)}, ""
     digest = hashlib.sha256()
-    problems = {p.id: p for p in load_lcb(bench, digest=digest)}
+    problems = {p.id: p for p in kind.load(bench, digest=digest)}
     if digest.digest() == hashlib.sha256().digest():  # a parquet file: hashed as a whole
         digest.update(read_capped(bench, "benchmark", "benchmark"))
     return problems, digest.hexdigest()
@@ -159,21 +156,19 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, sandbox) -> int:
     started = time.monotonic()
     name, bench = benchmark_arg(str(args.benchmark))
-    out = check_output(args.out, [args.samples, bench if bench.lower() != "humaneval" else None])
+    kind = kind_of_spec(bench)
+    out = check_output(args.out, [args.samples, None if kind.bundled else bench])
     check_output(out.with_name(out.name + ".partial"), [args.samples, bench], flag="--out (its .partial file)")
-    grader = args.grader or ("humaneval" if bench.lower() == "humaneval" else "seed")
-    profile = get_profile(grader, timeout=args.timeout, extraction=args.extraction)
-    if bench.lower() != "humaneval" and not Path(bench).exists():
+    profile = get_profile(args.grader or kind.default_grader, timeout=args.timeout, extraction=args.extraction)
+    if not kind.bundled and not Path(bench).exists():
         raise UserError(f"{bench}: no such benchmark file (give LiveCodeBench JSONL rows or 'humaneval')")
-    if bench.lower() != "humaneval" and not Path(bench).is_file():
+    if not kind.bundled and not Path(bench).is_file():
         raise UserError(f"{bench}: cannot read benchmark: not a regular file")
     problems, bench_digest = _load_problems(bench)
     if not problems:
         print(f"warning: {bench}: the benchmark holds no problems", file=sys.stderr)
-    if profile.comparison == "humaneval" and any(p.kind != "humaneval" for p in problems.values()):
-        raise UserError(f"{bench}: grader 'humaneval' needs HumanEval problems")
-    if profile.comparison != "humaneval" and any(p.kind == "humaneval" for p in problems.values()):
-        raise UserError(f"{bench}: HumanEval problems need --grader humaneval")
+    if problems:
+        check_grader(kind, profile, bench)
     samples_path = Path(args.samples)
     samples_bytes = read_sample_bytes(samples_path)  # read once: parsed and fingerprinted alike
     layout, samples = read_sample_file(samples_path, problems, data=samples_bytes)

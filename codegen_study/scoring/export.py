@@ -10,7 +10,8 @@ one model, step, benchmark, prompt and decoding; each of these may be left out w
 holds a single value of it, and an ambiguous choice is an error listing the values there.
 
 What is written: the code the grader runs, i.e. the completion after extraction (default: the
-primary measure's, ``lcb`` for LiveCodeBench-format benchmarks and ``seed`` for HumanEval), in
+primary measure's of the benchmark's kind, ``lcb`` for LiveCodeBench-format benchmarks and
+``seed`` for HumanEval), in
 the layouts described in `formats`. `score` reads both back. LiveCodeBench's custom evaluator
 expects one record per problem of its own benchmark selection, so export a run that covers it
 (no ``--limit``).
@@ -28,9 +29,12 @@ from codegen_study.core.config import read_toml
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_bytes
 from codegen_study.core.flags import add_renamed
-from codegen_study.scoring.extract import POLICIES, extract_code
+from codegen_study.core.vocabulary import EXTRACTIONS
+from codegen_study.scoring.extract import extract_code
 from codegen_study.scoring.formats import EXPORT_FORMATS, LAYOUTS, render
 from codegen_study.store import Store
+from codegen_study.tasks.benchmark_kind import FUNCTION
+from codegen_study.tasks.sources import DEFAULT_SOURCES, kind_of_spec
 
 #: the columns that identify one generation run, in the order they are chosen
 SELECTORS = ("model", "step", "benchmark", "prompt", "decoding")
@@ -54,13 +58,11 @@ def select(rows: list[dict], wanted: dict[str, object], source: str) -> tuple[di
     return chosen, rows
 
 
-def is_humaneval(store_dir: Path, benchmark: str) -> bool:
-    """Whether `benchmark` came from HumanEval, by the source the store's config.toml records."""
-    from codegen_study.tasks.sources import DEFAULT_SOURCES
-
+def recorded_source(store_dir: Path, benchmark: str) -> str:
+    """Where `benchmark` came from: the source the run's config.toml records, else the default one."""
     cfg = store_dir / "config.toml"
     sources = read_toml(cfg).get("eval", {}).get("sources", {}) if cfg.exists() else {}
-    return str({**DEFAULT_SOURCES, **sources}.get(benchmark, "")).lower() == "humaneval"
+    return str({**DEFAULT_SOURCES, **sources}.get(benchmark, ""))
 
 
 def _natural(value) -> tuple:
@@ -81,13 +83,12 @@ def export(store_dir: Path, fmt: str, out: Path, wanted: dict[str, object], extr
         raise UserError(f"{store_dir}: no completions stored (run `codegen-study evaluate` first)")
     rows = frame.to_dicts()
     chosen, rows = select(rows, wanted, str(store_dir))
-    humaneval = is_humaneval(store_dir, str(chosen["benchmark"]))
-    policy = extraction or ("seed" if humaneval else "lcb")
+    source = recorded_source(store_dir, str(chosen["benchmark"]))
+    kind = kind_of_spec(source)
+    policy = extraction or kind.primary[1]
     problems = {}
-    if humaneval and fmt == "evalplus":
-        from codegen_study.tasks.problems import load_humaneval
-
-        problems = {p.id: p for p in load_humaneval()}
+    if kind.harness == FUNCTION and fmt == "evalplus":  # a completion is written after its prompt
+        problems = {p.id: p for p in kind.load(source)}
     rows.sort(key=lambda r: (_natural(r["question_id"]), _natural(r["sample_id"])))
     items = [(r["question_id"], r["sample_id"], extract_code(r["completion"] or "", policy), r["completion"] or "")
              for r in rows]
@@ -112,7 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmark", help="benchmark name (e.g. heldout, lcb41, humaneval)")
     parser.add_argument("--prompt", help="prompt wording (train or lcb)")
     parser.add_argument("--decoding", help="greedy or sampling")
-    parser.add_argument("--extraction", choices=POLICIES,
+    parser.add_argument("--extraction", choices=EXTRACTIONS,
                         help="how code is taken from a completion (default: seed for HumanEval, else lcb)")
 
 

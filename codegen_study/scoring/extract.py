@@ -14,17 +14,15 @@ profile names the policy it uses and the runs table records it.
   are fewer than two fence lines.
 
 Covers: text -> code. Does not cover: running or judging the code (see `grading`), or
-HumanEval's body-continuation handling (a grading concern: `grading` decides whether the
+HumanEval's body-continuation handling (a grading concern: `harnesses` decides whether the
 extracted code is a whole function or a continuation of the prompt).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-Policy = Literal["seed", "lcb"]
-POLICIES: tuple[str, ...] = ("seed", "lcb")
+from codegen_study.core.vocabulary import EXTRACTIONS, Extraction
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
@@ -76,7 +74,7 @@ def extract_lcb(text: str) -> str:
     return "\n".join(lines[fences[-2] + 1 : fences[-1]])
 
 
-def extract_code(text: str, policy: Policy = "seed") -> str:
+def extract_code(text: str, policy: Extraction = "seed") -> str:
     """The program inside `text` under `policy` ("seed" or "lcb"); "" means no code."""
     if text is None:
         return ""
@@ -84,4 +82,4 @@ def extract_code(text: str, policy: Policy = "seed") -> str:
         return extract_seed(text)
     if policy == "lcb":
         return extract_lcb(text)
-    raise ValueError(f"unknown extraction policy {policy!r} (choose from {', '.join(POLICIES)})")
+    raise ValueError(f"unknown extraction policy {policy!r} (choose from {', '.join(EXTRACTIONS)})")

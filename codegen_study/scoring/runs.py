@@ -24,15 +24,9 @@ from typing import Any
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.progress import Progress
-from codegen_study.scoring.grading import (
-    MAX_CODE_CHARS,
-    GraderProfile,
-    Sample,
-    SampleVerdict,
-    VerdictCache,
-    get_profile,
-    grade,
-)
+from codegen_study.scoring.grading import VerdictCache, grade
+from codegen_study.scoring.profiles import GraderProfile, get_profile
+from codegen_study.scoring.verdicts import MAX_CODE_CHARS, Sample, SampleVerdict
 from codegen_study.store import PROBLEMS, RUNS, SAMPLES, TESTS, Store, make_run_id
 from codegen_study.tasks.problems import Problem
 

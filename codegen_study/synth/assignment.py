@@ -11,7 +11,7 @@ size (5,000 rows) cross them (`ARMS`):
 * ``diverse-narrow``: 5,000 x 1 from the narrow families only.
 
 In the synthetic world a task is a family, so a seed splits the registered families into groups
-named by which arms train on them (`GROUPS`):
+named by which arms train on them (`core.vocabulary.HELDOUT_GROUPS`):
 
 * ``narrow``: about a fifth of the training families, chosen from the seed -- every arm trains
   on them;
@@ -52,10 +52,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import islice
 
+from codegen_study.core.vocabulary import HELDOUT_GROUPS
 from codegen_study.synth.family import Family, families
 from codegen_study.synth.world import draw_keys, fenced_output, instantiate
 
-GROUPS = ("narrow", "wide_only", "unseen")
 #: arm -> (shape, coverage); shape names the stream an arm draws from and its size (`SHAPES`)
 ARMS = {"deep-narrow": ("deep", "narrow"), "deep-wide": ("deep", "wide"),
         "diverse-wide": ("diverse", "wide"), "diverse-narrow": ("diverse", "narrow")}
@@ -90,13 +90,13 @@ class Assignment:
         return self.narrow if ARMS[arm][1] == "narrow" else self.wide
 
     def group_of(self, family: str) -> str:
-        for group in (*GROUPS, "shots"):
+        for group in (*HELDOUT_GROUPS, "shots"):
             if family in getattr(self, group):
                 return group
         raise KeyError(f"family {family!r} is in no group of this assignment")
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {g: list(getattr(self, g)) for g in (*GROUPS, "shots")}
+        return {g: list(getattr(self, g)) for g in (*HELDOUT_GROUPS, "shots")}
 
 
 _CACHE: dict[tuple, Assignment] = {}

@@ -43,9 +43,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from codegen_study.core.vocabulary import HELDOUT_GROUPS
 from codegen_study.synth.assignment import (
     ARMS,
-    GROUPS,
     RESERVE_POOL,
     SHAPES,
     Assignment,
@@ -325,7 +325,7 @@ def build_heldout(seed: int, per_group: int | None = None, verifier=None, fams: 
     train = {f.name: f for f in training_families(fams)}
     pool = reserved_keys(list(train.values()), seed)
     wanted = []
-    for group in GROUPS[:2]:
+    for group in HELDOUT_GROUPS[:2]:
         counts = spread(per_group, getattr(assignment, group), seed, group)
         if max(counts.values(), default=0) > RESERVE_POOL:
             raise ValueError(f"{per_group} held-out problems over {len(counts)} {group!r} families need more than "

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import iter_jsonl
-from codegen_study.synth.assignment import GROUPS, estimate_tokens
+from codegen_study.core.vocabulary import HELDOUT_GROUPS
+from codegen_study.synth.assignment import estimate_tokens
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _DIGITS = re.compile(r"\d+")
@@ -198,7 +199,7 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
         group_of = {f: g for g, fams in assignment.items() for f in fams}
         rows = [{**r, "group": group_of.get(r.get("family", ""), "")} for r in rows]
     if any(r.get("group") for r in rows):
-        for g in GROUPS:
+        for g in HELDOUT_GROUPS:
             m[f"problems_{g}"] = len({r["problem_id"] for r in rows if r.get("group") == g})
             m[f"families_{g}"] = len({r["family"] for r in rows if r.get("group") == g})
     if is_benchmark:
@@ -234,7 +235,7 @@ def corpus_metrics(path: str | Path, tokenize: Callable[[str], int] | None = Non
                 m[k] = float(meta[k])
         m["verified"] = float(bool(meta.get("verified")))
     out: dict[str, float | str] = {k: float(v) for k, v in m.items()}
-    named = (*GROUPS, "shots")
+    named = (*HELDOUT_GROUPS, "shots")
     for g in named:
         if g in assignment:
             out[f"assignment_families_{g}"] = float(len(assignment[g]))

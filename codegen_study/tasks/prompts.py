@@ -2,7 +2,7 @@
 
 Why one module: a prompt that differs from the training conversation by a single sentence can
 erase most of what an adapter learned, and nothing downstream would show why. So training
-examples (`datasets.encode_example`) and evaluation prompts (`generate`) both call `encode`
+examples (`training_data.encode_example`) and evaluation prompts (`generate`) both call `encode`
 here: same system prompt, same user message, same chat template, same generation prompt, same
 tokenization. Under the `train` style the evaluation prompt ids are, by construction, the prompt
 part of a training example for the same statement (tests/tasks/test_prompts.py checks it).
@@ -13,8 +13,11 @@ Prompt styles (a recorded dimension of every evaluation, the `prompt` column of 
   (for problems with starter code, the starter code follows in a fenced block; HumanEval's user
   message is its function prompt in a fenced block).
 * `lcb` -- LiveCodeBench's own code-generation wording: the statement, then the instruction to
-  read stdin and write stdout in one ```python block (`STDIN_INSTRUCTION`), or to complete the
-  starter code, or, for HumanEval, to complete the function.
+  read stdin and write stdout in one ```python block, or to complete the starter code, or, for
+  HumanEval, to complete the function.
+
+Each benchmark kind words its own user message, instructions included (`livecodebench`,
+`humaneval`); this module asks the problem's kind for it.
 
 Prompt formats (a property of how a model was trained, `[data] prompt_format`):
 
@@ -27,9 +30,13 @@ Prompt formats (a property of how a model was trained, `[data] prompt_format`):
 
 Shots (the one-shot format control): `shots` are (user message, answer) pairs shown before the
 real question -- earlier user/assistant turns of the same conversation (chat) or earlier
-"user message + separator + answer" blocks, each followed by a blank line (seed). `prompt_ids`
-takes (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and gives
-each statement the question's prompt style. Without shots every prompt is what it was without them.
+"user message + separator + answer" blocks, each followed by a blank line (seed). A `Prompt`
+holds (statement, answer) pairs, as `load_shots` reads them from a corpus-format file, and
+`prompt_ids` gives each statement the question's prompt style. Without shots every prompt is what
+it was without them.
+
+An evaluation prompt travels as one frozen `Prompt` (style, format, system prompt, shots) from the
+configs that set it to `prompt_ids`.
 
 Covers: user messages, conversations, prompt and answer token ids, stop tokens, solved examples.
 Does not cover generation (`engine`) or grading.
@@ -38,53 +45,25 @@ Does not cover generation (`engine`) or grading.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from codegen_study.core.vocabulary import PROMPT_FORMATS
+from codegen_study.tasks.benchmark_kind import check_style
+from codegen_study.tasks.livecodebench import statement_message
+from codegen_study.tasks.sources import kind_of
 
 if TYPE_CHECKING:
     from codegen_study.tasks.problems import Problem
 
 SYSTEM_PROMPT = "You are an expert Python programmer. Please read the problem carefully before writing any Python code."
 SEED_SEPARATOR = "\n# Solution:\n"
-PROMPT_STYLES = ("train", "lcb")
-PROMPT_FORMATS = ("chat", "seed")
-
-STDIN_INSTRUCTION = (
-    "Read the inputs from standard input, solve the problem and write the answer to standard "
-    "output (do not just test on the sample inputs). Write a complete Python program and enclose "
-    "it in a single ```python code block."
-)
-STARTER_INSTRUCTION = (
-    "Use the following starter code to write the solution and enclose your code in a single "
-    "```python code block."
-)
-HUMANEVAL_INSTRUCTION = (
-    "Complete the following Python function. Write the whole function, including its signature, "
-    "in a single ```python code block."
-)
-
-
-def _fenced(code: str) -> str:
-    return f"```python\n{code.rstrip()}\n```"
 
 
 def user_message(problem: Problem, style: str = "train") -> str:
-    """The user turn for `problem` under prompt style `style` (see the module docstring)."""
-    return statement_message(problem.statement, style, starter_code=problem.starter_code,
-                             humaneval=problem.kind == "humaneval")
-
-
-def statement_message(statement: str, style: str = "train", *, starter_code: str = "", humaneval: bool = False) -> str:
-    """The user turn for a statement: what training rows (style `train`) and benchmarks share."""
-    if style not in PROMPT_STYLES:
-        raise ValueError(f"unknown prompt style {style!r} (one of {', '.join(PROMPT_STYLES)})")
-    if humaneval:
-        fenced = _fenced(statement)
-        return fenced if style == "train" else f"{HUMANEVAL_INSTRUCTION}\n\n{fenced}"
-    statement = statement.rstrip()
-    if starter_code.strip():
-        return "\n\n".join([statement] + ([STARTER_INSTRUCTION] if style == "lcb" else []) + [_fenced(starter_code)])
-    return statement if style == "train" else f"{statement}\n\n{STDIN_INSTRUCTION}"
+    """The user turn for `problem` under prompt style `style`: its benchmark kind words it."""
+    return kind_of(problem).user_message(problem, style)
 
 
 Shots = Sequence[tuple[str, str]]
@@ -121,11 +100,11 @@ def _ids(tokenizer, text: str) -> list[int]:
 def prompt_text(tokenizer, user: str, *, system: str = SYSTEM_PROMPT, prompt_format: str = "chat",
                 shots: Shots = ()) -> str:
     """The full prompt string for user message `user` (after `shots`), ending where the model's answer starts."""
+    if prompt_format not in PROMPT_FORMATS:
+        raise ValueError(f"unknown prompt_format {prompt_format!r} ({' or '.join(PROMPT_FORMATS)})")
     if prompt_format == "seed":
         solved = "".join(f"{shot_user}{SEED_SEPARATOR}{shot_answer}\n\n" for shot_user, shot_answer in shots)
         return f"{system}\n\n{solved}{user}{SEED_SEPARATOR}"
-    if prompt_format != "chat":
-        raise ValueError(f"unknown prompt_format {prompt_format!r} (chat or seed)")
     return tokenizer.apply_chat_template(chat_messages(user, system=system, shots=shots), add_generation_prompt=True,
                                          tokenize=False)
 
@@ -153,12 +132,50 @@ def encode(tokenizer, user: str, target: str | None = None, *, system: str = SYS
     return prompt_ids, answer
 
 
-def prompt_ids(tokenizer, problem: Problem, *, style: str = "train", system: str = SYSTEM_PROMPT,
-               prompt_format: str = "chat", shots: Shots = ()) -> list[int]:
-    """Evaluation prompt ids for `problem`: `encode` without an answer. `shots` are (statement,
-    answer) pairs; each statement becomes a user message in the question's style."""
-    solved = [(statement_message(statement, style), answer) for statement, answer in shots]
-    return encode(tokenizer, user_message(problem, style), system=system, prompt_format=prompt_format,
+@dataclass(frozen=True)
+class Prompt:
+    """Everything an evaluation prompt holds besides the problem: its style, format, system prompt
+    and shots ((statement, answer) pairs; each statement is worded in the prompt's style).
+
+    Why one value: these come from three places (the style from `[eval] prompts`, the format and
+    system prompt from the `[data]` table the model was trained with, the shots from a control's
+    file) and pass through several calls before the prompt is built; passed whole, none of them can
+    be dropped or defaulted on the way. Checked when made, so a bad `[data]` value stops a run
+    before the model loads."""
+
+    style: str = "train"
+    format: str = "chat"
+    system: str = SYSTEM_PROMPT
+    shots: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        check_style(self.style)
+        if self.format not in PROMPT_FORMATS:
+            raise ValueError(f"unknown prompt_format {self.format!r} ({' or '.join(PROMPT_FORMATS)})")
+        if not isinstance(self.system, str):
+            raise ValueError(f"system_prompt must be a string, got {self.system!r}")
+        shots = tuple(tuple(shot) for shot in self.shots)
+        if not all(len(shot) == 2 and all(isinstance(part, str) for part in shot) for shot in shots):
+            raise ValueError("shots must be (statement, answer) pairs of strings")
+        object.__setattr__(self, "shots", shots)  # a list given is kept as a tuple: the value stays frozen
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], where: str = "[data]") -> Prompt:
+        """The format and system prompt a model was trained with, from a config's `[data]` table
+        (`prompt_format`, `system_prompt`; the defaults where absent)."""
+        from codegen_study.core.errors import UserError
+
+        try:
+            return cls(format=data.get("prompt_format", "chat"), system=data.get("system_prompt", SYSTEM_PROMPT))
+        except ValueError as exc:
+            raise UserError(f"{where}: {exc}") from None
+
+
+def prompt_ids(tokenizer, problem: Problem, prompt: Prompt = Prompt()) -> list[int]:
+    """Evaluation prompt ids for `problem` under `prompt`: `encode` without an answer, each shot's
+    statement worded in the prompt's style."""
+    solved = [(statement_message(statement, prompt.style), answer) for statement, answer in prompt.shots]
+    return encode(tokenizer, user_message(problem, prompt.style), system=prompt.system, prompt_format=prompt.format,
                   shots=solved)[0]
 
 

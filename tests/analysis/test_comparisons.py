@@ -8,8 +8,10 @@ import random
 import pytest
 
 from codegen_study.sandbox import Outcome
-from codegen_study.scoring.grading import Sample, VerdictCache, get_profile, grade, judge_safely
+from codegen_study.scoring.grading import VerdictCache, grade
 from codegen_study.scoring.harnesses import PlannedTest, compare_lcb, compare_seed, json_equal, judge
+from codegen_study.scoring.profiles import get_profile
+from codegen_study.scoring.verdicts import Sample, judge_safely
 from codegen_study.tasks.problems import Problem
 from codegen_study.tasks.problems import TestCase as Case
 
@@ -75,16 +77,16 @@ def test_judge_is_total_in_every_mode(mode):
 
 def test_a_failure_while_judging_is_that_samples_grader_error(monkeypatch):
     """A bug of the judge on one output: that sample says why, the others are graded."""
-    import codegen_study.scoring.grading as grading
+    import codegen_study.scoring.verdicts as verdicts
 
-    real = grading.judge
+    real = verdicts.judge
 
     def fragile(planned, outcome):
         if "boom" in outcome.stdout:
             raise ArithmeticError("cannot compare this")
         return real(planned, outcome)
 
-    monkeypatch.setattr(grading, "judge", fragile)
+    monkeypatch.setattr(verdicts, "judge", fragile)
     p = Problem(id="p", title="p", statement="", platform="atcoder", date="", difficulty="easy",
                 tests=(Case("1\n", "1\n", True),))
     samples = [Sample("p", 0, code="print('boom')"), Sample("p", 1, code="print(input())")]

@@ -24,7 +24,7 @@ from codegen_study.evaluation.generate import (  # noqa: E402
     plan_targets,
 )
 from codegen_study.store import Store  # noqa: E402
-from codegen_study.tasks.problems import load_lcb  # noqa: E402
+from codegen_study.tasks.livecodebench import load_lcb  # noqa: E402
 from codegen_study.training.checkpoints import discover_checkpoints  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -493,3 +493,22 @@ def test_pass_rates_go_to_tensorboard_per_model_and_step(tmp_path):
     events = EventAccumulator(str(tmp_path / "tensorboard" / "deep-s1"))
     events.Reload()
     assert [(e.step, e.value) for e in events.Scalars("lcb41/train/greedy/lcb-lcb/pass@1")] == [(100, 0.5), (200, 1.0)]
+
+
+def test_the_prompt_travels_whole_from_the_config_to_every_request(tiny, tmp_path):
+    """The `[data]` table's format and system prompt reach the recorded prompts and the requests;
+    each style comes from `[eval] prompts`."""
+    from codegen_study.models import ModelConfig
+    from codegen_study.tasks.prompts import SEED_SEPARATOR, Prompt
+
+    prompt = Prompt.from_data({"prompt_format": "seed", "system_prompt": "Answer in Python."})
+    cfg = EvalConfig(max_new_tokens=2, batch_size=4, sample_checkpoints=())
+    mcfg = ModelConfig(name_or_path=str(tiny["root"] / "model"), precision="fp32")
+    targets = plan_targets(cfg, None, name=None)
+    store = Store(tmp_path)
+    generate_all(cfg, mcfg, targets, {"tiny": load_lcb(TINY_LCB)[:1]}, store, device="cpu", prompt=prompt,
+                 log=lambda *_: None)
+    recorded = {r["prompt"]: r["text"] for r in store.iter_rows("prompts")}
+    assert set(recorded) == set(cfg.prompts)
+    assert all(text.startswith("Answer in Python.\n\n") and text.endswith(SEED_SEPARATOR) for text in recorded.values())
+    assert {(r["prompt"], r["decoding"]) for r in completions(tmp_path)} == {(p, "greedy") for p in cfg.prompts}

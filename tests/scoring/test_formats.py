@@ -108,7 +108,7 @@ def test_mixed_file_fails_before_anything_runs(tmp_path):
 
 
 def test_rendered_files_read_back():
-    from codegen_study.tasks.problems import load_humaneval
+    from codegen_study.tasks.humaneval import load_humaneval
 
     he = {p.id: p for p in load_humaneval()[:1]}
     whole = "def has_close_elements(numbers, threshold):\n    return False"

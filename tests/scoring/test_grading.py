@@ -9,9 +9,13 @@ import pytest
 from conftest import FIXTURES
 
 from codegen_study.core.errors import UserError
-from codegen_study.scoring.grading import KEEP_CHARS, PRELOAD, Sample, VerdictCache, get_profile, grade
+from codegen_study.scoring.grading import PRELOAD, VerdictCache, grade
 from codegen_study.scoring.harnesses import compare_lcb, compare_seed, lcb_stdin_program
-from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb
+from codegen_study.scoring.profiles import get_profile
+from codegen_study.scoring.verdicts import KEEP_CHARS, Sample
+from codegen_study.tasks.humaneval import load_humaneval
+from codegen_study.tasks.livecodebench import load_lcb
+from codegen_study.tasks.problems import Problem
 from codegen_study.tasks.problems import TestCase as Case
 
 F = "```"
@@ -401,7 +405,7 @@ def test_humaneval_main_block_reading_stdin_does_not_fail_a_correct_solution(san
 
 # -- sizes checked before anything expands ------------------------------------------------------
 def test_oversized_code_is_code_limit_and_never_parsed(sandbox):
-    from codegen_study.scoring.grading import MAX_CODE_CHARS
+    from codegen_study.scoring.verdicts import MAX_CODE_CHARS
 
     p = stdin_problem(("1\n", "1\n", True))
     code = "print(input())\n" + "x = 1\n" * (MAX_CODE_CHARS // 6 + 1)

@@ -11,10 +11,10 @@ import time
 import pytest
 from conftest import ROOT
 
-from codegen_study.scoring.grading import Sample
 from codegen_study.scoring.runs import score_into_store
+from codegen_study.scoring.verdicts import Sample
 from codegen_study.store import Store
-from codegen_study.tasks.problems import load_lcb
+from codegen_study.tasks.livecodebench import load_lcb
 
 EXAMPLE_B = ROOT / "data" / "examples" / "benchmark.jsonl"
 EXAMPLE_S = ROOT / "data" / "examples" / "samples.jsonl"

@@ -18,11 +18,11 @@ from conftest import ROOT
 
 from codegen_study.cli import main
 from codegen_study.core.errors import UserError
+from codegen_study.core.vocabulary import HELDOUT_GROUPS
 from codegen_study.synth import contamination
 from codegen_study.synth.assignment import (
     ARMS,
     BALANCE_TOLERANCE,
-    GROUPS,
     RESERVE_POOL,
     SHAPES,
     VALID_POOL,
@@ -122,12 +122,12 @@ def test_assignment_is_deterministic_per_seed_and_differs_across_seeds():
 @pytest.mark.parametrize("seed", [0, 4])
 def test_assignment_groups_are_disjoint_and_cover_the_families(seed):
     a = assign_families(seed)
-    groups = [set(getattr(a, g)) for g in (*GROUPS, "shots")]
+    groups = [set(getattr(a, g)) for g in (*HELDOUT_GROUPS, "shots")]
     assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(FAMS)
     assert set(a.unseen) | set(a.shots) == {f.name for f in heldout_families(FAMS)} and len(a.shots) == 1
     n_train = len(training_families(FAMS))
     assert len(a.narrow) == round(n_train / 5) and set(a.wide) == {f.name for f in training_families(FAMS)}
-    assert all(a.group_of(n) == g for g in GROUPS for n in getattr(a, g))
+    assert all(a.group_of(n) == g for g in HELDOUT_GROUPS for n in getattr(a, g))
     assert {arm: a.families_of(arm) for arm in ARMS} == {"deep-narrow": a.narrow, "deep-wide": a.wide,
                                                            "diverse-wide": a.wide, "diverse-narrow": a.narrow}
 
@@ -274,7 +274,7 @@ def test_heldout_groups_are_labelled_and_follow_the_assignment():
     rows, rep = build_heldout(0, per_group=15)
     meta = [json.loads(r["metadata"]) for r in rows]
     assert rep.assignment == assignment.as_dict()
-    for group in GROUPS:
+    for group in HELDOUT_GROUPS:
         mine = [m for m in meta if m["group"] == group]
         assert len(mine) == 15, group
         assert {m["family"] for m in mine} <= set(getattr(assignment, group))
@@ -285,11 +285,11 @@ def test_heldout_groups_are_labelled_and_follow_the_assignment():
 
 
 def test_heldout_rows_load_as_lcb_problems():
-    from codegen_study.tasks.problems import problem_from_lcb_row
+    from codegen_study.tasks.livecodebench import problem_from_lcb_row
 
     rows, _ = build_heldout(0, per_group=7)
     groups = {json.loads(r["metadata"])["group"] for r in rows}
-    assert groups == set(GROUPS)
+    assert groups == set(HELDOUT_GROUPS)
     for row in rows[:20]:
         prob = problem_from_lcb_row(row)
         assert prob.platform == "synthetic" and len(prob.public_tests) == 3 and len(prob.tests) > 5
@@ -410,7 +410,7 @@ def test_fixture_rows_follow_the_schemas():
     assert deep and all({"id", "problem_id", "input", "solution", "output", "split"} <= set(r) for r in deep)
     held = [json.loads(x) for x in (FIXTURES / "synth_heldout.jsonl").read_text().splitlines()]
     assert held and all(r["platform"] == "synthetic" and json.loads(r["public_test_cases"]) for r in held)
-    assert {json.loads(r["metadata"])["group"] for r in held} == set(GROUPS)
+    assert {json.loads(r["metadata"])["group"] for r in held} == set(HELDOUT_GROUPS)
 
 
 @pytest.mark.slow

@@ -13,13 +13,9 @@ from conftest import FIXTURES, ROOT
 
 from codegen_study.core.errors import UserError
 from codegen_study.tasks.encoded_tests import decode_test_cases, safe_unpickle
-from codegen_study.tasks.problems import (
-    lcb_version_files,
-    load_benchmark,
-    load_humaneval,
-    load_lcb,
-    read_ids_file,
-)
+from codegen_study.tasks.humaneval import load_humaneval
+from codegen_study.tasks.livecodebench import lcb_version_files, load_lcb, read_ids_file
+from codegen_study.tasks.sources import load_benchmark
 
 MINI = FIXTURES / "lcb_mini.jsonl"
 

@@ -13,11 +13,13 @@ pytest.importorskip("transformers")
 from tiny_lm import make_tokenizer  # noqa: E402
 
 from codegen_study.core.errors import UserError  # noqa: E402
-from codegen_study.tasks.problems import Problem, load_humaneval, load_lcb  # noqa: E402
+from codegen_study.tasks.humaneval import load_humaneval  # noqa: E402
+from codegen_study.tasks.livecodebench import STDIN_INSTRUCTION, load_lcb  # noqa: E402
+from codegen_study.tasks.problems import Problem  # noqa: E402
 from codegen_study.tasks.prompts import (  # noqa: E402
     SEED_SEPARATOR,
-    STDIN_INSTRUCTION,
     SYSTEM_PROMPT,
+    Prompt,
     encode,
     load_shots,
     prompt_ids,
@@ -55,7 +57,7 @@ def test_train_style_evaluation_prompt_is_the_prompt_part_of_the_training_exampl
     cfg = DataConfig(path="x.jsonl", max_length=100_000, prompt_format=prompt_format)
     for row in corpus_rows():
         example = encode_example(tok, row, cfg)
-        ids = prompt_ids(tok, as_problem(row), style="train", prompt_format=prompt_format)
+        ids = prompt_ids(tok, as_problem(row), Prompt(style="train", format=prompt_format))
         if prompt_format == "chat":
             assert ids == prompt_part(example)
         else:  # seed format trains on every token: the prompt is the example's prefix
@@ -70,7 +72,7 @@ def test_the_lcb_style_adds_only_the_instruction(tok):
                      f"{problem.statement.rstrip()}<|im_end|>\n<|im_start|>assistant\n")
     assert lcb == train.replace(f"{problem.statement.rstrip()}<|im_end|>",
                                 f"{problem.statement.rstrip()}\n\n{STDIN_INSTRUCTION}<|im_end|>")
-    assert prompt_ids(tok, problem, style="lcb") != prompt_ids(tok, problem, style="train")
+    assert prompt_ids(tok, problem, Prompt(style="lcb")) != prompt_ids(tok, problem, Prompt(style="train"))
 
 
 def test_seed_format_is_the_plain_text_recipe(tok):
@@ -102,8 +104,8 @@ SHOT = ("Print the sum of A and B.\n\nInput\n\nA B", "Add them.\n\n```python\na,
 def test_a_shot_comes_before_the_question_and_the_prompt_still_ends_with_the_generation_prompt(
         tok, prompt_format, style):
     problem = as_problem(corpus_rows()[0])
-    plain = prompt_ids(tok, problem, style=style, prompt_format=prompt_format)
-    ids = prompt_ids(tok, problem, style=style, prompt_format=prompt_format, shots=[SHOT])
+    plain = prompt_ids(tok, problem, Prompt(style=style, format=prompt_format))
+    ids = prompt_ids(tok, problem, Prompt(style=style, format=prompt_format, shots=[SHOT]))
     text = tok.decode(ids)
     shot_user = statement_message(SHOT[0], style)
     at_statement, at_answer = text.index(shot_user), text.index(SHOT[1])
@@ -149,3 +151,19 @@ def test_eval_config_takes_a_shots_file():
     assert EvalConfig().shots is None and EvalConfig(shots="corpora/shots.jsonl").shots == "corpora/shots.jsonl"
     with pytest.raises(ValueError, match="shots"):
         EvalConfig(shots="")
+
+
+def test_a_prompt_is_one_frozen_checked_value():
+    import dataclasses
+
+    prompt = Prompt(style="lcb", shots=[list(SHOT)])
+    assert prompt.shots == (SHOT,) and prompt.format == "chat" and prompt.system == SYSTEM_PROMPT
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prompt.style = "train"
+    for bad in (dict(style="chatty"), dict(format="plain"), dict(system=None), dict(shots=[("only a statement",)])):
+        with pytest.raises(ValueError):
+            Prompt(**bad)
+    assert Prompt.from_data({}) == Prompt()
+    assert Prompt.from_data({"prompt_format": "seed", "system_prompt": "S"}) == Prompt(format="seed", system="S")
+    with pytest.raises(UserError, match=r"run.toml\[data\]: unknown prompt_format 'plain'"):
+        Prompt.from_data({"prompt_format": "plain"}, "run.toml[data]")
