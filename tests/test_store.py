@@ -167,6 +167,7 @@ def test_every_row_builder_writes_its_tables_columns_in_order(tmp_path):
     from codegen_study.scoring.verdicts import SampleVerdict, TestVerdict
     from codegen_study.store import TABLES
     from codegen_study.tasks.problems import Problem, TestCase
+    from codegen_study.tasks.prompts import Prompt
 
     problem = Problem(id="q1", title="Sum", statement="Print the sum.", platform="atcoder", date="2024-08-01",
                       difficulty="easy", tests=(TestCase("1 2\n", "3\n"), TestCase("2 2\n", "4\n", public=False)),
@@ -178,8 +179,8 @@ def test_every_row_builder_writes_its_tables_columns_in_order(tmp_path):
                             (TestVerdict(0, True, "passed", 0.05), TestVerdict(1, False, "wrong_answer", 0.05,
                                                                              "2 2\n", "4\n", "3\n", "")))
     store = Store(tmp_path)
-    record_prompts(store, _CharTokenizer(), {"heldout": [problem]}, ("train", "lcb"), system="S",
-                   prompt_format="seed")
+    record_prompts(store, _CharTokenizer(), {"heldout": [problem]}, ("train", "lcb"),
+                   Prompt(style="train", format="seed", system="S"))
     runs.store_rows(store, "r1", [runs.sample_row(verdict)])
     built = {
         "completions": [completion_row(request, "print(3)", 1, target)],
