@@ -76,7 +76,6 @@ class EvalConfig:
     # checkpoints that are not sampled get only these benchmarks / prompt styles (None: all)
     intermediate_benchmarks: tuple[str, ...] | None = None
     intermediate_prompts: tuple[str, ...] | None = None
-    shots: str | None = None  # solved examples (JSONL: input, output) shown before each question
     seed: int = 0
     graders: dict[str, Any] = field(default_factory=dict)
     workers: int | None = None  # sandbox processes for scoring (None: two per CPU)

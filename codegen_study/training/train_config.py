@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from codegen_study.core.config import load_section, read_toml
+from codegen_study.core.vocabulary import TRACKERS, TrackerName
 from codegen_study.models import ModelConfig
 from codegen_study.training.training_data import DataConfig
 
@@ -57,11 +58,11 @@ class TrainConfig:
     cpu_fp32: bool | None = None
     cpu_valid_rows: int = 16  # on a CPU the validation loss covers the first N valid rows (0: all); see `cpu`
     seed: int | None = None  # None: [run] seed
-    report_to: Literal["none", "tensorboard", "trackio"] = "none"  # experiment tracker (see `tracking`)
+    report_to: TrackerName = "none"  # experiment tracker (see `tracking`)
 
     def __post_init__(self) -> None:
-        if self.report_to not in ("none", "tensorboard", "trackio"):
-            raise ValueError(f"report_to must be none, tensorboard or trackio, got {self.report_to!r}")
+        if self.report_to not in TRACKERS:
+            raise ValueError(f"report_to must be one of {', '.join(TRACKERS)}, got {self.report_to!r}")
         for name in ("micro_batch_size", "grad_accumulation", "eval_every", "save_every", "logging_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import iter_jsonl
+from codegen_study.core.vocabulary import PromptFormat
 from codegen_study.tasks.prompts import SYSTEM_PROMPT, encode, statement_message
 
 VALID_NAMES = ("valid", "validation", "val", "dev")
@@ -55,7 +56,7 @@ class DataConfig:
     output_field: str = "output"
     split_field: str = "split"
     target: Literal["output", "solution"] = "output"
-    prompt_format: Literal["chat", "seed"] = "chat"
+    prompt_format: PromptFormat = "chat"
     system_prompt: str = SYSTEM_PROMPT
     max_length: int = 512
     split: Literal["column", "group"] = "column"
