@@ -18,7 +18,7 @@ from codegen_study.core.errors import UserError
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("codegen_study.scoring.cli", "grade samples of code against a benchmark in the sandbox"),
-    "synth": ("codegen_study.synth.cli", "generate the offline corpora (four arms: shape x coverage) and held-out benchmark"),
+    "synth": ("codegen_study.synth.cli", "generate the offline corpora (four arms) and held-out benchmark"),
     "train": ("codegen_study.training.cli", "train LoRA adapters from TOML configs (several: one cohort)"),
     "evaluate": ("codegen_study.evaluation.cli", "generate completions for base + checkpoints and score them"),
     "runs": ("codegen_study.store", "list the runs stored under data/runs (or another folder)"),
