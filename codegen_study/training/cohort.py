@@ -17,6 +17,10 @@ Rows are padding-free: each accumulation window's examples are packed into rows 
 `max_length` tokens with restarting position ids (`[data] packing = true`), otherwise one example
 per row; either way the effective batch stays `micro_batch_size x grad_accumulation` examples.
 Only supervised positions reach the output layer, so logits are never built for prompt tokens.
+Each step draws every run's window whole and cuts it into that run's micro-batches; a step that
+runs out of GPU memory is done again with every run's micro-batch halved and its accumulation
+doubled (same window, same examples in the same order, same loss), down to one row, and each run's
+config.toml and training.json record the split it used (`memory_fit`).
 
 Each run's folder is what `train` writes, through the same `run_folder` (config.toml, env.json,
 losses.jsonl, training.json, checkpoint-step-N/ with a PEFT adapter that `models.attach_adapter`
@@ -29,9 +33,11 @@ Several GPUs: under `torchrun --nproc-per-node N` (or `accelerate launch`) rank 
 r, r+N, ... of the list (configs in order, seeds within each) as its own cohort on cuda:LOCAL_RANK;
 the ranks exchange nothing, and each run's folder is what one process would have written.
 
-Covers bf16/fp16/fp32 bases, eager PyTorch, one device per process. Not covered: int8 bases,
-gradient checkpointing, `compile` and `liger` (the single-run `train` loop has them), one run spread
-over several GPUs (that is `train` with one config under torchrun: DDP).
+Covers bf16/fp16/fp32 bases, eager PyTorch, one device per process, a micro-batch split that fits
+the GPU's memory (found by running out of it, a step at a time). Not covered: int8 bases, gradient
+checkpointing, `compile` and `liger` (the single-run `train` loop has them), one run spread over
+several GPUs (that is `train` with one config under torchrun: DDP), a validation pass that does not
+fit (its batches have a size of their own).
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from codegen_study.training.cohort_batch import (
     rows_of,
     to_device,
 )
+from codegen_study.training.memory_fit import fitting, micro_batches
 from codegen_study.training.run_folder import RunFolder, fall_back_on_cpu
 from codegen_study.training.train_config import load_configs
 from codegen_study.training.train_state import TrainState
@@ -70,6 +77,8 @@ class Member(RunFolder):
     slot in the shared LoRA layers, its validation examples and its device-side logging window."""
 
     index: int = 0  # its LoRA pair in every cohort layer
+    config_path: str = ""  # the config it came from (named when the cohort cannot fit)
+    header: str = ""  # its config.toml's header, to rewrite it with the split it ran (`memory_fit`)
     valid_ex: list[dict] = field(default_factory=list)
     shared_ex: list[dict] = field(default_factory=list)  # [data] shared_valid examples: recorded, never judged
     params: list = field(default_factory=list)
@@ -91,7 +100,7 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
             run = dataclasses.replace(base["run"], seed=seed, output_dir=f"{base['run'].output_dir}-s{seed}")
             cfgs = {**base, "run": run, "train": dataclasses.replace(base["train"], seed=seed)}
             members.append(Member(cfgs, Path(run.output_dir), model_label(run.name, seed), seed, cohort=True,
-                                  index=len(members)))
+                                  index=len(members), config_path=str(path)))
     first = members[0].configs["model"]
     for m in members[1:]:
         if m.configs["model"] != first:
@@ -163,6 +172,7 @@ def prepare_member(m: Member, tok, layers, device: str, header: str, log, prepar
     state of member m; a member found complete trains no further and keeps its record."""
     import torch
 
+    m.header = header
     m.create(dump_toml(m.configs, header=header), device)
     load_examples(m, tok, {} if prepared is None else prepared, log)
     m.schedule()
@@ -212,13 +222,37 @@ def load_member(path: Path, m: Member, layers: dict[str, Any], device: str) -> T
 
 # -- the loop ---------------------------------------------------------------------------------------
 def step_members(model, members: list[Member], routing: Routing, pad_id: int, device: str) -> int:
-    """One optimizer step for every active member; returns the number of examples trained."""
+    """One optimizer step for every active member; returns the number of examples trained. A step
+    that runs out of memory is done again in smaller micro-batches (`memory_fit.fitting`)."""
     import torch
 
     active = [m for m in members if m.active]
+    window_loss, examples = fitting(lambda: accumulate(model, members, active, routing, pad_id, device), active,
+                                    device, members[0].log)
+    for m in active:
+        lr = m.set_learning_rate()
+        if m.tcfg.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(m.params, m.tcfg.max_grad_norm)
+        m.optimizer.step()
+        m.optimizer.zero_grad(set_to_none=True)
+        m.state.step += 1
+        m.loss_sum = m.loss_sum + window_loss[m.index]
+        m.loss_count += 1
+        m.state.lr = lr
+    for m in members:  # members that sat this step out must not keep zero gradients
+        m.optimizer.zero_grad(set_to_none=True)
+    return examples
+
+
+def accumulate(model, members: list[Member], active: list[Member], routing: Routing, pad_id: int, device: str):
+    """Forward and backward over the next window of every active member, each cut into micro-batches
+    of its current `micro_batch_size` (`memory_fit.micro_batches`); returns (window loss per member,
+    examples)."""
+    import torch
+
     windows, examples = {}, 0
     for m in active:
-        window = m.draw_window()
+        window = micro_batches(m.draw_window(), m.tcfg.micro_batch_size)
         windows[m.index] = [rows_of([m.train_ex[i] for i in mb], m.dcfg) for mb in window]
         examples += sum(len(mb) for mb in window)
     n = len(members)
@@ -237,19 +271,7 @@ def step_members(model, members: list[Member], routing: Routing, pad_id: int, de
         loss = sums / counts.clamp(min=1)
         loss.sum().backward()
         window_loss += loss.detach()
-    for m in active:
-        lr = m.set_learning_rate()
-        if m.tcfg.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(m.params, m.tcfg.max_grad_norm)
-        m.optimizer.step()
-        m.optimizer.zero_grad(set_to_none=True)
-        m.state.step += 1
-        m.loss_sum = m.loss_sum + window_loss[m.index]
-        m.loss_count += 1
-        m.state.lr = lr
-    for m in members:  # members that sat this step out must not keep zero gradients
-        m.optimizer.zero_grad(set_to_none=True)
-    return examples
+    return window_loss, examples
 
 
 def validation_losses(model, members: list[Member], n: int, routing: Routing, pad_id: int, device: str,

@@ -55,7 +55,8 @@ class RunRecord:
 
     One field set for both loops, with one meaning. Written when training starts and again at the
     end; the end fields (`step` .. `seconds`, `TrainState.summary`) appear only then, so a record
-    without `stop_reason` is a run still going or killed. Every field has a default, so records
+    without `stop_reason` is a run still going or killed; `memory_fit` appears only where a cohort
+    trained another split than the configured one. Every field has a default, so records
     of older versions read as they are (`read`)."""
 
     data: dict[str, Any] = field(default_factory=dict)  # per split: rows, truncated, dropped, tokens; and
@@ -64,6 +65,9 @@ class RunRecord:
     total_steps: int | None = None
     world_size: int = 1  # processes training this one run (DDP); every run of a cohort has one
     cohort: bool | dict[str, Any] | None = None  # None: trained alone; in a cohort True, then the job's summary
+    # None: the configured split; a cohort step that ran out of GPU memory: the split used from `step` on,
+    # and the `configured` one [micro_batch_size, grad_accumulation] (see `memory_fit`)
+    memory_fit: dict[str, Any] | None = None
     step: int | None = None
     best_step: int | None = None
     best_val_loss: float | None = None
@@ -86,8 +90,10 @@ class RunRecord:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def to_json(self) -> dict[str, Any]:
-        """Every field, the end fields only once the run ended."""
+        """Every field, the end fields only once the run ended, `memory_fit` only where set."""
         out = dataclasses.asdict(self)
+        if self.memory_fit is None:
+            del out["memory_fit"]
         if self.stop_reason is None:
             for name in self.END:
                 del out[name]

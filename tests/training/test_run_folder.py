@@ -32,7 +32,10 @@ def test_a_record_shows_its_end_only_once_the_run_ended(tmp_path):
     assert record.cohort is None and record.stop_reason is None
     assert record.to_json() == {**started, "cohort": None}  # still going (or killed): no end fields
     ended = dataclasses.replace(record, step=4, best_step=4, best_val_loss=0.5, stop_reason="max_steps", seconds=1.0)
-    assert list(ended.to_json()) == [f.name for f in dataclasses.fields(RunRecord)]
+    assert list(ended.to_json()) == [f.name for f in dataclasses.fields(RunRecord) if f.name != "memory_fit"]
+    fitted = dataclasses.replace(ended, memory_fit={"micro_batch_size": 8, "grad_accumulation": 2,
+                                                    "configured": [16, 1], "step": 0})
+    assert list(fitted.to_json()) == [f.name for f in dataclasses.fields(RunRecord)]
     (tmp_path / RECORD).write_text(json.dumps({"step": 200, "best_step": 100, "seconds": 60.0}))
     assert RunRecord.read(tmp_path).data == {} and RunRecord.read(tmp_path).best_step == 100
     assert RunRecord.read(tmp_path / "nothing") is None
@@ -89,7 +92,7 @@ def test_both_loops_write_the_same_record_and_fall_back_to_fp32_on_a_cpu(tmp_pat
         assert (resolved["model"]["precision"], resolved["train"]["autocast"]) == ("fp32", "none"), folder
     records = {folder: json.loads((folder / RECORD).read_text()) for folder in (alone, together)}
     a, b = records[alone], records[together]
-    assert list(a) == list(b) == [f.name for f in dataclasses.fields(RunRecord)]
+    assert list(a) == list(b) == [f.name for f in dataclasses.fields(RunRecord) if f.name != "memory_fit"]
     assert a["cohort"] is None and b["cohort"]["runs"] == ["deep-s3"]
     for key in ("data", "steps_per_epoch", "total_steps", "world_size", "step", "best_step", "stop_reason"):
         assert a[key] == b[key], key
