@@ -159,8 +159,8 @@ def set_up(config, overrides: dict[str, dict] | None, device: str | None, header
     if run.restore(lambda path: load_checkpoint(path, run.model, run.optimizer, run.scaler, d)):
         return run
     run.pad = tok.pad_token_id
-    if d.device == "cpu" and not d.distributed and tcfg.cpu_valid_rows:  # see `use_cpu_plan`
-        valid_ex = valid_ex[:tcfg.cpu_valid_rows]
+    if d.device == "cpu" and not d.distributed and tcfg.cpu_valid_rows:  # see `use_cpu_plan`; the shared
+        valid_ex, shared_ex = valid_ex[:tcfg.cpu_valid_rows], shared_ex[:tcfg.cpu_valid_rows]  # set too
     run.valid_batches, run.shared_batches = ([collate(ex[i:i + tcfg.eval_batch_size], run.pad) for i in range(
         d.rank * tcfg.eval_batch_size, len(ex), tcfg.eval_batch_size * d.world)] for ex in (valid_ex, shared_ex))
     start(run)

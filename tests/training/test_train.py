@@ -297,6 +297,22 @@ def test_shared_validation_loss_is_recorded_and_never_judged(tmp_path, tiny_dir,
     assert calls[1] is not calls[0] and sum(len(b["input_ids"]) for b in calls[1]) == 4  # four shared rows
 
 
+@pytest.mark.slow
+def test_a_cpu_validates_on_the_first_rows_of_both_validation_sets(tmp_path, tiny_dir, monkeypatch):
+    """`train.cpu_valid_rows` bounds the run's own validation rows and the shared file's alike: on
+    a CPU a full shared set (hundreds of rows) at every evaluation would cost more than the steps."""
+    cfg = with_shared_valid(write_config(tmp_path, tiny_dir, max_steps=1, eval_every=1, cpu_valid_rows=2), tmp_path)
+    real, rows_seen = train_mod.evaluate_loss, []
+
+    def counting(model, batches, *args, **kwargs):
+        rows_seen.append(sum(len(b["input_ids"]) for b in batches))
+        return real(model, batches, *args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "evaluate_loss", counting)
+    train(cfg)
+    assert rows_seen and max(rows_seen) <= 2 and len(rows_seen) == 2  # valid, then valid_shared, both capped
+
+
 def test_nan_loss_stops_with_a_clear_message(tmp_path, tiny_dir, monkeypatch):
     cfg = write_config(tmp_path, tiny_dir, max_steps=4)
     real_prepare = train_mod.prepare_for_training
