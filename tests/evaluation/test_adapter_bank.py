@@ -128,3 +128,29 @@ def test_unknown_or_unsupported_adapters_are_refused(adapters, tmp_path):
     (dora / "adapter_config.json").write_text(json.dumps({**config, "use_dora": True}))
     with pytest.raises(UserError, match="DoRA"):
         AdapterBank(tiny_model(), {"d": dora})
+
+
+@pytest.mark.gpu
+def test_cuda_graph_replay_of_a_mixed_batch_gives_each_row_its_own_adapters_tokens(adapters):
+    """On a GPU the shared batch runs inside the captured decode step: the bank's row selection must
+    be replayed, not frozen at capture. Reference: each adapter attached with peft, decoded eagerly
+    (float32 LoRA terms on both sides, TF32 off, so the tokens must agree exactly)."""
+    from peft import PeftModel
+
+    from codegen_study.evaluation.static_engine import StaticEngine
+
+    kw = dict(max_new_tokens=14, temperature=0.0, top_p=1.0, seed=0, stop_ids=[], pad_id=0)
+    want = {}
+    for name, folder in (("base", None), *adapters.items()):
+        model = tiny_model() if folder is None else PeftModel.from_pretrained(tiny_model(), str(folder)).eval()
+        rows = StaticEngine(model.to("cuda"), use_graphs=False)(PROMPTS, **kw)
+        want.update({(name, i): row for i, row in enumerate(rows)})
+    base = tiny_model().to("cuda")
+    order = [(name, i) for i in range(len(PROMPTS)) for name in ("b", "base", "a")]
+    with AdapterBank(base, adapters, tf32=False) as bank:
+        engine = StaticEngine(base, use_graphs=True, bank=bank)
+        ids = [0 if name == "base" else bank.id_of(name) for name, _ in order]
+        got = engine([PROMPTS[i] for _, i in order], adapter_ids=ids, **kw)
+    assert engine.captures >= 1
+    assert {key: row for key, row in zip(order, got)} == want
+    assert want[("a", 1)] != want[("base", 1)] and want[("b", 1)] != want[("base", 1)]
