@@ -36,7 +36,7 @@ from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
 from codegen_study.core.provenance import device_facts, write_environment
 from codegen_study.core.tracking import Tracker
-from codegen_study.store import Store
+from codegen_study.store import LOSSES, Store
 from codegen_study.training.checkpoints import latest_checkpoint
 from codegen_study.training.train_state import TrainState
 from codegen_study.training.train_step import lr_factor
@@ -230,9 +230,9 @@ class RunFolder:
             raise UserError(f"{self.heading}step {at}: {split} loss is {loss} (autocast {self.tcfg.autocast}, "
                             f"precision {self.configs['model'].precision}); use autocast = \"bf16\"")
         if self.main and (self.label, at, split) not in self.logged:
-            self.store.append("losses", [{"model": self.label, "step": at, "split": split, "loss": loss,
-                                          "epoch": round(at / self.steps_per_epoch, 4), "learning_rate": lr,
-                                          "seconds": round(self.state.seconds, 3)}])
+            self.store.append("losses", [LOSSES.row(model=self.label, step=at, split=split, loss=loss,
+                                                    epoch=round(at / self.steps_per_epoch, 4), learning_rate=lr,
+                                                    seconds=round(self.state.seconds, 3))])
             self.tracker.log({f"{split}/loss": loss, **({"train/learning_rate": lr} if split == "train" else {})}, at)
 
     def judge(self, val: float, lr: float) -> None:

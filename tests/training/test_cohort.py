@@ -114,23 +114,28 @@ def test_checkpoints_are_peft_adapters_with_the_run_identity(tmp_path, tiny_dir)
     assert [(t.model, t.arm, t.train_seed) for t in targets][1:] == [("deep-s7", "deep", 7)] * 2
 
 
+def train_killed_then_resumed(monkeypatch, configs: list[str], seeds: list[int], log, kill_at: int = 2) -> None:
+    """Train a cohort that is killed right after saving step `kill_at`, then rerun it to the end."""
+    real_save = cohort.save_member
+
+    def save_then_die(m, layers, base):
+        real_save(m, layers, base)
+        if m.state.step == kill_at:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cohort, "save_member", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        cohort.train_cohort(configs, seeds, device="cpu", log=log)
+    monkeypatch.setattr(cohort, "save_member", real_save)
+    cohort.train_cohort(configs, seeds, device="cpu", log=log)
+
+
 @pytest.mark.slow
 def test_a_killed_cohort_resumes_to_the_same_adapters(tmp_path, tiny_dir, monkeypatch):
     config = write_config(tmp_path / "whole", tiny_dir, "deep", save_every=1)
     cohort.train_cohort([str(config)], [1], device="cpu", log=quiet)
     killed = write_config(tmp_path / "killed", tiny_dir, "deep", save_every=1)
-    real_save = cohort.save_member
-
-    def save_then_die(m, layers, base):
-        real_save(m, layers, base)
-        if m.state.step == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(cohort, "save_member", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        cohort.train_cohort([str(killed)], [1], device="cpu", log=quiet)
-    monkeypatch.setattr(cohort, "save_member", real_save)
-    cohort.train_cohort([str(killed)], [1], device="cpu", log=quiet)
+    train_killed_then_resumed(monkeypatch, [str(killed)], [1], log=quiet)
     for name, tensor in adapter(tmp_path / "whole" / "deep-s1", 4).items():
         assert torch.allclose(adapter(tmp_path / "killed" / "deep-s1", 4)[name], tensor, atol=1e-6), name
     assert losses(tmp_path / "killed" / "deep-s1") == pytest.approx(losses(tmp_path / "whole" / "deep-s1"))

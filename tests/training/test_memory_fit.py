@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from test_cohort import adapter, losses, write_config  # noqa: E402
+from test_cohort import adapter, losses, train_killed_then_resumed, write_config  # noqa: E402
 from tiny_lm import save_tiny  # noqa: E402
 
 from codegen_study.core.config import read_toml  # noqa: E402
@@ -65,18 +65,7 @@ def test_a_cohort_out_of_memory_trains_what_the_smaller_split_trains_and_resumes
 
     out_of_memory_above(monkeypatch, 2 * 4)  # four runs: 4 x 4 rows do not fit, 4 x 2 do
     said: list[str] = []
-    real_save = cohort.save_member
-
-    def save_then_die(m, layers, base):
-        real_save(m, layers, base)
-        if m.state.step == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(cohort, "save_member", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        cohort.train_cohort(configs["fit"], [1, 2], device="cpu", log=said.append)
-    monkeypatch.setattr(cohort, "save_member", real_save)
-    cohort.train_cohort(configs["fit"], [1, 2], device="cpu", log=said.append)  # resumes from step 2
+    train_killed_then_resumed(monkeypatch, configs["fit"], [1, 2], log=said.append)  # killed at step 2, resumed
 
     line = "cohort: 4 runs x 4 rows did not fit in memory; micro-batches of 2 x 2 per window"
     assert said.count(line) == 2, said
