@@ -56,7 +56,7 @@ class TrainConfig:
     liger: bool = False
     # on a CPU: None = bf16 where the CPU has bf16 arithmetic, else fp32; true = always fp32; false = as configured
     cpu_fp32: bool | None = None
-    cpu_valid_rows: int = 16  # on a CPU the validation loss covers the first N valid rows (0: all); see `cpu`
+    cpu_valid_rows: int = 8  # on a CPU the validation loss covers the first N valid rows (0: all); see `cpu`
     seed: int | None = None  # None: [run] seed
     report_to: TrackerName = "none"  # experiment tracker (see `tracking`)
 
