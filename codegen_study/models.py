@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,11 @@ from typing import Any
 
 from codegen_study.core.errors import UserError
 from codegen_study.core.vocabulary import PRECISIONS, Precision
+
+# bitsandbytes (imported by peft when installed) warns on CPUs with AVX512-BF16 that it could not fetch
+# an optional 4-bit CPU kernel from the hub; nothing here runs 4-bit kernels on a CPU, and the
+# warning would be the first thing a laptop user reads
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 PAD_CANDIDATES = ("<|endoftext|>", "<|fim_pad|>", "<|finetune_right_pad_id|>", "<pad>", "<unk>")
 

@@ -8,6 +8,7 @@ the same adapter whether the run trains alone (`train`), under DDP, or in a `coh
 from __future__ import annotations
 
 import math
+import warnings
 
 from codegen_study.core.errors import UserError
 from codegen_study.training.train_config import TrainConfig
@@ -37,7 +38,9 @@ def prepare_for_training(model, tcfg: TrainConfig):
         model.enable_input_require_grads()
     lora = LoraConfig(r=tcfg.lora_r, lora_alpha=tcfg.lora_alpha, lora_dropout=tcfg.lora_dropout,
                       target_modules=list(tcfg.target_modules), task_type="CAUSAL_LM")
-    model = get_peft_model(model, lora)
+    with warnings.catch_warnings():  # peft reads transformers' deprecated `is_gradient_checkpointing`
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        model = get_peft_model(model, lora)
     model.config.use_cache = False
     return model
 
