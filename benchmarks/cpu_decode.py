@@ -2,6 +2,7 @@
 
     python benchmarks/cpu_decode.py --out benchmarks/results/cpu_decode.json
     python benchmarks/cpu_decode.py --rows 12 --max-new-tokens 256 --precision fp32
+    python benchmarks/cpu_decode.py --precision fp32 --profile --out benchmarks/results/cpu_decode_fp32.json
 
 The offline study's model (the SmolLM2 GGUF of configs/offline-base.toml) at the precision
 `evaluate` picks on this CPU (bf16 where the CPU multiplies bf16, else fp32; `--precision` to
@@ -10,7 +11,10 @@ all in one batch. Each engine runs in its own child process (so each peak reside
 own), after a short warm-up generation: `generate` (transformers, left padding, the engine module's
 `_HFEngine`, which is what `evaluate --engine hf` runs) and the static engine (what `evaluate`
 runs by default). Prints tokens/s, seconds, peak memory and load average of each, their ratio,
-and how many rows came out token for token identical; writes the same to --out.
+and how many rows came out token for token identical; writes the same to --out. `--profile` adds,
+per engine, the time of one decode step of the batch (every row decoding, no stops) and its split
+into matrix products, attention and the rest, and for the static engine the step time it measured
+at each thread count: where a CPU decode step goes.
 """
 
 from __future__ import annotations
@@ -56,10 +60,46 @@ def child(args) -> dict:
     seconds = time.perf_counter() - t0
     rows = [trim(r, set(stops)) for r in rows]
     tokens = sum(len(r) for r in rows)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # before the profiler's own memory
+    step = decode_step_breakdown(engine, batch, {**kw, "stop_ids": []}) if args.profile else None
     return {"seconds": round(seconds, 2), "tokens": tokens, "tokens_per_second": round(tokens / seconds, 1),
-            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+            "peak_rss_gb": round(peak, 2),
             "load_1min_before": round(load, 2), "load_1min_after": round(os.getloadavg()[0], 2),
-            "threads": torch.get_num_threads(), "prompt_tokens": [len(b) for b in batch], "rows": rows}
+            "threads": torch.get_num_threads(), "prompt_tokens": [len(b) for b in batch], "rows": rows,
+            **({"decode_step": step} if step else {})}
+
+
+def decode_step_breakdown(engine, batch, kw, steps: int = 32) -> dict:
+    """Where one decode step's time goes: a run of `steps` + 1 new tokens minus a run of one (the
+    prefill), without stops so every row decodes every step, once timed and once under the torch
+    profiler, its self time split into matrix products, attention and everything else."""
+    from torch.profiler import ProfilerActivity, profile
+
+    def timed(n):
+        t0 = time.perf_counter()
+        engine(batch, max_new_tokens=n, **kw)
+        return time.perf_counter() - t0
+
+    def split(n):
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            engine(batch, max_new_tokens=n, **kw)
+        parts = {"matmul": 0.0, "attention": 0.0, "other": 0.0}
+        for e in prof.key_averages():
+            kind = ("matmul" if e.key in ("aten::mm", "aten::addmm", "aten::bmm") else
+                    "attention" if "scaled_dot_product" in e.key else "other")
+            parts[kind] += e.self_cpu_time_total / 1e3  # ms
+        return parts
+
+    ms = (timed(steps + 1) - timed(1)) / steps * 1e3
+    long, short = split(steps + 1), split(1)
+    parts = {k: (long[k] - short[k]) / steps for k in long}
+    total = sum(parts.values()) or 1.0
+    out = {"ms_per_step": round(ms, 1), "rows": len(batch),
+           "share": {k: round(v / total, 2) for k, v in parts.items()}}
+    threads = getattr(engine, "threads", None)
+    if threads is not None and threads.costs.get("decode"):
+        out["ms_per_step_by_threads"] = {n: round(c * 1e3, 1) for n, c in threads.costs["decode"].items()}
+    return out
 
 
 def trim(row: list[int], stops: set[int]) -> list[int]:
@@ -72,6 +112,8 @@ def main() -> int:
     ap.add_argument("--max-new-tokens", type=int, default=256)
     ap.add_argument("--precision", choices=("bf16", "fp32"), help="default: what evaluate picks on this CPU")
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
+    ap.add_argument("--profile", action="store_true",
+                    help="also time one decode step of the batch and split it into matmul, attention and other")
     ap.add_argument("--only", choices=("hf", "static"), help=argparse.SUPPRESS)  # a child's engine
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -88,6 +130,8 @@ def main() -> int:
                str(args.max_new_tokens), "--precision", args.precision]
         if args.threads:
             cmd += ["--threads", str(args.threads)]
+        if args.profile:
+            cmd.append("--profile")
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         r = results[name]
@@ -95,6 +139,12 @@ def main() -> int:
         print(f"{label:14s} {r['seconds']:8.2f} s  {r['tokens']:6d} tokens  "
               f"{r['tokens_per_second']:7.1f} tok/s  peak {r['peak_rss_gb']:.2f} GB  "
               f"load {r['load_1min_before']:.2f} -> {r['load_1min_after']:.2f}", flush=True)
+        if "decode_step" in r:
+            d = r["decode_step"]
+            shares = ", ".join(f"{k} {v:.0%}" for k, v in d["share"].items())
+            by = d.get("ms_per_step_by_threads")
+            print(f"{'':14s} one decode step of {d['rows']} rows: {d['ms_per_step']:.1f} ms ({shares})"
+                  + (f"; by thread count {by} ms" if by else ""), flush=True)
     hf, st = results["hf"], results["static"]
     same = sum(a == b for a, b in zip(hf.pop("rows"), st.pop("rows")))
     ratio = st["tokens_per_second"] / hf["tokens_per_second"]

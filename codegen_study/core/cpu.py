@@ -190,10 +190,14 @@ class ThreadChooser:
     against 0.084 s on a two-core machine under load); on an idle machine two threads are faster.
     So every `every` calls of a kind, `trial` calls run at each thread count and the rest use the
     one that was fastest per unit of work (the least time seen: noise only adds time). A prompt's
-    prefill is long and a batch has few, so it tries each count once every 16 prompts.
+    prefill is long and a batch has few, so it tries each count once every 16 prompts. One thread
+    is chosen only when it is clearly faster (`MARGIN`): on an idle machine the two counts time
+    within a few percent of each other on the first, short steps, and one thread then cost 7% over a
+    whole batch (`benchmarks/cpu_decode.py`), while under load one thread is several times faster.
     """
 
     PLAN = {"decode": (2, 256), "prefill": (1, 16)}  # kind -> (trial, every)
+    MARGIN = 0.8  # one thread is chosen when its time per unit of work is below this share of all threads'
 
     def __init__(self):
         import torch
@@ -226,8 +230,13 @@ class ThreadChooser:
         cost = (time.perf_counter() - t0) / max(work, 1e-9)
         costs = self.costs[kind]
         costs[threads] = min(cost, costs.get(threads, float("inf")))
-        self.best[kind] = min(costs, key=costs.get)
+        self.best[kind] = self._choose(costs)
         return out
+
+    def _choose(self, costs: dict[int, float]) -> int:
+        if self.most in costs and 1 in costs:
+            return 1 if costs[1] < self.MARGIN * costs[self.most] else self.most
+        return min(costs, key=costs.get)
 
     def restore(self) -> None:
         import torch

@@ -186,3 +186,26 @@ def test_the_decode_step_runs_at_the_thread_count_that_timed_fastest():
     assert seen[:4] == [most, most, 1, 1] and set(seen[4:]) == {1}
     chooser.restore()
     assert torch.get_num_threads() == most
+
+
+def test_one_thread_only_slightly_faster_leaves_the_decode_step_on_all_threads():
+    """Near-equal timings on the first steps are noise on an idle machine; over a whole batch all
+    threads were faster there, so one thread must win clearly (`ThreadChooser.MARGIN`)."""
+    import time
+
+    from codegen_study.core.cpu import ThreadChooser
+
+    if torch.get_num_threads() < 2:
+        pytest.skip("one thread: nothing to choose")
+    most = torch.get_num_threads()
+    chooser = ThreadChooser()
+    seen = []
+
+    def step():  # one thread 10% faster: within the margin
+        seen.append(torch.get_num_threads())
+        time.sleep(0.018 if torch.get_num_threads() == 1 else 0.02)
+
+    for _ in range(8):
+        chooser.run(step)
+    chooser.restore()
+    assert seen[:4] == [most, most, 1, 1] and set(seen[4:]) == {most}
