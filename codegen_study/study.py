@@ -290,8 +290,7 @@ def run(args) -> int:
     costs: list[dict[str, Any]] = []
     out = Path(study.out)
     out.mkdir(parents=True, exist_ok=True)
-    me = ["study", "--config", args.config] + (["--out", args.out] if args.out else []) + \
-        [f"--set={item}" for item in args.set]
+    me = _study_argv(args)
 
     def timed(stage: str, action, gpu: bool, **extra) -> None:
         t0 = time.time()
@@ -362,10 +361,15 @@ def _append_cost(out: Path, row: dict[str, Any]) -> None:
         fh.write(json.dumps(row) + "\n")
 
 
+def _study_argv(args) -> list[str]:
+    """The `study` command line of `args` without its stage selection: the same study, any stage."""
+    return ["study", "--config", args.config] + (["--out", args.out] if args.out else []) + \
+        [f"--set={item}" for item in args.set]
+
+
 def _argv(args) -> list[str]:
     """The `study` command line of `args` (to run the same stage under a launcher)."""
-    out = ["study", "--config", args.config] + (["--out", args.out] if args.out else [])
-    out += [f"--set={item}" for item in args.set]
+    out = _study_argv(args)
     out += ["--only", args.only] if args.only else []
     out += ["--part", args.part] if args.only == "generate" else []
     return out + (["--decoding", args.decoding] if args.decoding else [])

@@ -55,11 +55,12 @@ from codegen_study.scoring.profiles import PROFILES, GraderProfile, check_grader
 from codegen_study.scoring.runs import (
     OUT_FIELDS,
     grade_in_batches,
-    problem_row,
+    record_run,
     run_row,
     sample_key,
     sample_row,
     store_rows,
+    stored_samples,
 )
 from codegen_study.scoring.verdicts import Sample, SampleVerdict
 from codegen_study.store import Store, make_run_id
@@ -233,13 +234,11 @@ def _run(args: argparse.Namespace, sandbox) -> int:
 def _write_store(args, benchmark: str, profile: GraderProfile, problems, rows: list[dict], protections) -> None:
     store = Store(args.store)
     run_id = make_run_id(args.model, 0, benchmark, "given", "given", profile.name, profile.extraction)
-    if (run_id,) not in store.done_keys("runs"):
-        store.append("runs", [run_row(run_id, profile, protections, {"samples": str(args.samples)}, model=args.model,
-                                      step=0, benchmark=benchmark, prompt="given", decoding="given")])
-    have = store.done_keys("problems")
-    qids = dict.fromkeys(r["question_id"] for r in rows)
-    store.append("problems", [problem_row(benchmark, problems[q]) for q in qids if (benchmark, q) not in have])
-    done = {sample_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+    record_run(store, run_id, lambda: run_row(run_id, profile, protections, {"samples": str(args.samples)},
+                                              model=args.model, step=0, benchmark=benchmark, prompt="given",
+                                              decoding="given"),
+               benchmark, problems, (r["question_id"] for r in rows))
+    done = stored_samples(store, run_id)
     store_rows(store, run_id, [r for r in rows if sample_key(r["question_id"], r["sample_id"]) not in done])
 
 

@@ -103,6 +103,21 @@ def sample_key(qid: Any, sid: Any) -> tuple[str, str]:
     return (str(qid), str(sid))
 
 
+def stored_samples(store: Store, run_id: str) -> set[tuple[str, str]]:
+    """The `sample_key`s the store already holds for this run (a rerun skips them)."""
+    return {sample_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+
+
+def record_run(store: Store, run_id: str, make_run_row, benchmark: str, problems: dict[str, Problem],
+               question_ids) -> None:
+    """The run's row (`make_run_row()`, written once) and a problems row for each problem not stored yet."""
+    if (run_id,) not in store.done_keys("runs"):
+        store.append("runs", [make_run_row()])
+    have = store.done_keys("problems")
+    store.append("problems", [problem_row(benchmark, problems[q]) for q in dict.fromkeys(question_ids)
+                              if (benchmark, q) not in have])
+
+
 # -- library entry point -----------------------------------------------------------------
 def score_into_store(
     store: Store,
@@ -138,7 +153,7 @@ def score_into_store(
     unknown = [s.question_id for s in samples if s.question_id not in problems]
     if unknown:
         raise UserError(f"{benchmark}: unknown question id {unknown[0]!r}")
-    done = {sample_key(q, s) for r, q, s in store.done_keys("samples") if r == run_id}
+    done = stored_samples(store, run_id)
     todo = [s for s in samples if sample_key(s.question_id, s.sample_id) not in done]
     own = sandbox is None
     if own and todo:
@@ -146,14 +161,11 @@ def score_into_store(
 
         sandbox = Sandbox(workers=workers, more_preload=True)  # grade() picks the modules
     try:
-        if (run_id,) not in store.done_keys("runs"):
-            protections = getattr(sandbox, "protections", None) if sandbox is not None else None
-            store.append("runs", [run_row(run_id, profile, protections, config or {}, model=model, step=step,
-                                          benchmark=benchmark, prompt=prompt, decoding=decoding, adapter=adapter,
-                                          arm=arm, train_seed=train_seed)])
-        have = store.done_keys("problems")
-        wanted = dict.fromkeys(s.question_id for s in samples)
-        store.append("problems", [problem_row(benchmark, problems[q]) for q in wanted if (benchmark, q) not in have])
+        protections = getattr(sandbox, "protections", None) if sandbox is not None else None
+        record_run(store, run_id, lambda: run_row(
+            run_id, profile, protections, config or {}, model=model, step=step, benchmark=benchmark, prompt=prompt,
+            decoding=decoding, adapter=adapter, arm=arm, train_seed=train_seed),
+            benchmark, problems, (s.question_id for s in samples))
         if todo:
             grade_in_batches(todo, problems, profile, sandbox, VerdictCache() if cache is None else cache, progress,
                              lambda batch: store_rows(store, run_id, [sample_row(v) for v in batch]))

@@ -265,8 +265,8 @@ def evaluate(run: Run, lr: float) -> None:
     """The validation loss at this step, judged (`RunFolder.judge`); the shared one only recorded."""
     run.judge(evaluate_loss(run.model, run.valid_batches, run.tcfg, run.d.device, run.d, lean=run.lean), lr)
     if run.dcfg.shared_valid:  # recorded only: the best step and early stopping follow the own valid split
-        run.record_loss("valid_shared", evaluate_loss(run.model, run.shared_batches, run.tcfg, run.d.device, run.d),
-                        lr)
+        run.record_loss("valid_shared", evaluate_loss(run.model, run.shared_batches, run.tcfg, run.d.device, run.d,
+                                                      lean=run.lean), lr)
 
 
 def save(run: Run) -> None:
