@@ -305,10 +305,6 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _points(x: float | None) -> str:
-    return "none" if x is None else f"{100 * x:.0f} points"
-
-
 def contrast_clauses(tests: pl.DataFrame, arm_a: str, arm_b: str, claim: str) -> list[str]:
     """Clauses on one contrast across groups, each saying only what its Holm-adjusted tests support."""
     rows = tests.filter((pl.col("arm_a") == arm_a) & (pl.col("arm_b") == arm_b))
@@ -331,8 +327,10 @@ def contrast_clauses(tests: pl.DataFrame, arm_a: str, arm_b: str, claim: str) ->
         elif verdict == "no difference under either prompt":
             g = pl.concat([by_subset[s] for s in subsets])
             mde = g["perm_mde"].drop_nulls()
+            lo, hi = (round(100 * mde.min()), round(100 * mde.max())) if mde.len() else (0, 0)
+            span = f"{lo} points" if lo == hi else f"{lo}–{hi} points, by group and prompt,"
             floor = (f"the smallest difference the test could detect with 80% power was at least "
-                     f"{_points(mde.max())} of per-family solved rate over {int(g['families'].min())}"
+                     f"{span} of per-family solved rate over {int(g['families'].min())}"
                      f"{'' if g['families'].min() == g['families'].max() else '–' + str(int(g['families'].max()))}"
                      " families" if mde.len() else "no difference could have reached significance")
             clauses.append(f"{arm_a} and {arm_b} could not be told apart on {names} under either prompt ({floor})")

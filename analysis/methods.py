@@ -24,11 +24,11 @@ from great_tables import GT
 from analysis.design import CONTROLS, FIXED_BUDGET_ARMS, HELD_OUT, arm_order
 
 #: the [train] keys of the budget, with the training loop's defaults for configs that predate a key
-BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta")
+BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta", "max_steps")
 
 RUN_SCHEMA = {"model": pl.Utf8, "arm": pl.Utf8, "seed": pl.Int64, "fixed": pl.Boolean, "epochs": pl.Float64,
               "patience": pl.Int64, "eval_every": pl.Int64, "min_delta": pl.Float64, "stop_reason": pl.Utf8,
-              "step": pl.Int64, "best_step": pl.Int64, "total_steps": pl.Int64}
+              "step": pl.Int64, "best_step": pl.Int64, "total_steps": pl.Int64, "max_steps": pl.Int64}
 
 
 def _defaults() -> dict:
@@ -51,12 +51,13 @@ def budget_frame(configs: dict[str, dict], training: dict[str, dict], arms_of: d
                          patience=patience, eval_every=train.get("eval_every"),
                          min_delta=float(train.get("early_stopping_min_delta") or 0.0),
                          stop_reason=record.get("stop_reason"), step=record.get("step"),
-                         best_step=record.get("best_step"), total_steps=record.get("total_steps")))
+                         best_step=record.get("best_step"), total_steps=record.get("total_steps"),
+                         max_steps=train.get("max_steps")))
     return pl.DataFrame(rows, schema=RUN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RUN_SCHEMA)
 
 
 ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
-              "ceiling": pl.Int64, "other": pl.Int64, "steps": pl.Utf8, "best_steps": pl.Utf8}
+              "ceiling": pl.Int64, "capped": pl.Int64, "other": pl.Int64, "steps": pl.Utf8, "best_steps": pl.Utf8}
 
 
 def _span(values: list) -> str:
@@ -72,11 +73,13 @@ def _epochs(x: float) -> str:
 
 
 def budget_text(r: dict) -> str:
-    """E.g. `early stopping (patience 2, eval every 100 steps, min Δ 0.001), at most 4 epochs`."""
+    """E.g. `early stopping (patience 2, eval every 100 steps, min Δ 0.001), at most 4 epochs`; a step cap
+    (`max_steps`, which also sets the learning-rate schedule's length) replaces the epoch ceiling."""
+    limit = f"{r['max_steps']} steps" if r.get("max_steps") else _epochs(r["epochs"])
     if r["fixed"]:
-        return f"fixed {_epochs(r['epochs'])}"
+        return f"fixed {limit}"
     return (f"early stopping on own validation loss (patience {r['patience']}, eval every {r['eval_every']} steps, "
-            f"min Δ {r['min_delta']:g}), at most {_epochs(r['epochs'])}")
+            f"min Δ {r['min_delta']:g}), at most {limit}")
 
 
 def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
@@ -87,9 +90,10 @@ def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
         g = runs.filter(pl.col("arm") == arm)
         texts = sorted({budget_text(r) for r in g.iter_rows(named=True)})
         reasons = g["stop_reason"].to_list()
-        early, ceiling = reasons.count("early_stopping"), reasons.count("epochs") + reasons.count("max_steps")
+        early, ceiling, capped = (reasons.count(r) for r in ("early_stopping", "epochs", "max_steps"))
         out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
-                        ceiling=ceiling, other=g.height - early - ceiling, steps=_span(g["step"].to_list()),
+                        ceiling=ceiling, capped=capped, other=g.height - early - ceiling - capped,
+                        steps=_span(g["step"].to_list()),
                         best_steps=_span(g["best_step"].to_list())))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
 
@@ -100,12 +104,14 @@ def budget_table(arms: pl.DataFrame) -> GT:
     df = arms.with_columns(
         role=pl.when(pl.col("fixed")).then(pl.lit("fixed budget (sensitivity)")).otherwise(pl.lit("design arm")),
         ended=pl.format("{} early stopping, {} epoch ceiling", "early", "ceiling")
+        + pl.when(pl.col("capped") > 0).then(pl.format(", {} step cap", "capped")).otherwise(pl.lit(""))
         + pl.when(pl.col("other") > 0).then(pl.format(", {} unrecorded", "other")).otherwise(pl.lit("")))
     return (GT(df.select("arm", "role", "runs", "budget", "ended", "steps", "best_steps"), rowname_col="arm")
             .cols_label(ended="runs ended by", steps="final step", best_steps="best step")
             .tab_source_note("Budget: the resolved [train] table of each run folder; how a run ended: stop_reason in "
                              "its training.json (early stopping: its own validation loss stopped improving by more "
-                             "than min Δ for patience evaluations; epoch ceiling: it was still improving). Best step: "
+                             "than min Δ for patience evaluations; epoch ceiling or step cap: it was still "
+                             "improving when its budget ran out). Best step: "
                              "lowest own validation loss, the checkpoint evaluated as best.")
             .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
 
@@ -132,11 +138,48 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     if stuck:
         parts.append(f"{_join(stuck)} reached the epoch ceiling while its validation loss was still improving, "
                      "so it did not converge by this criterion")
+    capped = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "capped", "runs").iter_rows() if c]
+    if capped:
+        parts.append(f"{_join(capped)} stopped at the step cap before early stopping fired, so it did not converge "
+                     "by this criterion")
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
         parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
     text = "; ".join(parts)
     return recipe + "." + (f" {text[0].upper()}{text[1:]}." if text else "")
+
+
+def _seeds(design: pl.DataFrame) -> str:
+    lo, hi = int(design["runs"].min()), int(design["runs"].max())
+    return f"{lo} training seed{'s' if hi != 1 else ''} per arm" if lo == hi else f"{lo}–{hi} training seeds per arm"
+
+
+def answer_scope(arms: pl.DataFrame) -> str:
+    """What the headline answer holds for: the design arms' seeds, and whether their runs converged
+    (never empty: Quarto prints an empty inline value as code)."""
+    design = arms.filter(~pl.col("fixed"))
+    if design.height == 0:
+        return "No design arm was trained under the early-stopping recipe in this store."
+    short = [a for a, c, e in design.select("arm", "capped", "ceiling").iter_rows() if c or e]
+    if not short:
+        return f"Every run of every design arm stopped early on its own validation loss ({_seeds(design)}; Methods)."
+    limits = [name for name, col in (("step cap", "capped"), ("epoch ceiling", "ceiling")) if design[col].sum()]
+    return (f"This answer is for the budget trained ({_seeds(design)}): runs of {_join(short)} ended at their "
+            f"{' or '.join(limits)} before early stopping fired, so they had not converged by the recipe's own "
+            "criterion (Methods).")
+
+
+def seeds_limitation(arms: pl.DataFrame) -> str:
+    """The training-seed limitation, with the number of seeds the store holds."""
+    design = arms.filter(~pl.col("fixed"))
+    if design.height and int(design["runs"].max()) == 1:
+        return ("One training seed per arm: seed-to-seed spread is not measured, so a difference between two arms "
+                "may be the difference between two trainings; the family-level tests replicate over task families, "
+                "not seeds.")
+    seeds = _seeds(design) if design.height else "The training seeds"
+    return (f"{seeds[0].upper()}{seeds[1:]} show seed spread but cannot estimate it precisely; the problem-level "
+            "tests pair the arms of a contrast by seed number, which shares the initialisation and data-order seed, "
+            "not the data. The family-level tests pool each arm's seeds.")
 
 
 def fixed_budget_sentence(arms: pl.DataFrame) -> str:

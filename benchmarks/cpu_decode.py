@@ -3,6 +3,7 @@
     python benchmarks/cpu_decode.py --out benchmarks/results/cpu_decode.json
     python benchmarks/cpu_decode.py --rows 12 --max-new-tokens 256 --precision fp32
     python benchmarks/cpu_decode.py --precision fp32 --profile --out benchmarks/results/cpu_decode_fp32.json
+    python benchmarks/cpu_decode.py --precision fp32 --busy 1 --out benchmarks/results/cpu_decode_fp32_busy1.json
 
 The offline study's model (the SmolLM2 GGUF of configs/offline-base.toml) at the precision
 `evaluate` picks on this CPU (bf16 where the CPU multiplies bf16, else fp32; `--precision` to
@@ -14,7 +15,10 @@ runs by default). Prints tokens/s, seconds, peak memory and load average of each
 and how many rows came out token for token identical; writes the same to --out. `--profile` adds,
 per engine, the time of one decode step of the batch (every row decoding, no stops) and its split
 into matrix products, attention and the rest, and for the static engine the step time it measured
-at each thread count: where a CPU decode step goes.
+at each thread count: where a CPU decode step goes. `--busy N` runs N processes that spin on a
+core each while either engine runs (started before its child, stopped after it), the same for both:
+a laptop where other work holds a core, where a decode step's many small parallel operations wait
+for a descheduled thread.
 """
 
 from __future__ import annotations
@@ -114,6 +118,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
     ap.add_argument("--profile", action="store_true",
                     help="also time one decode step of the batch and split it into matmul, attention and other")
+    ap.add_argument("--busy", type=int, default=0, metavar="N",
+                    help="N processes spinning on a core each while each engine runs (default 0: an idle machine)")
     ap.add_argument("--only", choices=("hf", "static"), help=argparse.SUPPRESS)  # a child's engine
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -132,7 +138,13 @@ def main() -> int:
             cmd += ["--threads", str(args.threads)]
         if args.profile:
             cmd.append("--profile")
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        finally:
+            for proc in spinners:
+                proc.kill()
+                proc.wait()
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         r = results[name]
         label = "HF generate" if name == "hf" else "static engine"
@@ -149,7 +161,7 @@ def main() -> int:
     same = sum(a == b for a, b in zip(hf.pop("rows"), st.pop("rows")))
     ratio = st["tokens_per_second"] / hf["tokens_per_second"]
     print(f"static engine / HF generate: {ratio:.2f}x tokens/s; {same}/{args.rows} rows identical "
-          f"({args.precision}, {st['threads']} threads, {os.cpu_count()} CPUs)")
+          f"({args.precision}, {st['threads']} threads, {os.cpu_count()} CPUs, {args.busy} busy processes)")
     if args.out:
         import torch
 
@@ -157,7 +169,8 @@ def main() -> int:
 
         out = {"device": f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)",
                "torch": torch.__version__, "precision": args.precision, "batch_rows": args.rows,
-               "max_new_tokens": args.max_new_tokens, "runs": results, "ratio": round(ratio, 2),
+               "max_new_tokens": args.max_new_tokens, "busy_processes": args.busy, "runs": results,
+               "ratio": round(ratio, 2),
                "identical_rows": same}
         atomic_write_text(args.out, json.dumps(out, indent=2) + "\n")
     return 0

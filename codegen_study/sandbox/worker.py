@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 
 from codegen_study.sandbox.cgroups import CpuCgroup, MemoryCgroup
 from codegen_study.sandbox.child import RLIMITS, Template, fork, prepare_interpreter, rlimits, run_checker, run_child
@@ -289,14 +290,20 @@ def _compiled(ctx: _Context, code: str, filename: str):
     A sample's tests are consecutive jobs with the same code: compiling before the fork costs
     this process once per program instead of every child once per test (compiling was a third
     of a small program's run). Compilation has no side effects, so the child sees exactly what
-    compiling it itself would give.
+    compiling it itself would give -- except compile-time warnings (an invalid escape's
+    SyntaxWarning), which would print on this worker's stderr: a program that warns is handed
+    to the child as text, so the warning lands on the program's own stderr as with `python main.py`.
     """
     if len(code) > _COMPILE_HERE_CHARS:
         return code  # compiled by the child, under the run's memory and CPU limits
     hit = ctx.programs.get((code, filename))
     if hit is None:
         try:
-            hit = compile(code, filename, "exec", dont_inherit=True)  # no __future__ of ours
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                hit = compile(code, filename, "exec", dont_inherit=True)  # no __future__ of ours
+            if caught:
+                hit = code
         except BaseException as exc:  # SyntaxError, ValueError (NUL), RecursionError, MemoryError
             exc.__traceback__ = None  # the child reports it as `python main.py` would
             hit = exc

@@ -171,3 +171,33 @@ def test_preview_renders_the_2x2_store(tmp_path):
     assert "Deep-wide and diverse-wide could not be told apart" in html
     assert "base-1shot" in html and "reached the epoch ceiling" in html and "GPU stages in all" in html
     assert "no fixed-budget runs" in html and "the same rows for every arm" in html
+
+
+def test_a_step_cap_is_named_apart_from_the_epoch_ceiling(new):
+    study, _ = new
+    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
+    configs = {m: {**c, "train": {**c.get("train", {}), "max_steps": 300}} for m, c in study.configs.items()}
+    training = {m: {**r, "stop_reason": "max_steps"} if arms_of.get(m) == "deep-wide" else r
+                for m, r in study.training.items()}
+    budgets = methods.arm_budgets(methods.budget_frame(configs, training, arms_of))
+    sentence = methods.budget_sentence(budgets)
+    assert "at most 300 steps" in sentence and "at most 4 epochs" not in sentence
+    assert "deep-wide (3 of 3 runs) stopped at the step cap" in sentence
+    assert "deep-wide (3 of 3 runs) reached the epoch ceiling" not in sentence
+    assert "3 step cap" in methods.budget_table(budgets).as_raw_html()
+
+
+def test_answer_scope_and_seed_limitation_follow_the_runs(new):
+    study, _ = new
+    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
+    budgets = methods.arm_budgets(methods.budget_frame(study.configs, study.training, arms_of))
+    scope = methods.answer_scope(budgets)
+    assert "3 training seeds per arm" in scope and "runs of diverse-wide ended" in scope and "not converged" in scope
+    assert methods.seeds_limitation(budgets).startswith("3 training seeds per arm show seed spread")
+    converged = {m: {**r, "stop_reason": "early_stopping"} for m, r in study.training.items()}
+    budgets = methods.arm_budgets(methods.budget_frame(study.configs, converged, arms_of))
+    assert methods.answer_scope(budgets).startswith("Every run of every design arm stopped early")
+    one = {m: r for m, r in study.training.items() if m.endswith("-s1")}
+    budgets = methods.arm_budgets(methods.budget_frame(study.configs, one, arms_of))
+    assert "(1 training seed per arm)" in methods.answer_scope(budgets)
+    assert methods.seeds_limitation(budgets).startswith("One training seed per arm")

@@ -174,6 +174,9 @@ def test_answer_sentence_claims_shape_only_when_both_prompts_agree():
     text = F.answer_sentence(none)
     assert "could not be told apart" in text and "points of per-family solved rate over 8 families" in text
     assert "more" not in text
+    mde = none.filter(pl.col("arm_a") == "deep-wide").filter(pl.col("arm_b") == "diverse-wide")["perm_mde"]
+    lo, hi = round(100 * mde.min()), round(100 * mde.max())
+    assert (f"at least {lo} points of" if lo == hi else f"at least {lo}–{hi} points, by group and prompt,") in text
 
 
 def test_answer_sentence_without_the_primary_contrast():
@@ -223,7 +226,7 @@ def test_design_mapping_and_contrasts():
 
 
 # -- the real store ------------------------------------------------------------------------------------
-@pytest.mark.skipif(not (STORE / "deep-s1").is_dir(), reason="no results store in data/runs")
+@pytest.mark.skipif(not (STORE / "deep-wide-s1").is_dir(), reason="no 2 x 2 results store in data/runs")
 def test_family_tests_on_the_committed_store():
     from analysis.scores import checkpoint_roles, primary_profiles, problem_results
     from analysis.study import load_study
@@ -232,15 +235,15 @@ def test_family_tests_on_the_committed_store():
     per = problem_results(study)
     rows = F.prompt_rows(per, checkpoint_roles(study.runs, study.losses), primary_profiles(study.runs))
     tests = F.family_tests(rows, sims=40)
-    assert set(tests["contrast"]) == {design.CONTRASTS[-1][2]}
+    assert set(tests["contrast"]) == {c[2] for c in design.CONTRASTS if c[0] != "deep"}
     assert set(tests["prompt"]) == {"train", "lcb"}
-    both = tests.filter(pl.col("subset") == "both")
-    assert set(both["families"]) == {10} and set(both["problems"]) == {50}
-    assert tests.filter(pl.col("subset") == "diverse_only")["families"].max() > 10
+    families = {s: set(tests.filter(pl.col("subset") == s)["families"]) for s in ("narrow", "wide_only", "unseen")}
+    assert families["narrow"] == {10} and families["wide_only"] == {41} and families["unseen"] == {11}
+    assert set(tests["problems"]) == {50}
     assert all(0 < p <= 1 for p in tests["perm_p"].to_list() + tests["sign_p"].to_list())
     assert (tests["fam_a"] + tests["fam_b"] + tests["ties"] == tests["families"]).all()
     assert (tests["perm_p_holm"] >= tests["perm_p"]).all()
     table = design.headline_2x2(rows)
-    assert table.height == 6 and set(table["deep · wide"]) == {"not run"}
-    assert "not run" not in set(table["deep · narrow"]) | set(table["diverse · wide"])
-    assert F.answer_sentence(tests).startswith("Shape at equal size and coverage was not tested")
+    assert table.height == 6 and "not run" not in set().union(*(set(table[c]) for c in table.columns[1:]))
+    sentence = F.answer_sentence(tests)
+    assert "deep-wide" in sentence.lower() and "diverse-wide" in sentence

@@ -135,7 +135,7 @@ def test_floor_sentence_says_when_every_model_is_at_floor():
     assert H.floor_sentence(*floor_store(1), benchmark="humaneval") == "humaneval was not run."
 
 
-@pytest.mark.skipif(not (STORE / "deep-s1").is_dir(), reason="no results store in data/runs")
+@pytest.mark.skipif(not (STORE / "base").is_dir(), reason="no results store in data/runs")
 def test_breakdown_on_the_committed_store():
     from analysis.scores import checkpoint_roles, primary_profiles, problem_results
     from analysis.study import load_study

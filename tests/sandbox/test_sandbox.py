@@ -207,6 +207,14 @@ def test_syntax_error_reads_like_python_main_py(box, tmp_path):
     assert again.stdout == "ok\n"
 
 
+def test_compile_warnings_reach_the_program_stderr_not_the_worker(box, capfd):
+    """`is` with a literal warns at compile time; `python main.py` prints that on the program's stderr."""
+    out = run(box, "x = 1\nprint(x is 1)\n")
+    assert (out.status, out.stdout) == ("ok", "True\n")
+    assert "SyntaxWarning" in out.stderr and '"is" with ' in out.stderr
+    assert "SyntaxWarning" not in capfd.readouterr().err
+
+
 def test_same_program_on_other_inputs_is_recompiled_state_free(box):
     jobs = [Job("import sys\nseen = globals().setdefault('seen', [])\nseen.append(input())\nprint(seen)", s, FAST)
             for s in ("a\n", "b\n", "c\n")]
