@@ -116,6 +116,14 @@ def budget_table(arms: pl.DataFrame) -> GT:
             .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
 
 
+def _it(arms: list[str]) -> str:
+    return "it" if len(arms) == 1 else "they"
+
+
+def _its(arms: list[str]) -> str:
+    return "its" if len(arms) == 1 else "their"
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -136,12 +144,12 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     if done:
         parts.append(f"early stopping fired for every run of {_join(done)}")
     if stuck:
-        parts.append(f"{_join(stuck)} reached the epoch ceiling while its validation loss was still improving, "
-                     "so it did not converge by this criterion")
+        parts.append(f"{_join(stuck)} reached the epoch ceiling while {_its(stuck)} validation loss was still "
+                     f"improving, so {_it(stuck)} did not converge by this criterion")
     capped = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "capped", "runs").iter_rows() if c]
     if capped:
-        parts.append(f"{_join(capped)} stopped at the step cap before early stopping fired, so it did not converge "
-                     "by this criterion")
+        parts.append(f"{_join(capped)} stopped at the step cap before early stopping fired, so {_it(capped)} did "
+                     "not converge by this criterion")
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
         parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")

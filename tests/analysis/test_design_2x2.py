@@ -182,7 +182,10 @@ def test_a_step_cap_is_named_apart_from_the_epoch_ceiling(new):
     budgets = methods.arm_budgets(methods.budget_frame(configs, training, arms_of))
     sentence = methods.budget_sentence(budgets)
     assert "at most 300 steps" in sentence and "at most 4 epochs" not in sentence
-    assert "deep-wide (3 of 3 runs) stopped at the step cap" in sentence
+    assert "deep-wide (3 of 3 runs) stopped at the step cap before early stopping fired, so it did" in sentence
+    capped_all = {m: {**r, "stop_reason": "max_steps"} for m, r in study.training.items()}
+    plural = methods.budget_sentence(methods.arm_budgets(methods.budget_frame(configs, capped_all, arms_of)))
+    assert "diverse-wide (3 of 3 runs) stopped at the step cap before early stopping fired, so they did" in plural
     assert "deep-wide (3 of 3 runs) reached the epoch ceiling" not in sentence
     assert "3 step cap" in methods.budget_table(budgets).as_raw_html()
 
