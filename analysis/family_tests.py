@@ -327,12 +327,13 @@ def contrast_clauses(tests: pl.DataFrame, arm_a: str, arm_b: str, claim: str) ->
         elif verdict == "no difference under either prompt":
             g = pl.concat([by_subset[s] for s in subsets])
             mde = g["perm_mde"].drop_nulls()
-            lo, hi = (round(100 * mde.min()), round(100 * mde.max())) if mde.len() else (0, 0)
-            span = f"{lo} points" if lo == hi else f"{lo}–{hi} points, by group and prompt,"
-            floor = (f"the smallest difference the test could detect with 80% power was at least "
-                     f"{span} of per-family solved rate over {int(g['families'].min())}"
-                     f"{'' if g['families'].min() == g['families'].max() else '–' + str(int(g['families'].max()))}"
-                     " families" if mde.len() else "no difference could have reached significance")
+            floor = "no difference could have reached significance"
+            if mde.len():
+                lo, hi = round(100 * mde.min()), round(100 * mde.max())
+                few, many = int(g["families"].min()), int(g["families"].max())
+                floor = (f"the smallest difference the test could detect with 80% power was at least "
+                         f"{lo if lo == hi else f'{lo}–{hi}'} points{'' if lo == hi else ', by group and prompt,'} "
+                         f"of per-family solved rate over {few if few == many else f'{few}–{many}'} families")
             clauses.append(f"{arm_a} and {arm_b} could not be told apart on {names} under either prompt ({floor})")
         else:
             clauses.append(f"{arm_a} vs {arm_b} on {names}: {verdict}")

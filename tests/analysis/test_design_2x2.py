@@ -173,18 +173,25 @@ def test_preview_renders_the_2x2_store(tmp_path):
     assert "no fixed-budget runs" in html and "the same rows for every arm" in html
 
 
+def budgets_of(study, configs=None, training=None) -> pl.DataFrame:
+    """The per-arm budgets the report builds, from the study's configs and training records or stand-ins."""
+    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
+    return methods.arm_budgets(methods.budget_frame(study.configs if configs is None else configs,
+                                                    study.training if training is None else training, arms_of))
+
+
 def test_a_step_cap_is_named_apart_from_the_epoch_ceiling(new):
     study, _ = new
     arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
     configs = {m: {**c, "train": {**c.get("train", {}), "max_steps": 300}} for m, c in study.configs.items()}
     training = {m: {**r, "stop_reason": "max_steps"} if arms_of.get(m) == "deep-wide" else r
                 for m, r in study.training.items()}
-    budgets = methods.arm_budgets(methods.budget_frame(configs, training, arms_of))
+    budgets = budgets_of(study, configs, training)
     sentence = methods.budget_sentence(budgets)
     assert "at most 300 steps" in sentence and "at most 4 epochs" not in sentence
     assert "deep-wide (3 of 3 runs) stopped at the step cap before early stopping fired, so it did" in sentence
     capped_all = {m: {**r, "stop_reason": "max_steps"} for m, r in study.training.items()}
-    plural = methods.budget_sentence(methods.arm_budgets(methods.budget_frame(configs, capped_all, arms_of)))
+    plural = methods.budget_sentence(budgets_of(study, configs, capped_all))
     assert "diverse-wide (3 of 3 runs) stopped at the step cap before early stopping fired, so they did" in plural
     assert "deep-wide (3 of 3 runs) reached the epoch ceiling" not in sentence
     assert "3 step cap" in methods.budget_table(budgets).as_raw_html()
@@ -192,15 +199,14 @@ def test_a_step_cap_is_named_apart_from_the_epoch_ceiling(new):
 
 def test_answer_scope_and_seed_limitation_follow_the_runs(new):
     study, _ = new
-    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
-    budgets = methods.arm_budgets(methods.budget_frame(study.configs, study.training, arms_of))
+    budgets = budgets_of(study)
     scope = methods.answer_scope(budgets)
     assert "3 training seeds per arm" in scope and "runs of diverse-wide ended" in scope and "not converged" in scope
     assert methods.seeds_limitation(budgets).startswith("3 training seeds per arm show seed spread")
     converged = {m: {**r, "stop_reason": "early_stopping"} for m, r in study.training.items()}
-    budgets = methods.arm_budgets(methods.budget_frame(study.configs, converged, arms_of))
+    budgets = budgets_of(study, training=converged)
     assert methods.answer_scope(budgets).startswith("Every run of every design arm stopped early")
     one = {m: r for m, r in study.training.items() if m.endswith("-s1")}
-    budgets = methods.arm_budgets(methods.budget_frame(study.configs, one, arms_of))
+    budgets = budgets_of(study, training=one)
     assert "(1 training seed per arm)" in methods.answer_scope(budgets)
     assert methods.seeds_limitation(budgets).startswith("One training seed per arm")
