@@ -2,10 +2,10 @@
 
 Why from the stores: the recipe (early stopping on the run's own validation loss, its patience, the
 evaluation interval, the smallest improvement that counts, the epoch ceiling) is read from each run
-folder's resolved training config, and how each run ended (`stop_reason`: `early_stopping` or
-`epochs`) from its `training.json`, so the Methods section says what was run, not what was meant
-to be. A run that ends on the epoch ceiling did not converge by the recipe's own criterion; the
-sentence names its arm.
+folder's resolved training config, and how each run ended (`stop_reason`: `early_stopping`,
+`epochs`, `max_steps` or `time_limit`) from its `training.json`, so the Methods section says what
+was run, not what was meant to be. A run that ends on the epoch ceiling, a step cap or a time
+limit did not converge by the recipe's own criterion; the sentence names its arm.
 
 The first study's pair (`design.FIXED_BUDGET_ARMS`: deep, diverse), trained for a fixed number of
 epochs, is a sensitivity row when the store holds it; a store without it gets a sentence saying so.
@@ -24,11 +24,13 @@ from great_tables import GT
 from analysis.design import CONTROLS, FIXED_BUDGET_ARMS, HELD_OUT, arm_order
 
 #: the [train] keys of the budget, with the training loop's defaults for configs that predate a key
-BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta", "max_steps")
+BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta", "max_steps",
+               "time_limit")
 
 RUN_SCHEMA = {"model": pl.Utf8, "arm": pl.Utf8, "seed": pl.Int64, "fixed": pl.Boolean, "epochs": pl.Float64,
               "patience": pl.Int64, "eval_every": pl.Int64, "min_delta": pl.Float64, "stop_reason": pl.Utf8,
-              "step": pl.Int64, "best_step": pl.Int64, "total_steps": pl.Int64, "max_steps": pl.Int64}
+              "step": pl.Int64, "best_step": pl.Int64, "total_steps": pl.Int64, "max_steps": pl.Int64,
+              "time_limit": pl.Float64}
 
 
 def _defaults() -> dict:
@@ -52,12 +54,14 @@ def budget_frame(configs: dict[str, dict], training: dict[str, dict], arms_of: d
                          min_delta=float(train.get("early_stopping_min_delta") or 0.0),
                          stop_reason=record.get("stop_reason"), step=record.get("step"),
                          best_step=record.get("best_step"), total_steps=record.get("total_steps"),
-                         max_steps=train.get("max_steps")))
+                         max_steps=train.get("max_steps"),
+                         time_limit=float(train["time_limit"]) if train.get("time_limit") else None))
     return pl.DataFrame(rows, schema=RUN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RUN_SCHEMA)
 
 
 ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
-              "ceiling": pl.Int64, "capped": pl.Int64, "other": pl.Int64, "steps": pl.Utf8, "best_steps": pl.Utf8}
+              "ceiling": pl.Int64, "capped": pl.Int64, "timed": pl.Int64, "other": pl.Int64, "steps": pl.Utf8,
+              "best_steps": pl.Utf8}
 
 
 def _span(values: list) -> str:
@@ -74,8 +78,11 @@ def _epochs(x: float) -> str:
 
 def budget_text(r: dict) -> str:
     """E.g. `early stopping (patience 2, eval every 100 steps, min Δ 0.001), at most 4 epochs`; a step cap
-    (`max_steps`, which also sets the learning-rate schedule's length) replaces the epoch ceiling."""
+    (`max_steps`, which also sets the learning-rate schedule's length) replaces the epoch ceiling; a
+    time limit (`time_limit`, which does not change the schedule) is named after it."""
     limit = f"{r['max_steps']} steps" if r.get("max_steps") else _epochs(r["epochs"])
+    if r.get("time_limit"):
+        limit += f" or {r['time_limit']:g} s of training"
     if r["fixed"]:
         return f"fixed {limit}"
     return (f"early stopping on own validation loss (patience {r['patience']}, eval every {r['eval_every']} steps, "
@@ -90,9 +97,11 @@ def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
         g = runs.filter(pl.col("arm") == arm)
         texts = sorted({budget_text(r) for r in g.iter_rows(named=True)})
         reasons = g["stop_reason"].to_list()
-        early, ceiling, capped = (reasons.count(r) for r in ("early_stopping", "epochs", "max_steps"))
+        early, ceiling, capped, timed = (reasons.count(r) for r in ("early_stopping", "epochs", "max_steps",
+                                                                     "time_limit"))
         out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
-                        ceiling=ceiling, capped=capped, other=g.height - early - ceiling - capped,
+                        ceiling=ceiling, capped=capped, timed=timed,
+                        other=g.height - early - ceiling - capped - timed,
                         steps=_span(g["step"].to_list()),
                         best_steps=_span(g["best_step"].to_list())))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
@@ -105,13 +114,14 @@ def budget_table(arms: pl.DataFrame) -> GT:
         role=pl.when(pl.col("fixed")).then(pl.lit("fixed budget (sensitivity)")).otherwise(pl.lit("design arm")),
         ended=pl.format("{} early stopping, {} epoch ceiling", "early", "ceiling")
         + pl.when(pl.col("capped") > 0).then(pl.format(", {} step cap", "capped")).otherwise(pl.lit(""))
+        + pl.when(pl.col("timed") > 0).then(pl.format(", {} time limit", "timed")).otherwise(pl.lit(""))
         + pl.when(pl.col("other") > 0).then(pl.format(", {} unrecorded", "other")).otherwise(pl.lit("")))
     return (GT(df.select("arm", "role", "runs", "budget", "ended", "steps", "best_steps"), rowname_col="arm")
             .cols_label(ended="runs ended by", steps="final step", best_steps="best step")
             .tab_source_note("Budget: the resolved [train] table of each run folder; how a run ended: stop_reason in "
                              "its training.json (early stopping: its own validation loss stopped improving by more "
-                             "than min Δ for patience evaluations; epoch ceiling or step cap: it was still "
-                             "improving when its budget ran out). Best step: "
+                             "than min Δ for patience evaluations; epoch ceiling, step cap or time limit: it "
+                             "was still improving when its budget ran out). Best step: "
                              "lowest own validation loss, the checkpoint evaluated as best.")
             .tab_options(table_font_size="11px", data_row_padding="2px", table_width="100%"))
 
@@ -150,6 +160,10 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     if capped:
         parts.append(f"{_join(capped)} stopped at the step cap before early stopping fired, so {_it(capped)} did "
                      "not converge by this criterion")
+    timed = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "timed", "runs").iter_rows() if c]
+    if timed:
+        parts.append(f"{_join(timed)} stopped at the time limit before early stopping fired, so {_it(timed)} did "
+                     "not converge by this criterion")
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
         parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
@@ -168,10 +182,11 @@ def answer_scope(arms: pl.DataFrame) -> str:
     design = arms.filter(~pl.col("fixed"))
     if design.height == 0:
         return "No design arm was trained under the early-stopping recipe in this store."
-    short = [a for a, c, e in design.select("arm", "capped", "ceiling").iter_rows() if c or e]
+    short = [a for a, c, e, t in design.select("arm", "capped", "ceiling", "timed").iter_rows() if c or e or t]
     if not short:
         return f"Every run of every design arm stopped early on its own validation loss ({_seeds(design)}; Methods)."
-    limits = [name for name, col in (("step cap", "capped"), ("epoch ceiling", "ceiling")) if design[col].sum()]
+    limits = [name for name, col in (("step cap", "capped"), ("epoch ceiling", "ceiling"), ("time limit", "timed"))
+              if design[col].sum()]
     return (f"This answer is for the budget trained ({_seeds(design)}): runs of {_join(short)} ended at their "
             f"{' or '.join(limits)} before early stopping fired, so they had not converged by the recipe's own "
             "criterion (Methods).")

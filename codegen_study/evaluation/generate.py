@@ -221,18 +221,24 @@ def _requests(tokenizer, target: Target, work, done, *, prompt: Prompt, world, a
 
 
 def _generate_shared(cfg, model, tokenizer, pending, store_of, *, prompt, log, rank, world) -> None:
-    """Every target's requests through one engine, up to `cfg.max_adapters` adapters a call."""
+    """Every target's requests through one engine, up to `cfg.max_adapters` adapters a call.
+
+    Greedy decoding goes first, in one call per adapter group; sampled decoding then goes benchmark
+    by benchmark in `[eval] benchmarks` order, so a generation stopped part-way (a GPU session's
+    end) leaves whole benchmarks sampled, the first one first, rather than a scatter of problems."""
     from codegen_study.tasks.prompts import stop_ids
 
     stops, pad = stop_ids(tokenizer, model), tokenizer.pad_token_id
     by_name = {adapter_name(t): t for t, _, _ in pending}
-    calls: dict[str, tuple[dict, list]] = {}
+    calls: dict[tuple[str, str | None], tuple[dict, list]] = {}
     for target, work, done in pending:
         name = adapter_name(target) if target.adapter is not None else None
         for dec, (kw, reqs) in _requests(tokenizer, target, work, done, prompt=prompt, world=world,
                                          adapter=name).items():
-            calls.setdefault(dec, (kw, []))[1].extend((target, r) for r in reqs)
-    for dec, (kw, pairs) in calls.items():
+            for r in reqs:
+                calls.setdefault((dec, None if dec == "greedy" else r.key[2]), (kw, []))[1].append((target, r))
+    order = {b: i for i, b in enumerate(cfg.benchmarks)}
+    for (dec, _), (kw, pairs) in sorted(calls.items(), key=lambda c: (c[0][0] != "greedy", order.get(c[0][1], -1))):
         names = list(dict.fromkeys(r.adapter for _, r in pairs if r.adapter is not None))
         groups = [names[i:i + cfg.max_adapters] for i in range(0, len(names), cfg.max_adapters)] or [[]]
         for g, group in enumerate(groups):

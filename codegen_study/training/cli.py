@@ -16,6 +16,7 @@ FLAGS = {  # flag -> (section, key, type)
     "--model": ("model", "name_or_path", str), "--gguf": ("model", "gguf_file", str),
     "--precision": ("model", "precision", str), "--data-path": ("data", "path", str),
     "--max-length": ("data", "max_length", int), "--max-steps": ("train", "max_steps", int),
+    "--time-limit": ("train", "time_limit", float),
     "--epochs": ("train", "epochs", float), "--eval-every": ("train", "eval_every", int),
     "--save-every": ("train", "save_every", int), "--logging-every": ("train", "logging_every", int),
     "--learning-rate": ("train", "learning_rate", float), "--micro-batch-size": ("train", "micro_batch_size", int),

@@ -306,22 +306,25 @@ def train_members(model, members: list[Member], layers: dict[str, Any], routing:
     schedule; returns the examples trained and the seconds spent in steps."""
     examples, stepping = 0, 0.0
     base_name = members[0].configs["model"].name_or_path
+    t0 = time.perf_counter()
     while any(m.active for m in members):
         t_step = time.perf_counter()
         examples += step_members(model, members, routing, pad_id, device)
         dt = time.perf_counter() - t_step
         stepping += dt
-        due = []
+        due, late = [], set()
         for m in members:
             if not m.active or m.state.step == 0:
                 continue
             m.state.seconds += dt
-            if m.logs_now():
+            if m.out_of_time(time.perf_counter() - t0):  # evaluated and saved here, then stopped
+                late.add(m.index)
+            if m.logs_now() or m.index in late:
                 m.record_loss("train", float(m.loss_sum) / m.loss_count, m.state.lr)
                 m.loss_sum, m.loss_count = 0.0, 0
-            if m.saves_now():
+            if m.saves_now() or m.index in late:
                 due.append(m)
-        evaluated = [m for m in due if m.evaluates_now()]
+        evaluated = [m for m in due if m.evaluates_now() or m.index in late]
         for i, val in (validation_losses(model, evaluated, len(members), routing, pad_id, device).items()
                        if evaluated else ()):
             members[i].judge(val, members[i].state.lr)
@@ -331,6 +334,8 @@ def train_members(model, members: list[Member], layers: dict[str, Any], routing:
             members[i].record_loss("valid_shared", val, members[i].state.lr)
         for m in due:
             m.stop_at_last_step()
+            if m.index in late:
+                m.stop_for_time()
             save_member(m, layers, base_name)
             if m.state.finished:
                 m.finish()

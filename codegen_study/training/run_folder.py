@@ -71,7 +71,7 @@ class RunRecord:
     step: int | None = None
     best_step: int | None = None
     best_val_loss: float | None = None
-    stop_reason: str | None = None  # "early_stopping", "max_steps" or "epochs"
+    stop_reason: str | None = None  # "early_stopping", "max_steps", "epochs" or "time_limit"
     seconds: float | None = None  # time in the optimizer steps the run took part in (a cohort's: the whole step)
 
     END = ("step", "best_step", "best_val_loss", "stop_reason", "seconds")
@@ -246,6 +246,17 @@ class RunFolder:
     def stop_at_last_step(self) -> None:
         if self.last and not self.state.finished:
             self.state.stop("max_steps" if self.tcfg.max_steps else "epochs")
+
+    def out_of_time(self, elapsed: float) -> bool:
+        """Whether `train.time_limit` seconds of training have passed in this process: the run is
+        then evaluated, saved and stopped at this step (`stop_for_time`), not annealed; rerunning
+        resumes it (`TrainState.is_complete`)."""
+        limit = self.tcfg.time_limit
+        return limit is not None and elapsed >= limit and not self.state.finished and self.state.step > 0
+
+    def stop_for_time(self) -> None:
+        if not self.state.finished:
+            self.state.stop("time_limit")
 
     # -- end ------------------------------------------------------------------------------------
     def finish(self) -> None:

@@ -103,15 +103,19 @@ def train(config: str | os.PathLike | dict[str, Any], *, overrides: dict[str, di
         shutdown(run.d)
         return run.out
     state = run.state
+    t0 = time.perf_counter()
     try:
         while not state.finished:
             lr = step(run)
-            if run.logs_now():
+            late = run.out_of_time(time.perf_counter() - t0)
+            if run.logs_now() or late:
                 run.record_loss("train", state.log_loss_sum / state.log_loss_count, lr)
                 state.log_loss_sum, state.log_loss_count = 0.0, 0
-            if run.evaluates_now():
+            if run.evaluates_now() or late:
                 evaluate(run, lr)
             run.stop_at_last_step()
+            if late:
+                run.stop_for_time()
             if run.saves_now():
                 save(run)
     finally:

@@ -44,6 +44,9 @@ class TrainConfig:
     grad_accumulation: int = 16
     epochs: float = 2.0
     max_steps: int | None = None
+    # seconds of training (this process's loop, evaluations included) after which every run still
+    # going is evaluated, saved and stopped ("time_limit"); rerunning the command resumes it
+    time_limit: float | None = None
     eval_every: int = 100
     save_every: int = 100
     early_stopping_patience: int = 2  # evaluations without improvement; 0 = off
@@ -68,6 +71,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError("max_steps must be >= 1")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit}")
         if not self.epochs > 0:
             raise ValueError(f"epochs must be > 0, got {self.epochs}")
         if not self.learning_rate >= 0:  # 0 is a frozen adapter: validation loss then measures the base

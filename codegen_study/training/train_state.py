@@ -27,7 +27,7 @@ class TrainState:
     log_loss_sum: float = 0.0  # train losses since the last logged row
     log_loss_count: int = 0
     finished: bool = False
-    stop_reason: str | None = None  # "early_stopping", "max_steps" or "epochs"
+    stop_reason: str | None = None  # "early_stopping", "max_steps", "epochs" or "time_limit"
     lr: float | None = None  # learning rate of the last step (cohort runs record it)
 
     @classmethod
@@ -47,7 +47,8 @@ class TrainState:
         return out
 
     def is_complete(self, total: int) -> bool:
-        """Nothing left to train: stopped early, or all `total` steps taken."""
+        """Nothing left to train: stopped early, or all `total` steps taken (a run stopped by the
+        time limit is not complete: it resumes)."""
         return self.stop_reason == "early_stopping" or self.step >= total
 
     def resume(self) -> None:

@@ -210,3 +210,16 @@ def test_answer_scope_and_seed_limitation_follow_the_runs(new):
     budgets = budgets_of(study, training=one)
     assert "(1 training seed per arm)" in methods.answer_scope(budgets)
     assert methods.seeds_limitation(budgets).startswith("One training seed per arm")
+
+
+def test_a_time_limit_is_named_in_the_budget_and_the_answer_scope(new):
+    study, _ = new
+    configs = {m: {**c, "train": {**c.get("train", {}), "time_limit": 900}} for m, c in study.configs.items()}
+    timed = {m: {**r, "stop_reason": "time_limit"} if m.startswith("diverse-wide") else
+             {**r, "stop_reason": "early_stopping"} for m, r in study.training.items()}
+    budgets = budgets_of(study, configs, timed)
+    sentence = methods.budget_sentence(budgets)
+    assert "at most 4 epochs or 900 s of training" in sentence
+    assert "diverse-wide (3 of 3 runs) stopped at the time limit before early stopping fired" in sentence
+    assert "runs of diverse-wide ended at their time limit" in methods.answer_scope(budgets)
+    assert "3 time limit" in methods.budget_table(budgets).as_raw_html()

@@ -512,3 +512,24 @@ def test_the_prompt_travels_whole_from_the_config_to_every_request(tiny, tmp_pat
     assert set(recorded) == set(cfg.prompts)
     assert all(text.startswith("Answer in Python.\n\n") and text.endswith(SEED_SEPARATOR) for text in recorded.values())
     assert {(r["prompt"], r["decoding"]) for r in completions(tmp_path)} == {(p, "greedy") for p in cfg.prompts}
+
+
+def test_sampling_goes_benchmark_by_benchmark_after_every_greedy_row(tiny, tmp_path, monkeypatch):
+    """A shared-batch generation cut short keeps whole benchmarks sampled, in [eval] order."""
+    from codegen_study.evaluation import generate as gen
+    from codegen_study.models import ModelConfig
+
+    calls, real = [], gen._decode
+
+    def recorded(cfg, model, tokenizer, pairs, dec, *args, **kwargs):
+        calls.append((dec, sorted({r.key[2] for _, r in pairs})))
+        return real(cfg, model, tokenizer, pairs, dec, *args, **kwargs)
+
+    monkeypatch.setattr(gen, "_decode", recorded)
+    cfg = EvalConfig(benchmarks=("second", "first"), prompts=("train",), max_new_tokens=2, batch_size=8,
+                     n_samples=2, sample_checkpoints=("final",))
+    mcfg = ModelConfig(name_or_path=str(tiny["root"] / "model"), precision="fp32")
+    problems = {"first": load_lcb(TINY_LCB)[:2], "second": load_lcb(TINY_LCB)[:2]}
+    targets = plan_targets(cfg, tiny["run"], name=None)
+    generate_all(cfg, mcfg, targets, problems, Store(tmp_path), device="cpu", log=lambda *_: None)
+    assert calls == [("greedy", ["first", "second"]), ("sampling", ["second"]), ("sampling", ["first"])]

@@ -298,3 +298,20 @@ def test_a_cohort_refuses_what_it_does_not_cover(tmp_path, tiny_dir, key):
     config = write_config(tmp_path, tiny_dir, "deep", **{key: "true"})
     with pytest.raises(UserError, match=f"train.{key}"):
         cohort.train_cohort([str(config)], [1, 2], device="cpu", log=quiet)
+
+
+@pytest.mark.slow
+def test_a_time_limit_stops_every_run_of_a_cohort_and_a_rerun_resumes(tmp_path, tiny_dir):
+    deep = write_config(tmp_path, tiny_dir, "deep", time_limit=1e-9)
+    diverse = write_config(tmp_path, tiny_dir, "diverse", time_limit=1e-9)
+    cohort.train_cohort([str(deep), str(diverse)], [1], device="cpu", log=quiet)
+    for name in ("deep-s1", "diverse-s1"):
+        record = json.loads((tmp_path / name / "training.json").read_text())
+        assert record["stop_reason"] == "time_limit" and record["step"] == 1 == record["best_step"], name
+        assert (1, "valid") in losses(tmp_path / name) and (tmp_path / name / "checkpoint-step-1").is_dir()
+    for config in (deep, diverse):
+        config.write_text(config.read_text().replace("time_limit = 1e-09\n", ""))
+    cohort.train_cohort([str(deep), str(diverse)], [1], device="cpu", log=quiet)
+    for name in ("deep-s1", "diverse-s1"):
+        record = json.loads((tmp_path / name / "training.json").read_text())
+        assert record["stop_reason"] == "max_steps" and record["step"] == 4, name

@@ -382,3 +382,25 @@ def test_missing_tracker_package_is_a_clear_error_before_training(tmp_path, tiny
     assert not (tmp_path / "out").exists()
     with pytest.raises(UserError, match="report_to"):
         train(write_config(tmp_path, tiny_dir, report_to='"wandb"'))
+
+
+@pytest.mark.slow
+def test_a_time_limit_stops_evaluated_and_saved_then_resumes(tmp_path, tiny_dir):
+    """Past `time_limit` the run is evaluated and saved at the step it reached and ends as
+    "time_limit"; without the limit the same command resumes it to its schedule's end."""
+    cfg = write_config(tmp_path, tiny_dir, max_steps=6, eval_every=4, time_limit=1e-9, early_stopping_patience=0)
+    out = train(cfg)
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["stop_reason"] == "time_limit" and summary["step"] == 1 and summary["best_step"] == 1
+    assert (out / "checkpoint-step-1").is_dir()
+    assert {(r["step"], r["split"]) for r in _losses_rows(out)} == {(1, "train"), (1, "valid")}
+    cfg.write_text(cfg.read_text().replace("time_limit = 1e-09\n", ""))
+    train(cfg)
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["stop_reason"] == "max_steps" and summary["step"] == 6
+
+
+def _losses_rows(out):
+    from codegen_study.store import Store
+
+    return list(Store(out).iter_rows("losses"))
