@@ -134,3 +134,21 @@ def test_two_ranks_split_generation_and_write_what_one_process_writes(study):
     one, split = greedy(root / "stores"), greedy(root / "stores2")
     assert one and split == one
     assert json.loads((root / "stores2" / "base" / "env.json").read_text())["generation"]["world_size"] == 2
+
+
+def test_the_train_stage_resumes_runs_a_time_limit_stopped(study, monkeypatch):
+    from codegen_study import study as stage
+    from codegen_study.core.config import load_section
+
+    cfg = load_section(study["config"], "study", stage.StudyConfig)
+    calls = []
+    monkeypatch.setattr(stage, "_cli", lambda args, gpus=1: calls.append(args))
+    folders = [stage.run_folder(c, s) for c in cfg.arms for s in cfg.seeds]
+    for folder, reason in zip(folders, ["early_stopping", "epochs", "max_steps", "time_limit"]):
+        folder.mkdir(parents=True)
+        (folder / "training.json").write_text(json.dumps({"stop_reason": reason}))
+    stage.stage_train(cfg, log=lambda *_: None)
+    assert len(calls) == 1 and calls[0][0] == "train"  # the time-limited run is not finished
+    (folders[-1] / "training.json").write_text(json.dumps({"stop_reason": "early_stopping"}))
+    stage.stage_train(cfg, log=lambda *_: None)
+    assert len(calls) == 1
