@@ -59,6 +59,10 @@ def budget_frame(configs: dict[str, dict], training: dict[str, dict], arms_of: d
     return pl.DataFrame(rows, schema=RUN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RUN_SCHEMA)
 
 
+#: how a run ends short of convergence: stop_reason -> (its count column per arm, its name in the text)
+LIMITS = {"max_steps": ("capped", "step cap"), "epochs": ("ceiling", "epoch ceiling"),
+          "time_limit": ("timed", "time limit")}
+
 ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
               "ceiling": pl.Int64, "capped": pl.Int64, "timed": pl.Int64, "other": pl.Int64, "steps": pl.Utf8,
               "best_steps": pl.Utf8}
@@ -97,12 +101,10 @@ def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
         g = runs.filter(pl.col("arm") == arm)
         texts = sorted({budget_text(r) for r in g.iter_rows(named=True)})
         reasons = g["stop_reason"].to_list()
-        early, ceiling, capped, timed = (reasons.count(r) for r in ("early_stopping", "epochs", "max_steps",
-                                                                     "time_limit"))
+        counts = {col: reasons.count(reason) for reason, (col, _) in LIMITS.items()}
+        early = reasons.count("early_stopping")
         out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
-                        ceiling=ceiling, capped=capped, timed=timed,
-                        other=g.height - early - ceiling - capped - timed,
-                        steps=_span(g["step"].to_list()),
+                        **counts, other=g.height - early - sum(counts.values()), steps=_span(g["step"].to_list()),
                         best_steps=_span(g["best_step"].to_list())))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
 
@@ -156,14 +158,11 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     if stuck:
         parts.append(f"{_join(stuck)} reached the epoch ceiling while {_its(stuck)} validation loss was still "
                      f"improving, so {_it(stuck)} did not converge by this criterion")
-    capped = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "capped", "runs").iter_rows() if c]
-    if capped:
-        parts.append(f"{_join(capped)} stopped at the step cap before early stopping fired, so {_it(capped)} did "
-                     "not converge by this criterion")
-    timed = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "timed", "runs").iter_rows() if c]
-    if timed:
-        parts.append(f"{_join(timed)} stopped at the time limit before early stopping fired, so {_it(timed)} did "
-                     "not converge by this criterion")
+    for col, name in (LIMITS["max_steps"], LIMITS["time_limit"]):
+        cut = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", col, "runs").iter_rows() if c]
+        if cut:
+            parts.append(f"{_join(cut)} stopped at the {name} before early stopping fired, so {_it(cut)} did "
+                         "not converge by this criterion")
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
         parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
@@ -182,11 +181,11 @@ def answer_scope(arms: pl.DataFrame) -> str:
     design = arms.filter(~pl.col("fixed"))
     if design.height == 0:
         return "No design arm was trained under the early-stopping recipe in this store."
-    short = [a for a, c, e, t in design.select("arm", "capped", "ceiling", "timed").iter_rows() if c or e or t]
+    cols = [col for col, _ in LIMITS.values()]
+    short = [a for a, *counts in design.select("arm", *cols).iter_rows() if any(counts)]
     if not short:
         return f"Every run of every design arm stopped early on its own validation loss ({_seeds(design)}; Methods)."
-    limits = [name for name, col in (("step cap", "capped"), ("epoch ceiling", "ceiling"), ("time limit", "timed"))
-              if design[col].sum()]
+    limits = [name for col, name in LIMITS.values() if design[col].sum()]
     return (f"This answer is for the budget trained ({_seeds(design)}): runs of {_join(short)} ended at their "
             f"{' or '.join(limits)} before early stopping fired, so they had not converged by the recipe's own "
             "criterion (Methods).")

@@ -159,9 +159,12 @@ def stage_synth(study: StudyConfig, log) -> None:
 
 
 def stage_train(study: StudyConfig, log) -> None:
+    from codegen_study.training.run_folder import RunRecord
+
     if not study.arms:
         return
-    pending = [run_folder(c, s) for c in study.arms for s in study.seeds if not _trained(run_folder(c, s))]
+    records = [RunRecord.read(run_folder(c, s)) for c in study.arms for s in study.seeds]
+    pending = [r for r in records if r is None or not r.done]
     if not pending:
         log("train: every run has finished")
         return
@@ -169,14 +172,6 @@ def stage_train(study: StudyConfig, log) -> None:
     for c in study.arms:
         args += ["--config", c]
     _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)], gpus=study.gpus)
-
-
-def _trained(folder: Path) -> bool:
-    """Whether a run folder holds a finished run (a run stopped by the time limit resumes)."""
-    record = folder / "training.json"
-    if not record.exists():
-        return False
-    return json.loads(record.read_text()).get("stop_reason") not in (None, "time_limit")
 
 
 PARTS = ("final", "greedy", "all")  # generation in order of what the report needs most

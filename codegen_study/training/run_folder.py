@@ -89,6 +89,12 @@ class RunRecord:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    @property
+    def done(self) -> bool:
+        """Whether the run ended for good: it has a stop reason, and not the time limit (such a run
+        resumes when its command is run again)."""
+        return self.stop_reason not in (None, "time_limit")
+
     def to_json(self) -> dict[str, Any]:
         """Every field, the end fields only once the run ended, `memory_fit` only where set."""
         out = dataclasses.asdict(self)
