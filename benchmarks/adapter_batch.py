@@ -21,7 +21,8 @@ attends to its prompt and the tokens before it, so a row of prompt p and n new t
 n*p + n(n-1)/2 cached tokens of (2 x layers x KV heads x head size x bytes) each; weights and
 compute are left out (the floor is a lower bound). `agreement` is the share of rows whose greedy
 tokens are identical between `engine_all_states` and `engine_one_state` for the states both ran.
-CUDA only.
+Measured on a GPU; `--device cpu --limit N --bandwidth B` runs the same rows on a few problems, a
+check that the script works before GPU time is spent on it (tests/test_bench_adapter_batch.py).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ BANDWIDTH = {"H200": 4.8e12, "H100 PCIe": 2.0e12, "H100 NVL": 3.9e12, "H100": 3.
 
 
 def bandwidth(name: str) -> float:
-    return next(v for k, v in BANDWIDTH.items() if k in name)
+    found = [v for k, v in BANDWIDTH.items() if k in name]
+    if not found:
+        sys.exit(f"no memory bandwidth known for {name!r}; give it with --bandwidth BYTES_PER_S")
+    return found[0]
 
 
 def kv_bytes_per_token(model) -> int:
@@ -57,27 +61,35 @@ def floor_seconds(results, per_token: int, bw: float) -> float:
     return tokens * per_token / bw
 
 
-def timed(model, requests, cfg, stops, pad, adapters=None, engine="static"):
+def sync() -> None:
     import torch
 
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def timed(model, requests, cfg, stops, pad, adapters=None, engine="static"):
     from codegen_study.evaluation import engine as eng
 
-    torch.cuda.synchronize()
+    sync()
     t0 = time.perf_counter()
     out = [r for batch in eng.generate(model, requests, engine=engine, max_new_tokens=cfg.max_new_tokens,
                                        batch_size=cfg.batch_size, stop_ids=stops, pad_id=pad, adapters=adapters)
            for r in batch]
-    torch.cuda.synchronize()
+    sync()
     return out, time.perf_counter() - t0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/offline-study.toml")
     parser.add_argument("--out", type=Path, help="JSON results file")
     parser.add_argument("--states", type=int, help="model states in the shared batch (default: base + every run)")
     parser.add_argument("--skip-hf", action="store_true", help="leave out the HF generate row")
-    args = parser.parse_args()
+    parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a check of the script)")
+    parser.add_argument("--limit", type=int, help="the first N problems of each benchmark (a check, not the load)")
+    parser.add_argument("--bandwidth", type=float, help="memory bandwidth in bytes/s (default: the GPU's data sheet)")
+    args = parser.parse_args(argv)
 
     import torch
 
@@ -85,13 +97,13 @@ def main() -> int:
     from codegen_study.evaluation import engine as eng
     from codegen_study.evaluation.generate import adapter_name
     from codegen_study.models import attach_adapter, load_model, use_adapter
-    from codegen_study.study import StudyConfig, load_benchmarks, make_plan
-    from codegen_study.tasks.prompts import Prompt, prompt_ids, stop_ids
+    from codegen_study.study import StudyConfig, load_benchmarks, make_plan, study_prompt
+    from codegen_study.tasks.prompts import prompt_ids, stop_ids
 
-    if not torch.cuda.is_available():
-        sys.exit("adapter_batch.py measures a GPU; no CUDA device here")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit("adapter_batch.py measures a GPU; no CUDA device here (--device cpu checks the script)")
     plan = make_plan(load_section(args.config, "study", StudyConfig))
-    cfg = plan.eval
+    cfg = replace(plan.eval, limit=args.limit) if args.limit else plan.eval
     finals = {}
     for t in plan.targets:
         if t.adapter is not None and t.step >= finals.get(t.model, t).step:
@@ -99,13 +111,15 @@ def main() -> int:
     states = [None] + [replace(t, model=adapter_name(t)) for t in finals.values()]
     states = states[: args.states] if args.states else states
     t0 = time.perf_counter()
-    model, tok = load_model(plan.model, device="cuda")
+    model, tok = load_model(plan.model, device=args.device)
     load_s = time.perf_counter() - t0
     stops, pad = stop_ids(tok, model), tok.pad_token_id
-    prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, Prompt(style=style))))
+    prompt = study_prompt(plan)  # the training conversation's format and system prompt
+    prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, replace(prompt, style=style))))
                for b, problems in load_benchmarks(cfg).items() for p in problems for style in cfg.prompts]
-    name = torch.cuda.get_device_name()
-    per_token, bw = kv_bytes_per_token(model), bandwidth(name)
+    name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else platform.processor() or "cpu"
+    per_token = kv_bytes_per_token(model)
+    bw = args.bandwidth or bandwidth(name)
     print(f"{name}: {len(prompts)} prompts, {len(states)} model states, batch {cfg.batch_size}, "
           f"max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s", flush=True)
 
@@ -152,7 +166,7 @@ def main() -> int:
         "gpu": name, "python": platform.python_version(), "torch": torch.__version__, "prompts": len(prompts),
         "states": len(states), "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_new_tokens,
         "max_adapters": cfg.max_adapters, "load_seconds": round(load_s, 1),
-        "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": round(floor, 3),
+        "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": float(f"{floor:.4g}"),
         "agreement": {"rows": len(both), "identical": agree, "share": round(agree / max(len(both), 1), 4)},
         "s_per_state": {}, "rows": {},
     }

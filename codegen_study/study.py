@@ -3,6 +3,7 @@
     codegen-study study --config configs/offline-study.toml          # every stage
     codegen-study study --config configs/offline-study.toml --only train
     codegen-study study --config configs/offline-study.toml --set study.seeds=[1]   # any [study] value
+    codegen-study study --config configs/offline-study.toml --set study.max_steps=250  # a smaller budget
 
 Stages, in order; each one skips the work already done, so rerunning the command after a kill
 resumes where it stopped:
@@ -58,6 +59,12 @@ class StudyConfig:
     out: str = "data/runs"
     workers: int | None = None  # sandbox processes for scoring (None: the scorer's default)
     gpus: int = 1  # GPUs of this host: each training and generation stage runs one process per GPU
+    # A budget short of convergence, for every run (None: each run's own [train] table): a step cap,
+    # which also sets the learning-rate schedule's length (`train --max-steps`), and seconds of
+    # training after which every run still going is saved and stopped (`train --time-limit`; a
+    # rerun resumes it). Each run's training.json records how it ended, and the report says so.
+    max_steps: int | None = None
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         if not self.arms and not self.controls:
@@ -66,6 +73,10 @@ class StudyConfig:
             raise ValueError("seeds: give at least one training seed")
         if self.gpus < 1:
             raise ValueError("gpus must be at least 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise ValueError("time_limit must be a positive number of seconds")
 
 
 @dataclass(frozen=True)
@@ -171,7 +182,10 @@ def stage_train(study: StudyConfig, log) -> None:
     args = ["train"]
     for c in study.arms:
         args += ["--config", c]
-    _cli(args + ["--seeds", ",".join(str(s) for s in study.seeds)], gpus=study.gpus)
+    args += ["--seeds", ",".join(str(s) for s in study.seeds)]
+    args += ["--max-steps", str(study.max_steps)] if study.max_steps is not None else []
+    args += ["--time-limit", f"{study.time_limit:g}"] if study.time_limit is not None else []
+    _cli(args, gpus=study.gpus)
 
 
 PARTS = ("final", "greedy", "all")  # generation in order of what the report needs most
@@ -204,7 +218,7 @@ def stage_generate(plan: Plan, log, *, part: str = "all") -> None:
         device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
     where = f"rank {rank}/{world}: " if world > 1 else ""
     facts = generate_all(cfg, plan.model, targets, load_benchmarks(plan.eval), lambda t: stores[t.model],
-                         device=device, prompt=_prompt(plan), log=lambda msg: log(where + msg),
+                         device=device, prompt=study_prompt(plan), log=lambda msg: log(where + msg),
                          rank=rank, world=world)
     if facts.get("device") and rank == 0:
         for folder in {plan.store_dir(t.model) for t in plan.targets}:
@@ -246,7 +260,7 @@ def load_benchmarks(cfg) -> dict[str, list]:
     return {name: load_problems(cfg.source(name), cfg.limit) for name in cfg.benchmarks}
 
 
-def _prompt(plan: Plan):
+def study_prompt(plan: Plan):
     """The format and system prompt of the first config's `[data]` table (every arm's and control's alike)."""
     from codegen_study.tasks.prompts import Prompt
 

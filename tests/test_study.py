@@ -152,3 +152,18 @@ def test_the_train_stage_resumes_runs_a_time_limit_stopped(study, monkeypatch):
     (folders[-1] / "training.json").write_text(json.dumps({"stop_reason": "early_stopping"}))
     stage.stage_train(cfg, log=lambda *_: None)
     assert len(calls) == 1
+
+
+def test_a_study_wide_step_cap_and_time_limit_reach_the_train_command(study, monkeypatch, capsys):
+    from codegen_study import study as stage
+    from codegen_study.core.config import load_section
+
+    calls = []
+    monkeypatch.setattr(stage, "_cli", lambda args, gpus=1: calls.append(args))
+    cfg = load_section(study["config"], "study", stage.StudyConfig, {"max_steps": 250, "time_limit": 600})
+    stage.stage_train(cfg, log=lambda *_: None)
+    assert calls[0][-4:] == ["--max-steps", "250", "--time-limit", "600"]
+    stage.stage_train(load_section(study["config"], "study", stage.StudyConfig), log=lambda *_: None)
+    assert "--max-steps" not in calls[1] and "--time-limit" not in calls[1]  # each run's own [train] budget
+    assert main(["study", "--config", str(study["config"]), "--set", "study.max_steps=0", "--only", "train"]) == 2
+    assert "max_steps must be at least 1" in capsys.readouterr().err

@@ -1,0 +1,66 @@
+"""benchmarks/adapter_batch.py runs end to end on a tiny study on CPU (`--device cpu`): the three rows,
+the floor, and the agreement between the shared batch and one state at a time -- so the GPU
+measurement does not fail on the script itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import adapter_batch  # noqa: E402
+from test_study import make_study  # noqa: E402
+from tiny_lm import make_model, make_tokenizer  # noqa: E402
+
+from codegen_study.core.config import load_section  # noqa: E402
+from codegen_study.study import StudyConfig, run_folder  # noqa: E402
+
+
+def save_runs(study) -> list[Path]:
+    """A final checkpoint with a random, non-zero LoRA adapter in every (arm, seed) run folder."""
+    from peft import LoraConfig, get_peft_model
+
+    cfg = load_section(study["config"], "study", StudyConfig)
+    tok = make_tokenizer()
+    folders = []
+    for i, (arm, seed) in enumerate((a, s) for a in cfg.arms for s in cfg.seeds):
+        folder = run_folder(arm, seed)
+        torch.manual_seed(100 + i)
+        lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False)
+        get_peft_model(make_model(tok), lora).save_pretrained(folder / "checkpoint-step-4")
+        name = Path(arm).stem
+        (folder / "config.toml").write_text(f'[run]\nname = "{name}"\nseed = {seed}\n')
+        folders.append(folder)
+    return folders
+
+
+def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeypatch, capsys):
+    study = make_study(tmp_path)
+    assert len(save_runs(study)) == 4
+    out = tmp_path / "adapter_batch.json"
+    assert adapter_batch.main(["--config", str(study["config"]), "--device", "cpu", "--bandwidth", "1e11",
+                               "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["states"] == 5  # the base and four runs' final checkpoints
+    assert set(result["s_per_state"]) == {"engine_all_states", "engine_one_state", "hf_generate_peft"}
+    assert all(v > 0 for v in result["s_per_state"].values())
+    assert result["floor_s_per_state"] > 0
+    prompts = result["prompts"]
+    assert result["rows"]["engine_all_states"]["answer_tokens"] > 0
+    # one state at a time covers the base and the first run: 2 x the prompts, compared row by row
+    assert result["agreement"]["rows"] == 2 * prompts
+    assert result["agreement"]["share"] >= 0.99
+    assert "floor" in capsys.readouterr().out
+
+
+def test_an_unknown_gpu_without_a_bandwidth_stops_with_a_clear_message():
+    with pytest.raises(SystemExit, match="--bandwidth"):
+        adapter_batch.bandwidth("Some Future Accelerator")
+    assert adapter_batch.bandwidth("NVIDIA H100 80GB HBM3") == 3.35e12
