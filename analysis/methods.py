@@ -65,7 +65,7 @@ LIMITS = {"max_steps": ("capped", "step cap"), "epochs": ("ceiling", "epoch ceil
 
 ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
               "ceiling": pl.Int64, "capped": pl.Int64, "timed": pl.Int64, "other": pl.Int64, "steps": pl.Utf8,
-              "best_steps": pl.Utf8}
+              "best_steps": pl.Utf8, "cut": pl.Int64, "improving": pl.Int64}
 
 
 def _span(values: list) -> str:
@@ -95,7 +95,8 @@ def budget_text(r: dict) -> str:
 
 def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
     """Per arm: its runs, budget (one text when every run shares it), how many stopped early, hit
-    the epoch ceiling or ended otherwise, and the steps they ended at and had their best loss at."""
+    the epoch ceiling or ended otherwise, and the steps they ended at and had their best loss at; of the
+    runs a limit cut short, how many had their best loss at their last evaluation (still improving)."""
     out = []
     for arm in arm_order(runs["arm"].to_list()):
         g = runs.filter(pl.col("arm") == arm)
@@ -103,9 +104,11 @@ def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
         reasons = g["stop_reason"].to_list()
         counts = {col: reasons.count(reason) for reason, (col, _) in LIMITS.items()}
         early = reasons.count("early_stopping")
+        cut = g.filter(pl.col("stop_reason").is_in(list(LIMITS)))
+        improving = cut.filter(pl.col("best_step") == pl.col("step")).height  # still at its best when it stopped
         out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
                         **counts, other=g.height - early - sum(counts.values()), steps=_span(g["step"].to_list()),
-                        best_steps=_span(g["best_step"].to_list())))
+                        best_steps=_span(g["best_step"].to_list()), cut=cut.height, improving=improving))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
 
 
@@ -163,11 +166,23 @@ def budget_sentence(arms: pl.DataFrame) -> str:
         if cut:
             parts.append(f"{_join(cut)} stopped at the {name} before early stopping fired, so {_it(cut)} did "
                          "not converge by this criterion")
+    cut, improving = int(design["cut"].sum()), int(design["improving"].sum())
+    if cut:
+        parts.append(_improving_clause(cut, improving))
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
         parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
     text = "; ".join(parts)
     return recipe + "." + (f" {text[0].upper()}{text[1:]}." if text else "")
+
+
+def _improving_clause(cut: int, improving: int) -> str:
+    """Whether the runs a limit cut short were still improving: their best validation loss at their last evaluation."""
+    if cut == 1:
+        return ("the run cut short had its lowest validation loss at its last evaluation, i.e. was still improving"
+                if improving else "the run cut short had its lowest validation loss before its last evaluation")
+    who = f"all {cut} runs cut short" if improving == cut else f"{improving} of the {cut} runs cut short"
+    return f"{who} had their lowest validation loss at their last evaluation, i.e. were still improving"
 
 
 def _seeds(design: pl.DataFrame) -> str:

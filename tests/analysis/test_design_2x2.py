@@ -223,3 +223,18 @@ def test_a_time_limit_is_named_in_the_budget_and_the_answer_scope(new):
     assert "diverse-wide (3 of 3 runs) stopped at the time limit before early stopping fired" in sentence
     assert "runs of diverse-wide ended at their time limit" in methods.answer_scope(budgets)
     assert "3 time limit" in methods.budget_table(budgets).as_raw_html()
+
+
+def test_the_runs_a_limit_cut_short_are_counted_by_whether_they_were_still_improving(new):
+    study, _ = new
+    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
+    capped = {m: {**r, "stop_reason": "max_steps", "step": 300,
+                  "best_step": 300 if arms_of.get(m) == "deep-wide" else 200} for m, r in study.training.items()}
+    sentence = methods.budget_sentence(budgets_of(study, training=capped))
+    assert "3 of the 12 runs cut short had their lowest validation loss at their last evaluation" in sentence
+    improving = {m: {**r, "best_step": 300} for m, r in capped.items()}
+    every = methods.budget_sentence(budgets_of(study, training=improving))
+    assert "all 12 runs cut short had their lowest validation loss at their last evaluation, i.e. were still" in every
+    converged = {m: {**r, "stop_reason": "early_stopping", "step": 300, "best_step": 300}
+                 for m, r in study.training.items()}
+    assert "cut short" not in methods.budget_sentence(budgets_of(study, training=converged))
