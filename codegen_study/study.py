@@ -42,6 +42,7 @@ from codegen_study.core.config import load_section, read_toml
 from codegen_study.core.errors import UserError
 from codegen_study.core.files import atomic_write_text
 from codegen_study.core.flags import add_set, parse_set
+from codegen_study.core.ledger import append_cost, cost_table, summarise
 
 STAGES = ("synth", "train", "generate", "score", "records")
 GPU_STAGES = ("train", "generate")
@@ -272,10 +273,16 @@ def _cli(args: list[str], gpus: int = 1) -> None:
     """Another codegen-study command in a process of its own (one per GPU under torchrun when
     `gpus` > 1); its failure stops the study."""
     launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={gpus}"] if gpus > 1 else []
-    done = subprocess.run([sys.executable, *launcher, "-m", "codegen_study", *args])
-    if done.returncode != 0:
-        raise UserError(f"codegen-study {' '.join(args[:3])} ... failed (exit {done.returncode}); rerun the study "
-                        f"to resume")
+    code = _start([sys.executable, *launcher, "-m", "codegen_study", *args]).wait()
+    if code != 0:
+        raise UserError(f"codegen-study {' '.join(args[:3])} ... failed (exit {code}); rerun the study to resume")
+
+
+_TRANSCRIPT = None  # the --log file of the running `study` command (a Transcript), if any
+
+
+def _start(argv: list[str]) -> subprocess.Popen:
+    return _TRANSCRIPT.start(argv) if _TRANSCRIPT is not None else subprocess.Popen(argv)
 
 
 # -- the command ------------------------------------------------------------------------------------
@@ -287,12 +294,27 @@ def add_arguments(parser) -> None:
                              "checkpoint), all (sampled decodings too)")
     parser.add_argument("--decoding", help="with --only score: score only completions of this decoding")
     parser.add_argument("--out", help="override [study] out (where the stores go)")
+    parser.add_argument("--log", help="also append everything the command and its stages print to this file, and "
+                                      "write the cost summary beside it (.json), e.g. benchmarks/results/study.log")
     add_set(parser, ("study",), "study.seeds=[1]")
 
 
 def run(args) -> int:
+    global _TRANSCRIPT
     study = load_section(args.config, "study", StudyConfig, {**({"out": args.out} if args.out else {}),
                                                              **parse_set(args.set, ("study",)).get("study", {})})
+    if args.log:
+        from codegen_study.core.transcript import Transcript
+
+        _TRANSCRIPT = Transcript(args.log)
+        _TRANSCRIPT.command(["codegen-study", *(_argv(args) if args.only else _study_argv(args)), "--log", args.log])
+    try:
+        return _run(args, study)
+    finally:
+        _TRANSCRIPT = None
+
+
+def _run(args, study: StudyConfig) -> int:
     log = _logger()
     if args.only:
         from codegen_study.core.distributed import world_size
@@ -312,13 +334,13 @@ def run(args) -> int:
         log(f"== {stage}")
         action()
         costs.append({"stage": stage, "seconds": round(time.time() - t0, 1), "gpu": gpu, "started": t0, **extra})
-        _append_cost(out, costs[-1])
+        append_cost(out, costs[-1])
 
     timed("synth", lambda: stage_synth(study, log), False)
     timed("train", lambda: stage_train(study, log), True)
     timed("generate-final", lambda: _cli(me + ["--only", "generate", "--part", "final"], study.gpus), True)
     t0 = time.time()  # these greedy completions are scored on the CPU while the GPU goes on
-    scorer = subprocess.Popen([sys.executable, "-m", "codegen_study", *me, "--only", "score", "--decoding", "greedy"])
+    scorer = _start([sys.executable, "-m", "codegen_study", *me, "--only", "score", "--decoding", "greedy"])
     timed("generate-checkpoints", lambda: _cli(me + ["--only", "generate", "--part", "greedy"], study.gpus), True)
     timed("generate-sampled", lambda: _cli(me + ["--only", "generate"], study.gpus), True)
     timed("score-greedy (beside sampling)", lambda: _wait(scorer), False, overlapped=True)
@@ -327,6 +349,8 @@ def run(args) -> int:
     timed("records", lambda: stage_records(make_plan(study), log), False)
     summary = summarise(out)
     atomic_write_text(out / "study-costs.json", json.dumps(summary, indent=2) + "\n")
+    if args.log:
+        atomic_write_text(Path(args.log).with_suffix(".json"), json.dumps(summary, indent=2) + "\n")
     log(cost_table(summary))
     return 0
 
@@ -343,37 +367,6 @@ def run_stage(config: str, study: StudyConfig, stage: str, log, *, part: str = "
         stage_score(make_plan(study), log, decoding=decoding)
     else:
         stage_records(make_plan(study), log)
-
-
-def summarise(out: Path) -> dict[str, Any]:
-    """Seconds per stage over every invocation (study-costs.jsonl), and the GPU's total."""
-    from codegen_study.core.files import iter_jsonl
-
-    rows = [row for _, row in iter_jsonl(out / "study-costs.jsonl", "study costs")]
-    stages: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        s = stages.setdefault(row["stage"], {"seconds": 0.0, "gpu": row["gpu"], "attempts": 0,
-                                             "overlapped": bool(row.get("overlapped"))})
-        s["seconds"] = round(s["seconds"] + row["seconds"], 1)
-        s["attempts"] += 1
-    gpu = sum(s["seconds"] for s in stages.values() if s["gpu"])
-    serial = sum(s["seconds"] for s in stages.values() if not s["overlapped"])
-    return {"stages": stages, "gpu_seconds_total": round(gpu, 1), "wall_seconds_total": round(serial, 1)}
-
-
-def cost_table(summary: dict[str, Any]) -> str:
-    lines = [f"{'stage':<32} {'seconds':>9}  gpu  attempts"]
-    for name, s in summary["stages"].items():
-        note = " (beside the GPU work)" if s["overlapped"] else ""
-        lines.append(f"{name:<32} {s['seconds']:>9.1f}  {'yes' if s['gpu'] else 'no ':<3}  {s['attempts']}{note}")
-    lines.append(f"{'GPU stages in all':<32} {summary['gpu_seconds_total']:>9.1f}")
-    lines.append(f"{'wall time in all':<32} {summary['wall_seconds_total']:>9.1f}")
-    return "\n".join(lines)
-
-
-def _append_cost(out: Path, row: dict[str, Any]) -> None:
-    with open(out / "study-costs.jsonl", "a") as fh:
-        fh.write(json.dumps(row) + "\n")
 
 
 def _study_argv(args) -> list[str]:
@@ -397,6 +390,9 @@ def _wait(proc: subprocess.Popen) -> None:
 
 def _logger():
     def log(msg: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        if _TRANSCRIPT is not None:
+            _TRANSCRIPT.write(line)
 
     return log

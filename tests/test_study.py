@@ -55,7 +55,8 @@ def study(tmp_path):
 @pytest.mark.slow
 def test_one_command_trains_generates_scores_and_counts_its_costs(study):
     root = study["root"]
-    assert main(["study", "--config", str(study["config"])]) == 0
+    log = root / "results" / "study.log"
+    assert main(["study", "--config", str(study["config"]), "--log", str(log)]) == 0
     stores = root / "stores"
     labels = sorted(p.name for p in stores.iterdir() if p.is_dir())
     assert labels == ["base", "narrow-s1", "narrow-s2", "wide-s1", "wide-s2"]
@@ -75,6 +76,13 @@ def test_one_command_trains_generates_scores_and_counts_its_costs(study):
     stages = {"synth", "train", "generate-final", "generate-checkpoints", "generate-sampled", "score", "records"}
     assert stages <= set(costs["stages"])
     assert costs["gpu_seconds_total"] == pytest.approx(sum(s["seconds"] for s in costs["stages"].values() if s["gpu"]))
+    # the log holds the command, every stage's header and its subprocesses' output, and the cost table;
+    # the cost summary is written beside it
+    text = log.read_text()
+    assert text.startswith("$ codegen-study study --config") and "--log" in text.splitlines()[0]
+    assert all(f"== {stage}" in text for stage in stages - {"score-greedy (beside sampling)"})
+    assert "cohort: 4 runs" in text and "GPU stages in all" in text and "\r" not in text
+    assert json.loads(log.with_suffix(".json").read_text()) == costs
 
     # rerun after a kill that lost the last completions of one store: only those are made again
     path = Store(stores / "wide-s1").path("completions")
