@@ -272,12 +272,14 @@ class Store:
         return df
 
     def compact(self, table: str) -> None:
-        """Fold the JSONL part into `table.parquet` (zstd), atomically, then drop the JSONL."""
+        """Fold the JSONL part into `table.parquet` (zstd), atomically, then drop the JSONL. A table
+        without a JSONL part is already compact and is left as it is (its file unchanged, so a
+        compacted store committed to git stays byte for byte the same)."""
         import io
 
-        df = self.read(table)
-        if df.height == 0 and not self.path(table).exists():
+        if not self.path(table).exists():
             return
+        df = self.read(table)
         buf = io.BytesIO()
         df.write_parquet(buf, compression="zstd", compression_level=10)
         atomic_write_bytes(self.path(table, ".parquet"), buf.getvalue())

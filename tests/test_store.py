@@ -76,6 +76,11 @@ def test_compact_to_parquet_then_append(tmp_path):
     assert df["step"].to_list() == [20, 40, 60]
     assert df.filter(df["step"] == 40)["loss"].item() == 9.0  # newest row wins
     assert ("deep", 20, "train") in store.done_keys("losses")
+    store.compact("losses")
+    before = store.path("losses", ".parquet").stat()
+    store.compact("losses")  # nothing to fold: the file is not rewritten
+    after = store.path("losses", ".parquet").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert find_stores(tmp_path) == [tmp_path / "r"]
     assert read_stores([tmp_path / "r"], "losses").height == 3
 
