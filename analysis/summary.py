@@ -191,5 +191,14 @@ def trainings_sentence(d: Derived) -> str:
 
     listed = "; ".join(f"{describe(model_order(names))} ({length(wall)})"
                        for wall, names in sorted(jobs.values(), key=lambda job: model_order(job[1])[0]))
-    return (f"The trained models come from {len(jobs)} training jobs of the same configs and seeds: {listed}. "
-            "How far two trainings of one model land is measured in the section on models made twice.")
+    job_of = {name: key for key, (_, names) in jobs.items() for name in names}
+    arms: dict[str, set[str]] = {}
+    for name, key in job_of.items():
+        arms.setdefault(name.rsplit("-s", 1)[0], set()).add(key)
+    split = sorted(arm for arm, keys in arms.items() if len(keys) > 1)
+    text = f"The trained models come from {len(jobs)} training jobs of the same configs: {listed}."
+    if split:
+        text += (f" The seeds of {describe(split)} come from different jobs, so their spread over seeds also holds "
+                 "whatever differs between the jobs (training on a GPU is not bit-reproducible); the section on "
+                 "models made twice says whether a model trained twice was measured.")
+    return text

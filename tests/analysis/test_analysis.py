@@ -569,3 +569,7 @@ def test_trainings_sentence_names_models_of_other_training_jobs(d):
     text = summary.trainings_sentence(two)
     assert text.startswith("The trained models come from 2 training jobs") and "a job of 300 s" in text
     assert "deep-s1" in text and "diverse-s3" in text
+    assert "come from different jobs" not in text  # each arm's seeds were trained together
+    by_seed = {m: {"cohort": {"wall_seconds": 300.0 if m.endswith("-s1") else 250.0}} for m in MODELS if m != "base"}
+    split = summary.trainings_sentence(dataclasses.replace(d, study=dataclasses.replace(d.study, training=by_seed)))
+    assert "The seeds of deep, diverse come from different jobs, so their spread over seeds also holds" in split
