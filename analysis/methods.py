@@ -65,7 +65,7 @@ LIMITS = {"max_steps": ("capped", "step cap"), "epochs": ("ceiling", "epoch ceil
 
 ARM_SCHEMA = {"arm": pl.Utf8, "runs": pl.Int64, "fixed": pl.Boolean, "budget": pl.Utf8, "early": pl.Int64,
               "ceiling": pl.Int64, "capped": pl.Int64, "timed": pl.Int64, "other": pl.Int64, "steps": pl.Utf8,
-              "best_steps": pl.Utf8, "cut": pl.Int64, "improving": pl.Int64}
+              "best_steps": pl.Utf8, "improving": pl.Int64}
 
 
 def _span(values: list) -> str:
@@ -104,11 +104,11 @@ def arm_budgets(runs: pl.DataFrame) -> pl.DataFrame:
         reasons = g["stop_reason"].to_list()
         counts = {col: reasons.count(reason) for reason, (col, _) in LIMITS.items()}
         early = reasons.count("early_stopping")
-        cut = g.filter(pl.col("stop_reason").is_in(list(LIMITS)))
-        improving = cut.filter(pl.col("best_step") == pl.col("step")).height  # still at its best when it stopped
+        improving = g.filter(pl.col("stop_reason").is_in(list(LIMITS))  # cut short, still at its best
+                             & (pl.col("best_step") == pl.col("step"))).height
         out.append(dict(arm=arm, runs=g.height, fixed=bool(g["fixed"].all()), budget="; ".join(texts), early=early,
                         **counts, other=g.height - early - sum(counts.values()), steps=_span(g["step"].to_list()),
-                        best_steps=_span(g["best_step"].to_list()), cut=cut.height, improving=improving))
+                        best_steps=_span(g["best_step"].to_list()), improving=improving))
     return pl.DataFrame(out, schema=ARM_SCHEMA, orient="row") if out else pl.DataFrame(schema=ARM_SCHEMA)
 
 
@@ -166,7 +166,8 @@ def budget_sentence(arms: pl.DataFrame) -> str:
         if cut:
             parts.append(f"{_join(cut)} stopped at the {name} before early stopping fired, so {_it(cut)} did "
                          "not converge by this criterion")
-    cut, improving = int(design["cut"].sum()), int(design["improving"].sum())
+    cut = sum(int(design[col].sum()) for col, _ in LIMITS.values())
+    improving = int(design["improving"].sum())
     if cut:
         parts.append(_improving_clause(cut, improving))
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]

@@ -191,10 +191,10 @@ def trainings_sentence(d: Derived) -> str:
 
     listed = "; ".join(f"{describe(model_order(names))} ({length(wall)})"
                        for wall, names in sorted(jobs.values(), key=lambda job: model_order(job[1])[0]))
-    job_of = {name: key for key, (_, names) in jobs.items() for name in names}
-    arms: dict[str, set[str]] = {}
-    for name, key in job_of.items():
-        arms.setdefault(name.rsplit("-s", 1)[0], set()).add(key)
+    arms: dict[str, set[str]] = {}  # arm -> the jobs its seeds were trained in
+    for key, (_, names) in jobs.items():
+        for name in names:
+            arms.setdefault(name.rsplit("-s", 1)[0], set()).add(key)
     split = sorted(arm for arm, keys in arms.items() if len(keys) > 1)
     text = f"The trained models come from {len(jobs)} training jobs of the same configs: {listed}."
     if split:

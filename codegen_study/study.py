@@ -348,9 +348,9 @@ def _run(args, study: StudyConfig) -> int:
     timed("score", lambda: _cli(me + ["--only", "score"]), False)
     timed("records", lambda: stage_records(make_plan(study), log), False)
     summary = summarise(out)
-    atomic_write_text(out / "study-costs.json", json.dumps(summary, indent=2) + "\n")
-    if args.log:
-        atomic_write_text(Path(args.log).with_suffix(".json"), json.dumps(summary, indent=2) + "\n")
+    text = json.dumps(summary, indent=2) + "\n"
+    for path in [out / "study-costs.json"] + ([Path(args.log).with_suffix(".json")] if args.log else []):
+        atomic_write_text(path, text)
     log(cost_table(summary))
     return 0
 
