@@ -7,7 +7,8 @@ static engine one state at a time, and the engine with every state in one batch;
 Load: every benchmark of the study's `[eval]` (held-out, LiveCodeBench, HumanEval) under every
 prompt style, greedy, with the study's stop tokens and token limit. Model states: the base and the
 final checkpoint of every trained run (13 with twelve runs; the study's `train` stage must have
-run). Rows, in one process on one GPU:
+run); `--states N` takes N states, earlier checkpoints (latest first) after the final ones.
+Rows, in one process on one GPU:
 
   hf_generate_peft   transformers `generate`, the first run's adapter attached with peft (one state)
   engine_one_state   the static engine, one state at a time, adapter attached with peft (the base
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/offline-study.toml")
     parser.add_argument("--out", type=Path, help="JSON results file")
-    parser.add_argument("--states", type=int, help="model states in the shared batch (default: base + every run)")
+    parser.add_argument("--states", type=int,
+                        help="model states in the shared batch (default: the base + every run's final checkpoint; "
+                             "more states take earlier checkpoints, latest first)")
     parser.add_argument("--skip-hf", action="store_true", help="leave out the HF generate row")
     parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a check of the script)")
     parser.add_argument("--limit", type=int, help="the first N problems of each benchmark (a check, not the load)")
@@ -108,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     for t in plan.targets:
         if t.adapter is not None and t.step >= finals.get(t.model, t).step:
             finals[t.model] = t
-    states = [None] + [replace(t, model=adapter_name(t)) for t in finals.values()]
-    states = states[: args.states] if args.states else states
+    # past the final checkpoints, earlier ones (latest first): real adapters for a larger batch of states
+    earlier = sorted((t for t in plan.targets if t.adapter is not None and t not in finals.values()),
+                     key=lambda t: (-t.step, t.model))
+    states = [None] + [replace(t, model=adapter_name(t)) for t in [*finals.values(), *earlier]]
+    states = states[: args.states] if args.states else [None] + states[1: len(finals) + 1]
     t0 = time.perf_counter()
     model, tok = load_model(plan.model, device=args.device)
     load_s = time.perf_counter() - t0

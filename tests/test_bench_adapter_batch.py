@@ -23,8 +23,8 @@ from codegen_study.core.config import load_section  # noqa: E402
 from codegen_study.study import StudyConfig, run_folder  # noqa: E402
 
 
-def save_runs(study) -> list[Path]:
-    """A final checkpoint with a random, non-zero LoRA adapter in every (arm, seed) run folder."""
+def save_runs(study, steps=(4,)) -> list[Path]:
+    """Checkpoints (the last one final) with random, non-zero LoRA adapters in every (arm, seed) run folder."""
     from peft import LoraConfig, get_peft_model
 
     cfg = load_section(study["config"], "study", StudyConfig)
@@ -32,9 +32,11 @@ def save_runs(study) -> list[Path]:
     folders = []
     for i, (arm, seed) in enumerate((a, s) for a in cfg.arms for s in cfg.seeds):
         folder = run_folder(arm, seed)
-        torch.manual_seed(100 + i)
-        lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False)
-        get_peft_model(make_model(tok), lora).save_pretrained(folder / "checkpoint-step-4")
+        for step in steps:
+            torch.manual_seed(100 * step + i)
+            lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"],
+                              init_lora_weights=False)
+            get_peft_model(make_model(tok), lora).save_pretrained(folder / f"checkpoint-step-{step}")
         name = Path(arm).stem
         (folder / "config.toml").write_text(f'[run]\nname = "{name}"\nseed = {seed}\n')
         folders.append(folder)
@@ -58,6 +60,18 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
     assert result["agreement"]["rows"] == 2 * prompts
     assert result["agreement"]["share"] >= 0.99
     assert "floor" in capsys.readouterr().out
+
+
+def test_more_states_than_runs_take_earlier_checkpoints_after_the_final_ones(tmp_path, capsys):
+    study = make_study(tmp_path)
+    save_runs(study, steps=(2, 4))
+    out = tmp_path / "adapter_batch.json"
+    assert adapter_batch.main(["--config", str(study["config"]), "--device", "cpu", "--bandwidth", "1e11",
+                               "--limit", "1", "--skip-hf", "--states", "7", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["states"] == 7  # the base, four final checkpoints, then two step-2 checkpoints
+    assert result["rows"]["engine_all_states"]["states"] == 7
+    assert "hf_generate_peft" not in result["s_per_state"]
 
 
 def test_an_unknown_gpu_without_a_bandwidth_stops_with_a_clear_message():
