@@ -10,7 +10,8 @@ limit did not converge by the recipe's own criterion; the sentence names its arm
 The first study's pair (`design.FIXED_BUDGET_ARMS`: deep, diverse), trained for a fixed number of
 epochs, is a sensitivity row when the store holds it; a store without it gets a sentence saying so.
 
-Covers: `budget_frame`, `arm_budgets`, `budget_table`, `budget_sentence`, `fixed_budget_sentence`,
+Covers: `budget_frame`, `arm_budgets`, `budget_table`, `budget_sentence`, `budget_paragraph`, `ceiling_sentence` (what
+training the runs a limit cut short on to their ceiling would cost), `fixed_budget_sentence`,
 `format_sentence` (base vs base-1shot vs the trained arms). Does not cover: reading files (`study`).
 """
 
@@ -177,6 +178,11 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     return recipe + "." + (f" {text[0].upper()}{text[1:]}." if text else "")
 
 
+def budget_paragraph(arms: pl.DataFrame, runs: pl.DataFrame, training: dict[str, dict]) -> str:
+    """`budget_sentence`, then, when a limit cut runs short, `ceiling_sentence` (never empty)."""
+    return " ".join(t for t in (budget_sentence(arms), ceiling_sentence(runs, training)) if t)
+
+
 def _improving_clause(cut: int, improving: int) -> str:
     """Whether the runs a limit cut short were still improving: their best validation loss at their last evaluation."""
     if cut == 1:
@@ -184,6 +190,46 @@ def _improving_clause(cut: int, improving: int) -> str:
                 if improving else "the run cut short had its lowest validation loss before its last evaluation")
     who = f"all {cut} runs cut short" if improving == cut else f"{improving} of the {cut} runs cut short"
     return f"{who} had their lowest validation loss at their last evaluation, i.e. were still improving"
+
+
+def ceiling_sentence(runs: pl.DataFrame, training: dict[str, dict]) -> str:
+    """Why the runs a step cap or time limit cut short stopped there, in compute: what training each
+    on to its epoch ceiling would cost at the rate its own cohort measured (`training.json`: steps
+    per epoch, the cohort's examples and loop seconds). An upper bound -- early stopping may fire
+    sooner. Empty when no design run was cut short by a limit or no cohort rate is recorded."""
+    cut = runs.filter(~pl.col("fixed") & pl.col("stop_reason").is_in(["max_steps", "time_limit"]))
+    cohorts: dict[tuple, dict] = {}
+    ceilings, taken = [], 0.0
+    for r in cut.iter_rows(named=True):
+        record = training.get(r["model"], {})
+        cohort, per_epoch = record.get("cohort") or {}, record.get("steps_per_epoch")
+        members = tuple(cohort.get("runs") or ())
+        steps = [training.get(m, {}).get("step") or 0 for m in members]
+        if not (per_epoch and r["step"] and cohort.get("examples_per_second") and sum(steps)):
+            continue
+        ceiling = int(-(-r["epochs"] * per_epoch // 1))
+        ceilings.append(ceiling)
+        c = cohorts.setdefault(members, {"rate": cohort["examples_per_second"], "loop": cohort.get("loop_seconds") or 0,
+                                         "per_step": cohort["examples"] / sum(steps), "more": 0.0, "done": 0.0})
+        c["more"] += max(ceiling - r["step"], 0) * c["per_step"]
+        c["done"] += r["step"] * c["per_step"]
+    if not ceilings:
+        return ""
+    more = sum(c["more"] for c in cohorts.values())
+    done = sum(c["done"] for c in cohorts.values())
+    seconds = sum(c["more"] / c["rate"] for c in cohorts.values())
+    taken = sum(c["loop"] for c in cohorts.values())
+    rates = _span([round(c["rate"]) for c in cohorts.values()])
+    limits = " and the ".join(name for reason, (_, name) in LIMITS.items() if reason in set(cut["stop_reason"]))
+    lo, hi = min(ceilings), max(ceilings)
+    span = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+    budget = "is a compute budget" if " and " not in limits else "are compute budgets"
+    return (f"The {limits} {budget}: trained on to their "
+            f"{float(cut['epochs'].max()):g}-epoch ceiling ({span} steps a run), "
+            f"the {len(ceilings)} runs cut short would train {(done + more) / done:.1f} times the examples they "
+            f"did, about {seconds:,.0f} s more of training at the rates their own cohorts measured ({rates} "
+            f"examples/s, evaluations and checkpoints included) after the {taken:,.0f} s they took; early stopping "
+            "could end some runs sooner.")
 
 
 def _seeds(design: pl.DataFrame) -> str:

@@ -238,3 +238,32 @@ def test_the_runs_a_limit_cut_short_are_counted_by_whether_they_were_still_impro
     converged = {m: {**r, "stop_reason": "early_stopping", "step": 300, "best_step": 300}
                  for m, r in study.training.items()}
     assert "cut short" not in methods.budget_sentence(budgets_of(study, training=converged))
+
+
+def test_what_training_the_capped_runs_on_to_their_ceiling_would_cost(new):
+    study, _ = new
+    arms_of = dict(zip(study.runs["model"], study.runs["arm"]))
+    models = sorted(m for m in study.training if arms_of.get(m) not in design.CONTROLS)
+    first, second = models[:4], models[4:]  # two cohorts: 4 runs at 100 ex/s, 8 runs at 200 ex/s
+
+    def record(m):
+        members = first if m in first else second
+        rate = 100.0 if m in first else 200.0
+        return {"stop_reason": "max_steps", "step": 250, "best_step": 250, "steps_per_epoch": 250,
+                "cohort": {"runs": members, "examples": 16 * 250 * len(members), "examples_per_second": rate,
+                           "loop_seconds": 16 * 250 * len(members) / rate}}
+
+    training = {m: record(m) for m in models}
+    configs = {m: {**c, "train": {**c.get("train", {}), "max_steps": 250}} for m, c in study.configs.items()}
+    runs = methods.budget_frame(configs, training, arms_of)
+    sentence = methods.ceiling_sentence(runs, training)
+    # 4 epochs x 250 steps = 1,000 a run, 750 to go: 4 x 750 x 16 / 100 + 8 x 750 x 16 / 200 = 480 + 480 s
+    assert "The step cap is a compute budget: trained on to their 4-epoch ceiling (1,000 steps a run)" in sentence
+    assert "the 12 runs cut short would train 4.0 times the examples they did, about 960 s more" in sentence
+    assert "(100–200 examples/s, evaluations and checkpoints included) after the 320 s they took" in sentence
+    converged = {m: {**r, "stop_reason": "early_stopping"} for m, r in training.items()}
+    assert methods.ceiling_sentence(methods.budget_frame(configs, converged, arms_of), converged) == ""
+    assert methods.ceiling_sentence(runs, {m: {k: v for k, v in r.items() if k != "cohort"}
+                                           for m, r in training.items()}) == ""
+    paragraph = methods.budget_paragraph(methods.arm_budgets(runs), runs, training)
+    assert paragraph.startswith(methods.budget_sentence(methods.arm_budgets(runs))) and paragraph.endswith(sentence)
