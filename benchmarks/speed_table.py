@@ -5,7 +5,8 @@
 Inputs (all measured on the same GPU, one after another; see benchmarks/results/gpu.txt):
 `train_a.json` (seed recipe: int8 base, fp16, batch 1 x 16, HF Trainer), `train_b_*.json`
 (the project's fast path variants), `gen_speed.json` (HF generate vs the static engine), all on a
-model of Qwen2.5-Coder-1.5B's shape with random weights. Prints samples/s, MFU (4 x matmul
+model of Qwen2.5-Coder-1.5B's shape with random weights; `adapter_batch*.json` (the study's own
+generation load, `adapter_batch.py`), when present. Prints samples/s, MFU (4 x matmul
 parameters per token: forward + activation gradients; LoRA computes no weight gradients for the
 base), the ratio to the seed recipe, generation tok/s ratios, and the whole-study wall time for
 the 1.5B shape extrapolated from those measured parts (stated assumptions below). Nothing here
@@ -53,6 +54,19 @@ def main(folder: str = "benchmarks/results") -> int:
     best = max(greedy, key=lambda r: r["tokens_per_s"])
     print(f"target >= 5,000 tok/s: best {best['tokens_per_s']:.0f} tok/s at batch {best['batch']} -> "
           f"{'met' if best['tokens_per_s'] >= 5000 else 'NOT met'}")
+
+    for f in sorted(root.glob("adapter_batch*.json")):
+        ab = json.loads(f.read_text())
+        floor = ab["floor_s_per_state"]
+        print(f"\n{f.name}: {ab['gpu']}, {ab['prompts']} prompts, {ab['states']} model states in the shared batch")
+        print(f"{'generation, study load':26} {'s/state':>8} {'tok/s':>8} {'x floor':>8}")
+        for key, secs in ab["s_per_state"].items():
+            print(f"{key:26} {secs:8.2f} {ab['rows'][key]['tokens_per_s']:8.0f} {secs / floor:8.1f}")
+        print(f"{'floor (KV bytes / bandwidth)':26} {floor:8.3f}")
+        best = ab["s_per_state"].get("engine_all_states")
+        if best is not None:
+            print(f"goal <= 2 s per state: {best:.2f} -> {'met' if best <= 2 else 'NOT met'}; identical greedy "
+                  f"tokens {ab['agreement']['identical']}/{ab['agreement']['rows']}")
 
     # Whole study, 1.5B shape: 2 trainings x 2 epochs + greedy eval of base + every checkpoint.
     samples = RUNS * EPOCHS * TRAIN_ROWS
