@@ -139,6 +139,11 @@ def rerun_root(root: str | os.PathLike | None = None) -> Path:
     return Path(root if root is not None else data_root()).parent / "reruns"
 
 
+def probe_root(root: str | os.PathLike | None = None) -> Path:
+    """Where a training probe of the study's configs keeps its records (`analysis.probe`): `probe/` beside its root."""
+    return Path(root if root is not None else data_root()).parent / "probe"
+
+
 def load_study(root: str | os.PathLike | None = None, corpus_dir: str | os.PathLike | None = None) -> Study:
     """Read every run folder under `root` (and the corpus card) into a `Study`.
 

@@ -68,7 +68,7 @@ def test_top_level_sections_in_order():
     assert (first.index("**Question.**") < first.index("answer_sentence") < first.index("label: tbl-answer")
             < first.index("format_sentence"))
     # methods (budget, stop reasons) before any result
-    assert text.index("methods.budget_sentence") < text.index("## Results")
+    assert text.index("methods.budget_paragraph") < text.index("probe.probe_sentence") < text.index("## Results")
     # per-problem tables only in the appendix
     assert text.index("label: per-problem") > text.index("## Appendix")
 
