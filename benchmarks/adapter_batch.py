@@ -21,7 +21,10 @@ the GPU's memory bandwidth, the key/value bytes the decode must read at least: e
 attends to its prompt and the tokens before it, so a row of prompt p and n new tokens reads
 n*p + n(n-1)/2 cached tokens of (2 x layers x KV heads x head size x bytes) each; weights and
 compute are left out (the floor is a lower bound). `agreement` is the share of rows whose greedy
-tokens are identical between `engine_all_states` and `engine_one_state` for the states both ran.
+tokens are identical between `engine_all_states` and `engine_one_state` for the states both ran;
+`agreement_by_rows` splits it into base and adapter rows and adds HF `generate` against the engine
+for the same state (two implementations of one computation: how far bf16 greedy drifts anyway),
+each with the answer token at which differing rows first part.
 Measured on a GPU; `--device cpu --limit N --bandwidth B` runs the same rows on a few problems, a
 check that the script works before GPU time is spent on it (tests/test_bench_adapter_batch.py).
 """
@@ -60,6 +63,28 @@ def kv_bytes_per_token(model) -> int:
 def floor_seconds(results, per_token: int, bw: float) -> float:
     tokens = sum(len(r.tokens) * r.prompt_tokens + len(r.tokens) * (len(r.tokens) - 1) // 2 for r in results)
     return tokens * per_token / bw
+
+
+AGREEMENT_WORDS = {"all": "shared batch vs one state at a time", "base": "the same, base rows",
+                   "adapter": "the same, adapter rows",
+                   "hf_vs_engine_one_state": "HF generate vs the engine, one adapter attached with peft"}
+
+
+def compare(first, second) -> dict:
+    """Rows of `second` whose greedy tokens equal `first`'s for the same key, and where the others part:
+    the index of the first differing answer token (median and 10th-90th percentile). Greedy decoding in
+    bf16 parts at a near-tie whenever two computations round differently, and stays parted after."""
+    tokens = {r.key: r.tokens for r in first}
+    pairs = [(tokens[r.key], r.tokens) for r in second if r.key in tokens]
+    parted = sorted(next((i for i, (a, b) in enumerate(zip(x, y)) if a != b), min(len(x), len(y)))
+                    for x, y in pairs if x != y)
+
+    def at(q: float):
+        return parted[min(int(q * len(parted)), len(parted) - 1)] if parted else None
+
+    same = len(pairs) - len(parted)
+    return {"rows": len(pairs), "identical": same, "share": round(same / max(len(pairs), 1), 4),
+            "first_difference": {"median": at(0.5), "p10": at(0.1), "p90": at(0.9)}}
 
 
 def sync() -> None:
@@ -164,16 +189,19 @@ def main(argv: list[str] | None = None) -> int:
         rows["hf_generate_peft"] = (out, s, 1)
         print(f"hf_generate_peft: {s:.1f} s for 1 state", flush=True)
 
-    shared_tokens = {r.key: r.tokens for r in rows["engine_all_states"][0]}
-    both = [r for r in rows["engine_one_state"][0]]
-    agree = sum(shared_tokens[r.key] == r.tokens for r in both)
+    one_state = rows["engine_one_state"][0]
+    agreement = {"all": compare(rows["engine_all_states"][0], one_state),
+                 "base": compare(rows["engine_all_states"][0], [r for r in one_state if r.key[0] == "base"]),
+                 "adapter": compare(rows["engine_all_states"][0], [r for r in one_state if r.key[0] != "base"])}
+    if "hf_generate_peft" in rows:  # two implementations of one state: how far bf16 greedy drifts anyway
+        agreement["hf_vs_engine_one_state"] = compare(rows["hf_generate_peft"][0], one_state)
     floor = floor_seconds(rows["engine_all_states"][0], per_token, bw) / len(states)
     result = {
         "gpu": name, "python": platform.python_version(), "torch": torch.__version__, "prompts": len(prompts),
         "states": len(states), "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_new_tokens,
         "max_adapters": cfg.max_adapters, "load_seconds": round(load_s, 1),
         "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": float(f"{floor:.4g}"),
-        "agreement": {"rows": len(both), "identical": agree, "share": round(agree / max(len(both), 1), 4)},
+        "agreement": agreement["all"], "agreement_by_rows": agreement,
         "s_per_state": {}, "rows": {},
     }
     print(f"\n{'row':<20} {'s/state':>8} {'states':>7} {'tokens/s':>9}  x floor")
@@ -184,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                                "tokens_per_s": round(toks / secs, 1)}
         print(f"{key:<20} {secs / n:>8.2f} {n:>7} {toks / secs:>9.0f}  {secs / n / floor:>6.1f}")
     print(f"{'floor':<20} {floor:>8.2f}   (KV bytes read at {bw / 1e12:.2f} TB/s)")
-    print(f"identical greedy tokens, shared batch vs one state at a time: {agree}/{len(both)} rows")
+    for what, a in agreement.items():
+        print(f"identical greedy tokens, {AGREEMENT_WORDS[what]}: {a['identical']}/{a['rows']} rows; rows that "
+              f"differ first differ at answer token {a['first_difference']} (median, 10th-90th percentile)")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0

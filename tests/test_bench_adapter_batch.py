@@ -59,6 +59,10 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
     # one state at a time covers the base and the first run: 2 x the prompts, compared row by row
     assert result["agreement"]["rows"] == 2 * prompts
     assert result["agreement"]["share"] >= 0.99
+    by_rows = result["agreement_by_rows"]
+    assert by_rows["base"]["rows"] == by_rows["adapter"]["rows"] == prompts
+    assert by_rows["hf_vs_engine_one_state"]["rows"] == prompts  # the HF row decodes the first run's state
+    assert by_rows["all"]["first_difference"]["median"] is None or by_rows["all"]["share"] < 1
     assert "floor" in capsys.readouterr().out
 
 
@@ -72,6 +76,17 @@ def test_more_states_than_runs_take_earlier_checkpoints_after_the_final_ones(tmp
     assert result["states"] == 7  # the base, four final checkpoints, then two step-2 checkpoints
     assert result["rows"]["engine_all_states"]["states"] == 7
     assert "hf_generate_peft" not in result["s_per_state"]
+
+
+def test_rows_are_compared_key_by_key_and_part_where_their_tokens_first_differ():
+    from codegen_study.evaluation.engine import Result
+
+    def rows(*tokens):
+        return [Result(("m", i), t, "stop", 3, 0.0) for i, t in enumerate(tokens)]
+
+    out = adapter_batch.compare(rows((1, 2, 3), (1, 2, 3), (4, 5), (7,)), rows((1, 2, 3), (1, 9, 3), (4, 5, 6), (8,)))
+    assert (out["rows"], out["identical"], out["share"]) == (4, 1, 0.25)
+    assert out["first_difference"] == {"median": 1, "p10": 0, "p90": 2}  # parted at 1, 2 (one ran longer), 0
 
 
 def test_an_unknown_gpu_without_a_bandwidth_stops_with_a_clear_message():

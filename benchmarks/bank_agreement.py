@@ -1,0 +1,108 @@
+"""Greedy tokens of the shared adapter batch against one adapter at a time, on the real model.
+
+    python benchmarks/bank_agreement.py --out benchmarks/results/bank_agreement_cpu.json   # CPU, ~1 min
+
+Why: `adapter_batch.py` compares the two paths on trained adapters on a GPU, where two
+computations of one state can round differently (GEMM kernels chosen by batch shape, TF32 in the
+bank's LoRA matmuls) and greedy decoding in bf16 parts at the first near-tie. This script isolates
+the bank: the study's base model in its own precision, two random LoRA adapters (rank 32 on every
+projection, weights N(0, 0.02)), a few held-out prompts, decoded (a) in one batch with each row's
+adapter (`adapter_bank`) and (b) the base alone, then the first adapter attached with peft. It
+prints and saves the rows whose tokens are identical, base and adapter rows apart, and where the
+others first part (`adapter_batch.compare`), and, as a check on the check, how many answers the
+first adapter changes against the base (`adapter_vs_base`). Needs the corpora (`codegen-study synth --kind all`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapter_batch import compare  # noqa: E402
+
+MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def random_adapter(model, folder: Path, seed: int) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    peft_model = get_peft_model(model, LoraConfig(r=32, lora_alpha=64, target_modules=MODULES))
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_" in name:
+                p.normal_(0, 0.02)
+    peft_model.save_pretrained(folder)
+    peft_model.unload()  # the base model's own modules again
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/offline-deep-wide.toml", help="an arm's config: model and prompt")
+    parser.add_argument("--heldout", default="corpora/heldout.jsonl")
+    parser.add_argument("--problems", type=int, default=12)
+    parser.add_argument("--new-tokens", type=int, default=96)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from codegen_study.core.config import load_section, read_toml
+    from codegen_study.evaluation import engine as eng
+    from codegen_study.models import ModelConfig, attach_adapter, load_model, use_adapter
+    from codegen_study.tasks.prompts import Prompt, prompt_ids, stop_ids
+    from codegen_study.tasks.sources import load_problems
+
+    mcfg = load_section(args.config, "model", ModelConfig)
+    model, tok = load_model(mcfg, device=args.device)
+    prompt = Prompt.from_data(read_toml(args.config).get("data", {}), f"{args.config}[data]")
+    ids = [tuple(prompt_ids(tok, p, prompt)) for p in load_problems(args.heldout, args.problems)]
+    stops, pad = stop_ids(tok, model), tok.pad_token_id
+
+    def run(model, requests, adapters=None):
+        return [r for batch in eng.generate(model, requests, engine="static", max_new_tokens=args.new_tokens,
+                                            batch_size=len(requests), stop_ids=stops, pad_id=pad, adapters=adapters)
+                for r in batch]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {name: Path(tmp) / name for name in ("a1", "a2")}
+        for i, folder in enumerate(folders.values()):
+            random_adapter(model, folder, seed=7 + i)
+        t0 = time.perf_counter()
+        shared = run(model, [eng.Request((s, i), x, None if s == "base" else s)
+                             for s in ("base", *folders) for i, x in enumerate(ids)],
+                     adapters={n: str(f) for n, f in folders.items()})
+        alone = run(model, [eng.Request(("base", i), x) for i, x in enumerate(ids)])
+        peft_model = attach_adapter(model, str(folders["a1"]), "a1")
+        use_adapter(peft_model, "a1")
+        alone += run(peft_model, [eng.Request(("a1", i), x) for i, x in enumerate(ids)])
+        secs = time.perf_counter() - t0
+    result = {"device": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda")
+              else platform.processor() or "cpu", "torch": torch.__version__, "precision": mcfg.precision,
+              "problems": len(ids), "new_tokens": args.new_tokens, "seconds": round(secs, 1),
+              "all": compare(shared, alone), "base": compare(shared, [r for r in alone if r.key[0] == "base"]),
+              "adapter": compare(shared, [r for r in alone if r.key[0] != "base"]),
+              # a check on the check: the adapters must change the answers, or agreement proves nothing
+              "adapter_vs_base": compare([r for r in alone if r.key[0] == "base"],
+                                         [eng.Result(("base", r.key[1]), r.tokens, r.finish_reason, r.prompt_tokens,
+                                                     r.seconds) for r in alone if r.key[0] == "a1"])}
+    for what in ("all", "base", "adapter", "adapter_vs_base"):
+        a = result[what]
+        print(f"{what:8} identical {a['identical']}/{a['rows']}, first difference {a['first_difference']}")
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
