@@ -113,6 +113,7 @@ def probe_sentence(frame: pl.DataFrame) -> str:
     if early:
         text += f" Early stopping fired for {_join(early)}."
     if still:
-        text += (f" {_join(still)} {'was' if len(still) == 1 else 'were'} still improving when the probe "
-                 "stopped, so even its loss is an upper bound on where they converge.")
+        who, one = _join(still), len(still) == 1
+        text += (f" {who[0].upper()}{who[1:]} {'was' if one else 'were'} still improving when the probe stopped, "
+                 f"so even its loss is an upper bound on where {'it converges' if one else 'they converge'}.")
     return text + " What the lower loss does to Pass@1 is not measured."

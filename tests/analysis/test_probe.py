@@ -49,7 +49,8 @@ def test_the_sentence_says_which_arm_stopped_early_and_which_was_still_improving
     assert "lower own validation loss than the capped runs' last evaluation in every arm" in text
     assert "deep-wide 0.043 at step 648 against 0.660" in text
     assert "Early stopping fired for diverse-narrow (step 600, best 400)." in text
-    assert "deep-wide was still improving when the probe stopped" in text
+    assert "Deep-wide was still improving when the probe stopped, so even its loss is an upper bound on where it" \
+        in text
     assert text.endswith("What the lower loss does to Pass@1 is not measured.")
     done = probe.probe_sentence(probe.probe_frame(capped_study(), the_probe("early_stopping")))
     assert "still improving" not in done
