@@ -10,9 +10,10 @@ limit did not converge by the recipe's own criterion; the sentence names its arm
 The first study's pair (`design.FIXED_BUDGET_ARMS`: deep, diverse), trained for a fixed number of
 epochs, is a sensitivity row when the store holds it; a store without it gets a sentence saying so.
 
-Covers: `budget_frame`, `arm_budgets`, `budget_table`, `budget_sentence`, `budget_paragraph`, `ceiling_sentence` (what
-training the runs a limit cut short on to their ceiling would cost), `fixed_budget_sentence`,
-`format_sentence` (base vs base-1shot vs the trained arms). Does not cover: reading files (`study`).
+Covers: `budget_frame`, `arm_budgets`, `budget_table`, `budget_sentence`, `budget_paragraph`,
+`ceiling_sentence` (what training the runs a limit cut short on to their ceiling would cost),
+`fixed_budget_sentence`, `format_sentence` (base vs base-1shot vs the trained arms). Does not
+cover: reading files (`study`).
 """
 
 from __future__ import annotations
@@ -195,11 +196,12 @@ def _improving_clause(cut: int, improving: int) -> str:
 def ceiling_sentence(runs: pl.DataFrame, training: dict[str, dict]) -> str:
     """Why the runs a step cap or time limit cut short stopped there, in compute: what training each
     on to its epoch ceiling would cost at the rate its own cohort measured (`training.json`: steps
-    per epoch, the cohort's examples and loop seconds). An upper bound -- early stopping may fire
+    per epoch, the cohort's examples and loop seconds; a run resumed in a later job records that
+    job's cohort only, which this reads as the whole). An upper bound -- early stopping may fire
     sooner. Empty when no design run was cut short by a limit or no cohort rate is recorded."""
     cut = runs.filter(~pl.col("fixed") & pl.col("stop_reason").is_in(["max_steps", "time_limit"]))
     cohorts: dict[tuple, dict] = {}
-    ceilings, taken = [], 0.0
+    ceilings = []
     for r in cut.iter_rows(named=True):
         record = training.get(r["model"], {})
         cohort, per_epoch = record.get("cohort") or {}, record.get("steps_per_epoch")
