@@ -22,7 +22,8 @@ def test_older_records_read_and_the_study_s_write_back_unchanged():
     for path in committed:
         record = RunRecord.read(path.parent)
         assert json.dumps(record.to_json(), indent=2) == json.dumps(json.loads(path.read_text()), indent=2), path
-        assert isinstance(record.cohort, dict) and record.stop_reason in ("epochs", "early_stopping", "max_steps")
+        assert isinstance(record.cohort, dict)
+        assert record.stop_reason in ("epochs", "early_stopping", "max_steps", "time_limit")
 
 
 def test_a_record_shows_its_end_only_once_the_run_ended(tmp_path):
