@@ -10,7 +10,9 @@ projection, weights N(0, 0.02)), a few held-out prompts, decoded (a) in one batc
 adapter (`adapter_bank`) and (b) the base alone, then the first adapter attached with peft. It
 prints and saves the rows whose tokens are identical, base and adapter rows apart, and where the
 others first part (`adapter_batch.compare`), and, as a check on the check, how many answers the
-first adapter changes against the base (`adapter_vs_base`). Needs the corpora (`codegen-study synth --kind all`).
+first adapter changes against the base (`adapter_vs_base`); where adapter rows part, the logit gap
+between the two tokens under the one-state model (`logit_gaps_at_parting`: near zero is a near-tie
+that rounding decided, a large gap would be a fault). Needs the corpora (`codegen-study synth --kind all`).
 """
 
 from __future__ import annotations
@@ -45,12 +47,35 @@ def random_adapter(model, folder: Path, seed: int) -> None:
     peft_model.unload()  # the base model's own modules again
 
 
+def divergence_gaps(peft_model, ids, shared, alone) -> list[float]:
+    """For each adapter row whose tokens part, the logit gap between the two paths' tokens at the
+    parting, scored by the one-state (peft) model on the prompt and the common prefix."""
+    import torch
+
+    by_key = {r.key: r.tokens for r in shared}
+    gaps = []
+    for r in alone:
+        other = by_key.get(r.key)
+        if r.key[0] == "base" or other is None or other == r.tokens:
+            continue
+        at = next((i for i, (a, b) in enumerate(zip(r.tokens, other)) if a != b), None)
+        if at is None:  # one ran past the other's end: no second token to compare
+            continue
+        with torch.no_grad():
+            logits = peft_model(torch.tensor([list(ids[r.key[1]]) + list(r.tokens[:at])])).logits[0, -1].float()
+        gaps.append(round(float(logits[r.tokens[at]] - logits[other[at]]), 4))
+    return gaps
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/offline-deep-wide.toml", help="an arm's config: model and prompt")
     parser.add_argument("--heldout", default="corpora/heldout.jsonl")
     parser.add_argument("--problems", type=int, default=12)
     parser.add_argument("--new-tokens", type=int, default=96)
+    parser.add_argument("--shared-batch-size", type=int,
+                        help="rows a shared-batch call decodes together (default: all; fewer gives each row other "
+                             "batch-mates and prompt padding than it has alone)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -69,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     ids = [tuple(prompt_ids(tok, p, prompt)) for p in load_problems(args.heldout, args.problems)]
     stops, pad = stop_ids(tok, model), tok.pad_token_id
 
-    def run(model, requests, adapters=None):
+    def run(model, requests, adapters=None, batch_size=None):
         return [r for batch in eng.generate(model, requests, engine="static", max_new_tokens=args.new_tokens,
-                                            batch_size=len(requests), stop_ids=stops, pad_id=pad, adapters=adapters)
+                                            batch_size=batch_size or len(requests), stop_ids=stops, pad_id=pad,
+                                            adapters=adapters)
                 for r in batch]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,17 +107,22 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         shared = run(model, [eng.Request((s, i), x, None if s == "base" else s)
                              for s in ("base", *folders) for i, x in enumerate(ids)],
-                     adapters={n: str(f) for n, f in folders.items()})
+                     adapters={n: str(f) for n, f in folders.items()}, batch_size=args.shared_batch_size)
         alone = run(model, [eng.Request(("base", i), x) for i, x in enumerate(ids)])
         peft_model = attach_adapter(model, str(folders["a1"]), "a1")
         use_adapter(peft_model, "a1")
         alone += run(peft_model, [eng.Request(("a1", i), x) for i, x in enumerate(ids)])
         secs = time.perf_counter() - t0
+        gaps = divergence_gaps(peft_model, ids, shared, alone)
     result = {"device": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda")
               else platform.processor() or "cpu", "torch": torch.__version__, "precision": mcfg.precision,
-              "problems": len(ids), "new_tokens": args.new_tokens, "seconds": round(secs, 1),
+              "problems": len(ids), "new_tokens": args.new_tokens, "shared_batch_size": args.shared_batch_size,
+              "seconds": round(secs, 1),
               "all": compare(shared, alone), "base": compare(shared, [r for r in alone if r.key[0] == "base"]),
               "adapter": compare(shared, [r for r in alone if r.key[0] != "base"]),
+              # at each parting, the one-state model's logit of its own token minus that of the shared batch's
+              # token, given the common prefix: near zero means a near-tie that rounding decided
+              "logit_gaps_at_parting": gaps,
               # a check on the check: the adapters must change the answers, or agreement proves nothing
               "adapter_vs_base": compare([r for r in alone if r.key[0] == "base"],
                                          [eng.Result(("base", r.key[1]), r.tokens, r.finish_reason, r.prompt_tokens,
@@ -99,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for what in ("all", "base", "adapter", "adapter_vs_base"):
         a = result[what]
         print(f"{what:8} identical {a['identical']}/{a['rows']}, first difference {a['first_difference']}")
+    print(f"logit gaps where adapter rows part (one state's token minus the shared batch's): {gaps}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0
