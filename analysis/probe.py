@@ -10,7 +10,8 @@ arms the cap held back most. The probe is not evaluated, so it says nothing abou
 
 Covers: `probe_frame` (per arm: the capped runs' own validation loss at their last evaluation,
 the probe's at the same step and at its end, and how the probe ended), `probe_table`,
-`probe_sentence`. Does not cover: reading files (`study`), or the probe's Pass@1.
+`probe_sentence`, `scope_sentence` (the first screen's one line of it). Does not cover: reading
+files (`study`), or the probe's Pass@1.
 """
 
 from __future__ import annotations
@@ -117,3 +118,15 @@ def probe_sentence(frame: pl.DataFrame) -> str:
         text += (f" {who[0].upper()}{who[1:]} {'was' if one else 'were'} still improving when the probe stopped, "
                  f"so even its loss is an upper bound on where {'it converges' if one else 'they converge'}.")
     return text + " What the lower loss does to Pass@1 is not measured."
+
+
+def scope_sentence(frame: pl.DataFrame) -> str:
+    """One line for the answer's scope: per arm, the capped runs' own validation loss as a multiple of
+    the probe's best (never empty)."""
+    if frame.height == 0:
+        return "No training probe is stored, so how far the runs were from convergence is not measured."
+    ratios = frame.with_columns(ratio=pl.col("capped_loss") / pl.col("probe_loss")).sort("ratio", descending=True)
+    rows = list(ratios.iter_rows(named=True))
+    parts = _join([f"{r['ratio']:.1f}{' times as high' if i == 0 else ''} for {r['arm']}" for i, r in enumerate(rows)])
+    return ("How far from converged: against a training probe that trained on under the recipe's own schedule "
+            f"(seed 1, not evaluated; Methods), the capped runs' own validation loss was {parts}.")

@@ -64,3 +64,9 @@ def test_a_probe_that_did_not_go_lower_is_counted_and_no_probe_says_so():
     assert probe.probe_frame(capped_study(), None).height == 0
     assert probe.probe_sentence(probe.probe_frame(capped_study(), None)).startswith("No training probe is stored")
     assert "no training probe" in probe.probe_table(probe.probe_frame(capped_study(), None)).as_raw_html()
+
+
+def test_the_scope_line_gives_each_arms_capped_loss_as_a_multiple_of_the_probes():
+    line = probe.scope_sentence(probe.probe_frame(capped_study(), the_probe()))
+    assert line.endswith("own validation loss was 15.3 times as high for deep-wide and 1.4 for diverse-narrow.")
+    assert probe.scope_sentence(probe.probe_frame(capped_study(), None)).startswith("No training probe is stored")
