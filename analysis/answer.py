@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.design import CONTRASTS, GROUP_WORDS, SHORT_WORDS, arm_order, is_control
+from analysis.design import CONTRASTS, GROUP_WORDS, SHORT_WORDS, arm_order, is_control, join_words
 from analysis.scores import subset_order
 
 HELD_OUT = "heldout"
@@ -122,10 +122,6 @@ def p_bound(worst: float) -> str:
     return "p < 0.001" if worst < 0.001 else f"p ≤ {worst:.3g}"
 
 
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) -> str:
     """The compared arms per held-out group, worded by the outcome of the seed-paired tests."""
     if outcomes.height == 0:
@@ -138,18 +134,18 @@ def verdict_sentence(outcomes: pl.DataFrame, power: pl.DataFrame, alpha: float) 
     parts = []
     for arm, other in ((arm_b, display(arm_a)), (arm_a, display(arm_b))):
         if by[arm]:
-            names = _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by[arm]])
+            names = join_words([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by[arm]])
             worst = max(r["max_p_holm"] for r in by[arm])
             parts.append(f"{display(arm)} adapters solve more problems than {other} adapters on {names} in every "
                          f"seed-paired test (Holm-adjusted exact McNemar {p_bound(worst)})")
     if by["mixed"]:
-        names = _join([f"{GROUP_WORDS.get(r['subset'], r['subset'])} ({r['significant']} of {r['pairs']} seed pairs)"
-                       for r in by["mixed"]])
+        names = join_words([f"{GROUP_WORDS.get(r['subset'], r['subset'])} ({r['significant']} of {r['pairs']} "
+                            "seed pairs)" for r in by["mixed"]])
         parts.append(f"a {pair} difference on {names} is significant for some training seeds only, "
                      "so it is not established")
     if by["none"]:
         names = ("any held-out group" if len(by["none"]) == len(groups) and len(groups) > 1
-                 else _join([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by["none"]]))
+                 else join_words([GROUP_WORDS.get(r["subset"], r["subset"]) for r in by["none"]]))
         pw = power.filter((pl.col("benchmark") == HELD_OUT) & pl.col("subset").is_in([r["subset"] for r in by["none"]]))
         detect = ""
         if pw.height:
@@ -179,7 +175,7 @@ def base_sentence(mcnemar: pl.DataFrame) -> str:
                         " (all solving fewer)" if o["directions"] == {"fewer"} else " (in both directions)")
                 cells.append(f"{o['significant']} of {o['adapters']} {display(arm)}{way}")
         if cells:
-            parts.append(f"{_join(cells)} adapters on {label}")
+            parts.append(f"{join_words(cells)} adapters on {label}")
     if not parts:
         return ""
     return "Against the base model, " + "; ".join(parts) + " differ beyond noise (Holm-adjusted)."

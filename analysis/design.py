@@ -8,8 +8,9 @@ all four cells go through the same code. Held-out groups were renamed with the d
 `narrow`, `diverse_only` -> `wide_only`); either name is accepted and ordered alike.
 
 Covers: `ARM_DESIGN`, `ARM_ORDER` / `arm_color` (every table's and chart's order and colours),
-`GROUP_WORDS`, `CONTRASTS` / `seed_pairs`, `cell_arms`, `headline_cells` / `headline_2x2` (solved
-counts per shape x coverage cell, held-out group and prompt, with the base controls beside them).
+`arm_of_label`, `join_words` (a list in prose), `GROUP_WORDS`, `CONTRASTS` / `seed_pairs`,
+`cell_arms`, `headline_cells` / `headline_2x2` (solved counts per shape x coverage cell, held-out
+group and prompt, with the base controls beside them).
 Does not cover: tests between arms (`family_tests`).
 """
 
@@ -60,6 +61,16 @@ GROUP_WORDS = {"narrow": "families every arm trained on", "both": "families both
                "all": "the whole held-out benchmark"}
 SHORT_WORDS = {"narrow": "every-arm-saw", "both": "both-saw", "wide_only": "only-wide-saw",
                "diverse_only": "only-Diverse-saw", "unseen": "unseen"}
+
+
+def join_words(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: a list in prose."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def arm_of_label(model: str) -> str:
+    """The arm of a trained model's label (`deep-wide-s2` -> `deep-wide`; a label without a seed is its arm)."""
+    return model.rsplit("-s", 1)[0]
 
 
 def design_of(arm: str | None) -> tuple[str, str] | None:

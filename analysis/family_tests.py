@@ -34,7 +34,15 @@ from fractions import Fraction
 
 import polars as pl
 
-from analysis.design import HELD_OUT, PRIMARY, PROMPTS, contrasts_present, group_label, group_order
+from analysis.design import (
+    HELD_OUT,
+    PRIMARY,
+    PROMPTS,
+    contrasts_present,
+    group_label,
+    group_order,
+    join_words,
+)
 from codegen_study.scoring.metrics import holm, mcnemar_exact
 
 ALPHA = 0.05
@@ -301,10 +309,6 @@ def contrast_table(tests: pl.DataFrame) -> pl.DataFrame:
     ).select(list(schema))
 
 
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def contrast_clauses(tests: pl.DataFrame, arm_a: str, arm_b: str, claim: str) -> list[str]:
     """Clauses on one contrast across groups, each saying only what its Holm-adjusted tests support."""
     rows = tests.filter((pl.col("arm_a") == arm_a) & (pl.col("arm_b") == arm_b))
@@ -316,7 +320,7 @@ def contrast_clauses(tests: pl.DataFrame, arm_a: str, arm_b: str, claim: str) ->
         kinds.setdefault((verdict, winner), []).append(subset)
     clauses, by_subset = [], {s: rows.filter(pl.col("subset") == s) for s in rows["subset"].unique()}
     for (verdict, winner), subsets in kinds.items():
-        names = _join([group_label(s) for s in subsets])
+        names = join_words([group_label(s) for s in subsets])
         if verdict == "holds under both prompts":
             sub = rows.filter(pl.col("subset").is_in(subsets))
             loser = arm_b if winner == arm_a else arm_a

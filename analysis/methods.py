@@ -23,7 +23,7 @@ import dataclasses
 import polars as pl
 from great_tables import GT
 
-from analysis.design import CONTROLS, FIXED_BUDGET_ARMS, HELD_OUT, arm_order
+from analysis.design import CONTROLS, FIXED_BUDGET_ARMS, HELD_OUT, arm_of_label, arm_order, join_words
 
 #: the [train] keys of the budget, with the training loop's defaults for configs that predate a key
 BUDGET_KEYS = ("epochs", "early_stopping_patience", "eval_every", "early_stopping_min_delta", "max_steps",
@@ -47,7 +47,7 @@ def budget_frame(configs: dict[str, dict], training: dict[str, dict], arms_of: d
     rows = []
     for model, record in sorted(training.items()):
         train = {**defaults, **configs.get(model, {}).get("train", {})}
-        arm = arms_of.get(model) or model.rsplit("-s", 1)[0]
+        arm = arms_of.get(model) or arm_of_label(model)
         seed = configs.get(model, {}).get("run", {}).get("seed")
         patience = int(train.get("early_stopping_patience") or 0)
         rows.append(dict(model=model, arm=arm, seed=seed if isinstance(seed, int) else None,
@@ -141,10 +141,6 @@ def _its(arms: list[str]) -> str:
     return "its" if len(arms) == 1 else "their"
 
 
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def budget_sentence(arms: pl.DataFrame) -> str:
     """The design arms' recipe and which arms converged (early stopping fired) or hit the ceiling."""
     design = arms.filter(~pl.col("fixed"))
@@ -159,14 +155,14 @@ def budget_sentence(arms: pl.DataFrame) -> str:
     stuck = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", "ceiling", "runs").iter_rows() if c]
     parts = []
     if done:
-        parts.append(f"early stopping fired for every run of {_join(done)}")
+        parts.append(f"early stopping fired for every run of {join_words(done)}")
     if stuck:
-        parts.append(f"{_join(stuck)} reached the epoch ceiling while {_its(stuck)} validation loss was still "
+        parts.append(f"{join_words(stuck)} reached the epoch ceiling while {_its(stuck)} validation loss was still "
                      f"improving, so {_it(stuck)} did not converge by this criterion")
     for col, name in (LIMITS["max_steps"], LIMITS["time_limit"]):
         cut = [f"{a} ({c} of {n} runs)" for a, c, n in design.select("arm", col, "runs").iter_rows() if c]
         if cut:
-            parts.append(f"{_join(cut)} stopped at the {name} before early stopping fired, so {_it(cut)} did "
+            parts.append(f"{join_words(cut)} stopped at the {name} before early stopping fired, so {_it(cut)} did "
                          "not converge by this criterion")
     cut = sum(int(design[col].sum()) for col, _ in LIMITS.values())
     improving = int(design["improving"].sum())
@@ -174,7 +170,7 @@ def budget_sentence(arms: pl.DataFrame) -> str:
         parts.append(_improving_clause(cut, improving))
     unrecorded = [a for a, o in design.select("arm", "other").iter_rows() if o]
     if unrecorded:
-        parts.append(f"{_join(unrecorded)} recorded no stop reason for some runs")
+        parts.append(f"{join_words(unrecorded)} recorded no stop reason for some runs")
     text = "; ".join(parts)
     return recipe + "." + (f" {text[0].upper()}{text[1:]}." if text else "")
 
@@ -206,17 +202,21 @@ def ceiling_sentence(runs: pl.DataFrame, training: dict[str, dict]) -> str:
         record = training.get(r["model"], {})
         cohort, per_epoch = record.get("cohort") or {}, record.get("steps_per_epoch")
         members = tuple(cohort.get("runs") or ())
-        steps = [training.get(m, {}).get("step") or 0 for m in members]
-        if not (per_epoch and r["step"] and cohort.get("examples_per_second") and sum(steps)):
+        if members not in cohorts:  # a cohort's examples per run-step, read once
+            steps = sum(training.get(m, {}).get("step") or 0 for m in members)
+            cohorts[members] = {"rate": cohort.get("examples_per_second"), "loop": cohort.get("loop_seconds") or 0,
+                                "per_step": (cohort.get("examples") or 0) / steps if steps else None,
+                                "more": 0.0, "done": 0.0}
+        c = cohorts[members]
+        if not (per_epoch and r["step"] and c["rate"] and c["per_step"]):
             continue
         ceiling = int(-(-r["epochs"] * per_epoch // 1))
         ceilings.append(ceiling)
-        c = cohorts.setdefault(members, {"rate": cohort["examples_per_second"], "loop": cohort.get("loop_seconds") or 0,
-                                         "per_step": cohort["examples"] / sum(steps), "more": 0.0, "done": 0.0})
         c["more"] += max(ceiling - r["step"], 0) * c["per_step"]
         c["done"] += r["step"] * c["per_step"]
     if not ceilings:
         return ""
+    cohorts = {k: c for k, c in cohorts.items() if c["done"]}  # cohorts with a run counted
     more = sum(c["more"] for c in cohorts.values())
     done = sum(c["done"] for c in cohorts.values())
     seconds = sum(c["more"] / c["rate"] for c in cohorts.values())
@@ -250,7 +250,7 @@ def answer_scope(arms: pl.DataFrame) -> str:
     if not short:
         return f"Every run of every design arm stopped early on its own validation loss ({_seeds(design)}; Methods)."
     limits = [name for col, name in LIMITS.values() if design[col].sum()]
-    return (f"This answer is for the budget trained ({_seeds(design)}): runs of {_join(short)} ended at their "
+    return (f"This answer is for the budget trained ({_seeds(design)}): runs of {join_words(short)} ended at their "
             f"{' or '.join(limits)} before early stopping fired, so they had not converged by the recipe's own "
             "criterion (Methods).")
 
@@ -274,7 +274,7 @@ def fixed_budget_sentence(arms: pl.DataFrame) -> str:
     if fixed.height == 0:
         return ("This store holds no fixed-budget runs (the first study's 2-epoch deep / diverse pair), so the "
                 "answer's sensitivity to the training budget is not measured here.")
-    names = _join([f"{a} ({b}, {n} runs, final step {s})" for a, b, n, s in
+    names = join_words([f"{a} ({b}, {n} runs, final step {s})" for a, b, n, s in
                    fixed.select("arm", "budget", "runs", "steps").iter_rows()])
     return (f"Fixed-budget runs, kept as a sensitivity row: {names}. They stop after a set number of epochs whatever "
             "their validation loss does, so a difference between them may be a difference in how far each "

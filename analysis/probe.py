@@ -19,26 +19,18 @@ from __future__ import annotations
 import polars as pl
 from great_tables import GT
 
-from analysis.design import arm_order
+from analysis.design import arm_of_label, arm_order, join_words
 
 PROBE_SCHEMA = {"arm": pl.Utf8, "capped_runs": pl.Int64, "capped_step": pl.Int64, "capped_loss": pl.Float64,
                 "probe_model": pl.Utf8, "probe_at_cap_step": pl.Int64, "probe_at_cap": pl.Float64,
                 "probe_step": pl.Int64, "probe_best_step": pl.Int64, "probe_loss": pl.Float64,
-                "probe_stop": pl.Utf8}
+                "probe_stop": pl.Utf8, "ratio": pl.Float64}
 STOP_WORDS = {"early_stopping": "early stopping", "time_limit": "time limit", "max_steps": "step cap",
               "epochs": "epoch ceiling"}
 
 
 def _own_valid(losses: pl.DataFrame) -> pl.DataFrame:
     return losses.filter(pl.col("split") == "valid").select("model", "step", "loss")
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _arm(model: str) -> str:
-    return model.rsplit("-s", 1)[0]
 
 
 def probe_frame(study, probe) -> pl.DataFrame:
@@ -50,8 +42,8 @@ def probe_frame(study, probe) -> pl.DataFrame:
     mine, theirs = _own_valid(study.losses), _own_valid(probe.losses)
     rows = []
     for model, record in sorted(probe.training.items()):
-        arm = _arm(model)
-        capped = [m for m in study.training if _arm(m) == arm]
+        arm = arm_of_label(model)
+        capped = [m for m in study.training if arm_of_label(m) == arm]
         last = (mine.filter(pl.col("model").is_in(capped)).sort("step").group_by("model", maintain_order=True)
                 .last())
         own = theirs.filter(pl.col("model") == model).sort("step")
@@ -70,6 +62,8 @@ def probe_frame(study, probe) -> pl.DataFrame:
                          probe_stop=record.get("stop_reason")))
     if not rows:
         return pl.DataFrame(schema=PROBE_SCHEMA)
+    for r in rows:  # the capped runs' loss as a multiple of the probe's best
+        r["ratio"] = r["capped_loss"] / r["probe_loss"]
     order = {a: i for i, a in enumerate(arm_order([r["arm"] for r in rows]))}
     return pl.DataFrame(sorted(rows, key=lambda r: order[r["arm"]]), schema=PROBE_SCHEMA, orient="row")
 
@@ -82,7 +76,7 @@ def probe_table(frame: pl.DataFrame) -> GT:
         same=pl.format("{} (step {})", pl.col("probe_at_cap").round(4), "probe_at_cap_step"),
         best=pl.format("{} (step {})", pl.col("probe_loss").round(4), "probe_best_step"),
         ended=pl.format("{} at step {}", pl.col("probe_stop").replace(STOP_WORDS), "probe_step"),
-        ratio=(pl.col("capped_loss") / pl.col("probe_loss")).round(1))
+        ratio=pl.col("ratio").round(1))
     return (GT(df.select("arm", "capped", "same", "best", "ratio", "ended"), rowname_col="arm")
             .cols_label(capped="capped runs, last eval (mean)", same="probe, same step", best="probe, best",
                         ratio="capped ÷ probe best", ended="probe ended by")
@@ -98,8 +92,7 @@ def probe_sentence(frame: pl.DataFrame) -> str:
     if frame.height == 0:
         return ("No training probe is stored beside this store, so how far the runs were from convergence is not "
                 "measured here.")
-    ratio = (frame["capped_loss"] / frame["probe_loss"])
-    most = frame.with_columns(ratio=ratio).sort("ratio", descending=True)
+    most = frame.sort("ratio", descending=True)
     parts = [f"{r['arm']} {r['probe_loss']:.3f} at step {r['probe_best_step']} against {r['capped_loss']:.3f}"
              for r in most.iter_rows(named=True)]
     early = [f"{r['arm']} (step {r['probe_step']}, best {r['probe_best_step']})"
@@ -112,9 +105,9 @@ def probe_sentence(frame: pl.DataFrame) -> str:
             f"reached a lower own validation loss than the capped runs' last evaluation {where}: "
             f"{'; '.join(parts)} (the capped runs' mean).")
     if early:
-        text += f" Early stopping fired for {_join(early)}."
+        text += f" Early stopping fired for {join_words(early)}."
     if still:
-        who, one = _join(still), len(still) == 1
+        who, one = join_words(still), len(still) == 1
         text += (f" {who[0].upper()}{who[1:]} {'was' if one else 'were'} still improving when the probe stopped, "
                  f"so even its loss is an upper bound on where {'it converges' if one else 'they converge'}.")
     return text + " What the lower loss does to Pass@1 is not measured."
@@ -125,8 +118,8 @@ def scope_sentence(frame: pl.DataFrame) -> str:
     the probe's best (never empty)."""
     if frame.height == 0:
         return "No training probe is stored, so how far the runs were from convergence is not measured."
-    ratios = frame.with_columns(ratio=pl.col("capped_loss") / pl.col("probe_loss")).sort("ratio", descending=True)
-    rows = list(ratios.iter_rows(named=True))
-    parts = _join([f"{r['ratio']:.1f}{' times as high' if i == 0 else ''} for {r['arm']}" for i, r in enumerate(rows)])
+    rows = list(frame.sort("ratio", descending=True).iter_rows(named=True))
+    parts = join_words([f"{r['ratio']:.1f}{' times as high' if i == 0 else ''} for {r['arm']}"
+                        for i, r in enumerate(rows)])
     return ("How far from converged: against a training probe that trained on under the recipe's own schedule "
             f"(seed 1, not evaluated; Methods), the capped runs' own validation loss was {parts}.")

@@ -17,6 +17,7 @@ import polars as pl
 
 from analysis import answer, arms, significance
 from analysis.context import benchmarks_run, describe
+from analysis.design import arm_of_label
 from analysis.scores import (
     GREEDY,
     PRIMARY_PROMPT,
@@ -169,7 +170,7 @@ def truncation_sentence(d: Derived) -> str:
         return ""
     by_corpus: dict[str, tuple[int, int, int]] = {}
     for name, c in counts:
-        arm = name.rsplit("-s", 1)[0]
+        arm = arm_of_label(name)
         by_corpus.setdefault(arm, (c.get("rows", 0), c.get("truncated", 0), c.get("dropped", 0)))
     return "; ".join(f"{arm}: {t} of {r} training rows truncated at the context length, {dr} without any answer "
                      f"token left (dropped)" for arm, (r, t, dr) in by_corpus.items()) + "."
@@ -194,7 +195,7 @@ def trainings_sentence(d: Derived) -> str:
     arms: dict[str, set[str]] = {}  # arm -> the jobs its seeds were trained in
     for key, (_, names) in jobs.items():
         for name in names:
-            arms.setdefault(name.rsplit("-s", 1)[0], set()).add(key)
+            arms.setdefault(arm_of_label(name), set()).add(key)
     split = sorted(arm for arm, keys in arms.items() if len(keys) > 1)
     text = f"The trained models come from {len(jobs)} training jobs of the same configs: {listed}."
     if split:

@@ -70,14 +70,25 @@ AGREEMENT_WORDS = {"all": "shared batch vs one state at a time", "base": "the sa
                    "hf_vs_engine_one_state": "HF generate vs the engine, one adapter attached with peft"}
 
 
+def parting(x, y) -> int | None:
+    """The index of the first answer token where `x` and `y` differ (the shorter length when one is a
+    prefix of the other); None when they are identical."""
+    if x == y:
+        return None
+    return next((i for i, (a, b) in enumerate(zip(x, y)) if a != b), min(len(x), len(y)))
+
+
 def compare(first, second) -> dict:
-    """Rows of `second` whose greedy tokens equal `first`'s for the same key, and where the others part:
-    the index of the first differing answer token (median and 10th-90th percentile). Greedy decoding in
-    bf16 parts at a near-tie whenever two computations round differently, and stays parted after."""
+    """Rows of `second` whose greedy tokens equal `first`'s for the same key (`compare_pairs`)."""
     tokens = {r.key: r.tokens for r in first}
-    pairs = [(tokens[r.key], r.tokens) for r in second if r.key in tokens]
-    parted = sorted(next((i for i, (a, b) in enumerate(zip(x, y)) if a != b), min(len(x), len(y)))
-                    for x, y in pairs if x != y)
+    return compare_pairs([(tokens[r.key], r.tokens) for r in second if r.key in tokens])
+
+
+def compare_pairs(pairs) -> dict:
+    """Identical token sequences among `pairs`, and where the others part: the index of the first
+    differing answer token (median and 10th-90th percentile). Greedy decoding in bf16 parts at a
+    near-tie whenever two computations round differently, and stays parted after."""
+    parted = sorted(i for i in (parting(x, y) for x, y in pairs) if i is not None)
 
     def at(q: float):
         return parted[min(int(q * len(parted)), len(parted) - 1)] if parted else None

@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapter_batch import compare  # noqa: E402
+from adapter_batch import compare, compare_pairs, parting  # noqa: E402
 
 MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -56,10 +56,8 @@ def divergence_gaps(peft_model, ids, shared, alone) -> list[float]:
     gaps = []
     for r in alone:
         other = by_key.get(r.key)
-        if r.key[0] == "base" or other is None or other == r.tokens:
-            continue
-        at = next((i for i, (a, b) in enumerate(zip(r.tokens, other)) if a != b), None)
-        if at is None:  # one ran past the other's end: no second token to compare
+        at = None if r.key[0] == "base" or other is None else parting(r.tokens, other)
+        if at is None or at >= min(len(r.tokens), len(other)):  # identical, or one ran past the other's end
             continue
         with torch.no_grad():
             logits = peft_model(torch.tensor([list(ids[r.key[1]]) + list(r.tokens[:at])])).logits[0, -1].float()
@@ -114,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         alone += run(peft_model, [eng.Request(("a1", i), x) for i, x in enumerate(ids)])
         secs = time.perf_counter() - t0
         gaps = divergence_gaps(peft_model, ids, shared, alone)
+    base = {r.key[1]: r.tokens for r in alone if r.key[0] == "base"}
     result = {"device": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda")
               else platform.processor() or "cpu", "torch": torch.__version__, "precision": mcfg.precision,
               "problems": len(ids), "new_tokens": args.new_tokens, "shared_batch_size": args.shared_batch_size,
@@ -124,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
               # token, given the common prefix: near zero means a near-tie that rounding decided
               "logit_gaps_at_parting": gaps,
               # a check on the check: the adapters must change the answers, or agreement proves nothing
-              "adapter_vs_base": compare([r for r in alone if r.key[0] == "base"],
-                                         [eng.Result(("base", r.key[1]), r.tokens, r.finish_reason, r.prompt_tokens,
-                                                     r.seconds) for r in alone if r.key[0] == "a1"])}
+              "adapter_vs_base": compare_pairs([(base[r.key[1]], r.tokens) for r in alone if r.key[0] == "a1"])}
     for what in ("all", "base", "adapter", "adapter_vs_base"):
         a = result[what]
         print(f"{what:8} identical {a['identical']}/{a['rows']}, first difference {a['first_difference']}")
