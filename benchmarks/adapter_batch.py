@@ -14,7 +14,11 @@ Rows, in one process on one GPU:
   engine_one_state   the static engine, one state at a time, adapter attached with peft (the base
                      and the first run's adapter)
   engine_all_states  the static engine, every state in one batch (`adapter_bank`: each row its own
-                     adapter), `[eval] max_adapters` states an engine call
+                     adapter), `[eval] max_adapters` states an engine call, `batch_size` rows kept
+                     decoding (a finished answer's row takes the next waiting prompt)
+  engine_all_states_batches
+                     the same, cut into batches of `batch_size` rows decoded one after another,
+                     each until its longest answer ends (`--skip-batches` leaves it out)
 
 `s_per_state` is each row's seconds over the states it decoded. The floor is the time to read, at
 the GPU's memory bandwidth, the key/value bytes the decode must read at least: each generated token
@@ -67,6 +71,7 @@ def floor_seconds(results, per_token: int, bw: float) -> float:
 
 AGREEMENT_WORDS = {"all": "shared batch vs one state at a time", "base": "the same, base rows",
                    "adapter": "the same, adapter rows",
+                   "batches_vs_refill": "every state, batch by batch vs refilled rows",
                    "hf_vs_engine_one_state": "HF generate vs the engine, one adapter attached with peft"}
 
 
@@ -105,13 +110,14 @@ def sync() -> None:
         torch.cuda.synchronize()
 
 
-def timed(model, requests, cfg, stops, pad, adapters=None, engine="static"):
+def timed(model, requests, cfg, stops, pad, adapters=None, engine="static", refill=True):
     from codegen_study.evaluation import engine as eng
 
     sync()
     t0 = time.perf_counter()
     out = [r for batch in eng.generate(model, requests, engine=engine, max_new_tokens=cfg.max_new_tokens,
-                                       batch_size=cfg.batch_size, stop_ids=stops, pad_id=pad, adapters=adapters)
+                                       batch_size=cfg.batch_size, stop_ids=stops, pad_id=pad, adapters=adapters,
+                                       refill=refill)
            for r in batch]
     sync()
     return out, time.perf_counter() - t0
@@ -125,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="model states in the shared batch (default: the base + every run's final checkpoint; "
                              "more states take earlier checkpoints, latest first)")
     parser.add_argument("--skip-hf", action="store_true", help="leave out the HF generate row")
+    parser.add_argument("--skip-batches", action="store_true", help="leave out the batch-by-batch engine row")
     parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a check of the script)")
     parser.add_argument("--limit", type=int, help="the first N problems of each benchmark (a check, not the load)")
     parser.add_argument("--bandwidth", type=float, help="memory bandwidth in bytes/s (default: the GPU's data sheet)")
@@ -174,14 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     shared = [r for s in states for r in requests(s)]
     adapters = {s.model: s.adapter for s in states if s is not None}
     groups = [list(adapters)[i:i + cfg.max_adapters] for i in range(0, len(adapters), cfg.max_adapters)]
-    all_out, secs = [], 0.0
-    for g, names in enumerate(groups or [[]]):
-        part = [r for r in shared if r.adapter in set(names) | ({None} if g == 0 else set())]
-        out, s = timed(model, part, cfg, stops, pad, adapters={n: adapters[n] for n in names})
-        all_out += out
-        secs += s
-    rows["engine_all_states"] = (all_out, secs, len(states))
-    print(f"engine_all_states: {secs:.1f} s, {secs / len(states):.2f} s per state", flush=True)
+    for key, refill in (("engine_all_states", True), ("engine_all_states_batches", False)):
+        if not refill and args.skip_batches:
+            continue
+        all_out, secs = [], 0.0
+        for g, names in enumerate(groups or [[]]):
+            part = [r for r in shared if r.adapter in set(names) | ({None} if g == 0 else set())]
+            out, s = timed(model, part, cfg, stops, pad, adapters={n: adapters[n] for n in names}, refill=refill)
+            all_out += out
+            secs += s
+        rows[key] = (all_out, secs, len(states))
+        print(f"{key}: {secs:.1f} s, {secs / len(states):.2f} s per state", flush=True)
     # one state at a time with peft: the base, then the first run's adapter
     base_out, s = timed(model, requests(None), cfg, stops, pad)
     one = list(base_out)
@@ -204,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     agreement = {"all": compare(rows["engine_all_states"][0], one_state),
                  "base": compare(rows["engine_all_states"][0], [r for r in one_state if r.key[0] == "base"]),
                  "adapter": compare(rows["engine_all_states"][0], [r for r in one_state if r.key[0] != "base"])}
+    if "engine_all_states_batches" in rows:  # the same rows, other batch-mates
+        agreement["batches_vs_refill"] = compare(rows["engine_all_states_batches"][0], rows["engine_all_states"][0])
     if "hf_generate_peft" in rows:  # two implementations of one state: how far bf16 greedy drifts anyway
         agreement["hf_vs_engine_one_state"] = compare(rows["hf_generate_peft"][0], one_state)
     floor = floor_seconds(rows["engine_all_states"][0], per_token, bw) / len(states)

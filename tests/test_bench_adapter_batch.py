@@ -51,7 +51,8 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
                                "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["states"] == 5  # the base and four runs' final checkpoints
-    assert set(result["s_per_state"]) == {"engine_all_states", "engine_one_state", "hf_generate_peft"}
+    assert set(result["s_per_state"]) == {"engine_all_states", "engine_all_states_batches", "engine_one_state",
+                                          "hf_generate_peft"}
     assert all(v > 0 for v in result["s_per_state"].values())
     assert result["floor_s_per_state"] > 0
     prompts = result["prompts"]
@@ -62,6 +63,7 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
     by_rows = result["agreement_by_rows"]
     assert by_rows["base"]["rows"] == by_rows["adapter"]["rows"] == prompts
     assert by_rows["hf_vs_engine_one_state"]["rows"] == prompts  # the HF row decodes the first run's state
+    assert by_rows["batches_vs_refill"]["rows"] == 5 * prompts and by_rows["batches_vs_refill"]["share"] >= 0.99
     assert by_rows["all"]["first_difference"]["median"] is None or by_rows["all"]["share"] < 1
     assert "floor" in capsys.readouterr().out
 
@@ -71,11 +73,12 @@ def test_more_states_than_runs_take_earlier_checkpoints_after_the_final_ones(tmp
     save_runs(study, steps=(2, 4))
     out = tmp_path / "adapter_batch.json"
     assert adapter_batch.main(["--config", str(study["config"]), "--device", "cpu", "--bandwidth", "1e11",
-                               "--limit", "1", "--skip-hf", "--states", "7", "--out", str(out)]) == 0
+                               "--limit", "1", "--skip-hf", "--skip-batches", "--states", "7", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["states"] == 7  # the base, four final checkpoints, then two step-2 checkpoints
     assert result["rows"]["engine_all_states"]["states"] == 7
     assert "hf_generate_peft" not in result["s_per_state"]
+    assert "engine_all_states_batches" not in result["s_per_state"]
 
 
 def test_rows_are_compared_key_by_key_and_part_where_their_tokens_first_differ():

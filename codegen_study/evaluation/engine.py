@@ -10,10 +10,13 @@ must use `engine="hf"`.
 
 Both engines implement the same decoding: greedy, or temperature + top-p sampling (no top-k, no
 repetition penalty, whatever the model's generation_config says), stop at any of `stop_ids`,
-`max_new_tokens`. Requests are sorted by prompt length and cut into batches (little padding);
-results come back batch by batch so the caller can store them as they finish. The static engine
-drops finished rows from the decode batch as it goes (`StaticEngine._narrow`): most answers end
-long before the batch's longest one, and `benchmarks/finished_rows.py` measures what that saves.
+`max_new_tokens`. Requests are sorted by prompt length, longest first (little padding, and an
+out-of-memory shows at once). The static engine keeps `batch_size` rows decoding and gives the row
+of a finished answer to the next waiting request (`StaticEngine.stream`): most answers end long
+before the longest one, so a batch that waited for its longest answer would decode its last
+hundreds of steps with a few rows; once no request waits, finished rows leave the batch
+(`StaticEngine._narrow`). The HF engine cuts the sorted requests into batches. Either way results
+come back in groups as they finish, so the caller can store them as they come.
 
 Covers: token ids in -> token ids out. Does not cover: prompts, text, the results store
 (see `prompts` and `generate`).
@@ -48,7 +51,7 @@ class Result:
     tokens: tuple[int, ...]  # generated ids, stop token excluded
     finish_reason: str  # "stop" | "length"
     prompt_tokens: int
-    seconds: float  # wall time of the batch it ran in
+    seconds: float  # wall time since the previous group of results (shared by the group's results)
 
 
 def sorted_batches(requests: Sequence[Request], batch_size: int) -> list[list[Request]]:
@@ -77,13 +80,16 @@ def generate(
     stop_ids: Sequence[int] = (),
     pad_id: int = 0,
     adapters: Mapping[str, Any] | None = None,
+    refill: bool = True,
 ) -> Iterator[list[Result]]:
-    """Yield the results of each batch as it finishes. temperature 0 means greedy.
+    """Yield results in groups as they finish. temperature 0 means greedy.
 
     `adapters` maps the adapter names that requests carry to LoRA adapter folders: they are
     served together from the one base `model` (see `adapter_bank`), each row with its own, and a
-    batch mixes rows of any adapters. Sampling is reproducible: each batch draws from a generator
-    seeded with `seed` and the batch's first key, so rerunning the same batch gives the same tokens.
+    batch mixes rows of any adapters. `refill = False` makes the static engine decode the sorted
+    requests batch by batch as the HF engine does (the comparison `benchmarks/adapter_batch.py`
+    prints). Sampling is reproducible: each engine call draws from a generator seeded with `seed`
+    and the key of its first request, so the same requests give the same tokens.
     """
     import torch
 
@@ -101,11 +107,14 @@ def generate(
     run = StaticEngine(model, bank=bank) if engine == "static" else _HFEngine(model, bank=bank)
     stops = [int(s) for s in stop_ids]
     try:
+        if engine == "static" and refill:
+            yield from _streamed(run, requests, batch_size, max_new_tokens=max_new_tokens, temperature=temperature,
+                                 top_p=top_p, seed=seed, stops=stops, pad_id=pad_id, bank=bank)
+            return
         for batch in sorted_batches(requests, batch_size):
             start = time.perf_counter()
-            batch_seed = (seed * 1_000_003 + _stable_hash(batch[0].key)) % (2**63)
             rows = run([list(r.prompt) for r in batch], max_new_tokens=max_new_tokens, temperature=temperature,
-                       top_p=top_p, seed=batch_seed, stop_ids=stops, pad_id=pad_id,
+                       top_p=top_p, seed=_call_seed(seed, batch), stop_ids=stops, pad_id=pad_id,
                        adapter_ids=[bank.id_of(r.adapter) for r in batch] if bank else None)
             seconds = time.perf_counter() - start
             out = []
@@ -119,6 +128,34 @@ def generate(
     finally:
         if bank is not None:
             bank.remove()
+
+
+def _streamed(run, requests, slots: int, *, max_new_tokens, temperature, top_p, seed, stops, pad_id, bank):
+    """The static engine's `stream` over every request, longest prompt first: results in groups."""
+    import torch
+
+    order = sorted(requests, key=lambda r: -len(r.prompt))
+    if not order:
+        return
+    last = time.perf_counter()
+    for finished in run.stream([list(r.prompt) for r in order], max_new_tokens=max_new_tokens,
+                               temperature=temperature, top_p=top_p, seed=_call_seed(seed, order), stop_ids=stops,
+                               pad_id=pad_id, adapter_ids=[bank.id_of(r.adapter) for r in order] if bank else None,
+                               slots=slots):
+        now = time.perf_counter()
+        out = []
+        for i, row in finished:
+            tokens, reason = _trim(row, set(stops), max_new_tokens)
+            out.append(Result(order[i].key, tokens, reason, len(order[i].prompt), now - last))
+        last = now
+        yield out
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _call_seed(seed: int, requests: Sequence[Request]) -> int:
+    """The sampling seed of one engine call: `seed` and the key of its first request."""
+    return (seed * 1_000_003 + _stable_hash(requests[0].key)) % (2**63)
 
 
 def _stable_hash(key: Any) -> int:

@@ -3,8 +3,9 @@ device and sampling helpers both engines share.
 
 A decode loop over the model's own modules (projections, norms, MLP, rotary table; LoRA layers of
 peft included, and per-row adapters through an `AdapterBank`'s hooks) with a key/value cache
-preallocated for the whole batch; on CUDA the one-token step replays as a captured CUDA graph, one
-per attended span; on a CPU the thread count is chosen by timing. See `engine` for the interface.
+preallocated for the whole batch; rows whose answers ended take waiting prompts (`stream`); on
+CUDA the one-token step replays as a captured CUDA graph, one per attended span and batch size; on
+a CPU the thread count is chosen by timing. See `engine` for the interface.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class StaticEngine:
     gives each row its own adapter. A decode step attends to the cache slots written so far,
     rounded up to `span_step` (a graph is captured for each such span), not to the whole cache:
     attention reads the keys and values of every row at every step, and most of the cache is
-    still empty for most of the answer.
+    still empty for most of the answer, until refilled rows have wrapped the ring (`_open`).
     """
 
     def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768, compact: bool = True,
@@ -81,6 +82,7 @@ class StaticEngine:
         self.threads = ThreadChooser() if self.device.type == "cpu" else None
         self.captures = 0  # CUDA graphs captured (for benchmarks)
         self.compactions = 0  # how often a batch was narrowed to its unfinished rows (for tests and benchmarks)
+        self.refills = 0  # prompts that took the row of a finished one (for tests and benchmarks)
         self._rope = None  # (cos, sin) tables [positions, head_dim]
 
     # -- pieces ---------------------------------------------------------------------------
@@ -112,10 +114,10 @@ class StaticEngine:
         h = h + sa.o_proj(o)
         return h + layer.mlp(layer.post_attention_layernorm(h))
 
-    def _prefill(self, ids, mask, kc, vc, rows: slice, adapter_ids=None, start: int | None = None):
-        """Run prompts `ids` [b, p] (left-padded), fill cache rows from slot `start`, return
-        last-position logits. With `start`: one unpadded prompt (`mask` all ones) whose cache goes
-        to the right end of a left-padded row; it attends causally, without a mask."""
+    def _prefill(self, ids, mask, st, rows, slots, adapter_ids, inverse, causal: bool = False):
+        """Run prompts `ids` [u, p] (left-padded) and write their keys and values to the cache of
+        batch rows `rows` at ring slots `slots` [p], row j getting prompt `inverse[j]`; return
+        each row's last-position logits. `causal`: one unpadded prompt, attended without a mask."""
         import torch
         import torch.nn.functional as F
 
@@ -123,20 +125,21 @@ class StaticEngine:
         if self.bank is not None:
             self.bank.rows = adapter_ids
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        cos_t, sin_t = self._rope_tables(pos.max().item() + 1)
+        cos_t, sin_t = self._rope_tables(int(pos.max()) + 1)
         cos, sin = cos_t[pos][:, None], sin_t[pos][:, None]
         rep = self.n_heads // self.n_kv
-        allowed, at = None, start or 0
-        if start is None:
-            causal = torch.ones(p, p, dtype=torch.bool, device=self.device).tril()
+        allowed = None
+        if not causal:
+            causal_mask = torch.ones(p, p, dtype=torch.bool, device=self.device).tril()
             # a padding query attends to itself only: a fully masked row would give NaNs that
             # leak through 0 * NaN into the real rows' attention
             eye = torch.eye(p, dtype=torch.bool, device=self.device)[None]
-            allowed = (causal[None] & mask.bool()[:, None, :] | eye)[:, None]
+            allowed = (causal_mask[None] & mask.bool()[:, None, :] | eye)[:, None]
 
         def kv_write(i, k, v):
-            kc[i][rows, :, at:at + p].copy_(k)
-            vc[i][rows, :, at:at + p].copy_(v)
+            # [rows, slots] picks (len(rows), p, kv heads, dim) of the [b, kv heads, slots, dim] cache
+            st.kc[i][rows[:, None], :, slots[None, :]] = k[inverse].transpose(1, 2)
+            st.vc[i][rows[:, None], :, slots[None, :]] = v[inverse].transpose(1, 2)
             return k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
 
         def attend(q, k, v):
@@ -147,7 +150,7 @@ class StaticEngine:
         for i, layer in enumerate(self.inner.layers):
             h = self._layer(i, layer, h, cos, sin, kv_write, attend)
         h = self.inner.norm(h[:, -1:])
-        return self.base.lm_head(h)[:, -1].float()
+        return self.base.lm_head(h)[:, -1].float()[inverse]
 
     def _decode_step(self, st) -> None:
         """One token for every row: reads st.tok/pos/t, writes st.logits. Graph-capturable."""
@@ -178,107 +181,181 @@ class StaticEngine:
             h = self._layer(i, layer, h, cos, sin, kv_write, attend)
         st.logits.copy_(self.base.lm_head(self.inner.norm(h))[:, -1])
 
-    # -- one batch --------------------------------------------------------------------------
+    # -- decoding ---------------------------------------------------------------------------
     def __call__(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
+        """Every prompt's `max_new_tokens` generated ids (stop token included, pad after it), in
+        the prompts' order, all decoded in one batch."""
+        rows: list = [None] * len(prompts)
+        for finished in self.stream(prompts, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                                    seed=seed, stop_ids=stop_ids, pad_id=pad_id, adapter_ids=adapter_ids):
+            for i, tokens in finished:
+                rows[i] = tokens + [pad_id] * (max_new_tokens - len(tokens))
+        return rows
+
+    def stream(self, prompts, *, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None,
+               slots: int | None = None):
+        """Decode `prompts` through `slots` batch rows (all at once by default), yielding
+        [(prompt index, generated ids, stop token included)] as rows finish.
+
+        Prompts enter in the order given. With fewer slots than prompts, a row whose answer ended
+        takes the next waiting prompt (checked every 16 steps; `refills` counts them), so the batch
+        stays full until the last prompts enter: most answers end long before the longest one, and
+        a decode step costs about as much for a few rows as for a full batch. Once no prompt waits,
+        finished rows leave the batch instead (`_narrow`). Each row is decoded as it would be
+        alone, up to the device's numerics for another batch shape; sampled rows draw from one
+        generator seeded with `seed`, in an order set by which prompts shared the batch, so the
+        same prompts in the same order give the same tokens."""
         import torch
 
+        if not prompts:
+            return
         try:
             with torch.inference_mode():
-                return self._run(prompts, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids)
+                st = self._open(prompts, max_new_tokens, temperature, top_p, seed, stop_ids, pad_id, adapter_ids,
+                                min(slots or len(prompts), len(prompts)))
+            while st.waiting or any(o >= 0 for o in st.owner):
+                with torch.inference_mode():
+                    finished = self._advance(st)
+                if finished:
+                    yield finished
         finally:
             if self.bank is not None:
                 self.bank.rows = None
             if self.threads is not None:
                 self.threads.restore()
 
-    def _run(self, prompts, max_new, temperature, top_p, seed, stop_ids, pad_id, adapter_ids=None):
+    def _open(self, prompts, max_new, temperature, top_p, seed, stop_ids, pad_id, adapter_ids, b) -> _State:
+        """The decode state of `b` rows, filled with the first `b` prompts. Each row's key/value
+        cache is a ring of `length` slots and every row writes the same slot at each step; a
+        prompt that enters is written to the slots just before it (left-padded), so a row's prompt
+        and answer always fit in the ring, and `valid` marks the slots of each row's own prompt."""
         import torch
 
         dev = self.device
-        if self.bank is not None and adapter_ids is None:
-            adapter_ids = [0] * len(prompts)
-        ids, mask = _left_pad(prompts, pad_id, dev)
-        b, p = ids.shape
-        length = p + max_new
-        self._rope_tables(length)
-        shape = (b, self.n_kv, length, self.head_dim)
-        n_layers = len(self.inner.layers)
         st = _State()
-        st.kc = [torch.zeros(shape, dtype=self.dtype, device=dev) for _ in range(n_layers)]
-        st.vc = [torch.zeros(shape, dtype=self.dtype, device=dev) for _ in range(n_layers)]
-        gen = torch.Generator(device=dev)
-        gen.manual_seed(seed)
-        stops = torch.tensor(stop_ids or [-1], device=dev)
-        pick = _sampler(temperature, top_p, gen)
-
-        # prefill each distinct (adapter, prompt) once (n samples of a problem share one), in row
-        # chunks, then copy its cache to the rows that repeat it; the first new token comes from
-        # the prompt's last position
-        uniq: dict[tuple, int] = {}
-        owners = adapter_ids or [0] * b
-        inverse = torch.tensor([uniq.setdefault((a, *q), len(uniq)) for a, q in zip(owners, prompts)], device=dev)
-        firsts = [inverse.tolist().index(u) for u in range(len(uniq))]
-        u_ids, u_mask = ids[firsts], mask[firsts]
-        u_adapters = torch.tensor([owners[f] for f in firsts], device=dev)
-        n_u = len(firsts)
-        chunk = max(1, self.prefill_tokens // max(p, 1))
-        last = []
-        if dev.type == "cpu":  # one prompt at a time: no padding computed, causal attention without a mask
-            lengths = u_mask.sum(-1).tolist()
-            for r, n in enumerate(lengths):
-                last.append(self.threads.run(lambda r=r, n=n: self._prefill(
-                    u_ids[r:r + 1, p - n:], u_mask[r:r + 1, p - n:], st.kc, st.vc, slice(r, r + 1), u_adapters[r:r + 1],
-                    start=p - n), work=n, kind="prefill"))
-        for r in range(0, n_u if dev.type != "cpu" else 0, chunk):
-            rows = slice(r, min(n_u, r + chunk))
-            last.append(self._prefill(u_ids[rows], u_mask[rows], st.kc, st.vc, rows, u_adapters[rows]))
-        if n_u < b:
-            for cache in (*st.kc, *st.vc):
-                cache.copy_(cache[inverse])
-        first = pick(torch.cat(last)[inverse])
-        out = torch.full((b, max_new), pad_id, dtype=torch.long, device=dev)
-        out[:, 0] = first
-        done = torch.isin(first, stops)
-        if max_new == 1:
-            return out.tolist()
-
-        st.valid = torch.zeros((b, length), dtype=torch.bool, device=dev)
-        st.valid[:, :p] = mask.bool()
-        st.tok = first.clone()
-        st.pos = mask.sum(-1)  # position of the token being fed
-        st.t = torch.tensor([p], dtype=torch.long, device=dev)  # cache slot it is written to
-        st.slot = p  # the same slot, known on the host
-        st.span = min(length, p + self.span_step)
-        st.adapter = torch.tensor(owners, device=dev) if self.bank is not None else None
+        st.prompts, st.max_new, st.pad = prompts, max_new, pad_id
+        st.adapters = adapter_ids if self.bank is not None and adapter_ids else [0] * len(prompts)
+        width = max(len(p) for p in prompts)
+        st.length = width + max_new
+        self._rope_tables(st.length)
+        shape = (b, self.n_kv, st.length, self.head_dim)
+        st.kc = [torch.zeros(shape, dtype=self.dtype, device=dev) for _ in self.inner.layers]
+        st.vc = [torch.zeros(shape, dtype=self.dtype, device=dev) for _ in self.inner.layers]
+        st.valid = torch.zeros((b, st.length), dtype=torch.bool, device=dev)
+        st.tok = torch.zeros(b, dtype=torch.long, device=dev)
+        st.pos = torch.zeros(b, dtype=torch.long, device=dev)  # position of the token being fed
+        st.slot = width  # the cache slot it is written to, known on the host ...
+        st.t = torch.tensor([width], dtype=torch.long, device=dev)  # ... and on the device
+        st.span = min(st.length, width + self.span_step)
+        st.adapter = torch.zeros(b, dtype=torch.long, device=dev) if self.bank is not None else None
         vocab = self.base.lm_head.weight.shape[0] if hasattr(self.base.lm_head, "weight") else None
         st.logits = torch.empty((b, vocab or self.base.config.vocab_size), dtype=self.dtype, device=dev)
-        step = self._stepper(st)
-        rows = torch.arange(b, device=dev)  # the row of `out` each decoded row belongs to
-        for i in range(1, max_new):
+        st.gen = torch.full((b, max_new + 1), pad_id, dtype=torch.long, device=dev)  # last column: scratch
+        st.n_gen = torch.zeros(b, dtype=torch.long, device=dev)
+        st.done = torch.ones(b, dtype=torch.bool, device=dev)
+        st.owner = [-1] * b  # the prompt each row decodes, -1 for none
+        st.stops = torch.tensor(stop_ids or [-1], device=dev)
+        gen = torch.Generator(device=dev)
+        gen.manual_seed(seed)
+        st.pick = _sampler(temperature, top_p, gen)
+        st.waiting = list(range(len(prompts)))
+        self._fill(st, list(range(b)))
+        st.step = self._stepper(st)
+        return st
+
+    def _fill(self, st, free: list[int]) -> None:
+        """Give free rows the next waiting prompts: prefill each distinct (adapter, prompt) once
+        (the n samples of a problem share one), write its cache to the slots before `st.slot`,
+        and start each row from its prompt's first generated token."""
+        import torch
+
+        dev = self.device
+        take, st.waiting = st.waiting[:len(free)], st.waiting[len(free):]
+        uniq: dict[tuple, int] = {}
+        firsts = []  # the first prompt of each distinct (adapter, prompt)
+        inverse = []
+        for i in take:
+            u = uniq.setdefault((st.adapters[i], *st.prompts[i]), len(uniq))
+            if u == len(firsts):
+                firsts.append(i)
+            inverse.append(u)
+        ids, mask = _left_pad([st.prompts[i] for i in firsts], st.pad, dev)
+        w = ids.shape[1]
+        slots = torch.arange(st.slot - w, st.slot, device=dev) % st.length
+        u_adapters = torch.tensor([st.adapters[i] for i in firsts], device=dev)
+        rows_t = torch.tensor(free[:len(take)], device=dev)
+        pieces = []  # (positions in `take`, their rows' first-token logits), in prefill order
+        if dev.type == "cpu":  # one prompt at a time: no padding computed, causal attention without a mask
+            for u, n in enumerate(mask.sum(-1).tolist()):
+                part = [j for j, k in enumerate(inverse) if k == u]
+                pieces.append((part, self.threads.run(lambda u=u, n=n, part=part: self._prefill(
+                    ids[u:u + 1, w - n:], mask[u:u + 1, w - n:], st, rows_t[part], slots[w - n:], u_adapters[u:u + 1],
+                    torch.zeros(len(part), dtype=torch.long), causal=True), work=n, kind="prefill")))
+        else:
+            chunk = max(1, self.prefill_tokens // w)
+            for a in range(0, len(firsts), chunk):
+                part = [j for j, k in enumerate(inverse) if a <= k < a + chunk]
+                local = torch.tensor([inverse[j] - a for j in part], device=dev)
+                pieces.append((part, self._prefill(ids[a:a + chunk], mask[a:a + chunk], st, rows_t[part], slots,
+                                                   u_adapters[a:a + chunk], local)))
+        order = [j for part, _ in pieces for j in part]
+        first = st.pick(torch.cat([logits for _, logits in pieces]))
+        rows = rows_t[order]
+        inv = torch.tensor([inverse[j] for j in order], device=dev)
+        st.valid[rows] = False
+        st.valid[rows[:, None], slots[None, :]] = mask[inv].bool()
+        st.tok[rows] = first
+        st.pos[rows] = mask[inv].sum(-1)
+        st.gen[rows] = st.pad
+        st.gen[rows, 0] = first
+        st.n_gen[rows] = 1
+        st.done[rows] = torch.isin(first, st.stops) | (st.max_new <= 1)
+        if self.bank is not None:
+            st.adapter[rows] = u_adapters[inv]
+            self.bank.rows = st.adapter  # the decode step reads the rows' adapter ids from this tensor
+        for j in order:
+            st.owner[free[j]] = take[j]
+
+    def _advance(self, st) -> list[tuple[int, list[int]]]:
+        """Sixteen decode steps, then one look at the host: the rows that finished go back to the
+        caller, and their slots take waiting prompts or leave the batch."""
+        import torch
+
+        for _ in range(16):
             if st.slot >= st.span:  # the next slot is past the keys attended to: attend further
-                st.span = min(length, st.span + self.span_step)
-                step = self._stepper(st)
+                st.span = min(st.length, st.span + self.span_step)
+                st.step = self._stepper(st)
             if self.threads is not None:
-                self.threads.run(step, kind="decode")
+                self.threads.run(st.step, kind="decode")
             else:
-                step()
-            nxt = pick(st.logits)  # the sampler converts to float32; argmax needs no copy
-            nxt = torch.where(done, pad_id, nxt)
-            out[rows, i] = nxt
-            done |= torch.isin(nxt, stops)
+                st.step()
+            nxt = torch.where(st.done, st.pad, st.pick(st.logits))  # the sampler converts to float32
+            live = ~st.done
+            st.gen.scatter_(1, torch.where(live, st.n_gen, st.max_new)[:, None], nxt[:, None])
+            st.n_gen.add_(live.long())
+            st.done |= torch.isin(nxt, st.stops) | (st.n_gen >= st.max_new)
             st.tok.copy_(nxt)
-            st.pos.add_(1)
-            st.t.add_(1)
-            st.slot += 1
-            if i % 16 == 0:  # one host sync every 16 tokens
-                left = int((~done).sum())
-                if left == 0:
-                    break
-                if self.compact and left <= len(rows) // 2 and i + 1 < max_new:
-                    keep = (~done).nonzero()[:, 0]
-                    st, rows, done = self._narrow(st, keep), rows[keep], done[keep]
-                    step = self._stepper(st)
-        return out.tolist()
+            st.pos.add_(1).clamp_(max=st.length - 1)  # a finished row's position stays in the rotary table
+            st.slot = (st.slot + 1) % st.length
+            st.t.fill_(st.slot)
+        done = st.done.tolist()  # the one host sync of the sixteen steps
+        ended = [r for r, d in enumerate(done) if d and st.owner[r] >= 0]
+        finished = []
+        if ended:
+            at = torch.tensor(ended, device=self.device)
+            for r, row, n in zip(ended, st.gen[at].tolist(), st.n_gen[at].tolist()):
+                finished.append((st.owner[r], row[:n]))
+                st.owner[r] = -1
+        free = [r for r, d in enumerate(done) if d]
+        if st.waiting and free:
+            self.refills += min(len(free), len(st.waiting))
+            self._fill(st, free)
+        elif not st.waiting and self.compact:
+            live = [r for r, o in enumerate(st.owner) if o >= 0]
+            if live and len(live) <= len(done) // 2:
+                self._narrow(st, torch.tensor(live, device=self.device))
+                st.step = self._stepper(st)
+        return finished
 
     def _stepper(self, st) -> Callable[[], None]:
         """The one-token step over `st`: a captured CUDA graph's replay, or the eager call."""
@@ -289,27 +366,24 @@ class StaticEngine:
             return self._capture(st)
         return lambda: self._decode_step(st)
 
-    def _narrow(self, st, keep) -> _State:
-        """The decode state of rows `keep` only. Most rows of a batch stop long before the last
-        one does; the finished ones would otherwise go on costing attention over the whole cache
-        and a row of every matmul at each step. Each row's numbers are computed as before (up to
-        the device's numerics for another batch shape); a sampled row draws from the generator
-        in another order, so sampled tokens differ from an unnarrowed run's, reproducibly."""
+    def _narrow(self, st, keep) -> None:
+        """Keep rows `keep` only. Most rows of a batch stop long before the last one does; the
+        finished ones would otherwise go on costing attention over the whole cache and a row of
+        every matmul at each step. Each row's numbers are computed as before (up to the device's
+        numerics for another batch shape); a sampled row draws from the generator in another
+        order, so sampled tokens differ from an unnarrowed run's, reproducibly."""
         import torch
 
-        new = _State()
-        new.kc = [c.index_select(0, keep) for c in st.kc]
-        new.vc = [c.index_select(0, keep) for c in st.vc]
-        new.valid = st.valid.index_select(0, keep)
-        new.tok = st.tok.index_select(0, keep)
-        new.pos = st.pos.index_select(0, keep)
-        new.t = st.t.clone()
-        new.slot, new.span = st.slot, st.span
-        new.adapter = st.adapter.index_select(0, keep) if st.adapter is not None else None
-        new.logits = torch.empty((len(keep), st.logits.shape[1]), dtype=st.logits.dtype, device=st.logits.device)
-        st.graph = None  # the old graph and its memory pool go with the old state
+        st.graph = None  # the old graph and its memory pool go with the old tensors
+        st.kc = [c.index_select(0, keep) for c in st.kc]
+        st.vc = [c.index_select(0, keep) for c in st.vc]
+        for name in ("valid", "tok", "pos", "gen", "n_gen", "done"):
+            setattr(st, name, getattr(st, name).index_select(0, keep))
+        if st.adapter is not None:
+            st.adapter = st.adapter.index_select(0, keep)
+        st.logits = torch.empty((len(keep), st.logits.shape[1]), dtype=st.logits.dtype, device=st.logits.device)
+        st.owner = [st.owner[r] for r in keep.tolist()]
         self.compactions += 1
-        return new
 
     def _capture(self, st) -> Callable[[], None]:
         """Capture `_decode_step` once for this batch; replaying it launches every kernel at once."""

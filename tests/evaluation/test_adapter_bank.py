@@ -119,6 +119,30 @@ def test_narrowed_static_batch_keeps_each_rows_adapter(adapters):
     assert narrowing.compactions >= 1
 
 
+def test_prompts_that_take_a_finished_rows_place_decode_under_their_own_adapter(adapters):
+    """Four rows for fifteen (adapter, prompt) pairs, answers ending at different steps: every
+    answer is the one-adapter pass's."""
+    names = {"a": "a", "base": None, "b": "b"}
+    requests = [(name, i) for i in range(len(PROMPTS)) for name in names]
+    model = tiny_model()
+    bank = AdapterBank(model, adapters)
+    ids = [bank.id_of(names[name]) for name, _ in requests]
+    kw = dict(max_new_tokens=30, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    free = eng.StaticEngine(model, bank=bank)([PROMPTS[i] for _, i in requests], adapter_ids=ids, stop_ids=[], **kw)
+    stop = free[0][6]  # ends some answers early, the others run to the token limit
+    want = {}
+    for name, folder in (("base", None), *adapters.items()):
+        want.update(one_adapter_pass(name, folder, max_new_tokens=30, stop_ids=[stop]))
+    refilling = eng.StaticEngine(model, bank=bank)
+    got = {}
+    for finished in refilling.stream([PROMPTS[i] for _, i in requests], adapter_ids=ids, stop_ids=[stop], slots=4,
+                                     **kw):
+        got.update({requests[k]: eng._trim(tokens, {stop}, 30)[0] for k, tokens in finished})
+    assert got == want
+    assert refilling.refills == len(requests) - 4
+    assert len({len(t) for t in want.values()}) > 1  # answers end at different steps
+
+
 def test_unknown_or_unsupported_adapters_are_refused(adapters, tmp_path):
     with pytest.raises(ValueError, match="does not hold"):
         decode(tiny_model(), [eng.Request(0, (1, 2), "c")], adapters=adapters)

@@ -461,6 +461,51 @@ def test_cuda_graph_replay_equals_eager_decoding():
     assert narrowed.compactions >= 1
 
 
+def test_rows_of_finished_answers_take_waiting_prompts_without_changing_any_answer(tiny):
+    """Two rows for six prompts: each row's cache is a ring that wraps several times, prompts
+    enter beside rows still decoding, and every answer is the one its prompt gets alone."""
+    model = tiny["model"]
+    prompts = PROMPTS + [[12, 13, 14], [60] * 9]
+    kw = dict(max_new_tokens=40, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    free = eng.StaticEngine(model)(prompts, stop_ids=[], **kw)
+    stops = [free[0][5], free[2][17]]  # end some answers early, at different steps
+    alone = [eng.StaticEngine(model)([p], stop_ids=stops, **kw)[0] for p in prompts]
+    refilled = eng.StaticEngine(model)
+    got = {}
+    for finished in refilled.stream(prompts, slots=2, stop_ids=stops, **kw):
+        got.update(finished)
+    assert refilled.refills == len(prompts) - 2
+    assert [got[i] + [0] * (40 - len(got[i])) for i in range(len(prompts))] == alone
+    assert any(len(got[i]) < 40 for i in got) and any(len(got[i]) == 40 for i in got)
+
+
+def test_generate_refills_the_static_batch_and_matches_batch_by_batch(tiny):
+    kw = dict(engine="static", max_new_tokens=20, batch_size=2, stop_ids=[2], pad_id=0)
+    prompts = PROMPTS + [[12, 13, 14]]
+    assert run_engine(tiny["model"], prompts, **kw) == run_engine(tiny["model"], prompts, refill=False, **kw)
+    sampled = dict(kw, temperature=1.0, top_p=0.9, seed=3)
+    assert run_engine(tiny["model"], prompts, **sampled) == run_engine(tiny["model"], prompts, **sampled)
+    assert list(eng.generate(tiny["model"], [], **kw)) == []
+
+
+@pytest.mark.gpu
+def test_refilled_rows_under_cuda_graph_replay_equal_eager_decoding():
+    """A refill changes the contents of the tensors a captured graph reads, never their addresses."""
+    model = tiny_model(300).to("cuda")
+    prompts = PROMPTS + [[12, 13, 14], [60] * 9]
+    kw = dict(max_new_tokens=40, temperature=0.0, top_p=1.0, seed=0, pad_id=0, stop_ids=[2, 7], slots=2)
+
+    def run(engine):
+        got = {}
+        for finished in engine.stream(prompts, **kw):
+            got.update(finished)
+        return got
+
+    graphs = eng.StaticEngine(model, use_graphs=True)
+    assert run(graphs) == run(eng.StaticEngine(model, use_graphs=False))
+    assert graphs.refills == len(prompts) - 2
+
+
 def test_repeated_prompts_share_one_prefill_and_still_sample_apart(tiny):
     model = tiny["model"]
     kw = dict(max_new_tokens=10, temperature=0.0, top_p=1.0, seed=0, stop_ids=[], pad_id=0)
