@@ -33,11 +33,20 @@ Several GPUs: under `torchrun --nproc-per-node N` (or `accelerate launch`) rank 
 r, r+N, ... of the list (configs in order, seeds within each) as its own cohort on cuda:LOCAL_RANK;
 the ranks exchange nothing, and each run's folder is what one process would have written.
 
-Covers bf16/fp16/fp32 bases, eager PyTorch, one device per process, a micro-batch split that fits
-the GPU's memory (found by running out of it, a step at a time). Not covered: int8 bases, gradient
-checkpointing, `compile` and `liger` (the single-run `train` loop has them), one run spread over
-several GPUs (that is `train` with one config under torchrun: DDP), a validation pass that does not
-fit (its batches have a size of their own).
+Fused kernels, for the elementwise work around the matmuls (norms, RoPE, SwiGLU, residual adds,
+casts, LoRA dropout) that bounds a small model's step: `train.compile = true` compiles each decoder
+layer on its own (`cohort_batch.compile_layers`: the first layer's graph and one that every other
+layer reuses, the sequence length dynamic; the first step and the first validation pay for
+compiling), `train.liger = true` puts liger-kernel's RMSNorm, SwiGLU and RoPE into the base model
+(`cohort_batch.apply_liger`; needs a CUDA GPU and the liger-kernel package). Both belong to the
+shared model, so every config of a cohort sets them alike.
+
+Covers bf16/fp16/fp32 bases, eager PyTorch or compiled decoder layers, liger-kernel's RMSNorm,
+SwiGLU and RoPE, one device per process, a micro-batch split that fits the GPU's memory (found by
+running out of it, a step at a time). Not covered: int8 bases, gradient checkpointing, liger's
+fused linear cross-entropy (the loss takes the supervised positions only), a whole-model
+compile, one run spread over several GPUs (that is `train` with one config under torchrun: DDP),
+a validation pass that does not fit (its batches have a size of their own).
 """
 
 from __future__ import annotations
@@ -57,10 +66,13 @@ from codegen_study.store import model_label
 from codegen_study.training.checkpoints import read_checkpoint, write_checkpoint
 from codegen_study.training.cohort_batch import (
     Routing,
+    apply_liger,
     attach_lora,
     batch_of,
+    compile_layers,
     init_member,
     member_token_losses,
+    require_liger,
     rows_of,
     to_device,
 )
@@ -108,12 +120,15 @@ def plan_members(config_paths: list[str], seeds: list[int] | None, overrides: di
     outs = [m.out for m in members]
     if len(set(outs)) != len(outs):
         raise UserError("two cohort runs would write the same output folder; give each config its own [run] output_dir")
-    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"
-                   or m.tcfg.compile or m.tcfg.liger]
+    unsupported = [m for m in members if m.tcfg.gradient_checkpointing or m.configs["model"].precision == "int8"]
     if unsupported:
-        raise UserError("a cohort trains eagerly, without gradient checkpointing, compile or liger, on a "
-                        "bf16/fp16/fp32 base: set train.gradient_checkpointing, train.compile and train.liger to "
-                        "false and [model] precision accordingly (or train the runs one at a time)")
+        raise UserError(f"{unsupported[0].config_path}: a cohort trains without gradient checkpointing, on a "
+                        "bf16/fp16/fp32 base: set train.gradient_checkpointing = false and [model] precision "
+                        "accordingly (or train the runs one at a time)")
+    kernels = {(m.tcfg.compile, m.tcfg.liger) for m in members}
+    if len(kernels) > 1:
+        raise UserError(f"{', '.join(dict.fromkeys(config_paths))}: a cohort's runs share one model, so train.compile "
+                        "and train.liger must be the same in every config")
     return members
 
 
@@ -359,13 +374,25 @@ def train_cohort(config_paths: list[str], seeds: list[int] | None = None, *, ove
     random.seed(members[0].seed)
     torch.manual_seed(members[0].seed)
     t0 = time.perf_counter()
+    tcfg = members[0].tcfg
+    if tcfg.liger:
+        require_liger(members[0].config_path, device)
     model, tok = load_model(members[0].configs["model"], device=device, for_training=True)
+    if tcfg.liger:
+        apply_liger(model, members[0].config_path)
     routing = Routing()
-    layers = attach_lora(model, len(members), members[0].tcfg, routing)
+    layers = attach_lora(model, len(members), tcfg, routing)
+    if tcfg.compile:
+        compile_layers(model)
     prepared: dict = {}
     for m in members:
         prepare_member(m, tok, layers, device, header, log, prepared)
     model.train()
+    fused = [words for on, words in ((tcfg.liger, "liger-kernel's RMSNorm, SwiGLU and RoPE"),
+                                     (tcfg.compile, "each decoder layer compiled (torch.compile, in the first steps)"))
+             if on]
+    if fused:
+        log(f"cohort: {'; '.join(fused)}")
     log(f"cohort: {len(members)} runs ({', '.join(m.label for m in members)}) on {device}, "
         f"{sum(p.numel() for p in members[0].params):,} LoRA parameters each")
     t_loop = time.perf_counter()

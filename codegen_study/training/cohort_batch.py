@@ -8,11 +8,13 @@ micro-batch as consecutive rows of equal count, so the batch is cut into one blo
 the LoRA term is one batched matmul per block against that run's A and B: no per-row copy of the
 adapter weights and no scatter of their gradients back, which in eager PyTorch are extra kernels
 in every adapted layer. Batches without equal blocks (validation) fall back to one block per row.
-Used by `cohort`.
+Used by `cohort`, which may also fuse the elementwise work around the matmuls: each decoder layer
+compiled on its own (`compile_layers`), or liger-kernel's kernels in the base (`apply_liger`).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from codegen_study.core.errors import UserError
@@ -21,7 +23,9 @@ from codegen_study.core.errors import UserError
 class Routing:
     """How the rows of the current batch map to cohort members (shared by all layers): the batch is
     `blocks` equal runs of consecutive rows, block j trained by member `select[j]`, or by member j
-    when `select` is None (every member, in order: the common training batch)."""
+    when `select` is None (every member, in order: the common training batch). The layers take the
+    block count from the adapters they select (a tensor's length, not a Python int), so a compiled
+    layer is not specialised on it."""
 
     blocks = 1
     select = None  # LongTensor (blocks,) on the device, or None
@@ -30,13 +34,15 @@ class Routing:
         self.blocks, self.select = route
 
 
-def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
-    """`base` (a frozen nn.Linear) plus one LoRA pair per member, chosen per row by `routing`."""
+@functools.cache
+def cohort_linear_type():
+    """The cohort layer's class, made once: a compiled decoder layer is one graph for every layer of
+    the model only while their LoRA layers share one class (Dynamo guards each submodule's type)."""
     import torch
     from torch import nn
 
     class CohortLinear(nn.Module):
-        def __init__(self):
+        def __init__(self, base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
             super().__init__()
             self.base = base
             self.lora_A = nn.ParameterList(
@@ -45,18 +51,25 @@ def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: R
                 nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device)) for _ in range(n))
             self.scale = alpha / r
             self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+            self.routing = routing
 
         def forward(self, x):
+            routing = self.routing
             a, b = torch.stack(list(self.lora_A)), torch.stack(list(self.lora_B))  # (n, r, in), (n, out, r)
             if routing.select is not None:
                 a, b = a.index_select(0, routing.select), b.index_select(0, routing.select)
-            blocks = routing.blocks
+            blocks = a.shape[0]  # `routing.blocks`, as a shape (see `Routing`)
             h = torch.bmm(self.dropout(x).reshape(blocks, -1, x.shape[-1]), a.transpose(1, 2).to(x.dtype))
             y = self.base(x)
             out = torch.baddbmm(y.reshape(blocks, -1, y.shape[-1]), h, b.transpose(1, 2).to(y.dtype), alpha=self.scale)
             return out.reshape(y.shape)
 
-    return CohortLinear()
+    return CohortLinear
+
+
+def cohort_linear(base, n: int, r: int, alpha: float, dropout: float, routing: Routing):
+    """`base` (a frozen nn.Linear) plus one LoRA pair per member, chosen per row by `routing`."""
+    return cohort_linear_type()(base, n, r, alpha, dropout, routing)
 
 
 def attach_lora(model, n: int, tcfg, routing: Routing) -> dict[str, Any]:
@@ -148,8 +161,7 @@ def member_token_losses(model, batch: dict, targets: dict, n: int):
     import torch
     import torch.nn.functional as F
 
-    decoder = model.get_decoder() if hasattr(model, "get_decoder") else model.model
-    hidden = decoder(input_ids=batch["input_ids"], position_ids=batch.get("position_ids"), use_cache=False)[0]
+    hidden = decoder_of(model)(input_ids=batch["input_ids"], position_ids=batch.get("position_ids"), use_cache=False)[0]
     chosen = hidden.reshape(-1, hidden.shape[-1]).index_select(0, targets["index"])
     logits = model.get_output_embeddings()(chosen).float()
     losses = F.cross_entropy(logits, targets["labels"], reduction="none")
@@ -157,3 +169,89 @@ def member_token_losses(model, batch: dict, targets: dict, n: int):
     sums = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, losses)
     counts = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, torch.ones_like(losses))
     return sums, counts
+
+
+# -- fused kernels ------------------------------------------------------------------------------
+def decoder_of(model):
+    """The decoder stack (embeddings, layers, final norm) of a causal LM."""
+    return model.get_decoder() if hasattr(model, "get_decoder") else model.model
+
+
+def require_liger(where: str, device: str) -> None:
+    """A UserError naming `where` (the config) unless liger-kernel is installed and `device` is a
+    CUDA GPU (its kernels are Triton); checked before the model loads."""
+    import importlib.util
+
+    import torch
+
+    missing = [what for what, lacking in (("the liger-kernel package (pip install liger-kernel)",
+                                           importlib.util.find_spec("liger_kernel") is None),
+                                          (f"a CUDA GPU (this cohort trains on {device})",
+                                           torch.device(device).type != "cuda")) if lacking]
+    if missing:
+        raise UserError(f"{where}: train.liger = true needs {' and '.join(missing)}; set train.liger = false")
+
+
+def apply_liger(model, where: str) -> None:
+    """liger-kernel's fused RMSNorm, SwiGLU and RoPE on the base model, before the cohort layers are
+    attached (the patched MLP calls its projections, so they become cohort layers all the same).
+    Its fused linear cross-entropy stays off: the cohort's loss reaches the output layer only at the
+    supervised positions (`member_token_losses`), never through the model's own forward, and the
+    decoder (`decoder_of`) is left as it was. liger replaces the RoPE, RMSNorm and MLP of the
+    model's architecture in transformers' modeling module, so a model of that architecture loaded
+    later in the process gets them too."""
+    from liger_kernel.transformers import _apply_liger_kernel_to_instance
+    from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN
+
+    kind = getattr(model.config, "model_type", None)
+    if kind not in MODEL_TYPE_TO_APPLY_LIGER_FN:  # liger itself would only log it and patch nothing
+        raise UserError(f"{where}: train.liger = true, but liger-kernel has no kernels for model type {kind!r}; "
+                        "set train.liger = false")
+    _apply_liger_kernel_to_instance(model=model, fused_linear_cross_entropy=False, cross_entropy=False)
+
+
+def compile_layers(model) -> None:
+    """Each decoder layer compiled on its own (regional compilation). The layers share one code path
+    and, their LoRA layers being of one class (`cohort_linear_type`), one graph serves every layer
+    but the first (whose input needs no gradient: a graph of its own), so compiling takes two
+    layers' time, not the whole model's. Embeddings, final norm and the loss stay eager.
+
+    Rows are padded to the longest of their micro-batch, so the sequence length changes at every
+    micro-batch: `mark_sequence` marks it dynamic before each call, and the first graph serves every
+    length (left to automatic dynamic shapes, the first graph would be specialised on the first
+    length and a second one compiled at the next micro-batch). The row count and the route stay the
+    same through training (active runs x micro-batch rows, every run in order) and are left to
+    automatic dynamic shapes: validation (no gradients, one block per row, a shorter last batch), a
+    run that finishes before the others, or a smaller micro-batch after running out of memory each
+    compile a graph or two, once."""
+    import torch
+
+    # the layers' one code path holds every graph (training, validation, packed rows, a route that
+    # leaves finished runs out): more than Dynamo's default of 8 per code path, past which it runs eagerly
+    config = torch._dynamo.config
+    limit = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"  # older torch's name
+    setattr(config, limit, max(getattr(config, limit), 64))
+    for layer in decoder_of(model).layers:
+        # the compiled forward is called from the layer's own __call__, so the hook runs eagerly before it
+        layer.forward = torch.compile(layer.forward)
+        layer.register_forward_pre_hook(mark_sequence, with_kwargs=True)
+
+
+SEQUENCE_DIMS = {"hidden_states": (-2,), "position_ids": (-1,), "attention_mask": (-2, -1),
+                 "position_embeddings": (-2,)}  # (cos, sin): (batch or 1, sequence, head dim)
+
+
+def mark_sequence(_module, args: tuple, kwargs: dict) -> None:
+    """Forward pre-hook of a compiled decoder layer: its inputs' sequence dimensions marked dynamic
+    (`compile_layers`). `maybe_mark_dynamic`: a model whose code pins a length gets a specialised
+    graph, not an error."""
+    import torch
+
+    given = {**({"hidden_states": args[0]} if args else {}), **kwargs}
+    for name, dims in SEQUENCE_DIMS.items():
+        value = given.get(name)
+        for t in value if isinstance(value, tuple) else (value,):
+            if isinstance(t, torch.Tensor):
+                for dim in dims:
+                    if t.dim() >= -dim:
+                        torch._dynamo.maybe_mark_dynamic(t, dim % t.dim())

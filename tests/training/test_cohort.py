@@ -293,11 +293,59 @@ def test_the_gathered_loss_equals_the_masked_one(tiny_dir):
             assert sums[member].item() == pytest.approx(total, rel=1e-4)
 
 
-@pytest.mark.parametrize("key", ["compile", "liger", "gradient_checkpointing"])
+@pytest.mark.parametrize("key", ["liger", "gradient_checkpointing"])
 def test_a_cohort_refuses_what_it_does_not_cover(tmp_path, tiny_dir, key):
+    """liger-kernel's kernels need CUDA (and the package): on a CPU a liger cohort is refused before
+    the model loads, naming the config."""
     config = write_config(tmp_path, tiny_dir, "deep", **{key: "true"})
-    with pytest.raises(UserError, match=f"train.{key}"):
+    with pytest.raises(UserError, match=f"{config}: .*train.{key}"):
         cohort.train_cohort([str(config)], [1, 2], device="cpu", log=quiet)
+
+
+def test_a_cohorts_runs_agree_on_compile_and_liger(tmp_path, tiny_dir):
+    deep = write_config(tmp_path, tiny_dir, "deep", compile="true")
+    diverse = write_config(tmp_path, tiny_dir, "diverse")
+    with pytest.raises(UserError, match="train.compile and train.liger must be the same"):
+        cohort.plan_members([str(deep), str(diverse)], [1], None)
+
+
+def varied_lengths(config):
+    """`config` with rows of many lengths (the tiny rows are of one length), none cut short."""
+    data = config.parent / "deep.jsonl"
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    write_rows(data, [{**r, "output": r["output"] + " Done." * (5 * i)} for i, r in enumerate(rows)])
+    config.write_text(config.read_text().replace("max_length = 128\n", "max_length = 1024\n"))
+    return config
+
+
+@pytest.mark.slow
+def test_a_compiled_cohort_records_the_eager_cohorts_losses(tmp_path):
+    """Each decoder layer compiled (`cohort_batch.compile_layers`): the same training and validation
+    losses as eager, over rows of changing lengths; three layers give three graphs (the first layer,
+    whose input needs no gradient, the other two, which share one, and validation's)."""
+    import shutil
+
+    from tiny_lm import make_model, make_tokenizer
+    from torch._dynamo.utils import counters
+
+    if shutil.which("g++") is None:
+        pytest.skip("torch.compile on a CPU needs a C++ compiler (g++)")
+    model_dir = tmp_path / "model"
+    tok = make_tokenizer()
+    make_model(tok, num_hidden_layers=3).save_pretrained(model_dir)
+    tok.save_pretrained(model_dir)
+    keys = {"max_steps": 2, "eval_every": 2}
+    eager = varied_lengths(write_config(tmp_path / "eager", model_dir, "deep", **keys))
+    cohort.train_cohort([str(eager)], [1, 2], device="cpu", log=quiet)
+    compiled = varied_lengths(write_config(tmp_path / "compiled", model_dir, "deep", compile="true", **keys))
+    before = counters["stats"]["unique_graphs"]
+    cohort.train_cohort([str(compiled)], [1, 2], device="cpu", log=quiet)
+    assert counters["stats"]["unique_graphs"] - before <= 3
+    for seed in (1, 2):
+        a, b = losses(tmp_path / "eager" / f"deep-s{seed}"), losses(tmp_path / "compiled" / f"deep-s{seed}")
+        assert a.keys() == b.keys() and len(a) == 2 + 1
+        for key in a:
+            assert b[key] == pytest.approx(a[key], rel=1e-4, abs=1e-5), key
 
 
 @pytest.mark.slow
