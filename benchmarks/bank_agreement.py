@@ -23,6 +23,7 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", type=int, default=12)
     parser.add_argument("--new-tokens", type=int, default=96)
     parser.add_argument("--shared-batch-size", type=int,
-                        help="rows a shared-batch call decodes together (default: all; fewer gives each row other "
-                             "batch-mates and prompt padding than it has alone)")
+                        help="rows a shared-batch call keeps decoding (default: all; fewer gives each row other "
+                             "batch-mates and prompt padding than it has alone, and rows whose answers end take "
+                             "the waiting prompts)")
+    parser.add_argument("--precision", choices=["bf16", "fp32"],
+                        help="the base model's precision (default: the config's); fp32 leaves little to rounding")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -87,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     from codegen_study.tasks.sources import load_problems
 
     mcfg = load_section(args.config, "model", ModelConfig)
+    if args.precision:
+        mcfg = replace(mcfg, precision=args.precision)
     model, tok = load_model(mcfg, device=args.device)
     prompt = Prompt.from_data(read_toml(args.config).get("data", {}), f"{args.config}[data]")
     ids = [tuple(prompt_ids(tok, p, prompt)) for p in load_problems(args.heldout, args.problems)]
