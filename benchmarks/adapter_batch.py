@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a check of the script)")
     parser.add_argument("--limit", type=int, help="the first N problems of each benchmark (a check, not the load)")
     parser.add_argument("--bandwidth", type=float, help="memory bandwidth in bytes/s (default: the GPU's data sheet)")
+    parser.add_argument("--precision", choices=["bf16", "fp16", "fp32"],
+                        help="the base model's precision (default: the study's [model]); fp32 leaves little to "
+                             "rounding, so the paths' agreement shows what else differs")
     args = parser.parse_args(argv)
 
     import torch
@@ -160,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     states = [None] + [replace(t, model=adapter_name(t)) for t in [*finals.values(), *earlier]]
     states = states[: args.states] if args.states else [None] + states[1: len(finals) + 1]
     t0 = time.perf_counter()
-    model, tok = load_model(plan.model, device=args.device)
+    model_cfg = replace(plan.model, precision=args.precision) if args.precision else plan.model
+    model, tok = load_model(model_cfg, device=args.device)
     load_s = time.perf_counter() - t0
     stops, pad = stop_ids(tok, model), tok.pad_token_id
     prompt = study_prompt(plan)  # the training conversation's format and system prompt
@@ -169,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else platform.processor() or "cpu"
     per_token = kv_bytes_per_token(model)
     bw = args.bandwidth or bandwidth(name)
-    print(f"{name}: {len(prompts)} prompts, {len(states)} model states, batch {cfg.batch_size}, "
-          f"max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s", flush=True)
+    print(f"{name}: {len(prompts)} prompts, {len(states)} model states in {model_cfg.precision}, "
+          f"batch {cfg.batch_size}, max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s", flush=True)
 
     def requests(state):
         label = "base" if state is None else state.model
@@ -220,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         agreement["hf_vs_engine_one_state"] = compare(rows["hf_generate_peft"][0], one_state)
     floor = floor_seconds(rows["engine_all_states"][0], per_token, bw) / len(states)
     result = {
-        "gpu": name, "python": platform.python_version(), "torch": torch.__version__, "prompts": len(prompts),
+        "gpu": name, "precision": model_cfg.precision, "python": platform.python_version(), "torch": torch.__version__,
+        "prompts": len(prompts),
         "states": len(states), "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_new_tokens,
         "max_adapters": cfg.max_adapters, "load_seconds": round(load_s, 1),
         "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": float(f"{floor:.4g}"),

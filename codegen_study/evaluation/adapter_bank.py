@@ -18,8 +18,9 @@ less than the base layer's own matmul. Row 0 of the bank's id space is "no adapt
 
 The term is computed from float32 weights and inputs, as peft computes it, so a row decodes as a
 one-adapter pass would, up to the order of float additions; on a GPU its two matmuls may use
-TF32 tensor cores (`tf32`, on by default), whose 10-bit mantissa is still 8x finer than the bf16
-the base model computes in, since plain float32 matmuls would cost as much as the base layers.
+TF32 tensor cores (`tf32`), whose 10-bit mantissa is still 8x finer than the bf16 a half-precision
+base computes in, since plain float32 matmuls would cost as much as the base layers. By default
+`tf32` is on for a bf16/fp16 base and off for a float32 one, where it would be the coarsest step.
 
 Covers: plain LoRA adapters saved by peft or by the cohort trainer (`adapter_config.json` +
 `adapter_model.safetensors` or `adapter_model.bin`) on `nn.Linear` layers of the base. Does not
@@ -114,10 +115,11 @@ class AdapterBank:
     id per batch row before a forward pass (the engines do); `None` means every row is the base.
     """
 
-    def __init__(self, model, adapters: Mapping[str, str | Path], *, tf32: bool = True):
+    def __init__(self, model, adapters: Mapping[str, str | Path], *, tf32: bool | None = None):
         import torch
 
-        self.tf32 = tf32
+        # TF32 is finer than a half-precision base computes in, but coarser than a float32 one
+        self.tf32 = tf32 if tf32 is not None else next(model.parameters()).dtype != torch.float32
         self.names = list(adapters)
         self.ids = {name: i + 1 for i, name in enumerate(self.names)}
         self.rows = None

@@ -98,6 +98,14 @@ def test_bank_matches_peft_logits_and_leaves_the_base_untouched(adapters):
     torch.testing.assert_close(base(x).logits, plain)  # hooks removed on exit
 
 
+def test_tf32_serves_a_half_precision_base_only(adapters):
+    """TF32 rounds finer than bf16 but coarser than float32: by default the bank uses it only
+    where the base computes in half precision."""
+    assert AdapterBank(tiny_model(), adapters).tf32 is False
+    assert AdapterBank(tiny_model().to(torch.bfloat16), adapters).tf32 is True
+    assert AdapterBank(tiny_model(), adapters, tf32=True).tf32 is True
+
+
 def test_narrowed_static_batch_keeps_each_rows_adapter(adapters):
     """Rows that finish leave the batch; the rest must keep their own adapter ids."""
     requests = [eng.Request((name, i), tuple(p), None if name == "base" else name)
