@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -170,11 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     prompt = study_prompt(plan)  # the training conversation's format and system prompt
     prompts = [(f"{b}/{style}/{p.id}", tuple(prompt_ids(tok, p, replace(prompt, style=style))))
                for b, problems in load_benchmarks(cfg).items() for p in problems for style in cfg.prompts]
+    lengths = [len(ids) for _, ids in prompts]
     name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else platform.processor() or "cpu"
     per_token = kv_bytes_per_token(model)
     bw = args.bandwidth or bandwidth(name)
     print(f"{name}: {len(prompts)} prompts, {len(states)} model states in {model_cfg.precision}, "
-          f"batch {cfg.batch_size}, max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s", flush=True)
+          f"batch {cfg.batch_size}, max {cfg.max_new_tokens} new tokens; model loaded in {load_s:.1f} s; prompts of "
+          f"{min(lengths)}-{max(lengths)} tokens (median {statistics.median(lengths):g})", flush=True)
 
     def requests(state):
         label = "base" if state is None else state.model
@@ -228,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         "prompts": len(prompts),
         "states": len(states), "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_new_tokens,
         "max_adapters": cfg.max_adapters, "load_seconds": round(load_s, 1),
+        # the refilled engine's ring holds the longest prompt plus the token limit; a row needs its own
+        "prompt_tokens": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths)},
         "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": float(f"{floor:.4g}"),
         "agreement": agreement["all"], "agreement_by_rows": agreement,
         "s_per_state": {}, "rows": {},

@@ -55,6 +55,7 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
                                           "hf_generate_peft"}
     assert all(v > 0 for v in result["s_per_state"].values())
     assert result["floor_s_per_state"] > 0
+    assert 0 < result["prompt_tokens"]["min"] <= result["prompt_tokens"]["median"] <= result["prompt_tokens"]["max"]
     prompts = result["prompts"]
     assert result["rows"]["engine_all_states"]["answer_tokens"] > 0
     # one state at a time covers the base and the first run: 2 x the prompts, compared row by row
