@@ -74,7 +74,8 @@ def test_more_states_than_runs_take_earlier_checkpoints_after_the_final_ones(tmp
     save_runs(study, steps=(2, 4))
     out = tmp_path / "adapter_batch.json"
     assert adapter_batch.main(["--config", str(study["config"]), "--device", "cpu", "--bandwidth", "1e11",
-                               "--limit", "1", "--skip-hf", "--skip-batches", "--states", "7", "--precision", "bf16", "--out", str(out)]) == 0
+                               "--limit", "1", "--skip-hf", "--skip-batches", "--states", "7", "--precision", "bf16",
+                               "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["states"] == 7  # the base, four final checkpoints, then two step-2 checkpoints
     assert result["precision"] == "bf16"  # the tiny study's fp32, overridden

@@ -83,6 +83,7 @@ class StaticEngine:
         self.captures = 0  # CUDA graphs captured (for benchmarks)
         self.compactions = 0  # how often a batch was narrowed to its unfinished rows (for tests and benchmarks)
         self.refills = 0  # prompts that took the row of a finished one (for tests and benchmarks)
+        self.recentres = 0  # how often the ring was turned to attend a shorter span (`_recentre`)
         self._rope = None  # (cos, sin) tables [positions, head_dim]
 
     # -- pieces ---------------------------------------------------------------------------
@@ -245,6 +246,7 @@ class StaticEngine:
         st.tok = torch.zeros(b, dtype=torch.long, device=dev)
         st.pos = torch.zeros(b, dtype=torch.long, device=dev)  # position of the token being fed
         st.slot = width  # the cache slot it is written to, known on the host ...
+        st.clock = width  # ... and counted from the start, never wrapping (`born` counts the same way)
         st.t = torch.tensor([width], dtype=torch.long, device=dev)  # ... and on the device
         st.span = min(st.length, width + self.span_step)
         st.adapter = torch.zeros(b, dtype=torch.long, device=dev) if self.bank is not None else None
@@ -254,6 +256,7 @@ class StaticEngine:
         st.n_gen = torch.zeros(b, dtype=torch.long, device=dev)
         st.done = torch.ones(b, dtype=torch.bool, device=dev)
         st.owner = [-1] * b  # the prompt each row decodes, -1 for none
+        st.born = [0] * b  # the clock at the first slot of each row's prompt
         st.stops = torch.tensor(stop_ids or [-1], device=dev)
         gen = torch.Generator(device=dev)
         gen.manual_seed(seed)
@@ -315,6 +318,7 @@ class StaticEngine:
             self.bank.rows = st.adapter  # the decode step reads the rows' adapter ids from this tensor
         for j in order:
             st.owner[free[j]] = take[j]
+            st.born[free[j]] = st.clock - w
 
     def _advance(self, st) -> list[tuple[int, list[int]]]:
         """Sixteen decode steps, then one look at the host: the rows that finished go back to the
@@ -337,6 +341,7 @@ class StaticEngine:
             st.tok.copy_(nxt)
             st.pos.add_(1).clamp_(max=st.length - 1)  # a finished row's position stays in the rotary table
             st.slot = (st.slot + 1) % st.length
+            st.clock += 1
             st.t.fill_(st.slot)
         done = st.done.tolist()  # the one host sync of the sixteen steps
         ended = [r for r, d in enumerate(done) if d and st.owner[r] >= 0]
@@ -355,7 +360,34 @@ class StaticEngine:
             if live and len(live) <= len(done) // 2:
                 self._narrow(st, torch.tensor(live, device=self.device))
                 st.step = self._stepper(st)
+        self._recentre(st)
         return finished
+
+    def _recentre(self, st) -> None:
+        """Turn the ring so that the slots its rows still use come first, and attend to those only.
+        Once the ring has wrapped, a step attends to all of it (the longest prompt of the call plus
+        the token limit), while the rows decoding need far less once the longest prompts are done.
+        Every row's slots move by the same amount and keys carry their rotary positions, so each
+        row attends to what it did before; done when the span would shrink by a quarter or more,
+        which the ring's growth back to full length limits to once every quarter turn."""
+        import torch
+
+        live = [st.born[r] for r, o in enumerate(st.owner) if o >= 0]
+        if st.span < st.length or not live:
+            return
+        used = st.clock - min(live)
+        slot = max(used, max((len(st.prompts[i]) for i in st.waiting[:1]), default=0))  # room for the next prompt
+        if slot + self.span_step > st.length * 3 // 4:
+            return
+        shift = (st.slot - slot) % st.length  # the slot that becomes slot 0
+        for cache in (*st.kc, *st.vc):
+            cache.copy_(torch.roll(cache, -shift, dims=2))
+        st.valid.copy_(torch.roll(st.valid, -shift, dims=1))
+        st.slot = slot
+        st.t.fill_(slot)
+        st.span = slot + self.span_step
+        st.step = self._stepper(st)
+        self.recentres += 1
 
     def _stepper(self, st) -> Callable[[], None]:
         """The one-token step over `st`: a captured CUDA graph's replay, or the eager call."""
@@ -382,7 +414,9 @@ class StaticEngine:
         if st.adapter is not None:
             st.adapter = st.adapter.index_select(0, keep)
         st.logits = torch.empty((len(keep), st.logits.shape[1]), dtype=st.logits.dtype, device=st.logits.device)
-        st.owner = [st.owner[r] for r in keep.tolist()]
+        kept = keep.tolist()
+        st.owner = [st.owner[r] for r in kept]
+        st.born = [st.born[r] for r in kept]
         self.compactions += 1
 
     def _capture(self, st) -> Callable[[], None]:

@@ -479,6 +479,25 @@ def test_rows_of_finished_answers_take_waiting_prompts_without_changing_any_answ
     assert any(len(got[i]) < 40 for i in got) and any(len(got[i]) == 40 for i in got)
 
 
+def test_turning_the_ring_to_a_shorter_span_changes_no_answer(tiny):
+    """One row; one long prompt sets the ring's length; once it is done, the short prompts use a
+    fraction of the ring, which turns to attend to that span only (`_recentre`), leaving room
+    for the longer prompt that waits."""
+    model = tiny["model"]
+    short = [[5 + i, 9, 30 + i] for i in range(8)]
+    prompts = [list(range(40, 100))] + short[:4] + [list(range(100, 145))] + short[4:]  # a longer prompt waits
+    kw = dict(max_new_tokens=40, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    free = eng.StaticEngine(model)(prompts, stop_ids=[], **kw)
+    stops = [free[3][12], free[5][20]]
+    alone = [eng.StaticEngine(model)([p], stop_ids=stops, **kw)[0] for p in prompts]
+    turning = eng.StaticEngine(model, span_step=4)
+    got = {}
+    for finished in turning.stream(prompts, slots=1, stop_ids=stops, **kw):
+        got.update(finished)
+    assert turning.recentres >= 1
+    assert [got[i] + [0] * (40 - len(got[i])) for i in range(len(prompts))] == alone
+
+
 def test_generate_refills_the_static_batch_and_matches_batch_by_batch(tiny):
     kw = dict(engine="static", max_new_tokens=20, batch_size=2, stop_ids=[2], pad_id=0)
     prompts = PROMPTS + [[12, 13, 14]]
@@ -504,6 +523,9 @@ def test_refilled_rows_under_cuda_graph_replay_equal_eager_decoding():
     graphs = eng.StaticEngine(model, use_graphs=True)
     assert run(graphs) == run(eng.StaticEngine(model, use_graphs=False))
     assert graphs.refills == len(prompts) - 2
+    # a ring turned to a shorter span: moved tensors' contents, a graph captured for the new span
+    turning = eng.StaticEngine(model, use_graphs=True, span_step=4)
+    assert run(turning) == run(eng.StaticEngine(model, use_graphs=False, span_step=4))
 
 
 def test_repeated_prompts_share_one_prefill_and_still_sample_apart(tiny):
