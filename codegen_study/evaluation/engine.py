@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from codegen_study.core.vocabulary import ENGINES
+from codegen_study.evaluation.decode_ring import left_pad
 from codegen_study.evaluation.static_engine import (  # noqa: F401 -- StaticEngine is used through here
     SUPPORTED_TYPES,
     StaticEngine,
     _device_of,
-    _left_pad,
 )
 
 
@@ -174,7 +174,7 @@ class _HFEngine:
         import torch
         from transformers import GenerationConfig
 
-        ids, mask = _left_pad(prompts, pad_id, _device_of(self.model))
+        ids, mask = left_pad(prompts, pad_id, _device_of(self.model))
         if self.bank is not None:
             self.bank.rows = torch.tensor(adapter_ids or [0] * len(prompts), device=ids.device)
         sample = temperature > 0
