@@ -75,6 +75,7 @@ from codegen_study.training.cohort_batch import (
     require_liger,
     rows_of,
     to_device,
+    validation_losses,
 )
 from codegen_study.training.memory_fit import fitting, micro_batches
 from codegen_study.training.run_folder import RunFolder, fall_back_on_cpu
@@ -287,32 +288,6 @@ def accumulate(model, members: list[Member], active: list[Member], routing: Rout
         loss.sum().backward()
         window_loss += loss.detach()
     return window_loss, examples
-
-
-def validation_losses(model, members: list[Member], n: int, routing: Routing, pad_id: int, device: str,
-                      batch_rows: int = 64, split: str = "valid") -> dict[int, float]:
-    """Mean validation token loss of each given member of a cohort of `n` (dropout off), on each
-    member's own valid split, or (`split = "valid_shared"`) on its shared validation examples."""
-    import torch
-
-    model.eval()
-    sums = torch.zeros(n, device=device)
-    counts = torch.zeros(n, device=device)
-    rows = [(m.index, row) for m in members
-            for row in rows_of(m.shared_ex if split == "valid_shared" else m.valid_ex, m.dcfg)]
-    with torch.no_grad():
-        for start in range(0, len(rows), batch_rows):
-            chunk = rows[start:start + batch_rows]
-            parts = [(i, [row]) for i, row in chunk]
-            batch, route, targets = batch_of(parts, pad_id, device, n)
-            routing.set(route)
-            with autocast_context(members[0].tcfg, device):
-                s, c = member_token_losses(model, batch, targets, n)
-            sums += s
-            counts += c
-    model.train()
-    values = (sums / counts.clamp(min=1)).tolist()
-    return {m.index: values[m.index] for m in members}
 
 
 def train_members(model, members: list[Member], layers: dict[str, Any], routing: Routing, pad_id: int,

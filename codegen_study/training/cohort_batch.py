@@ -1,5 +1,6 @@
 """The batched pieces of cohort training: one LoRA pair per run chosen per row, padding-free
-rows, and a loss that reaches the output layer only at supervised positions.
+rows, a loss that reaches the output layer only at supervised positions, and every run's
+validation loss in shared batches.
 
 Why per row: the runs of a cohort share the frozen base weights, so their micro-batches go through
 the model as one batch; each row's LoRA term must use its own run's A and B, which a batched
@@ -169,6 +170,34 @@ def member_token_losses(model, batch: dict, targets: dict, n: int):
     sums = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, losses)
     counts = torch.zeros(n, device=losses.device, dtype=torch.float32).index_add_(0, who, torch.ones_like(losses))
     return sums, counts
+
+
+def validation_losses(model, members: list, n: int, routing: Routing, pad_id: int, device: str,
+                      batch_rows: int = 64, split: str = "valid") -> dict[int, float]:
+    """Mean validation token loss of each given member of a cohort of `n` (dropout off), on each
+    member's own valid split, or (`split = "valid_shared"`) on its shared validation examples."""
+    import torch
+
+    from codegen_study.training.train_step import autocast_context
+
+    model.eval()
+    sums = torch.zeros(n, device=device)
+    counts = torch.zeros(n, device=device)
+    rows = [(m.index, row) for m in members
+            for row in rows_of(m.shared_ex if split == "valid_shared" else m.valid_ex, m.dcfg)]
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_rows):
+            chunk = rows[start:start + batch_rows]
+            parts = [(i, [row]) for i, row in chunk]
+            batch, route, targets = batch_of(parts, pad_id, device, n)
+            routing.set(route)
+            with autocast_context(members[0].tcfg, device):
+                s, c = member_token_losses(model, batch, targets, n)
+            sums += s
+            counts += c
+    model.train()
+    values = (sums / counts.clamp(min=1)).tolist()
+    return {m.index: values[m.index] for m in members}
 
 
 # -- fused kernels ------------------------------------------------------------------------------
