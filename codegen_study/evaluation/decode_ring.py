@@ -89,9 +89,9 @@ class RingSchedule:
         st.valid = torch.zeros((b, st.length), dtype=torch.bool, device=dev)
         st.tok = torch.zeros(b, dtype=torch.long, device=dev)
         st.pos = torch.zeros(b, dtype=torch.long, device=dev)  # position of the token being fed
-        st.slot = width  # the cache slot it is written to, known on the host ...
-        st.clock = width  # ... and counted from the start, never wrapping (`born` counts the same way)
-        st.t = torch.tensor([width], dtype=torch.long, device=dev)  # ... and on the device
+        st.slot = width  # the ring slot the fed token is written to, on the host
+        st.t = torch.tensor([width], dtype=torch.long, device=dev)  # the same, on the device
+        st.clock = width  # slots written since the start, never wrapping (`born` counts the same way)
         st.span = min(st.length, width + self.span_step)
         st.adapter = torch.zeros(b, dtype=torch.long, device=dev) if self.bank is not None else None
         vocab = self.base.lm_head.weight.shape[0] if hasattr(self.base.lm_head, "weight") else None
