@@ -322,14 +322,15 @@ def record_prompts(store: Store, tokenizer, benchmarks: dict[str, list], styles,
     store.append("prompts", rows)
 
 
-def completion_row(r, text: str, batch_len: int, target: Target) -> dict[str, Any]:
-    """The completions row of one finished request; its seconds are the batch's, shared evenly."""
+def completion_row(r, text: str, group_len: int, target: Target) -> dict[str, Any]:
+    """The completions row of one finished request; its seconds are those of the group of results it
+    came back in (`engine.Result.seconds`), shared evenly."""
     model, step, bench, prompt, dec, qid, sid = r.key
     adapter = target.adapter
     return COMPLETIONS.row(model=model, arm=target.arm, train_seed=target.train_seed, step=step, benchmark=bench,
                            prompt=prompt, decoding=dec, question_id=qid, sample_id=sid, completion=text,
                            prompt_tokens=r.prompt_tokens, completion_tokens=len(r.tokens),
-                           finish_reason=r.finish_reason, seconds=r.seconds / max(batch_len, 1),
+                           finish_reason=r.finish_reason, seconds=r.seconds / max(group_len, 1),
                            adapter=str(adapter) if adapter else None)
 
 
