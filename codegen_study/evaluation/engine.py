@@ -60,6 +60,12 @@ def sorted_batches(requests: Sequence[Request], batch_size: int) -> list[list[Re
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def _result(req: Request, row: Sequence[int], stop_ids: set[int], max_new: int, seconds: float) -> Result:
+    """The result of one request from its row of generated ids (cut at the first stop id)."""
+    tokens, reason = _trim(row, stop_ids, max_new)
+    return Result(req.key, tokens, reason, len(req.prompt), seconds)
+
+
 def _trim(row: Sequence[int], stop_ids: set[int], max_new: int) -> tuple[tuple[int, ...], str]:
     for i, t in enumerate(row[:max_new]):
         if t in stop_ids:
@@ -106,6 +112,7 @@ def generate(
         bank = AdapterBank(model, {n: adapters[n] for n in named})
     run = StaticEngine(model, bank=bank) if engine == "static" else _HFEngine(model, bank=bank)
     stops = [int(s) for s in stop_ids]
+    stop_set = set(stops)
     try:
         if engine == "static" and refill:
             yield from _streamed(run, requests, batch_size, max_new_tokens=max_new_tokens, temperature=temperature,
@@ -117,10 +124,7 @@ def generate(
                        top_p=top_p, seed=_call_seed(seed, batch), stop_ids=stops, pad_id=pad_id,
                        adapter_ids=[bank.id_of(r.adapter) for r in batch] if bank else None)
             seconds = time.perf_counter() - start
-            out = []
-            for req, row in zip(batch, rows):
-                tokens, reason = _trim(row, set(stops), max_new_tokens)
-                out.append(Result(req.key, tokens, reason, len(req.prompt), seconds))
+            out = [_result(req, row, stop_set, max_new_tokens, seconds) for req, row in zip(batch, rows)]
             del rows
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
@@ -137,18 +141,15 @@ def _streamed(run, requests, slots: int, *, max_new_tokens, temperature, top_p, 
     order = sorted(requests, key=lambda r: -len(r.prompt))
     if not order:
         return
+    stop_set = set(stops)
     last = time.perf_counter()
     for finished in run.stream([list(r.prompt) for r in order], max_new_tokens=max_new_tokens,
                                temperature=temperature, top_p=top_p, seed=_call_seed(seed, order), stop_ids=stops,
                                pad_id=pad_id, adapter_ids=[bank.id_of(r.adapter) for r in order] if bank else None,
                                slots=slots):
         now = time.perf_counter()
-        out = []
-        for i, row in finished:
-            tokens, reason = _trim(row, set(stops), max_new_tokens)
-            out.append(Result(order[i].key, tokens, reason, len(order[i].prompt), now - last))
+        yield [_result(order[i], row, stop_set, max_new_tokens, now - last) for i, row in finished]
         last = now
-        yield out
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
 

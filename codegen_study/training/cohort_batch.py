@@ -23,16 +23,16 @@ from codegen_study.core.errors import UserError
 
 class Routing:
     """How the rows of the current batch map to cohort members (shared by all layers): the batch is
-    `blocks` equal runs of consecutive rows, block j trained by member `select[j]`, or by member j
+    equal runs of consecutive rows (blocks), block j trained by member `select[j]`, or by member j
     when `select` is None (every member, in order: the common training batch). The layers take the
     block count from the adapters they select (a tensor's length, not a Python int), so a compiled
     layer is not specialised on it."""
 
-    blocks = 1
     select = None  # LongTensor (blocks,) on the device, or None
 
     def set(self, route: tuple) -> None:
-        self.blocks, self.select = route
+        """`route` as `batch_of` returns it: (block count, select); the count is the selection's length."""
+        _, self.select = route
 
 
 @functools.cache
@@ -59,7 +59,7 @@ def cohort_linear_type():
             a, b = torch.stack(list(self.lora_A)), torch.stack(list(self.lora_B))  # (n, r, in), (n, out, r)
             if routing.select is not None:
                 a, b = a.index_select(0, routing.select), b.index_select(0, routing.select)
-            blocks = a.shape[0]  # `routing.blocks`, as a shape (see `Routing`)
+            blocks = a.shape[0]  # the block count, as a shape (see `Routing`)
             h = torch.bmm(self.dropout(x).reshape(blocks, -1, x.shape[-1]), a.transpose(1, 2).to(x.dtype))
             y = self.base(x)
             out = torch.baddbmm(y.reshape(blocks, -1, y.shape[-1]), h, b.transpose(1, 2).to(y.dtype), alpha=self.scale)
