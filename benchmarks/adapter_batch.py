@@ -28,7 +28,10 @@ compute are left out (the floor is a lower bound). `agreement` is the share of r
 tokens are identical between `engine_all_states` and `engine_one_state` for the states both ran;
 `agreement_by_rows` splits it into base and adapter rows and adds HF `generate` against the engine
 for the same state (two implementations of one computation: how far bf16 greedy drifts anyway),
-each with the answer token at which differing rows first part.
+each with the answer token at which differing rows first part. `partings` says whether the shared
+batch and one state part at near-ties: at each parting, the one-state model's logit gap between the
+two tokens in rounding steps of its precision (`parting_gaps`, one forward pass a row), and the
+share of rows identical or parted within `NEAR_TIE_ULPS` steps.
 Measured on a GPU; `--device cpu --limit N --bandwidth B` runs the same rows on a few problems, a
 check that the script works before GPU time is spent on it (tests/test_bench_adapter_batch.py).
 """
@@ -104,6 +107,81 @@ def compare_pairs(pairs) -> dict:
             "first_difference": {"median": at(0.5), "p10": at(0.1), "p90": at(0.9)}}
 
 
+#: a parting at most this many rounding steps of the logit apart is a near-tie (`parting_gaps`)
+NEAR_TIE_ULPS = 2
+
+
+def logit_ulp(value: float, dtype) -> float:
+    """The rounding step of a logit of this size in `dtype` (bf16 holds 8 significant bits: 0.125 at 20)."""
+    import math
+
+    import torch
+
+    return torch.finfo(dtype).eps * 2.0 ** math.floor(math.log2(max(abs(value), torch.finfo(dtype).tiny)))
+
+
+def parting_gaps(model, prompts, reference, other, *, stops=(), limit: int | None = None) -> list[dict]:
+    """Where a row of `reference` parts from `other`'s row of the same key: the logit of the reference's
+    token minus that of the other's token, scored by `model` alone (one row, no padding) on the prompt
+    and the common prefix; in logits (`gap`) and in rounding steps of the model's precision (`ulps`).
+
+    Why: greedy decoding follows the larger logit, so two computations of one state that round
+    differently part where two tokens nearly tie, and stay parted. A gap of a rounding step or two
+    is such a near-tie; a gap of many steps means the two paths compute different things, which no
+    rounding explains. Where one answer ended and the other ran on, its token is the best of `stops`
+    (answers keep no stop token); without `stops` such a parting is left unscored (`gap` None).
+    Rows labelled "base" are scored with the peft adapter disabled, the others with `model` as it is
+    (the one-state model). `prompts` maps a row's prompt key to its token ids; `limit` scores the
+    first partings only (the scoring is a forward pass a row)."""
+    import contextlib
+
+    import torch
+
+    theirs = {r.key: r.tokens for r in other}
+    dtype = model.get_input_embeddings().weight.dtype
+    device = model.get_input_embeddings().weight.device
+    gaps = []
+    for r in reference:
+        mine = theirs.get(r.key)
+        at = None if mine is None else parting(r.tokens, mine)
+        if at is None:
+            continue
+        if limit is not None and len(gaps) >= limit:
+            break
+        ended = at >= min(len(r.tokens), len(mine))
+        if ended and not stops:
+            gaps.append({"key": list(r.key), "at": at, "gap": None, "ulps": None})
+            continue
+        plain = model.disable_adapter() if r.key[0] == "base" and hasattr(model, "disable_adapter") else None
+        with torch.no_grad(), plain or contextlib.nullcontext():
+            ids = torch.tensor([list(prompts[r.key[1]]) + list(r.tokens[:at])], device=device)
+            logits = model(input_ids=ids).logits[0, -1].float()
+        stop = float(logits[list(stops)].max()) if ended else None
+        own = float(logits[r.tokens[at]]) if at < len(r.tokens) else stop
+        their = float(logits[mine[at]]) if at < len(mine) else stop
+        step = logit_ulp(max(abs(own), abs(their)), dtype)
+        gaps.append({"key": list(r.key), "at": at, "gap": round(own - their, 6), "ulps": round((own - their) / step, 2),
+                     "ended": ended})
+    return gaps
+
+
+def gap_summary(gaps: list[dict], agreement: dict) -> dict:
+    """How many partings are near-ties (`NEAR_TIE_ULPS`) and the spread of their gaps (`ended`: those
+    where one answer ended); and the share of rows that are identical or part at a near-tie, a lower
+    bound: a parting not scored (past `limit`, or an ended one without stop ids) counts against it."""
+    steps = sorted(abs(g["ulps"]) for g in gaps if g["ulps"] is not None)
+    near = sum(s <= NEAR_TIE_ULPS for s in steps)
+
+    def at(q: float):
+        return steps[min(int(q * len(steps)), len(steps) - 1)] if steps else None
+
+    return {"parted": agreement["rows"] - agreement["identical"], "scored": len(steps),
+            "ended": sum(bool(g.get("ended", g["ulps"] is None)) for g in gaps), "near_ties": near,
+            "near_tie_ulps": NEAR_TIE_ULPS,
+            "abs_ulps": {"median": at(0.5), "p90": at(0.9), "max": steps[-1] if steps else None},
+            "identical_or_near_tie_share": round((agreement["identical"] + near) / max(agreement["rows"], 1), 4)}
+
+
 def sync() -> None:
     import torch
 
@@ -136,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a check of the script)")
     parser.add_argument("--limit", type=int, help="the first N problems of each benchmark (a check, not the load)")
     parser.add_argument("--bandwidth", type=float, help="memory bandwidth in bytes/s (default: the GPU's data sheet)")
+    parser.add_argument("--gap-rows", type=int, default=2000,
+                        help="parted rows whose logit gap at the parting is scored (a forward pass each)")
     parser.add_argument("--precision", choices=["bf16", "fp16", "fp32"],
                         help="the base model's precision (default: the study's [model]); fp32 leaves little to "
                              "rounding, so the paths' agreement shows what else differs")
@@ -225,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
         agreement["batches_vs_refill"] = compare(rows["engine_all_states_batches"][0], rows["engine_all_states"][0])
     if "hf_generate_peft" in rows:  # two implementations of one state: how far bf16 greedy drifts anyway
         agreement["hf_vs_engine_one_state"] = compare(rows["hf_generate_peft"][0], one_state)
+    # where the shared batch parts from one state at a time: near-ties, or different computations?
+    gaps = parting_gaps(model, dict(prompts), one_state, rows["engine_all_states"][0], stops=stops,
+                        limit=args.gap_rows)
+    partings = gap_summary(gaps, agreement["all"])
     floor = floor_seconds(rows["engine_all_states"][0], per_token, bw) / len(states)
     result = {
         "gpu": name, "precision": model_cfg.precision, "python": platform.python_version(), "torch": torch.__version__,
@@ -235,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "prompt_tokens": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths)},
         "kv_bytes_per_token": per_token, "bandwidth_bytes_per_s": bw, "floor_s_per_state": float(f"{floor:.4g}"),
         "agreement": agreement["all"], "agreement_by_rows": agreement,
+        "partings": partings, "parting_gaps": gaps,
         "s_per_state": {}, "rows": {},
     }
     print(f"\n{'row':<20} {'s/state':>8} {'states':>7} {'tokens/s':>9}  x floor")
@@ -248,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     for what, a in agreement.items():
         print(f"identical greedy tokens, {AGREEMENT_WORDS[what]}: {a['identical']}/{a['rows']} rows; rows that "
               f"differ first differ at answer token {a['first_difference']} (median, 10th-90th percentile)")
+    print(f"where they part, the one-state model's logit gap between the two tokens: {partings['near_ties']} of "
+          f"{partings['scored']} scored partings within {NEAR_TIE_ULPS} rounding steps (median "
+          f"{partings['abs_ulps']['median']}, 90th percentile {partings['abs_ulps']['p90']}); "
+          f"{partings['ended']} of them where one answer ended; identical or parted at a near-tie: "
+          f"{partings['identical_or_near_tie_share']:.1%} of rows")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -10,9 +10,9 @@ projection, weights N(0, 0.02)), a few held-out prompts, decoded (a) in one batc
 adapter (`adapter_bank`) and (b) the base alone, then the first adapter attached with peft. It
 prints and saves the rows whose tokens are identical, base and adapter rows apart, and where the
 others first part (`adapter_batch.compare`), and, as a check on the check, how many answers the
-first adapter changes against the base (`adapter_vs_base`); where adapter rows part, the logit gap
-between the two tokens under the one-state model (`logit_gaps_at_parting`: near zero is a near-tie
-that rounding decided, a large gap would be a fault). Needs the corpora (`codegen-study synth --kind all`).
+first adapter changes against the base (`adapter_vs_base`); where rows part, the logit gap between
+the two tokens under the one-state model (`adapter_batch.parting_gaps`: a rounding step or two is a
+near-tie that rounding decided, a large gap would be a fault). Needs the corpora (`codegen-study synth --kind all`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapter_batch import compare, compare_pairs, parting  # noqa: E402
+from adapter_batch import compare, compare_pairs, gap_summary, parting_gaps  # noqa: E402
 
 MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -46,24 +46,6 @@ def random_adapter(model, folder: Path, seed: int) -> None:
                 p.normal_(0, 0.02)
     peft_model.save_pretrained(folder)
     peft_model.unload()  # the base model's own modules again
-
-
-def divergence_gaps(peft_model, ids, shared, alone) -> list[float]:
-    """For each adapter row whose tokens part, the logit gap between the two paths' tokens at the
-    parting, scored by the one-state (peft) model on the prompt and the common prefix."""
-    import torch
-
-    by_key = {r.key: r.tokens for r in shared}
-    gaps = []
-    for r in alone:
-        other = by_key.get(r.key)
-        at = None if r.key[0] == "base" or other is None else parting(r.tokens, other)
-        if at is None or at >= min(len(r.tokens), len(other)):  # identical, or one ran past the other's end
-            continue
-        with torch.no_grad():
-            logits = peft_model(torch.tensor([list(ids[r.key[1]]) + list(r.tokens[:at])])).logits[0, -1].float()
-        gaps.append(round(float(logits[r.tokens[at]] - logits[other[at]]), 4))
-    return gaps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         use_adapter(peft_model, "a1")
         alone += run(peft_model, [eng.Request(("a1", i), x) for i, x in enumerate(ids)])
         secs = time.perf_counter() - t0
-        gaps = divergence_gaps(peft_model, ids, shared, alone)
+        gaps = parting_gaps(peft_model, dict(enumerate(ids)), alone, shared, stops=stops)
     base = {r.key[1]: r.tokens for r in alone if r.key[0] == "base"}
     result = {"device": torch.cuda.get_device_name(args.device) if args.device.startswith("cuda")
               else platform.processor() or "cpu", "torch": torch.__version__, "precision": mcfg.precision,
@@ -126,14 +108,15 @@ def main(argv: list[str] | None = None) -> int:
               "all": compare(shared, alone), "base": compare(shared, [r for r in alone if r.key[0] == "base"]),
               "adapter": compare(shared, [r for r in alone if r.key[0] != "base"]),
               # at each parting, the one-state model's logit of its own token minus that of the shared batch's
-              # token, given the common prefix: near zero means a near-tie that rounding decided
-              "logit_gaps_at_parting": gaps,
+              # token, given the common prefix: a rounding step or two means a near-tie that rounding decided
+              "partings": gap_summary(gaps, compare(shared, alone)), "parting_gaps": gaps,
               # a check on the check: the adapters must change the answers, or agreement proves nothing
               "adapter_vs_base": compare_pairs([(base[r.key[1]], r.tokens) for r in alone if r.key[0] == "a1"])}
     for what in ("all", "base", "adapter", "adapter_vs_base"):
         a = result[what]
         print(f"{what:8} identical {a['identical']}/{a['rows']}, first difference {a['first_difference']}")
-    print(f"logit gaps where adapter rows part (one state's token minus the shared batch's): {gaps}")
+    print("logit gaps where rows part (one state's token minus the shared batch's, in rounding steps): "
+          f"{[(g['key'][0], g['ulps']) for g in gaps]}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -67,6 +67,10 @@ def main(folder: str = "benchmarks/results") -> int:
         if best is not None:
             print(f"goal <= 2 s per state: {best:.2f} -> {'met' if best <= 2 else 'NOT met'}; identical greedy "
                   f"tokens {ab['agreement']['identical']}/{ab['agreement']['rows']}")
+        if "partings" in ab:
+            p = ab["partings"]
+            print(f"parted rows scored {p['scored']}/{p['parted']}, near-ties (<= {p['near_tie_ulps']} rounding steps) "
+                  f"{p['near_ties']}; identical or parted at a near-tie: {p['identical_or_near_tie_share']:.1%}")
 
     # Whole study, 1.5B shape: 2 trainings x 2 epochs + greedy eval of base + every checkpoint.
     samples = RUNS * EPOCHS * TRAIN_ROWS

@@ -66,6 +66,10 @@ def test_every_row_the_floor_and_the_agreement_on_a_tiny_study(tmp_path, monkeyp
     assert by_rows["hf_vs_engine_one_state"]["rows"] == prompts  # the HF row decodes the first run's state
     assert by_rows["batches_vs_refill"]["rows"] == 5 * prompts and by_rows["batches_vs_refill"]["share"] >= 0.99
     assert by_rows["all"]["first_difference"]["median"] is None or by_rows["all"]["share"] < 1
+    partings = result["partings"]  # each parted row scored where it parts, against a rounding step
+    assert partings["parted"] == result["agreement"]["rows"] - result["agreement"]["identical"]
+    assert partings["scored"] == len(result["parting_gaps"]) == partings["parted"]  # stop ids score ended rows too
+    assert result["agreement"]["share"] <= partings["identical_or_near_tie_share"] <= 1
     assert "floor" in capsys.readouterr().out
 
 
@@ -99,3 +103,67 @@ def test_an_unknown_gpu_without_a_bandwidth_stops_with_a_clear_message():
     with pytest.raises(SystemExit, match="--bandwidth"):
         adapter_batch.bandwidth("Some Future Accelerator")
     assert adapter_batch.bandwidth("NVIDIA H100 80GB HBM3") == 3.35e12
+
+
+def test_partings_are_scored_by_the_one_state_model_base_rows_without_the_adapter():
+    from types import SimpleNamespace
+
+    from peft import LoraConfig, get_peft_model
+
+    tok = make_tokenizer()
+    torch.manual_seed(3)
+    model = get_peft_model(make_model(tok), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                       init_lora_weights=False)).eval()
+    prompt = tuple(tok("Count the vowels in S.")["input_ids"])
+
+    def greedy(n: int, plain: bool) -> list[int]:
+        ids = list(prompt)
+        with torch.no_grad():
+            for _ in range(n):
+                if plain:
+                    with model.disable_adapter():
+                        ids.append(int(model(input_ids=torch.tensor([ids])).logits[0, -1].argmax()))
+                else:
+                    ids.append(int(model(input_ids=torch.tensor([ids])).logits[0, -1].argmax()))
+        return ids[len(prompt):]
+
+    base, adapted = greedy(6, plain=True), greedy(6, plain=False)
+    assert base != adapted  # the adapter changes the answer, so scoring under the wrong state would show
+    planted = lambda tokens, at: tokens[:at] + [(tokens[at] + 1) % len(tok)] + tokens[at + 1:]  # noqa: E731
+    row = lambda label, key, tokens: SimpleNamespace(key=(label, key), tokens=tokens)  # noqa: E731
+    reference = [row("base", "p", base), row("a", "p", adapted), row("a", "same", adapted), row("a", "short", adapted)]
+    other = [row("base", "p", planted(base, 3)), row("a", "p", planted(adapted, 2)), row("a", "same", adapted),
+             row("a", "short", adapted[:4])]
+    prompts = {"p": prompt, "same": prompt, "short": prompt}
+    gaps = adapter_batch.parting_gaps(model, prompts, reference, other)
+    assert [(g["key"][1], g["at"]) for g in gaps] == [("p", 3), ("p", 2), ("short", 4)]  # identical rows: none
+    for g, tokens, plain in ((gaps[0], base, True), (gaps[1], adapted, False)):
+        at = g["at"]
+        with torch.no_grad():
+            if plain:
+                with model.disable_adapter():
+                    logits = model(input_ids=torch.tensor([list(prompt) + tokens[:at]])).logits[0, -1]
+            else:
+                logits = model(input_ids=torch.tensor([list(prompt) + tokens[:at]])).logits[0, -1]
+        own, their = float(logits[tokens[at]]), float(logits[(tokens[at] + 1) % len(tok)])
+        assert g["gap"] == pytest.approx(own - their, abs=1e-5) and g["gap"] >= 0  # the greedy token is the larger
+        step = adapter_batch.logit_ulp(max(abs(own), abs(their)), torch.float32)
+        assert g["ulps"] == pytest.approx(g["gap"] / step, rel=1e-3)
+    assert gaps[2]["gap"] is None  # one answer ended and no stop ids given: nothing to score it by
+    summary = adapter_batch.gap_summary(gaps, {"rows": 4, "identical": 1})
+    assert summary["parted"] == 3 and summary["scored"] == 2 and summary["ended"] == 1
+    assert summary["identical_or_near_tie_share"] == (1 + summary["near_ties"]) / 4
+    # with stop ids, the answer that ended chose the best of them: the gap is to the other's token
+    stops = [0, 2]
+    ended = adapter_batch.parting_gaps(model, prompts, [row("a", "short", adapted[:4])], [row("a", "short", adapted)],
+                                       stops=stops)
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([list(prompt) + adapted[:4]])).logits[0, -1]
+    expected = float(logits[stops].max() - logits[adapted[4]])
+    assert ended[0]["ended"] and ended[0]["gap"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_a_logits_rounding_step_is_its_precisions():
+    assert adapter_batch.logit_ulp(20.0, torch.bfloat16) == 0.125
+    assert adapter_batch.logit_ulp(-3.0, torch.bfloat16) == 2 ** -6
+    assert adapter_batch.logit_ulp(20.0, torch.float32) == 2 ** -19
