@@ -94,9 +94,13 @@ def run_overview(runs: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_overview_table(frame: pl.DataFrame) -> GT:
+    """The overview, less the columns every model shares (the sentence before it names those): a
+    column repeated down every row says nothing and squeezes the ones that differ."""
     if frame.height == 0:
         return GT(pl.DataFrame({"note": ["no scoring runs in this store"]}))
-    return GT(frame, rowname_col="model").cols_label(runs="scoring runs").tab_options(table_font_size="13px")
+    shared = [c for c in ("benchmark", "prompt", "decoding") if c in frame.columns and frame[c].n_unique() == 1]
+    return (GT(frame.drop(shared), rowname_col="model").cols_label(runs="scoring runs")
+            .sub_missing(missing_text="–").tab_options(table_font_size="13px"))
 
 
 def stand_in_models(configs: dict[str, dict]) -> str:

@@ -450,6 +450,10 @@ def test_run_overview(study):
     assert (row["arm"], row["seed"], row["steps"], row["prompt"]) == ("diverse", 2, "100, 200", "lcb, train")
     assert "rlimit_cpu" in context.shared_run_facts(study.runs)
     assert context.stand_in_models(study.configs) == "`HuggingFaceTB/SmolLM2-135M-Instruct`"
+    html = context.run_overview_table(ov).as_raw_html()  # the prompts every model shares are said once, above it
+    assert ">prompt<" not in html and ">steps<" in html and ">None<" not in html
+    mixed = ov.with_columns(prompt=pl.when(pl.col("model") == "base").then(pl.lit("lcb")).otherwise(pl.col("prompt")))
+    assert ">prompt<" in context.run_overview_table(mixed).as_raw_html()
     assert "not recorded" in context.stand_in_models({})
 
 
