@@ -162,7 +162,7 @@ class RingSchedule:
             self.bank.rows = st.adapter  # the decode step reads the rows' adapter ids from this tensor
         for j in order:
             st.owner[free[j]] = take[j]
-            st.born[free[j]] = st.clock - w
+            st.born[free[j]] = st.clock - len(st.prompts[take[j]])  # its own first slot (the rest is padding)
 
     def _advance(self, st) -> list[tuple[int, list[int]]]:
         """Sixteen decode steps, then one look at the host: the rows that finished go back to the
@@ -209,19 +209,22 @@ class RingSchedule:
 
     def _recentre(self, st) -> None:
         """Turn the ring so that the slots its rows still use come first, and attend to those only.
-        Once the ring has wrapped, a step attends to all of it (the longest prompt of the call plus
-        the token limit), while the rows decoding need far less once the longest prompts are done.
-        Every row's slots move by the same amount and keys carry their rotary positions, so each
-        row attends to what it did before; done when the span would shrink by a quarter or more,
-        which the ring's growth back to full length limits to once every quarter turn."""
+        The attended span only grows as the write slot moves on (to the whole ring once it has
+        wrapped: the call's longest prompt plus the token limit), while the rows decoding need
+        their own prompt and answer so far, far less once the longest prompts are done; every row
+        attends to the whole span at every step. Every row's slots move by the same amount and
+        keys carry their rotary positions, so each row attends to what it did before. Done when
+        the span would shrink by at least two span steps: a turn copies the cache once, which
+        the shorter span repays within a few steps, and the span grows one step per `span_step`
+        decode steps, so turns come at most once every `span_step` steps."""
         import torch
 
         live = [st.born[r] for r, o in enumerate(st.owner) if o >= 0]
-        if st.span < st.length or not live:
+        if not live:
             return
         used = st.clock - min(live)
         slot = max(used, max((len(st.prompts[i]) for i in st.waiting[:1]), default=0))  # room for the next prompt
-        if slot + self.span_step > st.length * 3 // 4:
+        if st.span - (slot + self.span_step) < 2 * self.span_step:
             return
         shift = (st.slot - slot) % st.length  # the slot that becomes slot 0
         for cache in (*st.kc, *st.vc):

@@ -40,8 +40,8 @@ class StaticEngine(RingSchedule):
     gives each row its own adapter. A decode step attends to the cache slots written so far,
     rounded up to `span_step` (a graph is captured for each such span), not to the whole cache:
     attention reads the keys and values of every row at every step, and most of the cache is
-    still empty for most of the answer; once refilled rows have wrapped the ring, the span its
-    rows still use (`decode_ring`).
+    still empty for most of the answer; once the rows decoding need less than the span has grown
+    to, the span they still use (`decode_ring`).
     """
 
     def __init__(self, model, *, use_graphs: bool | None = None, prefill_tokens: int = 32768, compact: bool = True,

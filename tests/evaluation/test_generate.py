@@ -498,6 +498,32 @@ def test_turning_the_ring_to_a_shorter_span_changes_no_answer(tiny):
     assert [got[i] + [0] * (40 - len(got[i])) for i in range(len(prompts))] == alone
 
 
+def test_the_ring_turns_before_it_wraps_once_its_rows_need_a_shorter_span(tiny):
+    """The span attended grows with the write slot, wrapped or not; once the long prompt's row is
+    done, the short prompts' rows need far less, and the ring turns at once, before it wraps."""
+    model = tiny["model"]
+    prompts = [list(range(40, 100))] + [[5 + i, 9, 30 + i] for i in range(3)]
+    kw = dict(max_new_tokens=40, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    stops = [eng.StaticEngine(model)([prompts[0]], stop_ids=[], **kw)[0][4]]  # the long prompt's answer ends early
+    alone = [eng.StaticEngine(model)([p], stop_ids=stops, **kw)[0] for p in prompts]
+    turning = eng.StaticEngine(model, span_step=4)
+    turns = []
+    recentre = turning._recentre
+
+    def watch(st):
+        before = turning.recentres
+        recentre(st)
+        if turning.recentres > before:
+            turns.append((st.clock, st.length))
+
+    turning._recentre = watch
+    got = {}
+    for finished in turning.stream(prompts, slots=1, stop_ids=stops, **kw):
+        got.update(finished)
+    assert turns and turns[0][0] < turns[0][1]  # the first turn came before the clock went round the ring
+    assert [got[i] + [0] * (40 - len(got[i])) for i in range(len(prompts))] == alone
+
+
 def test_generate_refills_the_static_batch_and_matches_batch_by_batch(tiny):
     kw = dict(engine="static", max_new_tokens=20, batch_size=2, stop_ids=[2], pad_id=0)
     prompts = PROMPTS + [[12, 13, 14]]
