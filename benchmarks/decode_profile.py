@@ -67,7 +67,7 @@ def decode_state(engine, rows: int, span: int, adapters: int, pad_id: int):
     st = engine._open(prompts, span + 64, 0.0, 1.0, 0, [], pad_id, ids, rows)
     st.valid.fill_(True)
     st.span = span
-    st.length = span + 1  # no growth and no turn while timed: the span stays what is measured
+    st.born = [st.clock - span] * rows  # every row uses the whole span: no turn while timed
     st.step = engine._stepper(st)
     return st
 

@@ -40,9 +40,10 @@ def test_the_timed_state_attends_the_span_asked_with_each_rows_adapter(tmp_path)
     model = make_model(tok)
     folders = decode_profile.random_adapters(model, tmp_path, 2, 4, ["q_proj", "v_proj"])
     with AdapterBank(model, folders) as bank:
-        engine = StaticEngine(model, bank=bank, compact=False)
+        engine = StaticEngine(model, bank=bank, compact=False, span_step=4)
         with torch.inference_mode():
             st = decode_profile.decode_state(engine, 5, 40, 2, tok.pad_token_id)
             assert st.span == 40 and bool(st.valid[:, :40].all()) and st.adapter.tolist() == [1, 2, 1, 2, 1]
             replay, full = decode_profile.time_step(engine, st, 16)
             assert replay > 0 and full > 0 and st.slot == 1 and st.span == 40  # the span stayed the one timed
+            assert engine.recentres == 0
