@@ -113,6 +113,12 @@ class AdapterBank:
 
     `ids[name]` is an adapter's id (1, 2, ...; 0 is the base). Set `rows` to a LongTensor of one
     id per batch row before a forward pass (the engines do); `None` means every row is the base.
+
+    The row selection `M[row]` is built once per forward pass for each set of layers that share one
+    column layout (the same adapters at the same ranks and scales), not once per layer: a decode step
+    of a small model is bound by kernel launches, and the bank's kernels in every layer dominated it.
+    A pass starts where the hooks are called out of module order (the first adapted layer again); so
+    `rows` may change in place between passes, and a captured CUDA graph rebuilds `M` on replay.
     """
 
     def __init__(self, model, adapters: Mapping[str, str | Path], *, tf32: bool | None = None):
@@ -138,34 +144,59 @@ class AdapterBank:
                     raise UserError(f"{folder}: {module} has LoRA shapes {tuple(a.shape)} / {tuple(b.shape)}, "
                                     f"not those of the base layer ({target.in_features} -> {target.out_features})")
                 per_module.setdefault(module, []).append((self.ids[name], a, b, adapter_scale(config, module, r)))
-        for module, parts in per_module.items():
+        # (owner [cols], scale [cols]) of each distinct column layout; layers name theirs by index
+        self.groups: list[tuple[Any, Any]] = []
+        layouts: dict[tuple, int] = {}
+        for module in (m for m in modules if m in per_module):  # module order: the order a pass calls them
+            parts = per_module[module]
             device = modules[module].weight.device
             owner = torch.cat([torch.full((a.shape[0],), i, dtype=torch.long) for i, a, _, _ in parts])
             scale = torch.cat([torch.full((a.shape[0],), s, dtype=torch.float32) for _, a, _, s in parts])
+            key = (str(device), owner.numpy().tobytes(), scale.numpy().tobytes())  # equal values, bit for bit
+            if key not in layouts:
+                layouts[key] = len(self.groups)
+                self.groups.append((owner.to(device), scale.to(device)))
             self.layers[module] = {
                 "A": torch.cat([a.float() for _, a, _, _ in parts]).to(device),  # [cols, in]
                 "B": torch.cat([b.float() for _, _, b, _ in parts], dim=1).to(device),  # [out, cols]
-                "owner": owner.to(device), "scale": scale.to(device),
+                "group": layouts[key],
             }
+        self._keep: dict[int, Any] = {}  # group -> M of the current pass
+        self._keep_rows = None  # the `rows` tensor that `_keep` was built from
+        self._last = -1  # module-order index of the last hook called
         self._install(modules)
 
     def _install(self, modules: dict[str, Any]) -> None:
-        for module, layer in self.layers.items():
-            self._handles.append(modules[module].register_forward_hook(self._hook(layer)))
+        for index, (module, layer) in enumerate(self.layers.items()):
+            self._handles.append(modules[module].register_forward_hook(self._hook(index, layer)))
 
-    def _hook(self, layer: dict[str, Any]):
+    def _keep_of(self, index: int, group: int, rows):
+        """[b, cols]: each row's own adapter's columns at its scale, zero elsewhere; built by the
+        first layer of a pass that needs it (inside a CUDA graph's capture too, so a replay
+        rebuilds it from what `rows` then holds), reused by the pass's other layers."""
+        if index <= self._last or rows is not self._keep_rows:  # a new pass, or new rows
+            self._keep.clear()
+            self._keep_rows = rows
+        self._last = index
+        keep = self._keep.get(group)
+        if keep is None:
+            owner, scale = self.groups[group]
+            keep = self._keep[group] = (owner[None, :] == rows[:, None]) * scale[None, :]
+        return keep
+
+    def _hook(self, index: int, layer: dict[str, Any]):
         def add_lora(_module, inputs, output):
             rows = self.rows
             if rows is None:
                 return output
             x = inputs[0]
-            # [b, cols]: the row's own adapter's columns at its scale, zero elsewhere
-            keep = (layer["owner"][None, :] == rows[:, None]) * layer["scale"][None, :]
+            keep = self._keep_of(index, layer["group"], rows)
             with tf32_matmuls(self.tf32):
                 h = x.float() @ layer["A"].T
-                h = h * (keep[:, None, :] if h.dim() == 3 else keep)
+                h.mul_(keep[:, None, :] if h.dim() == 3 else keep)
                 lora = h @ layer["B"].T
-            return (output + lora).to(output.dtype)  # summed in float32, as peft does
+            # summed in float32 as peft does, rounded to the output's dtype as it is written back
+            return output.add_(lora)
 
         return add_lora
 
@@ -183,6 +214,8 @@ class AdapterBank:
             handle.remove()
         self._handles.clear()
         self.rows = None
+        self._keep.clear()
+        self._keep_rows = None
 
     def __enter__(self) -> AdapterBank:
         return self

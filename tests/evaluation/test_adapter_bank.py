@@ -98,6 +98,97 @@ def test_bank_matches_peft_logits_and_leaves_the_base_untouched(adapters):
     torch.testing.assert_close(base(x).logits, plain)  # hooks removed on exit
 
 
+def old_formula(model, folders, bank):
+    """The bank's term as every hook once computed it, the row selection built in each layer anew:
+    forward hooks on `model` that read the bank's `rows` at each call."""
+    from codegen_study.evaluation.adapter_bank import adapter_scale, read_adapter_weights, tf32_matmuls
+
+    per_module = {}
+    for i, folder in enumerate(folders.values(), 1):
+        config, weights = read_adapter_weights(folder)
+        for module, (a, b) in weights.items():
+            per_module.setdefault(module, []).append((i, a, b, adapter_scale(config, module, a.shape[0])))
+    modules = dict(model.named_modules())
+    handles = []
+    for module, parts in per_module.items():
+        A = torch.cat([a.float() for _, a, _, _ in parts])
+        B = torch.cat([b.float() for _, _, b, _ in parts], dim=1)
+        owner = torch.cat([torch.full((a.shape[0],), i, dtype=torch.long) for i, a, _, _ in parts])
+        scale = torch.cat([torch.full((a.shape[0],), s, dtype=torch.float32) for _, a, _, s in parts])
+
+        def hook(_m, inputs, output, A=A, B=B, owner=owner, scale=scale):
+            rows = bank.rows
+            keep = (owner[None, :] == rows[:, None]) * scale[None, :]
+            with tf32_matmuls(bank.tf32):
+                h = inputs[0].float() @ A.T
+                h = h * (keep[:, None, :] if h.dim() == 3 else keep)
+                lora = h @ B.T
+            return (output + lora).to(output.dtype)
+
+        handles.append(modules[module].register_forward_hook(hook))
+    return handles
+
+
+def adapted_outputs(model, bank, x):
+    """The logits and every adapted layer's output (with its LoRA term) of one forward pass."""
+    modules = dict(model.named_modules())
+    seen = {}
+    handles = [modules[name].register_forward_hook(lambda _m, _i, out, name=name: seen.__setitem__(name, out.clone()))
+               for name in bank.layers]  # after the bank's (or the old formula's) hooks: sees their sum
+    try:
+        with torch.inference_mode():
+            logits = model(x).logits
+    finally:
+        for handle in handles:
+            handle.remove()
+    return logits, seen
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_row_selection_built_once_a_pass_gives_the_old_formulas_bits(adapters, tmp_path, dtype, device):
+    """Each layer layout's row selection is built by the first layer of a pass and reused by the
+    others; every adapted layer's output must equal, bit for bit, the term built in each layer anew
+    -- also after `rows` changed in place between two passes, as the engines change it."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(3)  # a third adapter on every layer, rank 2, another alpha for o_proj
+    c = get_peft_model(tiny_model(), LoraConfig(r=2, lora_alpha=3, alpha_pattern={"o_proj": 7}, init_lora_weights=False,
+                                                target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                                "up_proj", "down_proj"]))
+    for name, p in c.named_parameters():
+        if "lora_B" in name:
+            p.data.normal_(0, 0.5)
+    c.save_pretrained(tmp_path / "c")
+    folders = {**adapters, "c": tmp_path / "c"}
+    x = torch.tensor([PROMPTS[3]] * 6, device=device)
+    model = tiny_model().to(device, dtype)
+    bank = AdapterBank(model, folders)
+    # layouts: q (a, b, c); k, gate, up (b, c); o (b, c at its own alpha); v, down (a, c)
+    assert len(bank.groups) == 4
+    rows = torch.tensor([1, 0, 3, 2, 0, 1], device=device)
+    bank.rows = rows
+    got = [adapted_outputs(model, bank, x)]
+    rows[[0, 2, 3, 5]] = torch.tensor([3, 1, 0, 2], device=device)  # in place, as the static engine refills rows
+    got.append(adapted_outputs(model, bank, x))
+    bank.remove()
+    handles = old_formula(model, folders, bank)
+    bank.rows = rows = torch.tensor([1, 0, 3, 2, 0, 1], device=device)
+    want = [adapted_outputs(model, bank, x)]
+    rows[[0, 2, 3, 5]] = torch.tensor([3, 1, 0, 2], device=device)
+    want.append(adapted_outputs(model, bank, x))
+    for handle in handles:
+        handle.remove()
+    for (logits, layers), (want_logits, want_layers) in zip(got, want):
+        assert layers.keys() == want_layers.keys() and len(layers) == 14
+        for name in layers:
+            assert torch.equal(layers[name], want_layers[name]), name
+        assert torch.equal(logits, want_logits)
+    # the in-place change of rows mattered: a row selection kept from the first pass would differ
+    assert not torch.equal(got[0][0], got[1][0])
+    assert torch.equal(got[0][0][1], got[1][0][1])  # row 1 stayed the base
+
+
 def test_tf32_serves_a_half_precision_base_only(adapters):
     """TF32 rounds finer than bf16 but coarser than float32: by default the bank uses it only
     where the base computes in half precision."""
@@ -186,3 +277,28 @@ def test_cuda_graph_replay_of_a_mixed_batch_gives_each_row_its_own_adapters_toke
     assert engine.captures >= 1
     assert {key: row for key, row in zip(order, got)} == want
     assert want[("a", 1)] != want[("base", 1)] and want[("b", 1)] != want[("base", 1)]
+
+
+@pytest.mark.gpu
+def test_cuda_graph_replay_rebuilds_the_row_selection_after_rows_take_new_prompts(adapters):
+    """Rows that take waiting prompts change `rows` in place between replays of a captured step: a
+    replay must build the row selection from what `rows` then holds. Reference: the same engine
+    and bank stepping eagerly, which builds it at every pass."""
+    from codegen_study.evaluation.static_engine import StaticEngine
+
+    names = {"a": "a", "base": None, "b": "b"}
+    requests = [(name, i) for i in range(len(PROMPTS)) for name in names]
+    prompts = [PROMPTS[i] for _, i in requests]
+    kw = dict(max_new_tokens=30, temperature=0.0, top_p=1.0, seed=0, pad_id=0)
+    model = tiny_model().to("cuda")
+    got = {}
+    with AdapterBank(model, adapters, tf32=False) as bank:
+        ids = [bank.id_of(names[name]) for name, _ in requests]
+        stop = StaticEngine(model, bank=bank, use_graphs=False)(prompts, adapter_ids=ids, stop_ids=[], **kw)[0][6]
+        for graphs in (False, True):
+            engine = StaticEngine(model, bank=bank, use_graphs=graphs)
+            got[graphs] = {}
+            for finished in engine.stream(prompts, adapter_ids=ids, stop_ids=[stop], slots=4, **kw):
+                got[graphs].update({requests[k]: tokens for k, tokens in finished})
+    assert engine.captures >= 1 and engine.refills == len(requests) - 4
+    assert got[True] == got[False]
