@@ -21,7 +21,9 @@ both and predicts every policy with it: two points fit any two-term model, so th
 reading of those two measurements, not a test of the model (and `adapter_batch.py`'s one-state
 row serves its adapter with peft, the others with the bank: their steps differ in more than
 their schedule). It measures nothing on a device;
-`decode_profile.py` measures what a step costs by rows, span and adapters.
+`decode_profile.py` measures what a step costs by rows, span and adapters; given its table
+(`--profile`), each policy's decode steps are costed with a step time fitted to it (fixed + per
+row + per row and slot attended).
 
 Load: the store's greedy completions at each model's final checkpoint, every benchmark and prompt
 style (the study's generation load, one model state per model).
@@ -207,6 +209,43 @@ def fit_step_cost(policies: dict, measured: dict[str, float], states: int) -> di
                                       for k, v in policies.items()}}
 
 
+def read_profile(path: Path) -> list[dict]:
+    """`decode_profile.py`'s settings: its JSON, or the table it prints (a log)."""
+    text = path.read_text()
+    if path.suffix == ".json":
+        return json.loads(text)["settings"]
+    settings = []
+    for line in text.splitlines():
+        cells = line.split()
+        if len(cells) == 5 and not line.startswith("#") and all(c.replace(".", "", 1).isdigit() for c in cells):
+            settings.append(dict(zip(("rows", "span", "adapters", "replay_ms", "engine_ms"), map(float, cells))))
+    if not settings:
+        sys.exit(f"{path}: no decode_profile.py settings found")
+    return settings
+
+
+def profile_cost(policies: dict, settings: list[dict], states: int) -> dict:
+    """Per adapter count of the profile: a step's replay time fitted as fixed + per row + per row and
+    slot attended (least squares over the profiled rows and spans), and every policy's decode steps
+    costed with it (seconds per model state). Prefill, graph captures and the host's look every 16
+    steps are not in it."""
+    import numpy as np
+
+    out = {}
+    for n in sorted({int(x["adapters"]) for x in settings}):
+        rows = [x for x in settings if int(x["adapters"]) == n]
+        design = np.array([[1.0, x["rows"], x["rows"] * x["span"]] for x in rows])
+        times = np.array([x["replay_ms"] for x in rows])
+        (fixed, per_row, per_slot), *_ = np.linalg.lstsq(design, times, rcond=None)
+        out[str(n)] = {"ms_per_step": round(fixed, 3), "us_per_row": round(per_row * 1e3, 3),
+                       "ns_per_slot": round(per_slot * 1e6, 3),
+                       "max_residual_ms": round(float(np.abs(design @ [fixed, per_row, per_slot] - times).max()), 3),
+                       "predicted_s_per_state": {
+                           k: round((c["steps"] * fixed + c["row_steps"] * per_row + c["slots_attended"] * per_slot)
+                                    / 1e3 / states, 2) for k, c in policies.items()}}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("data/runs"))
@@ -216,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="the first N rows only (a check of the script)")
     parser.add_argument("--measured", action="append", default=[], metavar="POLICY=S",
                         help="seconds per model state measured on a device under POLICY (once or twice)")
+    parser.add_argument("--profile", type=Path,
+                        help="decode_profile.py's JSON or printed table: cost each policy's steps with it")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -257,6 +298,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nthrough both measurements: a step costs {fit['ms_per_step']:.2f} ms + {fit['ns_per_slot']:.2f} ns "
               f"per slot attended; predicted s per state: " +
               ", ".join(f"{k} {v:.2f}" for k, v in fit["predicted_s_per_state"].items()))
+    if args.profile:
+        fits = profile_cost(result["policies"], read_profile(args.profile), states)
+        result["profile"] = {"file": str(args.profile), "by_adapters": fits}
+        for n, fit in fits.items():
+            costs = ", ".join(f"{k} {v:.2f}" for k, v in fit["predicted_s_per_state"].items())
+            print(f"\nprofiled step, {n} adapters: {fit['ms_per_step']:.2f} ms + {fit['us_per_row']:.2f} us per row "
+                  f"+ {fit['ns_per_slot']:.2f} ns per row and slot (largest miss {fit['max_residual_ms']:.2f} ms); "
+                  f"decode steps alone, s per state: {costs}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -70,3 +70,26 @@ def test_one_state_at_a_time_is_each_states_batches_summed():
     parts = [decode_schedule.simulate([r for r, s in zip(ROWS, states) if s == x], slots=2, max_new=512,
                                       policy="batches") for x in "ab"]
     assert one["steps"] == sum(p["steps"] for p in parts) and one["row_steps"] == sum(p["row_steps"] for p in parts)
+
+
+def test_a_profiled_step_cost_is_fitted_and_costs_each_policys_steps(tmp_path):
+    fixed, per_row, per_slot = 2.0, 0.004, 1e-5  # ms; a step's replay = fixed + rows x per_row + rows x span x per_slot
+    settings = [{"rows": r, "span": s, "adapters": a, "replay_ms": fixed + a + r * per_row + r * s * per_slot,
+                 "engine_ms": 0.0} for r in (4, 16) for s in (32, 96) for a in (0, 3)]
+    printed = tmp_path / "profile.log"
+    printed.write_text("# a header line\n  rows   span adapters  replay ms  engine ms\n" + "".join(
+        f"{x['rows']:>6} {x['span']:>6} {x['adapters']:>8} {x['replay_ms']:>10.6f} {x['engine_ms']:>10.2f}\n"
+        for x in settings))
+    as_json = tmp_path / "profile.json"
+    as_json.write_text(json.dumps({"settings": settings}))
+    read = decode_schedule.read_profile(printed)
+    assert [(x["rows"], x["span"], x["adapters"]) for x in read] == [(x["rows"], x["span"], x["adapters"])
+                                                                     for x in settings]
+    assert [x["replay_ms"] for x in read] == pytest.approx([x["replay_ms"] for x in settings], abs=1e-6)
+    policies = {"p": {"steps": 100, "row_steps": 800, "slots_attended": 40_000}}
+    fits = decode_schedule.profile_cost(policies, decode_schedule.read_profile(as_json), states=2)
+    assert set(fits) == {"0", "3"}
+    assert fits["3"]["ms_per_step"] == pytest.approx(fixed + 3) and fits["0"]["us_per_row"] == pytest.approx(4.0)
+    assert fits["0"]["ns_per_slot"] == pytest.approx(10.0) and fits["0"]["max_residual_ms"] < 1e-6
+    expected = (100 * fixed + 800 * per_row + 40_000 * per_slot) / 1e3 / 2
+    assert fits["0"]["predicted_s_per_state"]["p"] == pytest.approx(expected, abs=0.01)
