@@ -34,18 +34,20 @@ from adapter_batch import compare, compare_pairs, gap_summary, parting_gaps  # n
 MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-def random_adapter(model, folder: Path, seed: int) -> None:
+def random_adapter(model, folder: Path, seed: int, r: int = 32, modules=tuple(MODULES)):
+    """A rank-`r` LoRA adapter with non-zero random weights N(0, 0.02) on `modules`, saved to
+    `folder`; returns the base model with its own modules again."""
     import torch
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(seed)
-    peft_model = get_peft_model(model, LoraConfig(r=32, lora_alpha=64, target_modules=MODULES))
+    peft_model = get_peft_model(model, LoraConfig(r=r, lora_alpha=2 * r, target_modules=list(modules)))
     with torch.no_grad():
         for name, p in peft_model.named_parameters():
             if "lora_" in name:
                 p.normal_(0, 0.02)
     peft_model.save_pretrained(folder)
-    peft_model.unload()  # the base model's own modules again
+    return peft_model.unload()
 
 
 def main(argv: list[str] | None = None) -> int:

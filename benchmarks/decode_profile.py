@@ -28,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bank_agreement import random_adapter  # noqa: E402
+
 
 def ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
@@ -35,19 +37,9 @@ def ints(text: str) -> list[int]:
 
 def random_adapters(model, folder: Path, n: int, r: int, modules: list[str]) -> dict[str, str]:
     """`n` rank-`r` LoRA adapters with non-zero random weights, saved under `folder`."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-
     out = {}
     for i in range(n):
-        torch.manual_seed(i)
-        peft_model = get_peft_model(model, LoraConfig(r=r, lora_alpha=2 * r, target_modules=modules))
-        with torch.no_grad():
-            for name, p in peft_model.named_parameters():
-                if "lora_" in name:
-                    p.normal_(0, 0.02)
-        peft_model.save_pretrained(folder / f"a{i}")
-        model = peft_model.unload()
+        model = random_adapter(model, folder / f"a{i}", seed=i, r=r, modules=modules)
         out[f"a{i}"] = str(folder / f"a{i}")
     return out
 

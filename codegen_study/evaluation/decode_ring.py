@@ -214,9 +214,8 @@ class RingSchedule:
         their own prompt and answer so far, far less once the longest prompts are done; every row
         attends to the whole span at every step. Every row's slots move by the same amount and
         keys carry their rotary positions, so each row attends to what it did before. Done when
-        the span would shrink by at least two span steps: a turn copies the cache once, which
-        the shorter span repays within a few steps, and the span grows one step per `span_step`
-        decode steps, so turns come at most once every `span_step` steps."""
+        the span would shrink by at least two span steps: a turn copies the cache once (and
+        captures a new graph), which the shorter span repays within a few dozen steps."""
         import torch
 
         live = [st.born[r] for r, o in enumerate(st.owner) if o >= 0]
