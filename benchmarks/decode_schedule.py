@@ -2,28 +2,23 @@
 
     python benchmarks/decode_schedule.py --store data/runs --out benchmarks/results/decode_schedule.json
 
-Why: what a decode step costs on a GPU depends on what bounds it. Launch- and overhead-bound,
-it costs about the same whatever its rows (time follows the number of steps); compute-bound, it
-costs its rows (time follows rows x steps); bandwidth-bound, it costs the key/value slots it
-reads (every row attends over the step's whole span, so time follows rows x span). Which
-scheduling pays off, refilled rows or batch by batch, and by how much, follows from those counts,
-and those depend only on the prompt and answer lengths. This script runs the
-engine's own scheduling code (`engine.generate` -> `decode_ring.RingSchedule`: sorting, batches,
-refills, the span's growth, the ring's turn, finished rows leaving) with a scripted model whose
-row ends where the store's answer ended (its `completion_tokens`, or the token limit), and counts,
-per policy: decode steps, rows computed, slots attended, and the floor's slots (each live row's
-own context). Given a time measured on a device under one policy (`--measured batches=8.49`,
-seconds per model state), it scales that time by each ratio (steps, rows computed, slots
-attended): a prediction under each bound, which brackets the other policies' time if the step
-cost is a mix of the three (prefill, a few percent of the work, is left out). Given two, it also
-fits a step cost of a fixed part plus a part per slot attended (overhead + bandwidth) through
-both and predicts every policy with it: two points fit any two-term model, so the fit is a
-reading of those two measurements, not a test of the model (and `adapter_batch.py`'s one-state
-row serves its adapter with peft, the others with the bank: their steps differ in more than
-their schedule). It measures nothing on a device;
-`decode_profile.py` measures what a step costs by rows, span and adapters; given its table
-(`--profile`), each policy's decode steps are costed with a step time fitted to it (fixed + per
-row + per row and slot attended).
+Why: what a decode step costs on a GPU depends on what bounds it: launches (time follows the
+number of steps), compute (rows x steps) or key/value bandwidth (every row attends over the step's
+whole span: rows x span). Which schedule pays off, refilled rows or batch by batch, follows from
+those counts, and they depend only on the prompt and answer lengths. This script runs the engine's
+own scheduling code (`engine.generate` -> `decode_ring.RingSchedule`: sorting, batches, refills,
+the span's growth, the ring's turn, finished rows leaving) with a scripted model whose rows end
+where the store's answers ended (`completion_tokens`, or the token limit), and counts per policy:
+decode steps, rows computed, slots attended, and the floor's slots (each live row's own context).
+
+Given a time measured under one policy (`--measured batches=8.49`, seconds per model state), it
+scales that time by each ratio: a prediction under each bound. Given two, it fits a step of a
+fixed part plus a part per slot through both (two points fit any two-term model: a reading of
+those measurements, not a test; and `adapter_batch.py`'s one-state row serves its adapter with
+peft, the others with the bank). Given `decode_profile.py`'s table (`--profile`), it fits a step
+as fixed + per row + per row and slot to the measured steps and costs each policy's decode steps
+with it. Prefill, graph captures and the host's looks are left out of every prediction; nothing
+here runs on a device.
 
 Load: the store's greedy completions at each model's final checkpoint, every benchmark and prompt
 style (the study's generation load, one model state per model).
