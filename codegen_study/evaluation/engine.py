@@ -112,12 +112,12 @@ def generate(
         bank = AdapterBank(model, {n: adapters[n] for n in named})
     run = StaticEngine(model, bank=bank) if engine == "static" else _HFEngine(model, bank=bank)
     stops = [int(s) for s in stop_ids]
-    stop_set = set(stops)
     try:
         if engine == "static" and refill:
             yield from _streamed(run, requests, batch_size, max_new_tokens=max_new_tokens, temperature=temperature,
                                  top_p=top_p, seed=seed, stops=stops, pad_id=pad_id, bank=bank)
             return
+        stop_set = set(stops)
         for batch in sorted_batches(requests, batch_size):
             start = time.perf_counter()
             rows = run([list(r.prompt) for r in batch], max_new_tokens=max_new_tokens, temperature=temperature,
